@@ -1,0 +1,88 @@
+/* The per-connection state machine that every model drives.
+ *
+ * A model owns the socket's waiting and scheduling; the core owns HTTP. The
+ * socket is non-blocking in every model. A model calls conn_step() whenever
+ * the socket may be ready; conn_step reads, parses, answers (writev for cached
+ * small files, sendfile for large ones), handles keep-alive and pipelining,
+ * and runs until the socket would block, so it is also correct under
+ * edge-triggered readiness. It returns what to wait for next:
+ *
+ *   struct conn c;
+ *   conn_init(&c, fd);
+ *   for (;;) {                               // blocking style (single, fork,
+ *       enum conn_want w = conn_step(&c);    // thread, coro)
+ *       if (w == CONN_CLOSE) break;
+ *       wait for fd to be readable (CONN_WANT_READ) or writable
+ *       (CONN_WANT_WRITE), at most conn_timeout_ms(&c); on timeout break;
+ *   }
+ *   conn_close(&c);
+ *
+ * Event models do the same from their loop, one conn per socket. A conn holds
+ * an I/O buffer only while a request is being read or answered; an idle
+ * keep-alive connection costs sizeof(struct conn) and nothing else. Buffers
+ * come from a per-thread free list, so the hot path does not allocate. */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct file_entry;
+
+enum conn_want {
+    CONN_WANT_READ,   /* wait until readable */
+    CONN_WANT_WRITE,  /* wait until writable */
+    CONN_CLOSE,       /* done: call conn_close() */
+};
+
+enum conn_state {
+    CONN_READ_HEAD,   /* reading or parsing a request head */
+    CONN_READ_BODY,   /* discarding a permitted request body */
+    CONN_WRITE,       /* sending a response */
+    CONN_LINGER,      /* error sent: half-closed, draining input briefly */
+    CONN_DONE,        /* nothing more to do */
+};
+
+struct conn {
+    int fd;
+    uint8_t state;          /* enum conn_state */
+    bool keep_alive;        /* keep the connection after this response */
+    bool head_only;         /* HEAD: no body */
+    char *buf;              /* pool buffer, NULL while idle */
+    uint32_t in_off;        /* start of unparsed input in buf */
+    uint32_t in_len;        /* end of input in buf */
+    uint32_t out_off;       /* sent bytes of the response head */
+    uint32_t out_len;       /* length of the response head */
+    int64_t body_left;      /* request body bytes still to discard */
+    struct file_entry *file;/* body source, or NULL */
+    off_t file_off;         /* next body byte to send */
+    /* For the models: timeout list links and free fields. */
+    struct conn *tq_prev, *tq_next;
+    int64_t deadline_ms;
+    uint8_t tq_kind;
+    void *user;
+};
+
+void conn_init(struct conn *c, int fd);
+
+/* Does all the I/O it can without blocking; see above. */
+enum conn_want conn_step(struct conn *c);
+
+/* Milliseconds the model should wait before giving up on this connection:
+ * the header timeout while a request is partly read, the idle timeout between
+ * requests, the idle timeout while a response waits for the client. */
+int conn_timeout_ms(const struct conn *c);
+
+/* True when no request is partly read and no response is partly sent: a
+ * stopping server may close such a connection at once. */
+bool conn_is_idle(const struct conn *c);
+
+/* Releases the buffer and file and closes the socket. */
+void conn_close(struct conn *c);
+
+/* The blocking-style loop above, waiting with poll(2) on the one socket; used
+ * by single, fork and thread. Returns when the connection is finished. */
+void conn_serve_blocking(int fd);
+
+#endif

@@ -1,0 +1,57 @@
+/* The file cache: open descriptors, stat results and prebuilt header lines
+ * for files under the docroot, shared by every thread of a process.
+ *
+ *   files_init("/srv/html", err, sizeof err);
+ *   int status;
+ *   struct file_entry *f = files_get(rel, dir_slash, &status);
+ *   if (!f) answer status (301 for a directory without its slash, 403, 404...)
+ *   else    send f->head_lines, then f->body (small files) or sendfile(f->fd);
+ *           files_put(f) when the response is done.
+ *
+ * An entry is revalidated (reopened and compared by inode, size and mtime) at
+ * most once per FILES_REVALIDATE_MS, so an unchanged file costs no open or
+ * stat per request. Entries are reference-counted: a replaced entry lives on
+ * until the last response that uses it has been sent. */
+#ifndef FILES_H
+#define FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define FILES_REVALIDATE_MS 1000
+#define FILES_BODY_MAX (64 * 1024)  /* files up to this size are kept in memory */
+#define FILES_MAX_ENTRIES 4096      /* beyond this, files are served uncached */
+
+struct file_entry {
+    int fd;               /* open read-only; sendfile source */
+    off_t size;
+    time_t mtime;
+    const char *body;     /* whole content when size <= FILES_BODY_MAX, else NULL */
+    char head_lines[256]; /* Content-Type, Content-Length, Last-Modified lines */
+    size_t head_len;
+    /* private */
+    char *rel;
+    dev_t dev;
+    ino_t ino;
+    long long checked_ms; /* when last revalidated, monotonic */
+    int refs;             /* atomic */
+    bool cached;          /* owned by the table */
+    struct file_entry *next;
+};
+
+/* Opens the docroot. Returns 0, or -1 with a message in err. */
+int files_init(const char *docroot, char *err, size_t errsz);
+
+/* Returns a referenced entry for rel ("" and "dir/" serve index.html), or NULL
+ * with *status: 301 (a directory named without its trailing slash), 403, 404,
+ * 500. */
+struct file_entry *files_get(const char *rel, bool dir_slash, int *status);
+
+void files_put(struct file_entry *f);
+
+/* Closes everything (at exit, so that leak checkers stay quiet). */
+void files_shutdown(void);
+
+#endif
