@@ -30,6 +30,11 @@ int path_normalize(const char *target, size_t len, char *out, size_t outsz,
  * (-EXDEV or -ELOOP for an escaping symlink). */
 int path_open_beneath(int dirfd, const char *rel);
 
+/* For tests: the fallback path_open_beneath() takes when openat2 is missing
+ * (ENOSYS) or filtered (EPERM from seccomp). Stricter than openat2: it never
+ * follows a symlink (-ELOOP) and refuses ".." and absolute paths (-EXDEV). */
+int path_open_beneath_walk(int dirfd, const char *rel);
+
 /* Maps -errno from path_open_beneath to a status: 404 for ENOENT/ENOTDIR,
  * 403 for EACCES/EPERM/EXDEV/ELOOP, 414 for ENAMETOOLONG, 500 otherwise. */
 int path_errno_status(int err);
