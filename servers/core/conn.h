@@ -61,7 +61,9 @@ struct conn {
     struct conn *tq_prev, *tq_next;
     int64_t deadline_ms;
     uint8_t tq_kind;
-    void *user;
+    uint8_t parse_pending;  /* new input may complete a line */
+    uint32_t waiting;       /* model's own: what it waits for now */
+    void *user;             /* model's own */
 };
 
 void conn_init(struct conn *c, int fd);

@@ -35,8 +35,8 @@ struct file_entry {
     char *rel;
     dev_t dev;
     ino_t ino;
-    long long checked_ms; /* when last revalidated, monotonic */
-    int refs;             /* atomic */
+    _Atomic long long checked_ms; /* when last revalidated, monotonic */
+    _Atomic int refs;
     bool cached;          /* owned by the table */
     struct file_entry *next;
 };

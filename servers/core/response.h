@@ -15,6 +15,7 @@
 #include "files.h"
 
 #define RESPONSE_SERVER "c10k-lab"
+#define RESPONSE_LOCATION_MAX 4096 /* longest Location a 301 carries */
 
 /* Status line and headers of a 200 or 304 for f, ending with the blank line. */
 size_t response_file_head(char *out, size_t cap, int status,

@@ -26,6 +26,7 @@
 #define SERVER_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -41,6 +42,7 @@ struct server_model {
     const char *name;
     const char *summary;   /* one line for --help */
     bool uses_workers;     /* accepts --workers */
+    bool reuseport;        /* listen with SO_REUSEPORT */
 };
 
 struct server_opts {
@@ -69,7 +71,8 @@ extern const struct server_opts *server_options;
 extern sigset_t server_waitmask;
 
 /* Parses argv, opens the docroot, listens and prints "listening on ADDR:PORT".
- * Returns 0, or the exit status after printing one line on stderr. */
+ * Returns 0, or the exit status after printing one line on stderr; --help
+ * and --version print and exit(0) here. */
 int server_start(struct server *s, const struct server_model *m, int argc,
                  char **argv);
 
@@ -87,6 +90,11 @@ int server_accept(int listen_fd);
 /* Handles signals that arrived; true once SIGTERM or SIGINT was received. */
 bool server_poll_signals(void);
 bool server_stopping(void);
+/* True once SERVER_GRACE_MS have passed since the stop was requested. */
+bool server_grace_over(void);
+/* Waits until fd has events or timeout_ms pass (-1: no limit), letting the
+ * blocked signals in. Returns >0 ready, 0 on timeout or a signal. */
+int server_wait(int fd, short events, int timeout_ms);
 /* For models that never block in a wait (nonblock): let signals through. */
 void server_unblock_signals(void);
 
@@ -94,6 +102,9 @@ void server_unblock_signals(void);
 void server_refuse(int fd);
 
 void server_print_counters(void);
+
+/* Stops accepting (idempotent). */
+void server_close_listener(struct server *s);
 
 /* Closes the listener, prints the counters line and returns 0. */
 int server_finish(struct server *s);

@@ -1,0 +1,248 @@
+/* The file cache: see files.h. One table per process, guarded by a mutex
+ * that is held only for lookups and inserts, never across I/O. */
+#include "files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mime.h"
+#include "path.h"
+#include "response.h"
+#include "timeouts.h"
+
+#define FILES_BUCKETS 4096 /* power of two */
+
+static int docroot_fd = -1;
+static struct file_entry *table[FILES_BUCKETS];
+static int table_count;
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int files_init(const char *docroot, char *err, size_t errsz)
+{
+    docroot_fd = open(docroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (docroot_fd < 0) {
+        snprintf(err, errsz, "docroot %s: %s", docroot, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static unsigned hash(const char *s)
+{
+    unsigned h = 2166136261u; /* FNV-1a */
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h & (FILES_BUCKETS - 1);
+}
+
+static void entry_free(struct file_entry *f)
+{
+    close(f->fd);
+    free((void *)f->body);
+    free(f->rel);
+    free(f);
+}
+
+void files_put(struct file_entry *f)
+{
+    if (atomic_fetch_sub_explicit(&f->refs, 1,
+                                  memory_order_acq_rel) == 1)
+        entry_free(f);
+}
+
+static void entry_ref(struct file_entry *f)
+{
+    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+}
+
+static int read_all(int fd, char *buf, off_t size)
+{
+    off_t done = 0;
+    while (done < size) {
+        ssize_t n = pread(fd, buf + done, (size_t)(size - done), done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += n;
+    }
+    return 0;
+}
+
+/* Builds an entry from an open regular file; takes ownership of fd. */
+static struct file_entry *entry_new(const char *rel, int fd, const struct stat *st)
+{
+    struct file_entry *f = calloc(1, sizeof *f);
+    char *body = NULL;
+    if (!f || !(f->rel = strdup(rel)))
+        goto err;
+    if (st->st_size <= FILES_BODY_MAX) {
+        body = malloc(st->st_size ? (size_t)st->st_size : 1);
+        if (!body || read_all(fd, body, st->st_size) < 0)
+            goto err;
+    }
+    char lm[32];
+    response_format_date(st->st_mtime, lm);
+    int n = snprintf(f->head_lines, sizeof f->head_lines,
+                     "Content-Type: %s\r\nContent-Length: %lld\r\n"
+                     "Last-Modified: %s\r\n",
+                     mime_type(rel), (long long)st->st_size, lm);
+    if (n < 0 || (size_t)n >= sizeof f->head_lines)
+        goto err;
+    f->head_len = (size_t)n;
+    f->fd = fd;
+    f->size = st->st_size;
+    f->mtime = st->st_mtime;
+    f->body = body;
+    f->dev = st->st_dev;
+    f->ino = st->st_ino;
+    f->refs = 1;
+    return f;
+err:
+    free(body);
+    if (f)
+        free(f->rel);
+    free(f);
+    close(fd);
+    return NULL;
+}
+
+static bool same_file(const struct file_entry *f, const struct stat *st)
+{
+    return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
+           f->mtime == st->st_mtime;
+}
+
+/* Opens and checks the file itself: what it is decides the status. */
+static int open_checked(const char *rel, bool dir_slash, struct stat *st)
+{
+    int fd = path_open_beneath(docroot_fd, rel);
+    if (fd < 0)
+        return -path_errno_status(-fd);
+    if (fstat(fd, st) < 0) {
+        close(fd);
+        return -500;
+    }
+    int status = 0;
+    if (S_ISDIR(st->st_mode))
+        status = dir_slash ? 404 : 301;   /* "dir/index.html/" is a dir */
+    else if (!S_ISREG(st->st_mode))
+        status = 403;                     /* FIFOs, devices, sockets */
+    else if (!(st->st_mode & S_IROTH))
+        status = 403;                     /* not published: see files.h */
+    if (status) {
+        close(fd);
+        return -status;
+    }
+    return fd;
+}
+
+static struct file_entry **slot_of(const char *rel)
+{
+    struct file_entry **p = &table[hash(rel)];
+    while (*p && strcmp((*p)->rel, rel) != 0)
+        p = &(*p)->next;
+    return p;
+}
+
+/* Puts f in the table in place of any older entry for the same name. */
+static void table_insert(struct file_entry *f)
+{
+    pthread_mutex_lock(&table_lock);
+    struct file_entry **p = slot_of(f->rel), *old = *p;
+    if (old) {
+        f->next = old->next;
+        old->cached = false;
+    } else if (table_count >= FILES_MAX_ENTRIES) {
+        pthread_mutex_unlock(&table_lock);
+        return;
+    } else {
+        table_count++;
+    }
+    f->cached = true;
+    entry_ref(f);
+    *p = f;
+    pthread_mutex_unlock(&table_lock);
+    if (old)
+        files_put(old);
+}
+
+static struct file_entry *table_find(const char *rel, long long now, bool *fresh)
+{
+    pthread_mutex_lock(&table_lock);
+    struct file_entry *f = *slot_of(rel);
+    if (f) {
+        entry_ref(f);
+        *fresh = now - atomic_load_explicit(&f->checked_ms,
+                                            memory_order_relaxed) < FILES_REVALIDATE_MS;
+    }
+    pthread_mutex_unlock(&table_lock);
+    return f;
+}
+
+struct file_entry *files_get(const char *rel, bool dir_slash, int *status)
+{
+    char key[PATH_REL_MAX + 16];
+    int n = snprintf(key, sizeof key, "%s%sindex.html", rel, *rel ? "/" : "");
+    if (!dir_slash)
+        n = snprintf(key, sizeof key, "%s", rel);
+    if (n < 0 || (size_t)n >= sizeof key) {
+        *status = 414;
+        return NULL;
+    }
+    long long now = timeouts_now_ms();
+    bool fresh = false;
+    struct file_entry *f = table_find(key, now, &fresh);
+    if (f && fresh)
+        return f;
+
+    struct stat st;
+    int fd = open_checked(key, dir_slash, &st);
+    if (fd < 0) {
+        if (f)
+            files_put(f);
+        *status = -fd;
+        return NULL;
+    }
+    if (f && same_file(f, &st)) {
+        close(fd);
+        atomic_store_explicit(&f->checked_ms, now,
+                              memory_order_relaxed);
+        return f;
+    }
+    if (f)
+        files_put(f);
+    f = entry_new(key, fd, &st);
+    if (!f) {
+        *status = 500;
+        return NULL;
+    }
+    f->checked_ms = now;
+    table_insert(f);
+    return f;
+}
+
+void files_shutdown(void)
+{
+    pthread_mutex_lock(&table_lock);
+    for (int i = 0; i < FILES_BUCKETS; i++) {
+        while (table[i]) {
+            struct file_entry *f = table[i];
+            table[i] = f->next;
+            f->cached = false;
+            files_put(f);
+        }
+    }
+    table_count = 0;
+    pthread_mutex_unlock(&table_lock);
+    if (docroot_fd >= 0)
+        close(docroot_fd);
+    docroot_fd = -1;
+}
