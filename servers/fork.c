@@ -1,0 +1,109 @@
+/* fork: a process per connection. The parent only accepts; each child
+ * serves one connection with the blocking-style loop and exits. Children are
+ * reaped as SIGCHLD arrives, so none is left a zombie. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "server.h"
+#include "timeouts.h"
+
+static const struct server_model MODEL = {
+    "fork", "a process per connection", false, false};
+
+static pid_t *kids;        /* live children, unordered */
+static size_t nkids, capkids;
+
+static void on_child(int sig) { (void)sig; } /* only to interrupt the wait */
+
+static void reap(void)
+{
+    pid_t pid;
+    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+        for (size_t i = 0; i < nkids; i++) {
+            if (kids[i] == pid) {
+                kids[i] = kids[--nkids];
+                break;
+            }
+        }
+    }
+}
+
+static void remember(pid_t pid)
+{
+    if (nkids == capkids) {
+        size_t cap = capkids ? capkids * 2 : 64;
+        pid_t *p = realloc(kids, cap * sizeof *p);
+        if (!p)
+            return; /* still reaped by waitpid(-1), just not signalled at stop */
+        kids = p;
+        capkids = cap;
+    }
+    kids[nkids++] = pid;
+}
+
+static void serve_in_child(struct server *s, int fd)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        server_close_listener(s);
+        conn_serve_blocking(fd);
+        _exit(0);
+    }
+    if (pid < 0) { /* process limit: this client is refused, not hung */
+        fprintf(stderr, "fork: fork: %s\n", strerror(errno));
+        server_refuse(fd);
+        return;
+    }
+    close(fd);
+    remember(pid);
+}
+
+/* Children finish their in-flight response on SIGTERM; after the grace
+ * period the stragglers are killed. */
+static void stop_children(void)
+{
+    for (size_t i = 0; i < nkids; i++)
+        kill(kids[i], SIGTERM);
+    int64_t until = timeouts_now_ms() + SERVER_GRACE_MS;
+    while (nkids > 0 && timeouts_now_ms() < until) {
+        usleep(10 * 1000);
+        reap();
+    }
+    for (size_t i = 0; i < nkids; i++)
+        kill(kids[i], SIGKILL);
+    while (nkids > 0 && waitpid(-1, NULL, 0) > 0)
+        reap();
+}
+
+int main(int argc, char **argv)
+{
+    struct server s;
+    int st = server_start(&s, &MODEL, argc, argv);
+    if (st)
+        return st;
+    struct sigaction sa = {.sa_handler = on_child, .sa_flags = SA_NOCLDSTOP};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL); /* delivered only inside the wait */
+    while (!server_stopping()) {
+        server_wait(s.listen_fd, POLLIN, -1);
+        reap();
+        int fd;
+        while (!server_stopping() && (fd = server_accept(s.listen_fd)) >= 0)
+            serve_in_child(&s, fd);
+    }
+    server_close_listener(&s);
+    stop_children();
+    free(kids);
+    return server_finish(&s);
+}

@@ -1,0 +1,67 @@
+/* thread: a detached thread per connection, each on a small stack, each
+ * running the blocking-style loop. The kernel schedules; memory and task
+ * count grow with the number of connections. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "server.h"
+#include "timeouts.h"
+
+/* Enough for conn_step's deepest path (path normalisation keeps an 8 KiB
+ * buffer on the stack) with room to spare; glibc's default is 8 MiB. */
+#define THREAD_STACK (64 * 1024)
+
+static const struct server_model MODEL = {
+    "thread", "a detached thread per connection", false, false};
+
+static _Atomic int live_threads;
+
+static void *serve(void *arg)
+{
+    conn_serve_blocking((int)(intptr_t)arg);
+    live_threads--;
+    return NULL;
+}
+
+static void spawn(const pthread_attr_t *attr, int fd)
+{
+    pthread_t t;
+    live_threads++;
+    int rc = pthread_create(&t, attr, serve, (void *)(intptr_t)fd);
+    if (rc) { /* out of tasks or memory: this client is refused, not hung */
+        live_threads--;
+        fprintf(stderr, "thread: pthread_create: %s\n", strerror(rc));
+        server_refuse(fd);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct server s;
+    int st = server_start(&s, &MODEL, argc, argv);
+    if (st)
+        return st;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, THREAD_STACK);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    while (!server_stopping()) {
+        if (server_wait(s.listen_fd, POLLIN, -1) <= 0)
+            continue;
+        int fd;
+        while ((fd = server_accept(s.listen_fd)) >= 0)
+            spawn(&attr, fd);
+    }
+    server_close_listener(&s);
+    /* Threads see the stop flag within one wait slice and finish. */
+    while (live_threads > 0)
+        usleep(10 * 1000);
+    pthread_attr_destroy(&attr);
+    return server_finish(&s);
+}
