@@ -206,27 +206,57 @@ static void kind_switch_moves_lists(void **state)
     expect_list(&t, TIMEOUT_IDLE, 0);
 }
 
-/* conn.h gives a conn waiting on a slow client the idle length while it is
- * not idle (header list): the list must stay in deadline order anyway. */
-static void mixed_lengths_keep_deadline_order(void **state)
+/* conn.c gives a conn that waits for a slow client the idle length while it
+ * is not idle: it joins the idle list (whose length an idle conn taught),
+ * so readers touched after it still append in O(1). */
+static void busy_conn_with_idle_length_joins_idle_list(void **state)
 {
     (void)state;
     struct timeouts t;
-    struct tconn slow, a, b;
+    struct tconn idle, slow, a, b;
     timeouts_init(&t);
+    tconn_init(&idle, true, IDLE_MS);
     tconn_init(&slow, false, IDLE_MS);
     tconn_init(&a, false, HEADER_MS);
     tconn_init(&b, false, HEADER_MS);
-    timeouts_touch(&t, &slow.c, 0);
-    timeouts_touch(&t, &a.c, 1);
-    timeouts_touch(&t, &b.c, 2);
-    expect_list(&t, TIMEOUT_HEADER, 3, &a, &b, &slow);
-    assert_int_equal(timeouts_next_ms(&t, 2), 1 + HEADER_MS - 2);
+    timeouts_touch(&t, &idle.c, 0);
+    timeouts_touch(&t, &slow.c, 1);
+    timeouts_touch(&t, &a.c, 2);
+    timeouts_touch(&t, &b.c, 3);
+    expect_list(&t, TIMEOUT_IDLE, 2, &idle, &slow);
+    expect_list(&t, TIMEOUT_HEADER, 2, &a, &b);
+}
+
+/* Any other length (conn.c's linger, or a slow writer before any conn was
+ * idle) is inserted in deadline order, from whichever end is nearer, so
+ * expiry stays exact. */
+static void other_lengths_keep_deadline_order(void **state)
+{
+    (void)state;
+    struct timeouts t;
+    struct tconn slow, a, b, c, linger, late;
+    timeouts_init(&t);
+    tconn_init(&slow, false, IDLE_MS); /* no idle length known yet */
+    tconn_init(&a, false, HEADER_MS);
+    tconn_init(&b, false, HEADER_MS);
+    tconn_init(&c, false, HEADER_MS);
+    tconn_init(&linger, false, 2000);
+    tconn_init(&late, false, 15000);
+    timeouts_touch(&t, &slow.c, 0);     /* due 30000 */
+    timeouts_touch(&t, &a.c, 1);        /* due 10001 */
+    timeouts_touch(&t, &b.c, 9000);     /* due 19000 */
+    timeouts_touch(&t, &c.c, 9000);     /* due 19000 */
+    timeouts_touch(&t, &linger.c, 9000); /* due 11000: from the head */
+    timeouts_touch(&t, &late.c, 9000);  /* due 24000: from the tail */
+    expect_list(&t, TIMEOUT_HEADER, 6, &a, &linger, &b, &c, &late, &slow);
+    assert_int_equal(timeouts_next_ms(&t, 9000), 1001);
     struct log l = {.t = &t};
-    assert_int_equal(timeouts_expire(&t, 2 + HEADER_MS, on_expired, &l), 2);
+    assert_int_equal(timeouts_expire(&t, 19000, on_expired, &l), 4);
     assert_ptr_equal(l.seen[0], &a.c);
-    assert_ptr_equal(l.seen[1], &b.c);
-    expect_list(&t, TIMEOUT_HEADER, 1, &slow);
+    assert_ptr_equal(l.seen[1], &linger.c);
+    assert_ptr_equal(l.seen[2], &b.c);
+    assert_ptr_equal(l.seen[3], &c.c);
+    expect_list(&t, TIMEOUT_HEADER, 2, &late, &slow);
 }
 
 /* conn_timeout_ms() < 0 means no deadline (poll's -1): tracked nowhere. */
@@ -432,6 +462,52 @@ static void ten_thousand_conns(void **state)
     free(l);
 }
 
+/* Random touches, state changes and removals with the three lengths conn.c
+ * uses (header, idle, linger), time moving forward: every list stays in
+ * deadline order (list_members checks) and expiry calls each conn once, in
+ * deadline order. */
+static void random_mix_stays_ordered(void **state)
+{
+    (void)state;
+    static const int lengths[] = {HEADER_MS, IDLE_MS, 2000};
+    struct timeouts t;
+    struct tconn *cs = calloc(MANY, sizeof *cs);
+    struct many_log *l = calloc(1, sizeof *l);
+    assert_non_null(cs);
+    assert_non_null(l);
+    l->base = cs;
+    timeouts_init(&t);
+    for (int i = 0; i < MANY; i++)
+        tconn_init(&cs[i], true, IDLE_MS);
+    uint32_t seed = 12345;
+    int64_t now = 0;
+    for (int op = 0; op < 5 * MANY; op++) {
+        seed = seed * 1103515245u + 12345u; /* any fixed sequence will do */
+        uint32_t r = seed >> 8;
+        struct tconn *c = &cs[r % MANY];
+        now += (r >> 20) % 3;
+        if ((r >> 14) % 10 == 0) {
+            timeouts_remove(&t, &c->c);
+            continue;
+        }
+        c->f.timeout_ms = lengths[(r >> 16) % 3];
+        c->f.idle = c->f.timeout_ms == IDLE_MS && (r >> 18) % 2;
+        timeouts_touch(&t, &c->c, now);
+    }
+    struct conn *none[1];
+    size_t left = list_members(&t, TIMEOUT_HEADER, none, 0) +
+                  list_members(&t, TIMEOUT_IDLE, none, 0);
+    l->last = INT64_MIN;
+    size_t total = 0;
+    for (int64_t at = now; timeouts_next_ms(&t, at) >= 0; at += 250)
+        total += (size_t)timeouts_expire(&t, at, on_many_expired, l);
+    assert_int_equal(total, left);
+    for (int i = 0; i < MANY; i++)
+        assert_true(l->called[i] <= 1);
+    free(cs);
+    free(l);
+}
+
 static void now_ms_is_monotonic(void **state)
 {
     (void)state;
@@ -448,7 +524,8 @@ int main(void)
         cmocka_unit_test(retouch_moves_to_tail),
         cmocka_unit_test(remove_unlinks_and_is_idempotent),
         cmocka_unit_test(kind_switch_moves_lists),
-        cmocka_unit_test(mixed_lengths_keep_deadline_order),
+        cmocka_unit_test(busy_conn_with_idle_length_joins_idle_list),
+        cmocka_unit_test(other_lengths_keep_deadline_order),
         cmocka_unit_test(negative_timeout_is_untracked),
         cmocka_unit_test(next_ms_is_earliest_head),
         cmocka_unit_test(expire_only_past_deadlines_in_order),
@@ -457,6 +534,7 @@ int main(void)
         cmocka_unit_test(expire_callback_may_retouch),
         cmocka_unit_test(expire_callback_may_remove_another),
         cmocka_unit_test(ten_thousand_conns),
+        cmocka_unit_test(random_mix_stays_ordered),
         cmocka_unit_test(now_ms_is_monotonic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,13 +3,15 @@
  * struct timeouts. A conn with tq_next == NULL is in no list (conn_init sets
  * that).
  *
- * Every conn of a kind normally has the same timeout length, so appending at
- * the tail keeps a list in deadline order and touch is O(1). conn.h also lets
- * a conn that is not idle (a response waiting for a slow client) have the
- * idle length while it sits in the header list; touch then walks back from
- * the tail to its place. That walk passes only conns touched more recently
- * and due later, is empty when lengths agree, and keeps expiry exact (a late
- * head would otherwise hold back every conn behind it). */
+ * A list stays in deadline order as long as its members share one timeout
+ * length: touch appends at the tail in O(1), expiry pops from the head. So a
+ * conn goes to the list of its length, not only of its state. conn.c gives
+ * a conn that is not idle but waits for a slow client to read a response
+ * the idle length: it joins the idle list (the idle sentinel remembers the
+ * length idle conns last got). Any other length (conn.c's short linger after
+ * an error) is inserted in order into the header list, walking from the
+ * nearer end: such conns are rare, and the order keeps expiry exact (a head
+ * due late would otherwise hold back every conn behind it). */
 #include "timeouts.h"
 
 #include <limits.h>
@@ -39,12 +41,38 @@ static void tq_insert_after(struct conn *pos, struct conn *c)
     pos->tq_next = c;
 }
 
+/* Inserts c in deadline order, after any equal deadlines: O(1) at the tail
+ * when c's length matches the list's, else a walk from the nearer end. */
+static void tq_insert_sorted(struct conn *head, struct conn *c)
+{
+    struct conn *tail = head->tq_prev;
+    int64_t d = c->deadline_ms;
+    if (tail == head || tail->deadline_ms <= d) {
+        tq_insert_after(tail, c);
+        return;
+    }
+    struct conn *pos = head->tq_next;
+    if (d - pos->deadline_ms < tail->deadline_ms - d) {
+        while (pos != head && pos->deadline_ms <= d)
+            pos = pos->tq_next;
+        tq_insert_after(pos->tq_prev, c);
+    } else {
+        pos = tail;
+        while (pos != head && pos->deadline_ms > d)
+            pos = pos->tq_prev;
+        tq_insert_after(pos, c);
+    }
+}
+
+/* A sentinel is never due and never expires; only its links are used, and
+ * for the idle list its deadline_ms holds the idle length (-1: none seen). */
 static void tq_sentinel(struct conn *head, int kind)
 {
     memset(head, 0, sizeof *head);
     head->fd = -1;
     head->tq_prev = head->tq_next = head;
     head->tq_kind = (uint8_t)kind;
+    head->deadline_ms = -1;
 }
 
 void timeouts_init(struct timeouts *t)
@@ -60,14 +88,17 @@ void timeouts_touch(struct timeouts *t, struct conn *c, int64_t now_ms)
     int ms = conn_timeout_ms(c);
     if (ms < 0)
         return; /* poll's convention: no deadline, so in no list */
-    int kind = conn_is_idle(c) ? TIMEOUT_IDLE : TIMEOUT_HEADER;
+    struct conn *idle = &t->head[TIMEOUT_IDLE];
+    int kind = TIMEOUT_HEADER;
+    if (conn_is_idle(c)) {
+        kind = TIMEOUT_IDLE;
+        idle->deadline_ms = ms;
+    } else if (ms == idle->deadline_ms) {
+        kind = TIMEOUT_IDLE; /* busy, but given the idle length */
+    }
     c->tq_kind = (uint8_t)kind;
     c->deadline_ms = now_ms + ms;
-    struct conn *head = &t->head[kind];
-    struct conn *pos = head->tq_prev;
-    while (pos != head && pos->deadline_ms > c->deadline_ms)
-        pos = pos->tq_prev;
-    tq_insert_after(pos, c);
+    tq_insert_sorted(&t->head[kind], c);
 }
 
 void timeouts_remove(struct timeouts *t, struct conn *c)
