@@ -36,8 +36,8 @@ void response_format_date(time_t t, char *buf)
 {
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", WDAY[tm.tm_wday],
-             tm.tm_mday, MON[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+    snprintf(buf, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", WDAY[tm.tm_wday],
+             tm.tm_mday, MON[tm.tm_mon], (tm.tm_year + 1900) % 10000, tm.tm_hour,
              tm.tm_min, tm.tm_sec);
 }
 

@@ -30,7 +30,7 @@ size_t response_error(char *out, size_t cap, int status, const char *location,
 /* "Mon, 23 Nov 2026 09:00:00 GMT" for now (cached per second per thread). */
 const char *response_date(void);
 
-/* Formats t as an IMF-fixdate into buf (at least 30 bytes). */
+/* Formats t as an IMF-fixdate into buf (at least 32 bytes). */
 void response_format_date(time_t t, char *buf);
 
 /* Parses an IMF-fixdate (also RFC 850 and asctime forms). Returns 0 or -1. */
