@@ -379,13 +379,25 @@ static void finish_response(struct conn *c)
     }
 }
 
+/* For handoff: is a whole head (or an error) buffered? Left for the worker. */
+static bool head_complete(struct conn *c)
+{
+    struct http_request req;
+    int n = http_parse_request(c->buf + c->in_off, c->in_len - c->in_off, &req);
+    c->parse_pending = n != 0;
+    return n != 0;
+}
+
 static enum conn_want step_read_head(struct conn *c)
 {
     for (;;) {
         if (c->buf && c->in_off < c->in_len &&
-            (c->parse_pending || c->in_len - c->in_off > HTTP_MAX_REQUEST_LINE) &&
-            take_request(c))
-            return CONN_WANT_WRITE; /* caller loops into CONN_WRITE */
+            (c->parse_pending || c->in_len - c->in_off > HTTP_MAX_REQUEST_LINE)) {
+            if (c->handoff && head_complete(c))
+                return CONN_WANT_WORK;
+            if (!c->handoff && take_request(c))
+                return CONN_WANT_WRITE; /* caller loops into CONN_WRITE */
+        }
         if (server_stopping() && conn_is_idle(c))
             return CONN_CLOSE;
         switch (read_more(c)) {
@@ -451,6 +463,21 @@ enum conn_want conn_step(struct conn *c)
         default:
             return CONN_CLOSE;
         }
+    }
+}
+
+enum conn_want conn_work(struct conn *c)
+{
+    if (c->state != CONN_READ_HEAD || !c->buf || !take_request(c))
+        return CONN_WANT_READ; /* nothing complete: the reactor reads on */
+    switch (write_response(c)) {
+    case IO_OK:
+        finish_response(c);
+        return CONN_WANT_READ;
+    case IO_RETRY:
+        return CONN_WANT_WRITE;
+    default:
+        return CONN_CLOSE;
     }
 }
 

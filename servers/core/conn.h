@@ -34,6 +34,7 @@ enum conn_want {
     CONN_WANT_READ,   /* wait until readable */
     CONN_WANT_WRITE,  /* wait until writable */
     CONN_CLOSE,       /* done: call conn_close() */
+    CONN_WANT_WORK,   /* handoff only: a whole request is buffered */
 };
 
 enum conn_state {
@@ -49,6 +50,7 @@ struct conn {
     uint8_t state;          /* enum conn_state */
     bool keep_alive;        /* keep the connection after this response */
     bool head_only;         /* HEAD: no body */
+    bool handoff;           /* stop at each complete request (thread pools) */
     char *buf;              /* pool buffer, NULL while idle */
     uint32_t in_off;        /* start of unparsed input in buf */
     uint32_t in_len;        /* end of input in buf */
@@ -79,6 +81,14 @@ int conn_timeout_ms(const struct conn *c);
 /* True when no request is partly read and no response is partly sent: a
  * stopping server may close such a connection at once. */
 bool conn_is_idle(const struct conn *c);
+
+/* Thread pools: a reactor that sets c->handoff gets CONN_WANT_WORK from
+ * conn_step() as soon as a whole request head is buffered (nothing of it is
+ * processed yet). A worker then calls conn_work(), which answers that request
+ * (path, file, response) and writes until done or blocked, and gives the
+ * connection back: CONN_CLOSE, or anything else meaning "call conn_step()
+ * again from the reactor" (pipelined requests may be buffered already). */
+enum conn_want conn_work(struct conn *c);
 
 /* Releases the buffer and file and closes the socket. */
 void conn_close(struct conn *c);
