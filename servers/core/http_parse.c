@@ -1,0 +1,470 @@
+/* HTTP/1.x request-head parser; the contract is in http_parse.h.
+ *
+ * The parser keeps no state between calls: every call parses buf from its
+ * first byte, in one pass, and stops at the first byte that decides the
+ * outcome. Every decision depends only on the bytes before that point, and
+ * each limit is checked before a byte beyond it is looked at, so once a call
+ * returns non-zero every call on a longer buffer with the same prefix returns
+ * the same value. That is what makes it safe to call again as bytes arrive,
+ * and the tests and the fuzzer check it at every split point.
+ *
+ * Order of precedence, first match wins:
+ *   1. While reading, line by line (a line ends with its CRLF):
+ *      - 400 for a byte that can never be valid where it stands (a bare LF,
+ *        a CR not followed by LF, a control byte, a space before a colon...),
+ *        as soon as that byte is buffered;
+ *      - 400 for a malformed request line (method, target, version), once its
+ *        CRLF is buffered: "GET /\r\n" (HTTP/0.9 style) gets 400 at once;
+ *      - 414 once more than HTTP_MAX_REQUEST_LINE bytes are buffered without
+ *        the request line's CR, and 431 once more than HTTP_MAX_HEADER_BYTES
+ *        header-section bytes are buffered without the final empty line;
+ *      - 505 for a well-formed request line with a version other than 1.0 or
+ *        1.1, once its CRLF is buffered (the rest of the head is not read:
+ *        we do not know that version's rules);
+ *      - 400 for a second Host, or a Content-Length that is malformed or
+ *        differs from an earlier one, and 431 for field number
+ *        HTTP_MAX_HEADERS + 1, when that field line is complete.
+ *   2. Once the whole head has parsed without any of the above:
+ *      400 (HTTP/1.1 without Host; Transfer-Encoding with Content-Length),
+ *      then 405/501 for the method, then 501 for Transfer-Encoding, then 413.
+ *      So a POST with a bad header gets 400, and a POST with a huge body 405.
+ *
+ * Leading empty lines: RFC 9112 section 2.2 says a server SHOULD ignore at
+ * least one CRLF before the request-line (clients have sent one after a POST
+ * body). We skip any number of them. They are part of what the caller must
+ * consume, so they are included in the returned length and count against
+ * HTTP_MAX_REQUEST_LINE; the head therefore never exceeds HTTP_MAX_HEAD, and a
+ * buffer longer than that never gets 0.
+ *
+ * Fields of *req are written as they are parsed, so after an error the ones
+ * parsed before it are valid: method is HTTP_HEAD for a HEAD request, which
+ * lets the caller omit the error page's body. For a method other than GET and
+ * HEAD, method is left at HTTP_GET. */
+#include "http_parse.h"
+
+#include <string.h>
+
+/* Internal results: a helper returns DONE (or END_OF_HEAD) and advances its
+ * position, or MORE, or minus a status, like the public function. */
+enum { MORE = 0, DONE = 1, END_OF_HEAD = 2 };
+
+/* Byte classes, so that the hot loops cost one table lookup per byte. */
+enum {
+    CLS_TCHAR = 1, /* RFC 9110 token: methods and field names */
+    CLS_VALUE = 2, /* field-value byte: HTAB, SP, VCHAR and obs-text >= 0x80 */
+    CLS_LINE = 4,  /* request-line byte: SP and VCHAR */
+};
+
+static const unsigned char byte_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    6, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6, /* 0x20 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, /* 0x30 */
+    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 0x40 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7, /* 0x50 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 0x60 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0, /* 0x70 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x90 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xA0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xB0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xC0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xD0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xE0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xF0 */
+};
+
+static inline bool is_class(char c, unsigned char cls)
+{
+    return byte_class[(unsigned char)c] & cls;
+}
+
+static inline bool is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static inline bool is_digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
+/* ASCII-only case folding: tolower() would depend on the locale. */
+static inline char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* s (n bytes) equals lower, which is given in lower case. */
+static bool ascii_case_eq(const char *s, const char *lower, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ascii_lower(s[i]) != lower[i])
+            return false;
+    return true;
+}
+
+/* First index in [q, lim) whose byte is not of class cls, or lim. Header
+ * values are most of a head's bytes: unrolled by four to keep the loop's
+ * branch overhead below the cost of the lookups. */
+static size_t skip_class(const char *buf, size_t q, size_t lim,
+                         unsigned char cls)
+{
+    while (lim - q >= 4) {
+        if (!is_class(buf[q], cls))
+            return q;
+        if (!is_class(buf[q + 1], cls))
+            return q + 1;
+        if (!is_class(buf[q + 2], cls))
+            return q + 2;
+        if (!is_class(buf[q + 3], cls))
+            return q + 3;
+        q += 4;
+    }
+    while (q < lim && is_class(buf[q], cls))
+        q++;
+    return q;
+}
+
+/* What we know about the head beyond *req while its fields are read. */
+struct head {
+    struct http_request *req;
+    int method_status;    /* 0, 405 or 501: answered once the head is whole */
+    int fields;           /* header fields seen */
+    int hosts;            /* Host fields seen */
+    bool has_length;      /* a Content-Length was seen */
+    bool has_te;          /* a Transfer-Encoding was seen */
+    bool conn_close;      /* Connection has a "close" token */
+    bool conn_keep_alive; /* Connection has a "keep-alive" token */
+};
+
+/* Skips leading CRLFs (see the top of the file for why). They count against
+ * the request-line limit, so skipping stops at HTTP_MAX_REQUEST_LINE and what
+ * follows is read as a (then empty, so 400) request line. */
+static int skip_empty_lines(const char *buf, size_t len, size_t *pos)
+{
+    size_t p = 0;
+
+    while (p < len && p < HTTP_MAX_REQUEST_LINE && buf[p] == '\r') {
+        if (p + 1 == len)
+            return MORE;
+        if (buf[p + 1] != '\n')
+            return -400;
+        p += 2;
+    }
+    *pos = p;
+    return DONE;
+}
+
+/* 0 for GET and HEAD (setting *m), 405 for the other methods of RFC 9110
+ * and RFC 5789 (PATCH), 501 for any other token. Methods are case-sensitive,
+ * so "get" is an unknown method. Compared by length first. */
+static int method_status(const char *s, size_t n, enum http_method *m)
+{
+    switch (n) {
+    case 3:
+        if (memcmp(s, "GET", 3) == 0) {
+            *m = HTTP_GET;
+            return 0;
+        }
+        return memcmp(s, "PUT", 3) == 0 ? 405 : 501;
+    case 4:
+        if (memcmp(s, "HEAD", 4) == 0) {
+            *m = HTTP_HEAD;
+            return 0;
+        }
+        return memcmp(s, "POST", 4) == 0 ? 405 : 501;
+    case 5:
+        return memcmp(s, "PATCH", 5) == 0 || memcmp(s, "TRACE", 5) == 0 ? 405
+                                                                         : 501;
+    case 6:
+        return memcmp(s, "DELETE", 6) == 0 ? 405 : 501;
+    case 7:
+        return memcmp(s, "OPTIONS", 7) == 0 || memcmp(s, "CONNECT", 7) == 0
+                   ? 405
+                   : 501;
+    default:
+        return 501;
+    }
+}
+
+/* Origin-form ("/path?query") or absolute-form with an http or https scheme
+ * (any case). The authority must not be empty: RFC 9110 section 4.2.1 says to
+ * reject an http URI without a host. Asterisk-form ("*", for OPTIONS) and
+ * authority-form (for CONNECT) are never valid for GET or HEAD. */
+static bool target_form_ok(const char *t, size_t n)
+{
+    size_t scheme;
+
+    if (t[0] == '/')
+        return true;
+    if (n > 7 && ascii_case_eq(t, "http://", 7))
+        scheme = 7;
+    else if (n > 8 && ascii_case_eq(t, "https://", 8))
+        scheme = 8;
+    else
+        return false;
+    return t[scheme] != '/' && t[scheme] != '?' && t[scheme] != '#';
+}
+
+/* Minor version (0 or 1) of "HTTP/d.d", -505 for another well-formed
+ * version, -400 for anything else (the name is case-sensitive). */
+static int parse_version(const char *v, size_t n)
+{
+    if (n != 8 || memcmp(v, "HTTP/", 5) != 0 || !is_digit(v[5]) ||
+        v[6] != '.' || !is_digit(v[7]))
+        return -400;
+    if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+        return -505;
+    return v[7] - '0';
+}
+
+/* Splits a complete request line (without its CRLF, all bytes SP or VCHAR)
+ * into method SP target SP version. */
+static int check_request_line(const char *line, size_t n, struct head *h)
+{
+    const char *end = line + n;
+    size_t m = 0;
+
+    while (m < n && is_class(line[m], CLS_TCHAR))
+        m++;
+    if (m == 0 || m == n || line[m] != ' ')
+        return -400; /* empty method, or a non-token byte in it */
+    const char *target = line + m + 1;
+    const char *sp = memchr(target, ' ', (size_t)(end - target));
+    if (sp == NULL || sp == target)
+        return -400; /* no version (HTTP/0.9 style), or two spaces */
+    if (!target_form_ok(target, (size_t)(sp - target)))
+        return -400;
+    int minor = parse_version(sp + 1, (size_t)(end - sp - 1));
+    if (minor < 0)
+        return minor;
+
+    h->method_status = method_status(line, m, &h->req->method);
+    h->req->target = target;
+    h->req->target_len = (size_t)(sp - target);
+    h->req->minor_version = minor;
+    return DONE;
+}
+
+/* Finds the request line's end in one pass that also rejects bytes no request
+ * line may hold, then checks its structure. */
+static int parse_request_line(const char *buf, size_t len, size_t *pos,
+                              struct head *h)
+{
+    size_t start = *pos;
+    /* Content bytes may sit at indexes below HTTP_MAX_REQUEST_LINE (leading
+     * empty lines included); looking one byte further tells 414 from a CR. */
+    size_t lim = len < HTTP_MAX_REQUEST_LINE + 1 ? len : HTTP_MAX_REQUEST_LINE + 1;
+    size_t e = skip_class(buf, start, lim, CLS_LINE);
+
+    if (e == lim)
+        return e > HTTP_MAX_REQUEST_LINE ? -414 : MORE;
+    if (buf[e] != '\r')
+        return -400; /* bare LF, control byte, DEL or a byte >= 0x80 */
+    if (e + 1 == len)
+        return MORE;
+    if (buf[e + 1] != '\n')
+        return -400;
+    *pos = e + 2;
+    return check_request_line(buf + start, e - start, h);
+}
+
+/* Content-Length: 1*DIGIT, or a list of identical ones ("5, 5", which
+ * RFC 9110 section 8.6 lets a recipient take as one value). Compared as
+ * numbers, so "05, 5" is accepted too. No sign, no inner spaces, no empty
+ * element; a value that does not fit in int64_t is invalid. */
+static int parse_content_length(const char *v, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    bool have = false;
+    int64_t first = 0;
+
+    for (;;) {
+        while (i < n && is_ows(v[i]))
+            i++;
+        size_t d0 = i;
+        int64_t x = 0;
+        for (; i < n && is_digit(v[i]); i++) {
+            int d = v[i] - '0';
+            if (x > (INT64_MAX - d) / 10)
+                return -400;
+            x = x * 10 + d;
+        }
+        if (i == d0)
+            return -400;
+        while (i < n && is_ows(v[i]))
+            i++;
+        if (have && x != first)
+            return -400;
+        first = x;
+        have = true;
+        if (i == n)
+            break;
+        if (v[i] != ',')
+            return -400;
+        i++;
+    }
+    *out = first;
+    return 0;
+}
+
+/* Connection: a comma-separated list of tokens in any case; only "close" and
+ * "keep-alive" matter here, anything else is ignored. */
+static void scan_connection(const char *v, size_t n, struct head *h)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        while (i < n && (is_ows(v[i]) || v[i] == ','))
+            i++;
+        size_t t0 = i;
+        while (i < n && v[i] != ',')
+            i++;
+        size_t t1 = i;
+        while (t1 > t0 && is_ows(v[t1 - 1]))
+            t1--;
+        if (t1 - t0 == 5 && ascii_case_eq(v + t0, "close", 5))
+            h->conn_close = true;
+        else if (t1 - t0 == 10 && ascii_case_eq(v + t0, "keep-alive", 10))
+            h->conn_keep_alive = true;
+    }
+}
+
+/* Acts on one syntactically valid field. Names are matched by length first so
+ * that most fields cost one switch. */
+static int apply_field(struct head *h, const char *name, size_t nlen,
+                       const char *value, size_t vlen)
+{
+    struct http_request *req = h->req;
+
+    if (++h->fields > HTTP_MAX_HEADERS)
+        return -431;
+    switch (nlen) {
+    case 4:
+        if (ascii_case_eq(name, "host", 4) && ++h->hosts > 1)
+            return -400; /* RFC 9112 section 3.2: exactly one Host */
+        break;
+    case 10:
+        if (ascii_case_eq(name, "connection", 10))
+            scan_connection(value, vlen, h);
+        break;
+    case 14:
+        if (ascii_case_eq(name, "content-length", 14)) {
+            int64_t cl;
+            if (parse_content_length(value, vlen, &cl) < 0)
+                return -400;
+            if (h->has_length && cl != req->content_length)
+                return -400; /* conflicting lengths: a smuggling attempt */
+            h->has_length = true;
+            req->content_length = cl;
+        }
+        break;
+    case 17:
+        if (ascii_case_eq(name, "transfer-encoding", 17)) {
+            h->has_te = true;
+        } else if (ascii_case_eq(name, "if-modified-since", 17) &&
+                   req->if_modified_since == NULL) {
+            /* The first one wins; a repeated one is ignored, not an error. */
+            req->if_modified_since = value;
+            req->if_modified_since_len = vlen;
+        }
+        break;
+    }
+    return DONE;
+}
+
+/* One field line, or the empty line that ends the head. Header-section bytes
+ * may sit at indexes below stop; needing a byte at or past it gives 431 once
+ * such a byte is buffered. */
+static int parse_field_line(const char *buf, size_t len, size_t stop,
+                            size_t *pos, struct head *h)
+{
+    size_t lim = len < stop ? len : stop;
+    int need = lim < len ? -431 : MORE; /* when a byte at lim is needed */
+    size_t q = *pos;
+
+    if (q >= lim)
+        return need;
+    if (buf[q] == '\r') {
+        if (q + 1 >= lim)
+            return need;
+        if (buf[q + 1] != '\n')
+            return -400;
+        *pos = q + 2;
+        return END_OF_HEAD;
+    }
+
+    const char *name = buf + q;
+    q = skip_class(buf, q, lim, CLS_TCHAR);
+    if (q == lim)
+        return need;
+    /* No colon, a space before it, an empty name, or a line that starts
+     * with SP or HTAB: obs-fold, which RFC 9112 section 5.2 lets us reject. */
+    if (buf[q] != ':' || buf + q == name)
+        return -400;
+    size_t nlen = (size_t)(buf + q - name);
+
+    q++;
+    while (q < lim && is_ows(buf[q]))
+        q++;
+    size_t v0 = q;
+    q = skip_class(buf, q, lim, CLS_VALUE);
+    if (q == lim)
+        return need;
+    if (buf[q] != '\r')
+        return -400; /* bare LF, control byte or DEL in the value */
+    if (q + 1 >= lim)
+        return need;
+    if (buf[q + 1] != '\n')
+        return -400;
+    *pos = q + 2;
+
+    size_t v1 = q;
+    while (v1 > v0 && is_ows(buf[v1 - 1]))
+        v1--;
+    return apply_field(h, name, nlen, buf + v0, v1 - v0);
+}
+
+/* The checks that need the whole head, in the order of the top comment. */
+static int finish_head(struct head *h, size_t head_len)
+{
+    struct http_request *req = h->req;
+
+    if (req->minor_version == 1)
+        req->keep_alive = !h->conn_close;
+    else
+        req->keep_alive = h->conn_keep_alive && !h->conn_close;
+
+    if (req->minor_version == 1 && h->hosts == 0)
+        return -400;
+    if (h->has_te && h->has_length)
+        return -400; /* RFC 9112 section 6.3: ambiguous framing */
+    if (h->method_status != 0)
+        return -h->method_status;
+    if (h->has_te)
+        return -501; /* we do not implement chunked request bodies */
+    if (req->content_length > HTTP_MAX_BODY)
+        return -413;
+    return (int)head_len;
+}
+
+int http_parse_request(const char *buf, size_t len, struct http_request *req)
+{
+    struct head h = {.req = req};
+    size_t p = 0;
+    int st;
+
+    *req = (struct http_request){.method = HTTP_GET};
+    if ((st = skip_empty_lines(buf, len, &p)) != DONE)
+        return st;
+    if ((st = parse_request_line(buf, len, &p, &h)) != DONE)
+        return st;
+
+    size_t stop = p + HTTP_MAX_HEADER_BYTES;
+    while ((st = parse_field_line(buf, len, stop, &p, &h)) == DONE)
+        ;
+    if (st != END_OF_HEAD)
+        return st;
+    return finish_head(&h, p);
+}
