@@ -270,8 +270,10 @@ static enum io read_more(struct conn *c)
     if (c->in_len == CONN_IN_CAP)
         return IO_ERROR; /* cannot happen: the parser rejects a longer head */
     for (;;) {
-        ssize_t n = recv(c->fd, c->buf + c->in_len, CONN_IN_CAP - c->in_len, 0);
+        size_t space = CONN_IN_CAP - c->in_len;
+        ssize_t n = recv(c->fd, c->buf + c->in_len, space, 0);
         if (n > 0) {
+            c->drained = (size_t)n < space;
             if (memchr(c->buf + c->in_len, '\n', (size_t)n))
                 c->parse_pending = true;
             c->in_len += (uint32_t)n;
@@ -400,6 +402,12 @@ static enum conn_want step_read_head(struct conn *c)
         }
         if (server_stopping() && conn_is_idle(c))
             return CONN_CLOSE;
+        if (c->drained && !c->edge_triggered && c->in_off == c->in_len) {
+            /* Level-triggered waiting will report anything that arrives. */
+            c->drained = false;
+            release_buf_if_idle(c);
+            return CONN_WANT_READ;
+        }
         switch (read_more(c)) {
         case IO_OK:
             break;

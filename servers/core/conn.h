@@ -5,7 +5,9 @@
  * the socket may be ready; conn_step reads, parses, answers (writev for cached
  * small files, sendfile for large ones), handles keep-alive and pipelining,
  * and runs until the socket would block, so it is also correct under
- * edge-triggered readiness. It returns what to wait for next:
+ * edge-triggered readiness (set c->edge_triggered there: with level-triggered
+ * waiting a short read already shows the socket empty, which saves the read
+ * that would only return EAGAIN). It returns what to wait for next:
  *
  *   struct conn c;
  *   conn_init(&c, fd);
@@ -51,6 +53,8 @@ struct conn {
     bool keep_alive;        /* keep the connection after this response */
     bool head_only;         /* HEAD: no body */
     bool handoff;           /* stop at each complete request (thread pools) */
+    bool edge_triggered;    /* set by edge-triggered models: read to EAGAIN */
+    bool drained;           /* the last read found the socket empty */
     char *buf;              /* pool buffer, NULL while idle */
     uint32_t in_off;        /* start of unparsed input in buf */
     uint32_t in_len;        /* end of input in buf */
