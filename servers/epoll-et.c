@@ -1,0 +1,136 @@
+/* epoll-et: one edge-triggered epoll reactor. Each socket is registered once
+ * for both directions with EPOLLET and never modified: an edge is reported
+ * when new input arrives or send space opens up, and never again for the
+ * same readiness. So every handler must drain until EAGAIN or it may wait
+ * forever: conn_step() reads and writes until EAGAIN (a pipelined burst
+ * larger than one read included), and the listener accepts until EAGAIN.
+ *
+ * With both directions registered, any event simply calls conn_step(),
+ * which knows whether it is reading or writing; an edge for the direction
+ * it does not wait for costs one step that finds EAGAIN. At EMFILE,
+ * server_accept() closes every pending connection through its reserved
+ * descriptor before returning EAGAIN, so the backlog is empty and the next
+ * client makes a new edge: the listener neither spins nor goes deaf. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "server.h"
+#include "timeouts.h"
+
+#define EPOLL_BATCH 512 /* events taken per wait */
+
+static const struct server_model MODEL = {
+    "epoll-et", "one edge-triggered epoll reactor, every socket drained to EAGAIN",
+    false, false};
+
+struct reactor {
+    int ep;
+    struct conn *conns;    /* indexed by descriptor */
+    int max_fd;            /* size of conns, from RLIMIT_NOFILE */
+    int nconns;            /* open connections */
+    struct timeouts tq;
+};
+
+static void drop(struct reactor *r, struct conn *c)
+{
+    timeouts_remove(&r->tq, c);
+    epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    conn_close(c);
+    r->nconns--;
+}
+
+static void on_timeout(struct conn *c, void *arg)
+{
+    drop(arg, c);
+}
+
+static void conn_on_event(struct reactor *r, struct conn *c)
+{
+    if (conn_step(c) == CONN_CLOSE)
+        drop(r, c);
+    else
+        timeouts_touch(&r->tq, c, timeouts_now_ms());
+}
+
+static void accept_all(struct reactor *r, int listen_fd)
+{
+    int fd;
+    while ((fd = server_accept(listen_fd)) >= 0) { /* until EAGAIN */
+        if (fd >= r->max_fd) { /* beyond the table sized from RLIMIT_NOFILE */
+            server_refuse(fd);
+            continue;
+        }
+        struct conn *c = &r->conns[fd];
+        conn_init(c, fd);
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = fd};
+        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            server_refuse(fd);
+            continue;
+        }
+        r->nconns++;
+        /* Registration reports the current state as a first edge (writable
+         * at least), so the first step runs from that event. */
+        timeouts_touch(&r->tq, c, timeouts_now_ms());
+    }
+}
+
+/* On stop: no new connections; idle ones close now, busy ones finish. */
+static void close_idle(struct reactor *r)
+{
+    for (int fd = 0; fd < r->max_fd; fd++)
+        if (r->conns[fd].fd == fd && conn_is_idle(&r->conns[fd]))
+            drop(r, &r->conns[fd]);
+}
+
+int main(int argc, char **argv)
+{
+    struct server s;
+    int st = server_start(&s, &MODEL, argc, argv);
+    if (st)
+        return st;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    struct reactor r = {.ep = epoll_create1(EPOLL_CLOEXEC),
+                        .max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur};
+    r.conns = calloc((size_t)r.max_fd, sizeof *r.conns);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.fd = s.listen_fd};
+    if (r.ep < 0 || !r.conns || epoll_ctl(r.ep, EPOLL_CTL_ADD, s.listen_fd, &ev) < 0) {
+        fprintf(stderr, "epoll-et: setup: %s\n", strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < r.max_fd; i++)
+        r.conns[i].fd = -1;
+    timeouts_init(&r.tq);
+
+    struct epoll_event events[EPOLL_BATCH];
+    bool stopped = false;
+    while (!stopped || (r.nconns > 0 && !server_grace_over())) {
+        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, timeouts_now_ms());
+        int n = epoll_pwait(r.ep, events, EPOLL_BATCH, wait, &server_waitmask);
+        if (server_poll_signals() && !stopped) {
+            server_close_listener(&s); /* also leaves the epoll set */
+            close_idle(&r);
+            stopped = true;
+        }
+        for (int i = 0; i < n; i++) {
+            int fd = events[i].data.fd;
+            if (fd == s.listen_fd)
+                accept_all(&r, fd);
+            else if (fd >= 0 && fd < r.max_fd && r.conns[fd].fd == fd)
+                conn_on_event(&r, &r.conns[fd]);
+        }
+        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
+    }
+    for (int fd = 0; fd < r.max_fd; fd++)
+        if (r.conns[fd].fd == fd)
+            conn_close(&r.conns[fd]);
+    free(r.conns);
+    close(r.ep);
+    return server_finish(&s);
+}
