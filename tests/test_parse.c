@@ -87,6 +87,8 @@ struct valid_case {
 
 #define V(in, m, target, minor, ka, cl, ims, name) \
     {in, sizeof(in) - 1, m, target, minor, ka, cl, ims, name}
+/* The rest of a valid HTTP/1.1 request line and its Host field: most rows
+ * are "METHOD /target" H11 "more fields\r\n" "\r\n". */
 #define H11 " HTTP/1.1\r\nHost: a\r\n"
 #define IMS "Sat, 29 Oct 1994 19:43:31 GMT"
 
