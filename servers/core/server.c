@@ -32,7 +32,12 @@ struct server_counters *server_counters;
 const struct server_opts *server_options;
 sigset_t server_waitmask;
 
-static volatile sig_atomic_t got_stop, got_report;
+/* Set by the handler in whichever thread takes the signal and read by every
+ * thread (the core calls server_stopping() from workers too). volatile
+ * sig_atomic_t is safe in a handler but races across threads; a lock-free
+ * atomic is both (C11 7.14.1.1). */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "signal flags need lock-free atomics");
+static _Atomic int got_stop, got_report;
 static _Atomic bool stopping;
 static _Atomic int64_t stop_ms;
 static const char *prog = "server";
