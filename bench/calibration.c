@@ -1,0 +1,301 @@
+/* The calibration server: shows the load generator's ceiling.
+ *
+ *   calibration --port 0 [--bind 127.0.0.1] [--size BYTES]
+ *
+ * One epoll loop that reads whatever arrives and, without parsing, answers
+ * one fixed "200 OK" response of --size body bytes for every "\r\n\r\n" it
+ * sees (so pipelined requests get one response each). It behaves like the
+ * model binaries towards the harness: prints "listening on ADDR:PORT" when
+ * ready, the counters line on SIGUSR1 and on SIGTERM/SIGINT (then exits 0):
+ *   counters: accepted=N requests=N 1xx=0 2xx=N 3xx=0 4xx=0 5xx=0 bytes=N refused=0
+ * Whatever it measures is the cost of the client and the kernel's loopback,
+ * not of serving files: no server can beat it on this machine. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CAL_DEFAULT_SIZE 16384   /* body bytes, like html/bench/16k.html */
+#define CAL_MAX_SIZE (1 << 24)
+#define CAL_MAX_PENDING 4096     /* stop reading a connection this far behind */
+#define CAL_EVENTS 256
+
+struct cal_conn {
+    uint32_t pending;  /* responses owed */
+    uint32_t offset;   /* bytes of the current response already sent */
+    uint8_t match;     /* how much of "\r\n\r\n" the last bytes matched */
+    bool out;          /* EPOLLOUT registered */
+};
+
+static struct {
+    uint64_t accepted, requests, bytes;
+} counters;
+
+static char *response;
+static size_t response_len;
+static struct cal_conn *conns;
+static size_t max_conns;
+static int epfd;
+
+static void print_counters(void)
+{
+    printf("counters: accepted=%" PRIu64 " requests=%" PRIu64
+           " 1xx=0 2xx=%" PRIu64 " 3xx=0 4xx=0 5xx=0 bytes=%" PRIu64
+           " refused=0\n",
+           counters.accepted, counters.requests, counters.requests,
+           counters.bytes);
+    fflush(stdout);
+}
+
+static int build_response(long size)
+{
+    char head[128];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                     "Content-Length: %ld\r\n\r\n", size);
+    response_len = (size_t)n + (size_t)size;
+    response = malloc(response_len);
+    if (!response) {
+        fprintf(stderr, "calibration: malloc: %s\n", strerror(errno));
+        return -1;
+    }
+    memcpy(response, head, (size_t)n);
+    memset(response + n, 'x', (size_t)size);
+    return 0;
+}
+
+/* Counts the request ends in buf, continuing a match across reads. */
+static uint32_t count_requests(struct cal_conn *c, const char *buf, ssize_t n)
+{
+    static const char end[] = "\r\n\r\n";
+    uint32_t found = 0;
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] == end[c->match])
+            c->match++;
+        else
+            c->match = buf[i] == '\r' ? 1 : 0;
+        if (c->match == 4) {
+            found++;
+            c->match = 0;
+        }
+    }
+    return found;
+}
+
+static void conn_close(int fd)
+{
+    memset(&conns[fd], 0, sizeof conns[fd]);
+    close(fd); /* also removes it from the epoll set */
+}
+
+static int conn_watch(int fd, bool out)
+{
+    struct epoll_event ev = {.events = EPOLLIN | (out ? EPOLLOUT : 0),
+                             .data.fd = fd};
+    if (conns[fd].out == out)
+        return 0;
+    conns[fd].out = out;
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+/* Writes owed responses until done or the socket is full. */
+static int conn_on_writable(int fd)
+{
+    struct cal_conn *c = &conns[fd];
+    while (c->pending > 0) {
+        ssize_t n = write(fd, response + c->offset, response_len - c->offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return conn_watch(fd, true);
+        if (n < 0)
+            return -1;
+        counters.bytes += (uint64_t)n;
+        c->offset += (uint32_t)n;
+        if (c->offset == response_len) {
+            c->offset = 0;
+            c->pending--;
+            counters.requests++;
+        }
+    }
+    return conn_watch(fd, false);
+}
+
+static int conn_on_readable(int fd)
+{
+    char buf[16384];
+    struct cal_conn *c = &conns[fd];
+    if (c->pending > CAL_MAX_PENDING)
+        return conn_on_writable(fd);
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (n <= 0)
+        return -1;
+    c->pending += count_requests(c, buf, n);
+    return conn_on_writable(fd);
+}
+
+static void on_accept(int lfd)
+{
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                fprintf(stderr, "calibration: accept4: %s\n", strerror(errno));
+            return;
+        }
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+        int one = 1;
+        /* Pipelined responses end in a partial segment: without NODELAY
+         * Nagle holds it for the client's delayed ACK (40 ms). */
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one))
+            fprintf(stderr, "calibration: TCP_NODELAY: %s\n", strerror(errno));
+        if ((size_t)fd >= max_conns || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) {
+            close(fd);
+            continue;
+        }
+        counters.accepted++;
+    }
+}
+
+/* Returns true when the loop should stop. */
+static bool on_signal(int sfd)
+{
+    struct signalfd_siginfo si;
+    ssize_t n = read(sfd, &si, sizeof si);
+    if (n != (ssize_t)sizeof si)
+        return false;
+    print_counters();
+    return si.ssi_signo != SIGUSR1;
+}
+
+static int listen_on(const char *bind_addr, int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    socklen_t len = sizeof sa;
+    int one = 1;
+    if (inet_pton(AF_INET, bind_addr, &sa.sin_addr) != 1) {
+        fprintf(stderr, "calibration: bad --bind address %s\n", bind_addr);
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 4096) ||
+        getsockname(fd, (struct sockaddr *)&sa, &len)) {
+        fprintf(stderr, "calibration: listen %s:%d: %s\n", bind_addr, port,
+                strerror(errno));
+        return -1;
+    }
+    printf("listening on %s:%d\n", bind_addr, ntohs(sa.sin_port));
+    fflush(stdout);
+    return fd;
+}
+
+static int signal_fd(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    signal(SIGPIPE, SIG_IGN);
+    if (sigprocmask(SIG_BLOCK, &set, NULL))
+        return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static int serve(int lfd, int sfd)
+{
+    struct epoll_event evs[CAL_EVENTS];
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev))
+        return -1;
+    ev.data.fd = sfd;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev))
+        return -1;
+    for (;;) {
+        int n = epoll_wait(epfd, evs, CAL_EVENTS, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        for (int i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            if (fd == lfd)
+                on_accept(lfd);
+            else if (fd == sfd && on_signal(sfd))
+                return 0;
+            else if (fd != sfd && (evs[i].events & EPOLLOUT ? conn_on_writable(fd)
+                                                           : conn_on_readable(fd)))
+                conn_close(fd);
+        }
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: calibration [--port N (default 8080, 0 = free port)]"
+               " [--bind ADDR (default 127.0.0.1)] [--size BYTES (default %d)]\n",
+            CAL_DEFAULT_SIZE);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"port", required_argument, 0, 'p'}, {"bind", required_argument, 0, 'b'},
+        {"size", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *bind_addr = "127.0.0.1";
+    long port = 8080, size = CAL_DEFAULT_SIZE;
+    int opt;
+    char *end;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'p': port = strtol(optarg, &end, 10);
+            if (*end || port < 0 || port > 65535) { usage(stderr); return 2; }
+            break;
+        case 'b': bind_addr = optarg; break;
+        case 's': size = strtol(optarg, &end, 10);
+            if (*end || size < 0 || size > CAL_MAX_SIZE) { usage(stderr); return 2; }
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl)) {
+        fprintf(stderr, "calibration: getrlimit: %s\n", strerror(errno));
+        return 1;
+    }
+    max_conns = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (size_t)rl.rlim_cur;
+    conns = calloc(max_conns, sizeof *conns);
+    int sfd = signal_fd();
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (!conns || sfd < 0 || epfd < 0 || build_response(size)) {
+        fprintf(stderr, "calibration: setup: %s\n", strerror(errno));
+        return 1;
+    }
+    int lfd = listen_on(bind_addr, (int)port);
+    if (lfd < 0)
+        return 1;
+    if (serve(lfd, sfd)) {
+        fprintf(stderr, "calibration: epoll: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""meson test bench: `harness run --quick` on every model, then checks.
+
+Passes only if every available model (harness list --csv) has a load row
+for every level with requests > 0 (or an explicit, expected status: a model
+that exits 69 is "skipped", select above FD_SETSIZE shows refused
+connections), results.csv has the documented columns, the plots and the
+report exist and are non-empty, and the report names every model.
+"""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+COLUMNS = ("model category round kind conns idle idle_open threads pipeline "
+           "duration_s requests req_per_s bytes_per_s lat_mean_us lat_stdev_us "
+           "lat_p50_us lat_p90_us lat_p99_us lat_p999_us lat_max_us err_connect "
+           "err_read err_write err_status err_timeout srv_user_s srv_sys_s "
+           "srv_cpu_pct cli_cpu_pct req_per_cpu_s peak_rss_kb tasks srv_responses "
+           "srv_refused mem_per_idle_b steal_pct other_pct flags status note").split()
+QUICK_LEVELS = {16, 256}
+PLOTS = ["throughput", "p99", "efficiency", "memory", "memory_per_conn"]
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def models(harness):
+    out = subprocess.run([harness, "list", "--csv"], check=True, timeout=60,
+                         capture_output=True, text=True).stdout
+    return list(csv.DictReader(out.splitlines()))
+
+
+def check_rows(rows, listed):
+    by_model = {}
+    for r in rows:
+        by_model.setdefault(r["model"], []).append(r)
+    for m in listed:
+        name = m["name"]
+        if name not in by_model:
+            fail(f"{name}: no rows")
+        load = [r for r in by_model[name] if r["kind"] == "load"]
+        levels = {int(r["conns"]) for r in load}
+        if levels != QUICK_LEVELS:
+            fail(f"{name}: levels {sorted(levels)}, expected {sorted(QUICK_LEVELS)}")
+        if m["available"] != "yes":
+            if any(r["status"] not in ("skipped", "failed") for r in load):
+                fail(f"{name}: unavailable ({m['reason']}) but measured")
+            continue
+        for r in load:
+            expected = r["status"] == "ok" and int(r["requests"] or 0) > 0
+            refused = "refused" in r["flags"] and r["status"] in ("ok", "failed")
+            if not (expected or refused):
+                fail(f"{name} c={r['conns']}: status {r['status']}, "
+                     f"requests {r['requests'] or 0}: {r['note']}")
+
+
+def check_outputs(run, listed):
+    for name in ["report.html", "summary.md", "summary.csv", "meta.txt"] + \
+            [f"plots/{p}.{ext}" for p in PLOTS for ext in ("svg", "png")]:
+        path = os.path.join(run, name)
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            fail(f"{name} missing or empty")
+    html = open(os.path.join(run, "report.html"), encoding="utf-8").read()
+    for m in listed:
+        if f">{m['name']}" not in html:
+            fail(f"report.html does not list {m['name']}")
+
+
+def main():
+    harness = sys.argv[1]
+    listed = models(harness)
+    with tempfile.TemporaryDirectory(prefix="c10k-bench-") as out:
+        start = time.monotonic()
+        proc = subprocess.run([harness, "run", "--quick", "--out", out], timeout=170)
+        took = time.monotonic() - start
+        if proc.returncode != 0:
+            fail(f"harness run --quick exited {proc.returncode}")
+        run = os.path.join(out, "latest")
+        with open(os.path.join(run, "results.csv"), newline="") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames != COLUMNS:
+                fail(f"results.csv columns {reader.fieldnames}")
+            rows = list(reader)
+        check_rows(rows, listed)
+        check_outputs(run, listed)
+        print(f"ok: {len(listed)} models, {len(rows)} rows, {took:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

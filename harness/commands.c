@@ -1,0 +1,108 @@
+/* harness list and harness verify (see commands.h). */
+#include "commands.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "run.h"
+#include "server.h"
+#include "verify.h"
+
+/* Availability, including what only starting the binary tells (exit 69:
+ * "io_uring unavailable"). Starts and stops the server briefly. */
+static const char *probe(const struct model *m, const char *dir, char *why,
+                         size_t whylen)
+{
+    cpu_set_t cpus;
+    struct server s = {0};
+    char note[256];
+    if (sched_getaffinity(0, sizeof cpus, &cpus))
+        CPU_ZERO(&cpus);
+    struct server_env env = {.run_dir = dir, .cpus = CPU_COUNT(&cpus) ? &cpus : NULL,
+                             .workers = 1, .docroot = RUN_DOCROOT, .body_size = 16};
+    int r = server_start(&s, m, &env, why, whylen);
+    if (r == SERVER_OK) {
+        server_stop(&s, note, sizeof note);
+        return "yes";
+    }
+    return r == SERVER_SKIPPED ? "no" : "fails";
+}
+
+static void csv_field(const char *s, const char *sep)
+{
+    putchar('"');
+    for (; *s; s++)
+        printf(*s == '"' ? "\"\"" : "%c", *s);
+    printf("\"%s", sep);
+}
+
+int list_command(bool csv)
+{
+    char dir[] = "/tmp/c10k-harness-list-XXXXXX", why[512];
+    if (!mkdtemp(dir)) {
+        perror("harness: mkdtemp");
+        return 1;
+    }
+    if (csv)
+        printf("name,category,available,reason,origin\n");
+    else
+        printf("%-12s %-13s %-9s %s\n", "MODEL", "CATEGORY", "AVAILABLE", "ORIGIN / WHY NOT");
+    for (int i = 0; i < models_count() && !proc_interrupted; i++) {
+        const struct model *m = models_get(i);
+        const char *avail = probe(m, dir, why, sizeof why);
+        if (csv) {
+            printf("%s,%s,%s,", m->name, m->category, avail);
+            csv_field(strcmp(avail, "yes") ? why : "", ",");
+            csv_field(m->origin, "\n");
+        } else {
+            printf("%-12s %-13s %-9s %s\n", m->name, m->category, avail, m->origin);
+            if (strcmp(avail, "yes"))
+                printf("%-12s %-13s %-9s -> %s\n", "", "", "", why);
+        }
+    }
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "harness: could not remove %s\n", dir);
+    return 0;
+}
+
+int verify_command(const struct opts *o, const struct model *const *models, int n)
+{
+    char dir[] = "/tmp/c10k-harness-verify-XXXXXX", why[512], cmd[PATH_MAX + 16];
+    int failed = 0;
+    if (!mkdtemp(dir)) {
+        perror("harness: mkdtemp");
+        return 1;
+    }
+    struct server_env env = {.run_dir = dir, .cpus = &o->server_cpus,
+                             .workers = CPU_COUNT(&o->server_cpus),
+                             .docroot = RUN_DOCROOT, .body_size = 16384};
+    proc_raise_nofile();
+    for (int i = 0; i < n && !proc_interrupted; i++) {
+        struct server s = {0};
+        char note[256];
+        int r = server_start(&s, models[i], &env, why, sizeof why);
+        if (r == SERVER_OK) {
+            r = verify_server(&s, RUN_DOCROOT, o->path, why, sizeof why) ? SERVER_FAILED : 0;
+            server_stop(&s, note, sizeof note);
+            if (r == 0 && note[0]) {
+                snprintf(why, sizeof why, "stopping: %s", note);
+                r = SERVER_FAILED;
+            }
+        }
+        failed += r == SERVER_FAILED;
+        printf("%-12s %s%s%s\n", models[i]->name,
+               r == 0 ? "ok" : r == SERVER_SKIPPED ? "skipped" : "FAILED",
+               r ? ": " : "", r ? why : "");
+        fflush(stdout);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "harness: could not remove %s\n", dir);
+    return failed ? 1 : 0;
+}

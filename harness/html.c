@@ -1,0 +1,240 @@
+/* report.html: one self-contained page, plots embedded (see report.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+static const char *style =
+    "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;"
+    "padding:0 1em;color:#222}table{border-collapse:collapse;font-size:13px;"
+    "margin:1em 0}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}"
+    "th{background:#f0f0f0}td.l,th.l{text-align:left}tr.ref td{color:#555;"
+    "font-style:italic}tr.bad td{background:#fdecea}figure{margin:1.5em 0}"
+    "img{max-width:100%}pre{background:#f6f6f6;padding:1em;overflow:auto}"
+    ".warn li{margin:.2em 0}h2{border-bottom:1px solid #ddd}";
+
+static void esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void base64(FILE *f, const unsigned char *p, size_t n)
+{
+    static const char t[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        fputc(t[v >> 18 & 63], f);
+        fputc(t[v >> 12 & 63], f);
+        fputc(i + 1 < n ? t[v >> 6 & 63] : '=', f);
+        fputc(i + 2 < n ? t[v & 63] : '=', f);
+    }
+}
+
+static void num(FILE *f, double v, const char *fmt)
+{
+    fputs("<td>", f);
+    if (v < 0)
+        fputs("-", f);
+    else
+        fprintf(f, fmt, v);
+    fputs("</td>", f);
+}
+
+static void rate(FILE *f, double v)
+{
+    char s[32];
+    util_format_rate(v, s, sizeof s);
+    fprintf(f, "<td>%s</td>", v < 0 ? "-" : s);
+}
+
+static bool is_ref(const char *category)
+{
+    return strcmp(category, "reference") == 0 || strcmp(category, "calibration") == 0;
+}
+
+static void headline(FILE *f, const struct report *r)
+{
+    fputs("<table><tr><th class=l>model</th><th class=l>category</th>"
+          "<th>best req/s</th>", f);
+    for (int l = 0; l < r->n_levels; l++)
+        fprintf(f, "<th>req/s<br>c=%d</th>", r->levels[l]);
+    for (int l = 0; l < r->n_levels; l++)
+        fprintf(f, "<th>p99 ms<br>c=%d</th>", r->levels[l]);
+    for (int l = 0; l < r->n_levels; l++)
+        fprintf(f, "<th>req per server<br>CPU-s c=%d</th>", r->levels[l]);
+    fputs("<th>vs nginx<br>(req/CPU-s)</th><th>KiB per idle<br>connection</th>"
+          "<th class=l>status</th></tr>\n", f);
+    for (int i = 0; i < r->n_head; i++) {
+        const struct report_headline *h = &r->head[i];
+        fprintf(f, "<tr class=\"%s\"><td class=l>%s%s</td><td class=l>%s</td>",
+                is_ref(h->category) ? "ref" : strcmp(h->status, "ok") ? "bad" : "",
+                h->model, is_ref(h->category) ? " (ref)" : "", h->category);
+        if (h->best_rps < 0)
+            fputs("<td>-</td>", f);
+        else {
+            char s[32];
+            util_format_rate(h->best_rps, s, sizeof s);
+            fprintf(f, "<td>%s (c=%d)</td>", s, h->best_conns);
+        }
+        for (int l = 0; l < r->n_levels; l++)
+            rate(f, h->rps[l]);
+        for (int l = 0; l < r->n_levels; l++)
+            num(f, h->p99_ms[l], "%.2f");
+        for (int l = 0; l < r->n_levels; l++)
+            rate(f, h->eff[l]);
+        num(f, h->vs_nginx, "%.2f");
+        num(f, h->mem_per_conn_kib, "%.1f");
+        fprintf(f, "<td class=l>%s</td></tr>\n", h->status);
+    }
+    fputs("</table>\n", f);
+}
+
+struct warn_ctx {
+    FILE *f;
+    const char *kind;
+    int n;
+};
+
+static void emit_kind(void *ctx, const char *kind, const char *text)
+{
+    struct warn_ctx *w = ctx;
+    if (strcmp(kind, w->kind))
+        return;
+    fputs("<li>", w->f);
+    esc(w->f, text);
+    fputs("</li>\n", w->f);
+    w->n++;
+}
+
+static void warnings(FILE *f, const struct report *r)
+{
+    static const struct { const char *kind, *title; } kinds[] = {
+        {"failure", "Crashes, failures and skipped models"},
+        {"count-mismatch", "Lost or invented responses, restarts"},
+        {"errors", "Refused connections and wrk errors"},
+        {"client-bound", "Client-bound levels (wrk was the busy side)"},
+        {"noise", "Steal and other processes (over 5% of the measured CPUs)"},
+        {"high-cv", "High spread between rounds (CV over 5%)"},
+    };
+    fputs("<h2>Warnings</h2>\n", f);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        struct warn_ctx w = {f, kinds[k].kind, 0};
+        fprintf(f, "<h3>%s</h3>\n<ul class=warn>\n", kinds[k].title);
+        report_warnings(r, emit_kind, &w);
+        fprintf(f, "%s</ul>\n", w.n ? "" : "<li>none</li>\n");
+    }
+}
+
+static void plots(FILE *f, const struct report *r)
+{
+    fputs("<h2>Plots</h2>\n<p>References are dashed, the calibration server dotted."
+          " Error bars: lowest and highest of the rounds.</p>\n", f);
+    for (int i = 0; i < r->plots.n; i++) {
+        char path[PATH_MAX], err[256], *svg;
+        size_t len;
+        snprintf(path, sizeof path, "%s/plots/%s.svg", r->dir, r->plots.names[i]);
+        if (util_read_file(path, &svg, &len, err, sizeof err)) {
+            fprintf(f, "<p>missing plot: %s</p>\n", r->plots.names[i]);
+            continue;
+        }
+        fprintf(f, "<figure><img alt=\"%s\" src=\"data:image/svg+xml;base64,",
+                r->plots.titles[i]);
+        base64(f, (const unsigned char *)svg, len);
+        fprintf(f, "\"><figcaption>%s (plots/%s.svg, .png)</figcaption></figure>\n",
+                r->plots.titles[i], r->plots.names[i]);
+        free(svg);
+    }
+}
+
+static void point_row(FILE *f, const struct stats_point *p)
+{
+    const struct row *m = &p->med;
+    bool bad = strcmp(m->status, "ok") != 0;
+    fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td class=l>%s</td><td>%.0f</td>"
+               "<td>%.0f</td><td>%d/%d</td>",
+            is_ref(m->category) ? "ref" : bad ? "bad" : "", m->model, m->kind,
+            m->conns, m->idle < 0 ? 0 : m->idle, p->ok_rounds, p->rounds);
+    rate(f, m->req_per_s);
+    num(f, p->rps_cv_pct, "%.1f");
+    num(f, m->lat_p50_us < 0 ? -1 : m->lat_p50_us / 1000, "%.2f");
+    num(f, m->lat_p99_us < 0 ? -1 : m->lat_p99_us / 1000, "%.2f");
+    num(f, m->lat_p999_us < 0 ? -1 : m->lat_p999_us / 1000, "%.2f");
+    num(f, m->srv_cpu_pct, "%.0f");
+    num(f, m->cli_cpu_pct, "%.0f");
+    rate(f, m->req_per_cpu_s);
+    num(f, m->peak_rss_kb < 0 ? -1 : m->peak_rss_kb / 1024, "%.1f");
+    num(f, m->tasks, "%.0f");
+    num(f, m->mem_per_idle_b < 0 ? -1 : m->mem_per_idle_b / 1024, "%.1f");
+    fprintf(f, "<td>%.0f/%.0f/%.0f/%.0f/%.0f</td>", m->err_connect < 0 ? 0 : m->err_connect,
+            m->err_read < 0 ? 0 : m->err_read, m->err_write < 0 ? 0 : m->err_write,
+            m->err_status < 0 ? 0 : m->err_status, m->err_timeout < 0 ? 0 : m->err_timeout);
+    num(f, m->srv_responses, "%.0f");
+    num(f, m->steal_pct, "%.1f");
+    num(f, m->other_pct, "%.1f");
+    fputs("<td class=l>", f);
+    esc(f, m->flags);
+    fprintf(f, "</td><td class=l>%s</td><td class=l>", m->status);
+    esc(f, m->note);
+    fputs("</td></tr>\n", f);
+}
+
+static void full_table(FILE *f, const struct report *r)
+{
+    fputs("<h2>Every point</h2>\n<p>Medians over the ok rounds (rounds: ok/all)."
+          " Errors: wrk's connect/read/write/status/timeout. srv resp: responses the"
+          " server counted (should be wrk's requests plus at most those in flight)."
+          " CPU in % of one CPU; steal and other in % of the measured CPUs.</p>\n"
+          "<table><tr><th class=l>model</th><th class=l>kind</th><th>conns</th>"
+          "<th>idle</th><th>rounds</th><th>req/s</th><th>CV %</th><th>p50 ms</th>"
+          "<th>p99 ms</th><th>p99.9 ms</th><th>srv CPU %</th><th>wrk CPU %</th>"
+          "<th>req/CPU-s</th><th>peak RSS MiB</th><th>tasks</th><th>KiB/idle</th>"
+          "<th>errors c/r/w/s/t</th><th>srv resp</th><th>steal %</th><th>other %</th>"
+          "<th class=l>flags</th><th class=l>status</th><th class=l>note</th></tr>\n", f);
+    for (size_t i = 0; i < r->points.n; i++)
+        point_row(f, &r->points.v[i]);
+    fputs("</table>\n", f);
+}
+
+int html_write(const struct report *r, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+               "<title>c10k-lab results</title><style>%s</style></head><body>\n"
+               "<h1>c10k-lab results</h1>\n<p>Run directory: ", style);
+    esc(f, r->dir);
+    fputs(". Each model serves the same static file to wrk on 127.0.0.1, the server"
+          " pinned to its CPUs and wrk to the others. Rows marked (ref) are the"
+          " reference servers and the calibration server (a fixed response without"
+          " parsing: the load generator's ceiling), not models. Columns and flags:"
+          " harness/README.md.</p>\n<h2>Headline</h2>\n", f);
+    headline(f, r);
+    warnings(f, r);
+    plots(f, r);
+    full_table(f, r);
+    fputs("<h2>Machine and options (meta.txt)</h2>\n<pre>", f);
+    esc(f, r->meta ? r->meta : "meta.txt missing\n");
+    fputs("</pre>\n</body></html>\n", f);
+    if (ferror(f) | fclose(f)) {
+        snprintf(err, errlen, "write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}

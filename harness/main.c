@@ -1,0 +1,55 @@
+/* c10k-lab harness: measures the concurrency models against each other.
+ *
+ *   harness list | verify | run [options] | report DIR     (harness --help)
+ *
+ * main parses the command line, checks everything that can fail before any
+ * work starts (one line on stderr, exit 2), then hands over to a command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "models.h"
+#include "opts.h"
+#include "plan.h"
+#include "proc.h"
+#include "report.h"
+#include "run.h"
+
+#define EXIT_USAGE 2
+
+static int count_available(void)
+{
+    char why[256];
+    int n = 0;
+    for (int i = 0; i < models_count(); i++)
+        n += model_available(models_get(i), why, sizeof why);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    const struct model *models[PLAN_MAX_MODELS];
+    char err[512];
+    if (opts_parse(&o, argc, argv, err, sizeof err)) {
+        fprintf(stderr, "harness: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (o.cmd == CMD_HELP) {
+        opts_usage(stdout, models_count(), count_available());
+        return 0;
+    }
+    proc_install_signals();
+    if (o.cmd == CMD_LIST)
+        return list_command(o.csv);
+    if (o.cmd == CMD_REPORT)
+        return report_generate(o.report_dir);
+    int n = models_select(o.models, models, PLAN_MAX_MODELS, err, sizeof err);
+    if (n < 0 || (o.cmd == CMD_RUN && run_preflight(&o, err, sizeof err))) {
+        fprintf(stderr, "harness: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (o.cmd == CMD_VERIFY)
+        return verify_command(&o, models, n);
+    return run_command(&o, models, n);
+}

@@ -1,0 +1,275 @@
+/* One measurement: idle connections, warm-up, wrk under sampling (see
+ * measure.h). */
+#include "measure.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "idle.h"
+#include "proc.h"
+#include "sample.h"
+#include "util.h"
+#include "verify.h"
+#include "wrk.h"
+
+#define MEASURE_SETTLE_MS 300 /* after opening idle connections, before RSS */
+
+/* Everything read at the start and at the end of the measured interval. */
+struct snapshot {
+    double t;
+    struct sample_tree tree;
+    int tree_ok;
+    struct sample_cpus cpus;
+    int cpus_ok;
+    double self_cpu_s;       /* the harness's own CPU time */
+    struct server_counters counters;
+    int counters_ok;
+};
+
+struct peaks {
+    long rss_kb, tasks;
+};
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru))
+        return 0;
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void track(struct peaks *p, const struct sample_tree *t)
+{
+    if (t->rss_kb > p->rss_kb)
+        p->rss_kb = t->rss_kb;
+    if (t->tasks > p->tasks)
+        p->tasks = t->tasks;
+}
+
+static void snap(struct server *s, const cpu_set_t *cpus, struct snapshot *sn,
+                 struct peaks *p)
+{
+    sn->counters_ok = server_counters(s, &sn->counters) == 0;
+    sn->tree_ok = s->pid > 0 && sample_tree(s->pid, &sn->tree) == 0;
+    sn->cpus_ok = sample_cpus(cpus, &sn->cpus) == 0;
+    sn->self_cpu_s = self_cpu_s();
+    sn->t = util_now();
+    if (sn->tree_ok)
+        track(p, &sn->tree);
+}
+
+static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
+                   int duration_s, struct peaks *p, struct wrk_result *res,
+                   char *err, size_t errlen)
+{
+    struct wrk_args a = {.port = s->port, .path = cfg->path, .conns = conns,
+                         .threads = wrk_threads(conns, cfg->max_threads),
+                         .duration_s = duration_s, .pipeline = cfg->pipeline,
+                         .cpus = cfg->client_cpus};
+    struct wrk_run w;
+    if (wrk_start(&w, &a, err, errlen))
+        return -1;
+    while (wrk_poll(&w, MEASURE_SAMPLE_MS) == 0) {
+        struct sample_tree t;
+        server_drain(s);
+        if (p && s->pid > 0 && sample_tree(s->pid, &t) == 0)
+            track(p, &t);
+    }
+    return wrk_finish(&w, res, err, errlen);
+}
+
+static void fill_wrk(struct row *r, const struct wrk_result *w)
+{
+    r->duration_s = w->duration_s;
+    r->requests = (double)w->requests;
+    r->req_per_s = w->duration_s > 0 ? (double)w->requests / w->duration_s : 0;
+    r->bytes_per_s = w->duration_s > 0 ? (double)w->bytes / w->duration_s : 0;
+    r->lat_mean_us = w->mean_us;
+    r->lat_stdev_us = w->stdev_us;
+    r->lat_p50_us = (double)w->p50_us;
+    r->lat_p90_us = (double)w->p90_us;
+    r->lat_p99_us = (double)w->p99_us;
+    r->lat_p999_us = (double)w->p999_us;
+    r->lat_max_us = (double)w->max_us;
+    r->err_connect = (double)w->err_connect;
+    r->err_read = (double)w->err_read;
+    r->err_write = (double)w->err_write;
+    r->err_status = (double)w->err_status;
+    r->err_timeout = (double)w->err_timeout;
+}
+
+/* CPU of the server tree, wrk, and everyone else on the measured CPUs. */
+static void fill_cpu(struct row *r, const struct snapshot *a,
+                     const struct snapshot *b, double wrk_cpu_s)
+{
+    double wall = b->t - a->t;
+    if (wall <= 0)
+        return;
+    r->cli_cpu_pct = 100.0 * wrk_cpu_s / wall;
+    double srv = 0;
+    if (a->tree_ok && b->tree_ok) {
+        r->srv_user_s = b->tree.user_s - a->tree.user_s;
+        r->srv_sys_s = b->tree.sys_s - a->tree.sys_s;
+        srv = r->srv_user_s + r->srv_sys_s;
+        r->srv_cpu_pct = 100.0 * srv / wall;
+        r->req_per_cpu_s = srv > 0 ? r->requests / srv : -1;
+    }
+    if (a->cpus_ok && b->cpus_ok) {
+        double total = b->cpus.total_s - a->cpus.total_s;
+        double busy = b->cpus.busy_s - a->cpus.busy_s;
+        double self = b->self_cpu_s - a->self_cpu_s;
+        double other = busy - srv - wrk_cpu_s - self;
+        r->steal_pct = total > 0 ? 100.0 * (b->cpus.steal_s - a->cpus.steal_s) / total : 0;
+        r->other_pct = total > 0 && other > 0 ? 100.0 * other / total : 0;
+    }
+}
+
+/* The server's own count against wrk's: wrk counts completed responses
+ * only, so server >= wrk and the excess is at most what was in flight. */
+static void check_counts(struct row *r, const struct snapshot *a,
+                         const struct snapshot *b, int conns, int pipeline)
+{
+    if (!a->counters_ok || !b->counters_ok) {
+        if (r->srv_responses < 0 && strcmp(r->category, "reference") != 0)
+            row_note(r, "no counters line from the server");
+        return;
+    }
+    double served = (double)(b->counters.requests - a->counters.requests);
+    double excess = served - r->requests;
+    r->srv_responses = served;
+    r->srv_refused = (double)(b->counters.refused - a->counters.refused);
+    if (excess < 0) {
+        row_flag(r, "count-mismatch");
+        row_note(r, "wrk completed %.0f responses more than the server sent", -excess);
+    } else if (excess > (double)conns * pipeline) {
+        row_flag(r, "count-mismatch");
+        row_note(r, "server sent %.0f responses wrk never completed (more than "
+                 "the %d that can be in flight)", excess, conns * pipeline);
+    }
+    if (r->srv_refused > 0) {
+        row_flag(r, "refused");
+        row_note(r, "server refused %.0f connections (its own limit)", r->srv_refused);
+    }
+}
+
+static void flag_level(struct row *r, const struct measure_cfg *cfg, long tasks)
+{
+    int ccpus = CPU_COUNT(cfg->client_cpus), scpus = CPU_COUNT(cfg->server_cpus);
+    double ccap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
+    double scap = 100.0 * (tasks > 0 && tasks < scpus ? tasks : scpus);
+    if (r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * ccap && r->srv_cpu_pct >= 0 &&
+        r->srv_cpu_pct < MEASURE_BUSY_FRACTION * scap)
+        row_flag(r, "client-bound");
+    if (row_errors(r) > 0)
+        row_flag(r, "errors");
+    if (r->err_connect > 0)
+        row_flag(r, "refused");
+    if (r->steal_pct > MEASURE_NOISE_PCT)
+        row_flag(r, "steal");
+    if (r->other_pct > MEASURE_NOISE_PCT)
+        row_flag(r, "noisy");
+}
+
+/* After the level: did the server die, does it still answer? */
+static void check_server(struct server *s, struct row *r)
+{
+    char why[256];
+    if (!server_alive(s)) {
+        snprintf(r->status, sizeof r->status, "crashed");
+        row_note(r, "server ended during the level: %s", s->what);
+        return;
+    }
+    if (verify_answers(s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
+        row_flag(r, "stopped-answering");
+        row_note(r, "no answer to GET / %d ms after the level: %s",
+                 MEASURE_HEALTH_MS, why);
+    }
+}
+
+/* Opens idle connections and records the memory they cost. */
+static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
+                      struct idle_set *set, struct row *r, struct peaks *p)
+{
+    struct sample_tree before, after;
+    char err[256];
+    r->idle = idle;
+    if (idle <= 0)
+        return;
+    int ok = s->pid > 0 && sample_tree(s->pid, &before) == 0;
+    if (idle_open(set, s->port, idle, "/", cfg->idle_timeout_ms, err, sizeof err))
+        row_note(r, "%s", err);
+    util_sleep_ms(MEASURE_SETTLE_MS);
+    ok = ok && s->pid > 0 && sample_tree(s->pid, &after) == 0;
+    r->idle_open = set->answered;
+    if (ok)
+        track(p, &after);
+    if (ok && set->answered > 0)
+        r->mem_per_idle_b = 1024.0 * (double)(after.rss_kb - before.rss_kb) / set->answered;
+    if (set->answered < idle) {
+        row_flag(r, "idle-partial");
+        row_note(r, "%d of %d idle connections answered within %d ms (%d failed)",
+                 set->answered, idle, cfg->idle_timeout_ms, set->failed);
+    }
+}
+
+int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
+                  int idle, struct row *r)
+{
+    struct idle_set set = {0};
+    struct peaks p = {0};
+    struct snapshot a, b;
+    struct wrk_result w = {0};
+    char err[512];
+    cpu_set_t both;
+    CPU_OR(&both, cfg->server_cpus, cfg->client_cpus);
+    r->conns = conns;
+    r->pipeline = cfg->pipeline;
+    r->threads = wrk_threads(conns, cfg->max_threads);
+    hold_idle(s, cfg, idle, &set, r, &p);
+    if (cfg->warmup_s > 0 &&
+        run_wrk(s, cfg, conns, cfg->warmup_s, NULL, &w, err, sizeof err))
+        row_note(r, "warm-up: %s", err);
+    snap(s, &both, &a, &p);
+    int rc = run_wrk(s, cfg, conns, cfg->duration_s, &p, &w, err, sizeof err);
+    snap(s, &both, &b, &p);
+    idle_close(&set);
+    if (rc) {
+        snprintf(r->status, sizeof r->status, "failed");
+        row_note(r, "%s", err);
+    } else {
+        fill_wrk(r, &w);
+        fill_cpu(r, &a, &b, w.cpu_s);
+        check_counts(r, &a, &b, conns, cfg->pipeline);
+    }
+    r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
+    r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
+    flag_level(r, cfg, p.tasks);
+    if (rc == 0 && r->requests == 0) {
+        snprintf(r->status, sizeof r->status, "failed");
+        row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
+                 r->err_timeout, r->err_connect);
+    }
+    check_server(s, r);
+    return rc;
+}
+
+int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
+                   struct row *r)
+{
+    struct idle_set set = {0};
+    struct peaks p = {0};
+    snprintf(r->kind, sizeof r->kind, "memory");
+    r->conns = 0;
+    hold_idle(s, cfg, idle, &set, r, &p);
+    idle_close(&set);
+    r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
+    r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
+    if (r->mem_per_idle_b < 0 && strcmp(r->status, "ok") == 0) {
+        snprintf(r->status, sizeof r->status, "failed");
+        row_note(r, "no idle connection was answered: memory not measurable");
+    }
+    check_server(s, r);
+    return 0;
+}

@@ -1,0 +1,37 @@
+/* One measurement of a running server: optional idle connections, a
+ * warm-up, then wrk while the server's process tree, wrk and the CPUs are
+ * sampled. Fills a results.csv row (csv.h) and flags what looks wrong.
+ *
+ *   struct row r; row_init(&r); ...model, category, round...
+ *   measure_level(&srv, &cfg, 256, 0, &r);   // kind=load
+ *   measure_memory(&srv, &cfg, 2000, &r);    // kind=memory
+ *
+ * The server is left running; r.status is "crashed" if it died and the
+ * flag "stopped-answering" is set if it no longer answers a GET: the caller
+ * restarts it for the next level. */
+#ifndef HARNESS_MEASURE_H
+#define HARNESS_MEASURE_H
+
+#include <sched.h>
+
+#include "csv.h"
+#include "server.h"
+
+#define MEASURE_SAMPLE_MS 200      /* process tree sampling period */
+#define MEASURE_NOISE_PCT 5.0      /* steal or other CPU above this: flagged */
+#define MEASURE_BUSY_FRACTION 0.85 /* a side using this much of its CPUs is busy */
+#define MEASURE_HEALTH_MS 3000     /* GET / after a level must answer in this */
+
+struct measure_cfg {
+    const char *path;               /* wrk's URL path */
+    int duration_s, warmup_s, pipeline, max_threads;
+    const cpu_set_t *server_cpus, *client_cpus;
+    int idle_timeout_ms;            /* to open the idle connections */
+};
+
+int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
+                  int idle, struct row *r);
+int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
+                   struct row *r);
+
+#endif

@@ -1,0 +1,314 @@
+/* The harness command line (see opts.h). */
+#include "opts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "util.h"
+
+#ifndef C10K_SOURCE_ROOT
+#define C10K_SOURCE_ROOT "."
+#endif
+
+enum {
+    OPT_MODELS = 256, OPT_CONNS, OPT_IDLE, OPT_DURATION, OPT_WARMUP, OPT_REPEAT,
+    OPT_PATH, OPT_PIPELINE, OPT_SERVER_CPUS, OPT_CLIENT_CPUS, OPT_THREADS,
+    OPT_QUICK, OPT_OUT, OPT_CSV, OPT_HELP, OPT_MEMORY_IDLE,
+};
+
+static const struct option longopts[] = {
+    {"models", required_argument, 0, OPT_MODELS},
+    {"conns", required_argument, 0, OPT_CONNS},
+    {"idle", required_argument, 0, OPT_IDLE},
+    {"memory-idle", required_argument, 0, OPT_MEMORY_IDLE},
+    {"duration", required_argument, 0, OPT_DURATION},
+    {"warmup", required_argument, 0, OPT_WARMUP},
+    {"repeat", required_argument, 0, OPT_REPEAT},
+    {"path", required_argument, 0, OPT_PATH},
+    {"pipeline", required_argument, 0, OPT_PIPELINE},
+    {"server-cpus", required_argument, 0, OPT_SERVER_CPUS},
+    {"client-cpus", required_argument, 0, OPT_CLIENT_CPUS},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {"quick", no_argument, 0, OPT_QUICK},
+    {"out", required_argument, 0, OPT_OUT},
+    {"csv", no_argument, 0, OPT_CSV},
+    {"help", no_argument, 0, OPT_HELP},
+    {0, 0, 0, 0},
+};
+
+int opts_parse_list(const char *s, int *v, int max, int lo, int hi)
+{
+    int n = 0;
+    while (*s) {
+        char *end;
+        errno = 0;
+        long x = strtol(s, &end, 10);
+        if (end == s || errno || x < lo || x > hi || n == max ||
+            (*end != ',' && *end != '\0'))
+            return -1;
+        v[n++] = (int)x;
+        s = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+void opts_default_cpus(cpu_set_t *server, cpu_set_t *client)
+{
+    cpu_set_t all;
+    int cpus[UTIL_MAX_CPUS], n = 0;
+    CPU_ZERO(server);
+    CPU_ZERO(client);
+    if (sched_getaffinity(0, sizeof all, &all)) {
+        CPU_SET(0, server);
+        CPU_SET(0, client);
+        return;
+    }
+    for (int c = 0; c < UTIL_MAX_CPUS; c++)
+        if (CPU_ISSET(c, &all))
+            cpus[n++] = c;
+    int half = n / 2 > 0 ? n / 2 : 1;
+    for (int i = 0; i < n; i++)
+        CPU_SET(cpus[i], i < half ? server : client);
+    if (n == 1) /* one CPU: share it, and say so in meta.txt */
+        CPU_SET(cpus[0], client);
+}
+
+static int int_arg(const char *name, const char *s, int lo, int hi, int *out,
+                   char *err, size_t errlen)
+{
+    int v[1];
+    if (opts_parse_list(s, v, 1, lo, hi) != 1) {
+        snprintf(err, errlen, "--%s %s: expected a whole number from %d to %d",
+                 name, s, lo, hi);
+        return -1;
+    }
+    *out = v[0];
+    return 0;
+}
+
+static int cpu_arg(const char *name, const char *s, cpu_set_t *set, char *text,
+                   char *err, size_t errlen)
+{
+    cpu_set_t allowed, both;
+    if (util_cpuset_parse(s, set)) {
+        snprintf(err, errlen, "--%s %s: expected a CPU list like 0 or 0-3,6", name, s);
+        return -1;
+    }
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+        CPU_AND(&both, set, &allowed);
+        if (!CPU_EQUAL(&both, set)) {
+            snprintf(err, errlen, "--%s %s: not all of these CPUs are usable here",
+                     name, s);
+            return -1;
+        }
+    }
+    snprintf(text, 128, "%s", s);
+    return 0;
+}
+
+static void set_defaults(struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->models = "all";
+    o->duration_s = -1;
+    o->warmup_s = -1;
+    o->memory_idle = -1;
+    o->repeat = 1;
+    o->pipeline = 1;
+    o->out = C10K_SOURCE_ROOT "/results";
+    snprintf(o->path, sizeof o->path, "%s", OPTS_DEFAULT_PATH);
+    opts_default_cpus(&o->server_cpus, &o->client_cpus);
+}
+
+/* --quick sets the defaults of what was not given. */
+static void finish_defaults(struct opts *o)
+{
+    if (o->n_conns == 0)
+        o->n_conns = opts_parse_list(o->quick ? OPTS_QUICK_CONNS : OPTS_DEFAULT_CONNS,
+                                     o->conns, OPTS_MAX_LIST, 1, OPTS_MAX_CONNS);
+    if (o->duration_s < 0)
+        o->duration_s = o->quick ? OPTS_QUICK_DURATION_S : OPTS_DEFAULT_DURATION_S;
+    if (o->warmup_s < 0)
+        o->warmup_s = o->quick ? OPTS_QUICK_WARMUP_S : OPTS_DEFAULT_WARMUP_S;
+    if (o->memory_idle < 0)
+        o->memory_idle = o->n_idle ? 0 : o->quick ? OPTS_QUICK_MEMORY_IDLE
+                                                  : OPTS_DEFAULT_MEMORY_IDLE;
+    if (o->threads == 0)
+        o->threads = CPU_COUNT(&o->client_cpus);
+    util_cpuset_format(&o->server_cpus, o->server_cpus_text, sizeof o->server_cpus_text);
+    util_cpuset_format(&o->client_cpus, o->client_cpus_text, sizeof o->client_cpus_text);
+}
+
+static int parse_command(struct opts *o, const char *word, char *err, size_t errlen)
+{
+    static const struct { const char *name; enum opts_cmd cmd; } cmds[] = {
+        {"list", CMD_LIST}, {"verify", CMD_VERIFY}, {"run", CMD_RUN},
+        {"report", CMD_REPORT}, {"help", CMD_HELP}, {"--help", CMD_HELP},
+        {"-h", CMD_HELP},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(word, cmds[i].name) == 0) {
+            o->cmd = cmds[i].cmd;
+            return 0;
+        }
+    snprintf(err, errlen, "unknown command '%s' (commands: list, verify, run, "
+             "report; harness --help)", word);
+    return -1;
+}
+
+/* Options that only some commands take. */
+static int check_allowed(const struct opts *o, int opt, char *err, size_t errlen)
+{
+    static const char *cmd_names[] = {"help", "list", "verify", "run", "report"};
+    bool ok = opt == OPT_HELP || (o->cmd == CMD_RUN && opt != OPT_CSV) ||
+              (o->cmd == CMD_VERIFY && (opt == OPT_MODELS || opt == OPT_PATH)) ||
+              (o->cmd == CMD_LIST && opt == OPT_CSV);
+    const char *name = "?";
+    for (const struct option *lo = longopts; lo->name; lo++)
+        if (lo->val == opt)
+            name = lo->name;
+    if (!ok)
+        snprintf(err, errlen, "'%s' does not take --%s", cmd_names[o->cmd], name);
+    return ok ? 0 : -1;
+}
+
+static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t errlen)
+{
+    switch (opt) {
+    case OPT_MODELS: o->models = arg; return 0;
+    case OPT_CONNS:
+        o->n_conns = opts_parse_list(arg, o->conns, OPTS_MAX_LIST, 1, OPTS_MAX_CONNS);
+        if (o->n_conns > 0)
+            return 0;
+        snprintf(err, errlen, "--conns %s: expected up to %d counts from 1 to %d, "
+                 "comma-separated", arg, OPTS_MAX_LIST, OPTS_MAX_CONNS);
+        return -1;
+    case OPT_IDLE:
+        o->n_idle = opts_parse_list(arg, o->idle, OPTS_MAX_LIST, 0, OPTS_MAX_CONNS);
+        if (o->n_idle > 0)
+            return 0;
+        snprintf(err, errlen, "--idle %s: expected counts from 0 to %d, "
+                 "comma-separated", arg, OPTS_MAX_CONNS);
+        return -1;
+    case OPT_MEMORY_IDLE:
+        return int_arg("memory-idle", arg, 0, OPTS_MAX_CONNS, &o->memory_idle, err, errlen);
+    case OPT_DURATION: return int_arg("duration", arg, 1, 3600, &o->duration_s, err, errlen);
+    case OPT_WARMUP: return int_arg("warmup", arg, 0, 600, &o->warmup_s, err, errlen);
+    case OPT_REPEAT: return int_arg("repeat", arg, 1, 100, &o->repeat, err, errlen);
+    case OPT_PIPELINE: return int_arg("pipeline", arg, 1, 1024, &o->pipeline, err, errlen);
+    case OPT_THREADS: return int_arg("threads", arg, 1, 1024, &o->threads, err, errlen);
+    case OPT_PATH:
+        if (arg[0] != '/' || strlen(arg) >= sizeof o->path || strpbrk(arg, " \r\n")) {
+            snprintf(err, errlen, "--path %s: expected a URL path starting with /", arg);
+            return -1;
+        }
+        snprintf(o->path, sizeof o->path, "%s", arg);
+        return 0;
+    case OPT_SERVER_CPUS:
+        return cpu_arg("server-cpus", arg, &o->server_cpus, o->server_cpus_text, err, errlen);
+    case OPT_CLIENT_CPUS:
+        return cpu_arg("client-cpus", arg, &o->client_cpus, o->client_cpus_text, err, errlen);
+    case OPT_QUICK: o->quick = true; return 0;
+    case OPT_OUT: o->out = arg; return 0;
+    case OPT_CSV: o->csv = true; return 0;
+    case OPT_HELP: o->cmd = CMD_HELP; return 0;
+    }
+    return -1;
+}
+
+static void save_command_line(struct opts *o, int argc, char **argv)
+{
+    size_t n = 0;
+    for (int i = 0; i < argc && n < sizeof o->command_line; i++) {
+        int w = snprintf(o->command_line + n, sizeof o->command_line - n, "%s%s",
+                         i ? " " : "", argv[i]);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+}
+
+int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+    set_defaults(o);
+    save_command_line(o, argc, argv);
+    if (argc < 2) {
+        snprintf(err, errlen, "no command (list, verify, run, report; harness --help)");
+        return -1;
+    }
+    if (parse_command(o, argv[1], err, errlen))
+        return -1;
+    optind = 2;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        if (opt == '?' || opt == ':') {
+            snprintf(err, errlen, "%s option '%s' (harness --help)",
+                     opt == '?' ? "unknown" : "missing value for", argv[optind - 1]);
+            return -1;
+        }
+        if (check_allowed(o, opt, err, errlen) || parse_one(o, opt, optarg, err, errlen))
+            return -1;
+    }
+    if (o->cmd == CMD_REPORT && optind < argc)
+        o->report_dir = argv[optind++];
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    if (o->cmd == CMD_REPORT && !o->report_dir) {
+        snprintf(err, errlen, "report needs a run directory: harness report DIR");
+        return -1;
+    }
+    finish_defaults(o);
+    return 0;
+}
+
+void opts_usage(FILE *f, int n_models, int n_available)
+{
+    char est[32], quick[32];
+    util_format_duration(plan_estimate_default(n_available, false), est, sizeof est);
+    util_format_duration(plan_estimate_default(n_available, true), quick, sizeof quick);
+    fprintf(f,
+"usage: harness list [--csv]\n"
+"       harness verify [--models LIST] [--path P]\n"
+"       harness run [options]\n"
+"       harness report DIR\n"
+"\n"
+"list     every model and reference, its category, origin and whether it runs here\n"
+"verify   start each model and check it serves the sample site (200 + exact body,\n"
+"         404, HEAD, keep-alive); run does this before any load\n"
+"run      measure: for each model a fresh server, verify, a memory-per-idle-\n"
+"         connection row, then per connection count a warm-up and wrk\n"
+"report   regenerate plots, report.html and summary.md from DIR/results.csv\n"
+"\n"
+"run options (defaults in brackets):\n"
+"  --models all|a,b,c   models, references or categories [all: %d here]\n"
+"  --conns LIST         wrk connection counts [" OPTS_DEFAULT_CONNS "]\n"
+"  --duration S         seconds measured per level [%d]\n"
+"  --warmup S           seconds of wrk before each measurement, 0 = none [%d]\n"
+"  --repeat N           rounds, models interleaved and rotated per round [1]\n"
+"  --path P             URL path wrk requests [" OPTS_DEFAULT_PATH "]\n"
+"  --pipeline N         requests in flight per connection [1]\n"
+"  --idle LIST          idle keep-alive connections held open during each level\n"
+"                       (sweep, e.g. --idle 0,1000,5000,9000 --conns 64) [none]\n"
+"  --memory-idle N      idle connections of the memory row, 0 = none [%d; quick %d;\n"
+"                       none with --idle, whose rows carry the memory]\n"
+"  --server-cpus LIST   CPUs of the server [first half of the usable CPUs]\n"
+"  --client-cpus LIST   CPUs of wrk and the harness [the other half]\n"
+"  --threads N          wrk threads at most; lowered so they divide the\n"
+"                       connections [number of client CPUs]\n"
+"  --quick              a smoke run: --conns " OPTS_QUICK_CONNS " --duration %d --warmup %d\n"
+"  --out DIR            results go to DIR/YYYYmmdd-HHMMSS, DIR/latest links it\n"
+"                       [" C10K_SOURCE_ROOT "/results]\n"
+"\n"
+"A full run of the %d models available here (of %d known) takes about %s,\n"
+"--quick about %s. Columns of results.csv: harness/README.md.\n",
+            n_models, OPTS_DEFAULT_DURATION_S, OPTS_DEFAULT_WARMUP_S,
+            OPTS_DEFAULT_MEMORY_IDLE, OPTS_QUICK_MEMORY_IDLE, OPTS_QUICK_DURATION_S,
+            OPTS_QUICK_WARMUP_S, n_available, n_models, est, quick);
+}

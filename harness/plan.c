@@ -1,0 +1,103 @@
+/* Run plan, time estimates and the progress line (see plan.h). */
+#include "plan.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static double level_s(int warmup_s, int duration_s)
+{
+    return warmup_s + duration_s + PLAN_LEVEL_OVERHEAD_S;
+}
+
+static double estimate(int n_models, int n_levels, int rounds, double level,
+                       bool memory)
+{
+    double per_model = n_levels * level + PLAN_MODEL_OVERHEAD_S;
+    return n_models * (rounds * per_model + (memory ? PLAN_MEMORY_S : 0));
+}
+
+double plan_estimate_default(int n_models, bool quick)
+{
+    int conns[OPTS_MAX_LIST];
+    int n = opts_parse_list(quick ? OPTS_QUICK_CONNS : OPTS_DEFAULT_CONNS, conns,
+                            OPTS_MAX_LIST, 1, OPTS_MAX_CONNS);
+    double level = quick ? level_s(OPTS_QUICK_WARMUP_S, OPTS_QUICK_DURATION_S)
+                         : level_s(OPTS_DEFAULT_WARMUP_S, OPTS_DEFAULT_DURATION_S);
+    return estimate(n_models, n, 1, level, true);
+}
+
+void plan_build(struct plan *p, const struct opts *o,
+                const struct model *const *models, int n_models)
+{
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < n_models && i < PLAN_MAX_MODELS; i++)
+        p->models[p->n_models++] = models[i];
+    int n_idle = o->n_idle ? o->n_idle : 1;
+    for (int c = 0; c < o->n_conns; c++)
+        for (int i = 0; i < n_idle; i++)
+            p->levels[p->n_levels++] = (struct plan_level){
+                o->conns[c], o->n_idle ? o->idle[i] : 0};
+    p->rounds = o->repeat;
+    p->memory_idle = o->memory_idle;
+    p->steps = p->n_models * (p->rounds * p->n_levels + (p->memory_idle > 0));
+    p->est_level_s = level_s(o->warmup_s, o->duration_s);
+    p->est_total_s = estimate(p->n_models, p->n_levels, p->rounds, p->est_level_s,
+                              p->memory_idle > 0);
+}
+
+const struct model *plan_model(const struct plan *p, int round, int i)
+{
+    return p->models[(i + round) % p->n_models];
+}
+
+void progress_start(struct progress *pr, const struct plan *p)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->total = p->steps;
+    pr->start = util_now();
+    pr->est_total = p->est_total_s;
+    pr->tty = isatty(STDOUT_FILENO);
+}
+
+static void describe(const struct row *r, char *out, size_t outlen)
+{
+    char rate[32];
+    if (strcmp(r->status, "ok") != 0 && r->requests <= 0) {
+        snprintf(out, outlen, "%s", r->status);
+        return;
+    }
+    if (strcmp(r->kind, "memory") == 0) {
+        snprintf(out, outlen, "%.1f KiB per idle connection",
+                 r->mem_per_idle_b / 1024.0);
+        return;
+    }
+    util_format_rate(r->req_per_s, rate, sizeof rate);
+    snprintf(out, outlen, "%7s req/s  p99 %8.2f ms%s%s", rate, r->lat_p99_us / 1000.0,
+             strcmp(r->status, "ok") ? "  " : "", strcmp(r->status, "ok") ? r->status : "");
+}
+
+void progress_step(struct progress *pr, const struct row *r, double est_s)
+{
+    char level[48], result[96], elapsed[16], left[16];
+    double spent = util_now() - pr->start;
+    pr->done++;
+    pr->est_done += est_s;
+    /* Scale what is left by how the finished steps compared. */
+    double scale = pr->est_done > 0 ? spent / pr->est_done : 1;
+    double remaining = (pr->est_total - pr->est_done) * (scale > 0.5 ? scale : 0.5);
+    if (strcmp(r->kind, "memory") == 0)
+        snprintf(level, sizeof level, "idle=%.0f", r->idle);
+    else if (r->idle > 0)
+        snprintf(level, sizeof level, "c=%.0f idle=%.0f", r->conns, r->idle);
+    else
+        snprintf(level, sizeof level, "c=%.0f", r->conns);
+    describe(r, result, sizeof result);
+    util_format_duration(spent, elapsed, sizeof elapsed);
+    util_format_duration(remaining > 0 ? remaining : 0, left, sizeof left);
+    printf("[%3d/%d] %-12s %-16s %-36s elapsed %s, left ~%s\n", pr->done, pr->total,
+           r->model, level, result, elapsed, left);
+    fflush(stdout);
+}

@@ -1,0 +1,235 @@
+/* harness report: results.csv -> summary.csv, plots, report.html and
+ * summary.md (see report.h). */
+#include "report.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "util.h"
+
+static const int preferred[REPORT_LEVELS] = {256, 1024, 10000};
+
+/* 256, 1024 and 10000 where measured, else the highest levels measured. */
+static void choose_levels(struct report *r)
+{
+    int all[64], n = 0;
+    for (size_t i = 0; i < r->points.n; i++) {
+        const struct row *m = &r->points.v[i].med;
+        bool dup = strcmp(m->kind, "load") || m->idle > 0;
+        for (int k = 0; k < n && !dup; k++)
+            dup = all[k] == (int)m->conns;
+        if (!dup && n < 64)
+            all[n++] = (int)m->conns;
+    }
+    r->n_levels = 0;
+    for (int p = 0; p < REPORT_LEVELS; p++)
+        for (int k = 0; k < n; k++)
+            if (all[k] == preferred[p])
+                r->levels[r->n_levels++] = preferred[p];
+    if (r->n_levels > 0)
+        return;
+    for (int p = 0; p < REPORT_LEVELS && p < n; p++) { /* highest first, then sort */
+        int best = -1;
+        for (int k = 0; k < n; k++) {
+            bool used = false;
+            for (int q = 0; q < r->n_levels; q++)
+                used |= r->levels[q] == all[k];
+            if (!used && (best < 0 || all[k] > all[best]))
+                best = k;
+        }
+        r->levels[r->n_levels++] = all[best];
+    }
+    for (int a = 0; a < r->n_levels; a++)
+        for (int b = a + 1; b < r->n_levels; b++)
+            if (r->levels[b] < r->levels[a]) {
+                int t = r->levels[a];
+                r->levels[a] = r->levels[b];
+                r->levels[b] = t;
+            }
+}
+
+static bool good(const struct stats_point *p)
+{
+    return p && p->ok_rounds > 0 && p->med.requests > 0;
+}
+
+static void headline_of(struct report *r, struct report_headline *h)
+{
+    h->best_rps = -1;
+    h->mem_per_conn_kib = -1;
+    snprintf(h->status, sizeof h->status, "ok");
+    for (size_t i = 0; i < r->points.n; i++) {
+        const struct stats_point *p = &r->points.v[i];
+        if (strcmp(p->med.model, h->model))
+            continue;
+        if (strcmp(p->med.status, "ok") && strcmp(h->status, "crashed"))
+            snprintf(h->status, sizeof h->status, "%s", p->med.status);
+        if (strcmp(p->med.kind, "memory") == 0 && p->med.mem_per_idle_b >= 0)
+            h->mem_per_conn_kib = p->med.mem_per_idle_b / 1024.0;
+        if (good(p) && strcmp(p->med.kind, "load") == 0 && p->med.req_per_s > h->best_rps) {
+            h->best_rps = p->med.req_per_s;
+            h->best_conns = (int)p->med.conns;
+        }
+    }
+    for (int l = 0; l < r->n_levels; l++) {
+        const struct stats_point *p = stats_find(&r->points, h->model, r->levels[l]);
+        h->rps[l] = good(p) ? p->med.req_per_s : -1;
+        h->p99_ms[l] = good(p) ? p->med.lat_p99_us / 1000.0 : -1;
+        h->eff[l] = good(p) ? p->med.req_per_cpu_s : -1;
+    }
+}
+
+/* Geometric mean over the headline levels of eff / nginx's eff. */
+static void compare_nginx(struct report *r)
+{
+    const struct report_headline *ng = NULL;
+    for (int i = 0; i < r->n_head; i++)
+        if (strcmp(r->head[i].model, "nginx") == 0)
+            ng = &r->head[i];
+    for (int i = 0; i < r->n_head; i++) {
+        double logsum = 0;
+        int n = 0;
+        for (int l = 0; ng && l < r->n_levels; l++)
+            if (r->head[i].eff[l] > 0 && ng->eff[l] > 0) {
+                logsum += log(r->head[i].eff[l] / ng->eff[l]);
+                n++;
+            }
+        r->head[i].vs_nginx = n ? exp(logsum / n) : -1;
+    }
+}
+
+static void build_headline(struct report *r)
+{
+    r->n_head = 0;
+    for (size_t i = 0; i < r->points.n && r->n_head < REPORT_MAX_MODELS; i++) {
+        const struct row *m = &r->points.v[i].med;
+        bool seen = false;
+        for (int k = 0; k < r->n_head; k++)
+            seen |= strcmp(r->head[k].model, m->model) == 0;
+        if (seen)
+            continue;
+        struct report_headline *h = &r->head[r->n_head++];
+        memset(h, 0, sizeof *h);
+        snprintf(h->model, sizeof h->model, "%s", m->model);
+        snprintf(h->category, sizeof h->category, "%s", m->category);
+        headline_of(r, h);
+    }
+    compare_nginx(r);
+}
+
+static void where(const struct row *m, char *out, size_t outlen)
+{
+    if (strcmp(m->kind, "memory") == 0)
+        snprintf(out, outlen, "%s, %.0f idle connections", m->model, m->idle);
+    else if (m->idle > 0)
+        snprintf(out, outlen, "%s at c=%.0f with %.0f idle", m->model, m->conns, m->idle);
+    else
+        snprintf(out, outlen, "%s at c=%.0f", m->model, m->conns);
+}
+
+/* One warning per point and problem. kinds: failure, client-bound,
+ * count-mismatch, errors, refused, noise, high-cv. */
+static void point_warnings(const struct stats_point *p,
+                           void (*emit)(void *, const char *, const char *), void *ctx)
+{
+    const struct row *m = &p->med;
+    char at[128], text[1024];
+    where(m, at, sizeof at);
+    if (strcmp(m->status, "ok")) {
+        snprintf(text, sizeof text, "%s: %s%s%s", at, m->status, m->note[0] ? ": " : "", m->note);
+        emit(ctx, "failure", text);
+        return;
+    }
+    if (row_has_flag(m, "client-bound")) {
+        snprintf(text, sizeof text, "%s: wrk at %.0f%% CPU, server at %.0f%%: the client"
+                 " was the busy side", at, m->cli_cpu_pct, m->srv_cpu_pct);
+        emit(ctx, "client-bound", text);
+    }
+    if (row_has_flag(m, "count-mismatch") || row_has_flag(m, "stopped-answering") ||
+        row_has_flag(m, "restarted")) {
+        snprintf(text, sizeof text, "%s: %s", at, m->note);
+        emit(ctx, "count-mismatch", text);
+    }
+    if (row_errors(m) > 0 || row_has_flag(m, "refused")) {
+        snprintf(text, sizeof text, "%s: wrk errors connect %.0f, read %.0f, write %.0f,"
+                 " status %.0f, timeout %.0f; server refused %.0f", at, m->err_connect,
+                 m->err_read, m->err_write, m->err_status, m->err_timeout,
+                 m->srv_refused > 0 ? m->srv_refused : 0);
+        emit(ctx, "errors", text);
+    }
+    if (row_has_flag(m, "steal") || row_has_flag(m, "noisy")) {
+        snprintf(text, sizeof text, "%s: steal %.1f%%, other processes %.1f%% of the"
+                 " measured CPUs", at, m->steal_pct, m->other_pct);
+        emit(ctx, "noise", text);
+    }
+    if (row_has_flag(m, "high-cv")) {
+        snprintf(text, sizeof text, "%s: req/s varied by %.1f%% (CV) over %d rounds"
+                 " (%.0f to %.0f)", at, p->rps_cv_pct, p->ok_rounds, p->rps_min, p->rps_max);
+        emit(ctx, "high-cv", text);
+    }
+}
+
+void report_warnings(const struct report *r,
+                     void (*emit)(void *ctx, const char *kind, const char *text), void *ctx)
+{
+    for (size_t i = 0; i < r->points.n; i++)
+        point_warnings(&r->points.v[i], emit, ctx);
+}
+
+static int load(struct report *r, const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    struct row *rows;
+    size_t n;
+    memset(r, 0, sizeof *r);
+    r->dir = dir;
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    if (csv_read(path, &rows, &n, err, errlen))
+        return -1;
+    int rc = stats_points(rows, n, &r->points);
+    free(rows);
+    if (rc) {
+        snprintf(err, errlen, "reading results.csv: out of memory");
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/meta.txt", dir);
+    char ignored[256];
+    if (util_read_file(path, &r->meta, NULL, ignored, sizeof ignored))
+        r->meta = NULL;
+    return 0;
+}
+
+int report_generate(const char *dir)
+{
+    static struct report r;
+    char path[PATH_MAX], err[512];
+    int rc = 0;
+    if (load(&r, dir, err, sizeof err)) {
+        fprintf(stderr, "harness: report: %s\n", err);
+        return 1;
+    }
+    choose_levels(&r);
+    build_headline(&r);
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    if (stats_write_summary(&r.points, path, err, sizeof err) ||
+        plot_all(dir, &r.points, &r.plots, err, sizeof err)) {
+        fprintf(stderr, "harness: report: %s\n", err);
+        rc = 1;
+    }
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    if (html_write(&r, path, err, sizeof err)) {
+        fprintf(stderr, "harness: report: %s\n", err);
+        rc = 1;
+    }
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    if (markdown_write(&r, path, err, sizeof err)) {
+        fprintf(stderr, "harness: report: %s\n", err);
+        rc = 1;
+    }
+    stats_free(&r.points);
+    free(r.meta);
+    return rc;
+}

@@ -1,0 +1,280 @@
+/* harness run: the measuring pipeline (see run.h). */
+#include "run.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "measure.h"
+#include "meta.h"
+#include "plan.h"
+#include "proc.h"
+#include "report.h"
+#include "server.h"
+#include "util.h"
+#include "verify.h"
+
+struct run_ctx {
+    const struct opts *o;
+    struct plan plan;
+    struct server_env env;
+    struct measure_cfg cfg;
+    struct progress progress;
+    char dir[PATH_MAX];
+    FILE *csv;
+    struct row rows[PLAN_MAX_LEVELS + 1]; /* one model's round */
+    int n_rows;
+};
+
+static long body_size(const char *path)
+{
+    char full[PATH_MAX];
+    struct stat st;
+    snprintf(full, sizeof full, "%s%s", RUN_DOCROOT, path);
+    return stat(full, &st) == 0 && S_ISREG(st.st_mode) ? (long)st.st_size : -1;
+}
+
+int run_preflight(const struct opts *o, char *err, size_t errlen)
+{
+    char bin[PATH_MAX];
+    if (util_find_program("wrk", bin, sizeof bin)) {
+        snprintf(err, errlen, "wrk not found: install the Debian package wrk");
+        return -1;
+    }
+    if (util_find_program("gnuplot", bin, sizeof bin)) {
+        snprintf(err, errlen, "gnuplot not found: install the Debian package gnuplot-nox");
+        return -1;
+    }
+    if (body_size(o->path) < 0) {
+        snprintf(err, errlen, "--path %s: no such file under %s", o->path, RUN_DOCROOT);
+        return -1;
+    }
+    if (util_mkdir_p(o->out, err, errlen))
+        return -1;
+    if (access(o->out, W_OK | X_OK)) {
+        snprintf(err, errlen, "output directory %s is not writable: %s", o->out,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* out/YYYYmmdd-HHMMSS, with -2, -3... if two runs start in one second. */
+static int make_run_dir(const char *out, char *dir, size_t dirlen, char *err,
+                        size_t errlen)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+    for (int i = 1; i < 100; i++) {
+        if (i == 1)
+            snprintf(dir, dirlen, "%s/%s", out, stamp);
+        else
+            snprintf(dir, dirlen, "%s/%s-%d", out, stamp, i);
+        if (mkdir(dir, 0755) == 0)
+            return 0;
+        if (errno != EEXIST) {
+            snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    snprintf(err, errlen, "mkdir %s: too many runs this second", dir);
+    return -1;
+}
+
+/* out/latest -> the run directory, replaced atomically. */
+static void link_latest(const char *out, const char *dir)
+{
+    char tmp[PATH_MAX], link[PATH_MAX];
+    const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    snprintf(tmp, sizeof tmp, "%s/.latest-%d", out, (int)getpid());
+    snprintf(link, sizeof link, "%s/latest", out);
+    unlink(tmp);
+    if (symlink(name, tmp) || rename(tmp, link))
+        fprintf(stderr, "harness: link %s: %s\n", link, strerror(errno));
+}
+
+static struct row *new_row(struct run_ctx *c, const struct model *m, int round)
+{
+    struct row *r = &c->rows[c->n_rows++];
+    row_init(r);
+    snprintf(r->model, sizeof r->model, "%s", m->name);
+    snprintf(r->category, sizeof r->category, "%s", m->category);
+    r->round = round;
+    r->pipeline = c->o->pipeline;
+    return r;
+}
+
+/* Rows for levels that could not be measured. */
+static void rows_not_measured(struct run_ctx *c, const struct model *m, int round,
+                              int from, const char *status, const char *why)
+{
+    for (int l = from; l < c->plan.n_levels; l++) {
+        struct row *r = new_row(c, m, round);
+        r->conns = c->plan.levels[l].conns;
+        r->idle = c->plan.levels[l].idle;
+        snprintf(r->status, sizeof r->status, "%s", status);
+        row_note(r, "%s", why);
+        progress_step(&c->progress, r, 0);
+    }
+}
+
+static void write_rows(struct run_ctx *c)
+{
+    for (int i = 0; i < c->n_rows; i++)
+        if (csv_write_row(c->csv, &c->rows[i]))
+            fprintf(stderr, "harness: write results.csv: %s\n", strerror(errno));
+    c->n_rows = 0;
+}
+
+/* Starts (or restarts) the server and verifies it. 0 when it may be loaded. */
+static int bring_up(struct run_ctx *c, struct server *s, const struct model *m,
+                    char *why, size_t whylen, const char **status)
+{
+    int r = server_start(s, m, &c->env, why, whylen);
+    *status = r == SERVER_SKIPPED ? "skipped" : "failed";
+    if (r != SERVER_OK)
+        return -1;
+    char failed[400], note[256];
+    if (verify_server(s, RUN_DOCROOT, c->o->path, failed, sizeof failed)) {
+        server_stop(s, note, sizeof note);
+        snprintf(why, whylen, "verify: %s", failed);
+        return -1;
+    }
+    return 0;
+}
+
+static void measure_levels(struct run_ctx *c, struct server *s, const struct model *m,
+                           int round)
+{
+    char why[512];
+    const char *status;
+    for (int l = 0; l < c->plan.n_levels && !proc_interrupted; l++) {
+        struct row *r = new_row(c, m, round);
+        measure_level(s, &c->cfg, c->plan.levels[l].conns, c->plan.levels[l].idle, r);
+        progress_step(&c->progress, r, c->plan.est_level_s);
+        bool dead = strcmp(r->status, "crashed") == 0;
+        if (!dead && !row_has_flag(r, "stopped-answering"))
+            continue;
+        if (l + 1 == c->plan.n_levels)
+            break;
+        char note[256];
+        server_stop(s, note, sizeof note);
+        if (note[0])
+            row_note(r, "stopping it: %s", note);
+        if (bring_up(c, s, m, why, sizeof why, &status)) {
+            row_note(r, "restart failed: %s", why);
+            rows_not_measured(c, m, round, l + 1, status, why);
+            return;
+        }
+        row_flag(r, "restarted");
+        row_note(r, "restarted for the next level");
+    }
+}
+
+static void model_round(struct run_ctx *c, const struct model *m, int round)
+{
+    struct server s = {0};
+    char why[512], note[256];
+    const char *status;
+    c->n_rows = 0;
+    if (bring_up(c, &s, m, why, sizeof why, &status)) {
+        printf("%-12s %s: %s\n", m->name, status, why);
+        rows_not_measured(c, m, round, 0, status, why);
+        write_rows(c);
+        return;
+    }
+    if (round == 0 && c->plan.memory_idle > 0) {
+        struct row *r = new_row(c, m, round);
+        measure_memory(&s, &c->cfg, c->plan.memory_idle, r);
+        progress_step(&c->progress, r, PLAN_MEMORY_S);
+    }
+    measure_levels(c, &s, m, round);
+    server_stop(&s, note, sizeof note);
+    if (note[0] && c->n_rows > 0)
+        row_note(&c->rows[c->n_rows - 1], "at the end: %s", note);
+    write_rows(c);
+}
+
+static void setup(struct run_ctx *c, const struct opts *o,
+                  const struct model *const *models, int n)
+{
+    memset(c, 0, sizeof *c);
+    c->o = o;
+    plan_build(&c->plan, o, models, n);
+    c->env = (struct server_env){.run_dir = c->dir, .cpus = &o->server_cpus,
+                                 .workers = CPU_COUNT(&o->server_cpus),
+                                 .docroot = RUN_DOCROOT, .body_size = body_size(o->path)};
+    c->cfg = (struct measure_cfg){
+        .path = o->path, .duration_s = o->duration_s, .warmup_s = o->warmup_s,
+        .pipeline = o->pipeline, .max_threads = o->threads,
+        .server_cpus = &o->server_cpus, .client_cpus = &o->client_cpus,
+        .idle_timeout_ms = o->quick ? RUN_QUICK_IDLE_OPEN_MS : RUN_IDLE_OPEN_MS};
+}
+
+static int open_results(struct run_ctx *c, long nofile)
+{
+    char path[PATH_MAX], err[512];
+    if (make_run_dir(c->o->out, c->dir, sizeof c->dir, err, sizeof err) ||
+        meta_write(c->dir, c->o, c->env.body_size, nofile, err, sizeof err)) {
+        fprintf(stderr, "harness: %s\n", err);
+        return -1;
+    }
+    if (snprintf(path, sizeof path, "%s/results.csv", c->dir) >= (int)sizeof path) {
+        fprintf(stderr, "harness: %s: path too long\n", c->dir);
+        return -1;
+    }
+    c->csv = fopen(path, "w");
+    if (!c->csv || csv_write_header(c->csv)) {
+        fprintf(stderr, "harness: open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void announce(const struct run_ctx *c, long nofile)
+{
+    char est[32];
+    util_format_duration(c->plan.est_total_s, est, sizeof est);
+    printf("c10k-lab harness: %d models x %d levels x %d round%s = %d steps, about %s\n"
+           "server CPUs %s, wrk CPUs %s (up to %d threads), %d s + %d s warm-up per"
+           " level, GET %s, nofile %ld\nresults: %s\n",
+           c->plan.n_models, c->plan.n_levels, c->plan.rounds,
+           c->plan.rounds > 1 ? "s" : "", c->plan.steps, est, c->o->server_cpus_text,
+           c->o->client_cpus_text, c->o->threads, c->o->duration_s, c->o->warmup_s,
+           c->o->path, nofile, c->dir);
+    if (CPU_COUNT(&c->o->server_cpus) == 1 && CPU_EQUAL(&c->o->server_cpus, &c->o->client_cpus))
+        printf("warning: server and wrk share one CPU: the numbers measure both\n");
+    fflush(stdout);
+}
+
+int run_command(const struct opts *o, const struct model *const *models, int n)
+{
+    static struct run_ctx c;
+    long nofile = proc_raise_nofile();
+    setup(&c, o, models, n);
+    if (open_results(&c, nofile))
+        return 1;
+    /* The harness samples and opens idle connections from wrk's CPUs, never
+     * from the server's. */
+    if (sched_setaffinity(0, sizeof o->client_cpus, &o->client_cpus))
+        fprintf(stderr, "harness: sched_setaffinity: %s\n", strerror(errno));
+    announce(&c, nofile);
+    progress_start(&c.progress, &c.plan);
+    for (int round = 0; round < c.plan.rounds && !proc_interrupted; round++)
+        for (int i = 0; i < c.plan.n_models && !proc_interrupted; i++)
+            model_round(&c, plan_model(&c.plan, round, i), round);
+    if (fclose(c.csv))
+        fprintf(stderr, "harness: close results.csv: %s\n", strerror(errno));
+    int rc = report_generate(c.dir);
+    link_latest(o->out, c.dir);
+    printf("%s%s/report.html\n", proc_interrupted ? "interrupted; partial report: " :
+           "report: ", c.dir);
+    return proc_interrupted ? 130 : rc;
+}

@@ -1,0 +1,296 @@
+/* Start, watch and stop the server under test (see server.h). */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "refs.h"
+#include "util.h"
+
+#define SERVER_POLL_MS 20
+#define SERVER_PORT_TRIES 3  /* references: another process took our port */
+
+int server_parse_counters(const char *line, struct server_counters *c)
+{
+    static const char *status_keys[6] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    memset(c, 0, sizeof *c);
+    if (strncmp(line, "counters:", 9) != 0 ||
+        util_kv_u64(line, "accepted", &c->accepted) ||
+        util_kv_u64(line, "requests", &c->requests) ||
+        util_kv_u64(line, "bytes", &c->bytes))
+        return -1;
+    for (int i = 1; i < 6; i++)
+        util_kv_u64(line, status_keys[i], &c->status[i]);
+    util_kv_u64(line, "refused", &c->refused);
+    return 0;
+}
+
+/* Next complete line of the server's stdout, waiting up to timeout_ms.
+ * Returns 1 with a line, 0 on timeout, -1 when the pipe closed. */
+static int next_line(struct server *s, char *line, size_t linelen, int timeout_ms)
+{
+    double deadline = util_now() + timeout_ms / 1000.0;
+    for (;;) {
+        char *nl = memchr(s->buf, '\n', s->buf_len);
+        if (nl) {
+            size_t n = (size_t)(nl - s->buf);
+            snprintf(line, linelen, "%.*s", (int)n, s->buf);
+            memmove(s->buf, nl + 1, s->buf_len - n - 1);
+            s->buf_len -= n + 1;
+            return 1;
+        }
+        if (s->buf_len == sizeof s->buf)
+            s->buf_len = 0; /* a line this long is not ours: drop it */
+        int left = (int)((deadline - util_now()) * 1000);
+        struct pollfd p = {.fd = s->out_fd, .events = POLLIN};
+        if (left <= 0 || proc_interrupted)
+            return 0;
+        int r = poll(&p, 1, left < SERVER_POLL_MS ? left : SERVER_POLL_MS);
+        if (r <= 0)
+            continue;
+        ssize_t got = read(s->out_fd, s->buf + s->buf_len, sizeof s->buf - s->buf_len);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+            return -1;
+        if (got > 0)
+            s->buf_len += (size_t)got;
+    }
+}
+
+/* Waits for a line starting with prefix while the server lives. */
+static int wait_line(struct server *s, const char *prefix, char *line,
+                     size_t linelen, int timeout_ms)
+{
+    double deadline = util_now() + timeout_ms / 1000.0;
+    while (util_now() < deadline && !proc_interrupted) {
+        int r = next_line(s, line, linelen, SERVER_POLL_MS * 5);
+        if (r == 1 && strncmp(line, prefix, strlen(prefix)) == 0)
+            return 0;
+        if (r == 1)
+            snprintf(s->last_line, sizeof s->last_line, "%s", line);
+        if (r < 0 || (r == 0 && !server_alive(s)))
+            return -1;
+    }
+    return -1;
+}
+
+void server_drain(struct server *s)
+{
+    char line[1024];
+    while (s->out_fd >= 0 && next_line(s, line, sizeof line, 0) == 1)
+        ;
+}
+
+bool server_alive(struct server *s)
+{
+    int st;
+    if (s->pid <= 0)
+        return false;
+    if (proc_wait(s->pid, 0, &st, NULL) != 1)
+        return true;
+    proc_describe(st, s->what, sizeof s->what);
+    kill(-s->pid, SIGKILL); /* orphaned workers of a dead parent */
+    s->pid = 0;
+    return false;
+}
+
+int server_counters(struct server *s, struct server_counters *c)
+{
+    char line[1024];
+    if (model_is_reference(s->model) && s->model->kind != MODEL_CALIBRATION)
+        return -1;
+    if (s->pid <= 0 || kill(s->pid, SIGUSR1))
+        return -1;
+    if (wait_line(s, "counters:", line, sizeof line, SERVER_COUNTERS_TIMEOUT_MS))
+        return -1;
+    return server_parse_counters(line, c);
+}
+
+/* The last line of the server's log mentioning word (or its last line). */
+static void log_tail(const struct server *s, const char *word, char *out,
+                     size_t outlen)
+{
+    char *text, err[256];
+    out[0] = '\0';
+    if (util_read_file(s->log_path, &text, NULL, err, sizeof err))
+        return;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        if (!word || strstr(line, word) || !out[0])
+            snprintf(out, outlen, "%s", line);
+    free(text);
+}
+
+static int spawn(struct server *s, char *const *argv, char *why, size_t whylen)
+{
+    int p[2];
+    int log = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0) {
+        snprintf(why, whylen, "open %s: %s", s->log_path, strerror(errno));
+        return -1;
+    }
+    if (pipe2(p, O_CLOEXEC)) {
+        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        close(log);
+        return -1;
+    }
+    struct proc_spec sp = {.argv = argv, .cpus = s->env->cpus,
+                           .stdout_fd = p[1], .stderr_fd = log};
+    s->pid = proc_spawn(&sp, why, whylen);
+    close(p[1]);
+    close(log);
+    s->out_fd = p[0];
+    s->buf_len = 0;
+    if (fcntl(p[0], F_SETFL, O_NONBLOCK) && s->pid > 0)
+        snprintf(why, whylen, "fcntl: %s", strerror(errno));
+    return s->pid > 0 ? 0 : -1;
+}
+
+/* What a server that ended before it was ready tells us. */
+static int ended_early(struct server *s, char *why, size_t whylen)
+{
+    char tail[512];
+    int skipped = strcmp(s->what, "exit status 69") == 0;
+    log_tail(s, skipped ? "unavailable" : NULL, tail, sizeof tail);
+    if (s->last_line[0] && (!tail[0] || (skipped && strstr(s->last_line, "unavailable"))))
+        snprintf(tail, sizeof tail, "%s", s->last_line); /* said on stdout */
+    if (skipped) {
+        snprintf(why, whylen, "%s", tail[0] ? tail : "unavailable here (exit 69)");
+        return SERVER_SKIPPED;
+    }
+    snprintf(why, whylen, "%s before it was ready%s%s", s->what,
+             tail[0] ? ": " : "", tail);
+    return SERVER_FAILED;
+}
+
+static int start_model(struct server *s, const char *bin, char *why, size_t whylen)
+{
+    char size[32], workers[32], idle[32], line[1024];
+    char *argv[16] = {(char *)bin, "--port", "0", "--bind", "127.0.0.1"};
+    int n = 5;
+    snprintf(idle, sizeof idle, "%d", SERVER_IDLE_TIMEOUT_MS);
+    if (s->model->kind == MODEL_CALIBRATION) {
+        snprintf(size, sizeof size, "%ld", s->env->body_size);
+        argv[n++] = "--size";
+        argv[n++] = size;
+    } else {
+        argv[n++] = "--docroot";
+        argv[n++] = (char *)s->env->docroot;
+        argv[n++] = "--idle-timeout";
+        argv[n++] = idle;
+    }
+    if (strcmp(s->model->category, "hybrid") == 0) {
+        snprintf(workers, sizeof workers, "%d", s->env->workers);
+        argv[n++] = "--workers";
+        argv[n++] = workers;
+    }
+    argv[n] = NULL;
+    if (spawn(s, argv, why, whylen))
+        return SERVER_FAILED;
+    if (wait_line(s, "listening on ", line, sizeof line, SERVER_START_TIMEOUT_MS) == 0) {
+        char *colon = strrchr(line, ':');
+        s->port = colon ? atoi(colon + 1) : 0;
+        if (s->port > 0)
+            return SERVER_OK;
+        snprintf(why, whylen, "cannot read the port in \"%s\"", line);
+    } else if (!server_alive(s)) {
+        return ended_early(s, why, whylen);
+    } else {
+        snprintf(why, whylen, "no \"listening on\" line within %d ms",
+                 SERVER_START_TIMEOUT_MS);
+    }
+    char note[256];
+    server_stop(s, note, sizeof note);
+    return SERVER_FAILED;
+}
+
+static bool port_accepts(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static int start_reference(struct server *s, const char *bin, char *why, size_t whylen)
+{
+    char dir[PATH_MAX];
+    struct refs_cmd cmd;
+    snprintf(dir, sizeof dir, "%s/refs/%s", s->env->run_dir, s->model->name);
+    for (int attempt = 0; attempt < SERVER_PORT_TRIES; attempt++) {
+        s->port = refs_free_port(why, whylen);
+        if (s->port < 0 || refs_prepare(s->model, bin, dir, s->env->docroot, s->port,
+                                        &cmd, why, whylen) ||
+            spawn(s, cmd.argv, why, whylen))
+            return SERVER_FAILED;
+        double deadline = util_now() + SERVER_START_TIMEOUT_MS / 1000.0;
+        while (server_alive(s) && !port_accepts(s->port) && util_now() < deadline)
+            util_sleep_ms(SERVER_POLL_MS);
+        util_sleep_ms(SERVER_POLL_MS); /* a bind failure ends it right away */
+        if (server_alive(s) && port_accepts(s->port))
+            return SERVER_OK;
+        if (server_alive(s)) {
+            char note[256];
+            server_stop(s, note, sizeof note);
+            snprintf(why, whylen, "port %d not accepting within %d ms", s->port,
+                     SERVER_START_TIMEOUT_MS);
+            return SERVER_FAILED;
+        }
+        ended_early(s, why, whylen); /* maybe the port was taken: retry */
+    }
+    return SERVER_FAILED;
+}
+
+int server_start(struct server *s, const struct model *m,
+                 const struct server_env *env, char *why, size_t whylen)
+{
+    char bin[PATH_MAX], logs[PATH_MAX];
+    int starts = s->model == m ? s->starts : 0;
+    memset(s, 0, sizeof *s);
+    s->model = m;
+    s->env = env;
+    s->out_fd = -1;
+    s->starts = starts + 1;
+    if (!model_available(m, why, whylen) || model_binary(m, bin, sizeof bin))
+        return SERVER_SKIPPED;
+    snprintf(logs, sizeof logs, "%s/logs", env->run_dir);
+    if (util_mkdir_p(logs, why, whylen))
+        return SERVER_FAILED;
+    if (snprintf(s->log_path, sizeof s->log_path, "%s/%s.log", logs, m->name) >=
+        (int)sizeof s->log_path) {
+        snprintf(why, whylen, "%s: path too long", logs);
+        return SERVER_FAILED;
+    }
+    return m->kind == MODEL_REFERENCE ? start_reference(s, bin, why, whylen)
+                                      : start_model(s, bin, why, whylen);
+}
+
+void server_stop(struct server *s, char *note, size_t notelen)
+{
+    int st = 0;
+    note[0] = '\0';
+    if (s->pid > 0) {
+        proc_stop(s->pid, PROC_GRACE_MS, &st, note, notelen);
+        if (!note[0] && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) &&
+            !(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)) {
+            proc_describe(st, s->what, sizeof s->what);
+            snprintf(note, notelen, "on SIGTERM: %s", s->what);
+        }
+        s->pid = 0;
+    }
+    if (s->out_fd >= 0)
+        close(s->out_fd);
+    s->out_fd = -1;
+}

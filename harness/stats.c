@@ -1,0 +1,246 @@
+/* Rounds to points: medians, spread, merged flags (see stats.h). */
+#include "stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double stats_median(double *v, int n)
+{
+    if (n <= 0)
+        return -1;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double stats_cv_pct(const double *v, int n)
+{
+    double sum = 0, sq = 0;
+    if (n < 2)
+        return -1;
+    for (int i = 0; i < n; i++)
+        sum += v[i];
+    double mean = sum / n;
+    for (int i = 0; i < n; i++)
+        sq += (v[i] - mean) * (v[i] - mean);
+    return mean > 0 ? 100.0 * sqrt(sq / (n - 1)) / mean : -1;
+}
+
+static int same_point(const struct row *a, const struct row *b)
+{
+    return strcmp(a->model, b->model) == 0 && strcmp(a->kind, b->kind) == 0 &&
+           a->conns == b->conns && a->idle == b->idle;
+}
+
+static int status_rank(const char *s)
+{
+    return strcmp(s, "crashed") == 0 ? 3 : strcmp(s, "failed") == 0 ? 2 :
+           strcmp(s, "skipped") == 0 ? 1 : 0;
+}
+
+/* The numeric fields that get a median, by offset in struct row. */
+static const size_t numeric[] = {
+    offsetof(struct row, idle_open), offsetof(struct row, threads),
+    offsetof(struct row, duration_s), offsetof(struct row, requests),
+    offsetof(struct row, req_per_s), offsetof(struct row, bytes_per_s),
+    offsetof(struct row, lat_mean_us), offsetof(struct row, lat_stdev_us),
+    offsetof(struct row, lat_p50_us), offsetof(struct row, lat_p90_us),
+    offsetof(struct row, lat_p99_us), offsetof(struct row, lat_p999_us),
+    offsetof(struct row, lat_max_us), offsetof(struct row, err_connect),
+    offsetof(struct row, err_read), offsetof(struct row, err_write),
+    offsetof(struct row, err_status), offsetof(struct row, err_timeout),
+    offsetof(struct row, srv_user_s), offsetof(struct row, srv_sys_s),
+    offsetof(struct row, srv_cpu_pct), offsetof(struct row, cli_cpu_pct),
+    offsetof(struct row, req_per_cpu_s), offsetof(struct row, peak_rss_kb),
+    offsetof(struct row, tasks), offsetof(struct row, srv_responses),
+    offsetof(struct row, srv_refused), offsetof(struct row, mem_per_idle_b),
+    offsetof(struct row, steal_pct), offsetof(struct row, other_pct),
+};
+
+static double field(const struct row *r, size_t off)
+{
+    return *(const double *)((const char *)r + off);
+}
+
+/* Median of one field over the rounds in use (value -1 = not measured). */
+static double median_of(const struct row *const *use, int n, size_t off)
+{
+    double v[256];
+    int k = 0;
+    for (int i = 0; i < n && k < 256; i++)
+        if (field(use[i], off) >= 0)
+            v[k++] = field(use[i], off);
+    return stats_median(v, k);
+}
+
+static void merge_text(struct stats_point *p, const struct row *r)
+{
+    char copy[ROW_FLAGS_LEN], *save = NULL;
+    snprintf(copy, sizeof copy, "%s", r->flags);
+    for (char *f = strtok_r(copy, ";", &save); f; f = strtok_r(NULL, ";", &save))
+        row_flag(&p->med, f);
+    if (status_rank(r->status) > status_rank(p->med.status))
+        snprintf(p->med.status, sizeof p->med.status, "%s", r->status);
+    if (r->note[0] && !strstr(p->med.note, r->note))
+        row_note(&p->med, "%s%s", p->rounds > 1 ? "round: " : "", r->note);
+}
+
+static void summarise(struct stats_point *p, const struct row *const *all, int n)
+{
+    const struct row *use[256];
+    double rps[256];
+    int k = 0;
+    p->rounds = n;
+    for (int i = 0; i < n && i < 256; i++)
+        if (strcmp(all[i]->status, "ok") == 0)
+            use[k++] = all[i];
+    p->ok_rounds = k;
+    p->med = *all[0];
+    p->med.flags[0] = p->med.note[0] = '\0';
+    snprintf(p->med.status, sizeof p->med.status, "%s", k ? "ok" : all[0]->status);
+    for (int i = 0; i < n; i++)
+        merge_text(p, all[i]);
+    for (size_t f = 0; f < sizeof numeric / sizeof numeric[0]; f++)
+        *(double *)((char *)&p->med + numeric[f]) = median_of(use, k, numeric[f]);
+    p->rps_min = p->rps_max = -1;
+    for (int i = 0; i < k; i++) {
+        rps[i] = use[i]->req_per_s;
+        if (p->rps_min < 0 || rps[i] < p->rps_min)
+            p->rps_min = rps[i];
+        if (rps[i] > p->rps_max)
+            p->rps_max = rps[i];
+    }
+    p->rps_cv_pct = stats_cv_pct(rps, k);
+    if (p->rps_cv_pct > STATS_CV_PCT)
+        row_flag(&p->med, "high-cv");
+}
+
+static int point_order(const void *a, const void *b)
+{
+    const struct row *x = &((const struct stats_point *)a)->med;
+    const struct row *y = &((const struct stats_point *)b)->med;
+    int c = model_category_rank(x->category) - model_category_rank(y->category);
+    if (c)
+        return c;
+    if ((c = (int)x->round - (int)y->round)) /* round holds first appearance */
+        return c;
+    if ((c = strcmp(y->kind, x->kind)))     /* memory before load */
+        return c;
+    if (x->idle != y->idle)
+        return x->idle < y->idle ? -1 : 1;
+    return (x->conns > y->conns) - (x->conns < y->conns);
+}
+
+int stats_points(const struct row *rows, size_t n, struct stats_points *out)
+{
+    const struct row **group = malloc((n ? n : 1) * sizeof *group);
+    char *done = calloc(n ? n : 1, 1);
+    out->v = calloc(n ? n : 1, sizeof *out->v);
+    out->n = 0;
+    if (!group || !done || !out->v) {
+        free(group);
+        free(done);
+        return -1;
+    }
+    int model_seq = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (done[i])
+            continue;
+        int k = 0;
+        for (size_t j = i; j < n; j++)
+            if (!done[j] && same_point(&rows[i], &rows[j])) {
+                group[k++] = &rows[j];
+                done[j] = 1;
+            }
+        struct stats_point *p = &out->v[out->n++];
+        summarise(p, group, k);
+        /* Order of first appearance of the model, for sorting. */
+        p->med.round = model_seq++;
+        for (size_t q = 0; q + 1 < out->n; q++)
+            if (strcmp(out->v[q].med.model, p->med.model) == 0) {
+                p->med.round = out->v[q].med.round;
+                break;
+            }
+    }
+    qsort(out->v, out->n, sizeof *out->v, point_order);
+    free(group);
+    free(done);
+    return 0;
+}
+
+void stats_free(struct stats_points *p)
+{
+    free(p->v);
+    p->v = NULL;
+    p->n = 0;
+}
+
+const struct stats_point *stats_find(const struct stats_points *p, const char *model,
+                                     int conns)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->v[i].med.model, model) == 0 && p->v[i].med.conns == conns &&
+            p->v[i].med.idle <= 0 && strcmp(p->v[i].med.kind, "load") == 0)
+            return &p->v[i];
+    return NULL;
+}
+
+/* summary.csv: one line per point. Columns: model, category, kind, conns,
+ * idle, rounds, ok_rounds, then medians over the ok rounds: req_per_s and
+ * its spread req_per_s_min, req_per_s_max, req_per_s_cv_pct, lat_p50_us,
+ * lat_p99_us, lat_p999_us, srv_cpu_pct, cli_cpu_pct, req_per_cpu_s,
+ * peak_rss_kb, tasks, mem_per_idle_b, errors (sum of wrk's classes),
+ * srv_refused, steal_pct, other_pct; flags (all rounds, plus high-cv),
+ * status (the worst round's), note. Empty = not measured. */
+static void num(FILE *f, double v, int decimals)
+{
+    if (v >= 0)
+        fprintf(f, "%.*f", decimals, v);
+    fputc(',', f);
+}
+
+int stats_write_summary(const struct stats_points *p, const char *path, char *err,
+                        size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "model,category,kind,conns,idle,rounds,ok_rounds,req_per_s,"
+               "req_per_s_min,req_per_s_max,req_per_s_cv_pct,lat_p50_us,lat_p99_us,"
+               "lat_p999_us,srv_cpu_pct,cli_cpu_pct,req_per_cpu_s,peak_rss_kb,tasks,"
+               "mem_per_idle_b,errors,srv_refused,steal_pct,other_pct,flags,status,note\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct stats_point *s = &p->v[i];
+        const struct row *m = &s->med;
+        fprintf(f, "%s,%s,%s,%.0f,%.0f,%d,%d,", m->model, m->category, m->kind,
+                m->conns, m->idle < 0 ? 0 : m->idle, s->rounds, s->ok_rounds);
+        double v[] = {m->req_per_s, s->rps_min, s->rps_max, s->rps_cv_pct,
+                      m->lat_p50_us, m->lat_p99_us, m->lat_p999_us, m->srv_cpu_pct,
+                      m->cli_cpu_pct, m->req_per_cpu_s, m->peak_rss_kb, m->tasks,
+                      m->mem_per_idle_b, s->ok_rounds ? row_errors(m) : -1,
+                      m->srv_refused, m->steal_pct, m->other_pct};
+        int dec[] = {1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+            num(f, v[k], dec[k]);
+        csv_write_str(f, m->flags);
+        fprintf(f, ",%s,", m->status);
+        csv_write_str(f, m->note);
+        fputc('\n', f);
+    }
+    if (ferror(f) | fclose(f)) {
+        snprintf(err, errlen, "write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* From rows (one per round) to points (one per model, kind, conns, idle):
+ * medians, the spread of req/s over rounds, merged flags and notes.
+ *
+ *   struct stats_points pts;
+ *   stats_points(rows, n, &pts);       // ordered for reports
+ *   stats_write_summary(&pts, "summary.csv", err, sizeof err);
+ *
+ * Medians use the rounds whose status is ok; a point with none keeps -1.
+ * The coefficient of variation is the sample standard deviation of req/s
+ * over those rounds divided by their mean; above STATS_CV_PCT the point is
+ * flagged high-cv. */
+#ifndef HARNESS_STATS_H
+#define HARNESS_STATS_H
+
+#include <stddef.h>
+
+#include "csv.h"
+
+#define STATS_CV_PCT 5.0
+
+struct stats_point {
+    struct row med;          /* medians; flags merged; worst status; notes */
+    int rounds, ok_rounds;
+    double rps_min, rps_max, rps_cv_pct;
+};
+
+struct stats_points {
+    struct stats_point *v;
+    size_t n;
+};
+
+double stats_median(double *v, int n);      /* sorts v */
+double stats_cv_pct(const double *v, int n); /* -1 for fewer than 2 */
+int stats_points(const struct row *rows, size_t n, struct stats_points *out);
+void stats_free(struct stats_points *p);
+int stats_write_summary(const struct stats_points *p, const char *path, char *err,
+                        size_t errlen);
+/* The point of model at conns (kind load, no idle), or NULL. */
+const struct stats_point *stats_find(const struct stats_points *p, const char *model,
+                                     int conns);
+
+#endif
