@@ -514,3 +514,171 @@ void conn_serve_blocking(int fd)
     }
     conn_close(&c);
 }
+
+/* --- completion-style use (libuv, io_uring) ----------------------------
+ *
+ * The model does the socket I/O (through its library or its ring) and
+ * reports what happened; everything else is the same code as conn_step:
+ * take_request, finish_response, the buffer pool, the counters. The socket
+ * is touched here only for the half-close after a closing response
+ * (finish_response) and for the options a fresh connection gets. */
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+void conn_accepted(struct conn *c, int fd)
+{
+    int one = 1; /* as server_accept: responses go out whole */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    atomic_fetch_add_explicit(&server_counters->accepted, 1, memory_order_relaxed);
+    conn_init(c, fd);
+}
+
+void conn_detach(struct conn *c)
+{
+    c->fd = -1; /* the model closes the socket itself */
+    conn_close(c);
+}
+
+size_t conn_recv_room(const struct conn *c)
+{
+    return c->buf ? CONN_IN_CAP - (c->in_len - c->in_off) : CONN_IN_CAP;
+}
+
+/* Unlike read_more, moves a partial head to the front every time: the
+ * space handed out must be what conn_recv_room promised. */
+size_t conn_recv_space(struct conn *c, char **p)
+{
+    if (!c->buf) {
+        if (!(c->buf = buf_get()))
+            return 0;
+        c->in_off = c->in_len = 0;
+    } else if (c->in_off > 0) {
+        memmove(c->buf, c->buf + c->in_off, c->in_len - c->in_off);
+        c->in_len -= c->in_off;
+        c->in_off = 0;
+    }
+    *p = c->buf + c->in_len;
+    return CONN_IN_CAP - c->in_len;
+}
+
+void conn_recv_unused(struct conn *c)
+{
+    release_buf_if_idle(c);
+}
+
+/* In CONN_READ_HEAD: answers a buffered request, or asks for more input. */
+static enum conn_want advance(struct conn *c)
+{
+    if (c->buf && c->in_off < c->in_len &&
+        (c->parse_pending || c->in_len - c->in_off > HTTP_MAX_REQUEST_LINE) &&
+        take_request(c))
+        return CONN_WANT_WRITE;
+    if (server_stopping() && conn_is_idle(c))
+        return CONN_CLOSE;
+    release_buf_if_idle(c);
+    return CONN_WANT_READ;
+}
+
+enum conn_want conn_received(struct conn *c, ssize_t n)
+{
+    if (n <= 0 || !c->buf || (size_t)n > CONN_IN_CAP - c->in_len)
+        return CONN_CLOSE; /* EOF, error, or not received where we said */
+    char *at = c->buf + c->in_len;
+    c->in_len += (uint32_t)n;
+    switch (c->state) {
+    case CONN_READ_HEAD:
+        if (memchr(at, '\n', (size_t)n))
+            c->parse_pending = true;
+        return advance(c);
+    case CONN_READ_BODY: {
+        uint32_t skip = c->body_left < n ? (uint32_t)c->body_left : (uint32_t)n;
+        c->in_off += skip;
+        c->body_left -= skip;
+        if (c->body_left > 0) {
+            release_buf_if_idle(c);
+            return CONN_WANT_READ;
+        }
+        c->state = CONN_READ_HEAD;
+        c->parse_pending = true;
+        return advance(c);
+    }
+    case CONN_WRITE:
+        return CONN_WANT_WRITE; /* kept for after the response */
+    case CONN_LINGER:
+        /* body_left counts what was drained (conn_sent zeroed it). */
+        c->in_off = c->in_len;
+        release_buf_if_idle(c);
+        c->body_left += n;
+        return c->body_left < CONN_DRAIN_MAX ? CONN_WANT_READ : CONN_CLOSE;
+    default:
+        return CONN_CLOSE;
+    }
+}
+
+enum conn_want conn_recv_copy(struct conn *c, const char *data, size_t n)
+{
+    char *p;
+    if (n == 0 || n > conn_recv_room(c) || conn_recv_space(c, &p) < n)
+        return CONN_CLOSE;
+    memcpy(p, data, n);
+    return conn_received(c, (ssize_t)n);
+}
+
+int conn_send_iov(struct conn *c, struct iovec *iov)
+{
+    const struct file_entry *f = c->file;
+    if (c->state != CONN_WRITE)
+        return 0;
+    if (c->out_off < c->out_len) { /* head, and a cached body behind it */
+        iov[0].iov_base = c->buf + CONN_IN_CAP + c->out_off;
+        iov[0].iov_len = c->out_len - c->out_off;
+        if (!f || !f->body)
+            return 1;
+        iov[1].iov_base = (char *)f->body;
+        iov[1].iov_len = (size_t)f->size;
+        return 2;
+    }
+    if (f && f->body && c->file_off < f->size) {
+        iov[0].iov_base = (char *)f->body + c->file_off;
+        iov[0].iov_len = (size_t)(f->size - c->file_off);
+        return 1;
+    }
+    return 0;
+}
+
+bool conn_send_file(struct conn *c, int *fd, off_t *off, size_t *len)
+{
+    const struct file_entry *f = c->file;
+    if (c->state != CONN_WRITE || c->out_off < c->out_len || !f || f->body ||
+        c->file_off >= f->size)
+        return false;
+    *fd = f->fd;
+    *off = c->file_off;
+    *len = (size_t)(f->size - c->file_off);
+    return true;
+}
+
+enum conn_want conn_sent(struct conn *c, size_t n)
+{
+    if (c->state != CONN_WRITE || n == 0)
+        return CONN_CLOSE; /* nothing went out: a file that shrank, say */
+    count_bytes((ssize_t)n);
+    size_t h = c->out_len - c->out_off;
+    c->out_off += (uint32_t)(n < h ? n : h);
+    if (n > h)
+        c->file_off += (off_t)(n - h);
+    if (c->out_off < c->out_len || (c->file && c->file_off < c->file->size))
+        return CONN_WANT_WRITE;
+    finish_response(c);
+    switch (c->state) {
+    case CONN_READ_HEAD:
+        return advance(c);
+    case CONN_READ_BODY: /* the rest of a permitted body is still to come */
+        release_buf_if_idle(c);
+        return CONN_WANT_READ;
+    default: /* CONN_LINGER: half-closed, drain until the client's EOF */
+        c->body_left = 0;
+        return CONN_WANT_READ;
+    }
+}

@@ -101,4 +101,34 @@ void conn_close(struct conn *c);
  * by single, fork and thread. Returns when the connection is finished. */
 void conn_serve_blocking(int fd);
 
+/* --- Completion-style use (libuv, io_uring): the model does the I/O, the
+ * core decides. The same state machine as conn_step, driven by results:
+ *
+ *   conn_accepted(&c, fd);                  // accepted without server_accept
+ *   want = CONN_WANT_READ;
+ *   READ:  n = conn_recv_space(&c, &p);     // receive at most n bytes at p,
+ *          want = conn_received(&c, got);   // got <= 0: EOF or error
+ *          (got nothing, EAGAIN: conn_recv_unused(&c) returns the buffer)
+ *     or:  receive at most conn_recv_room(&c) bytes elsewhere (a ring's
+ *          provided buffer), want = conn_recv_copy(&c, data, got);
+ *   WRITE: k = conn_send_iov(&c, iov);      // k > 0: send iov[0..k) (head,
+ *          or conn_send_file(&c, &fd, &off, &len) // cached body); else the
+ *          want = conn_sent(&c, bytes);     // body from a file
+ *   CLOSE: conn_close(&c), or conn_detach(&c) when the model closes the fd.
+ *
+ * Reads are wanted only between responses: a model does not receive while
+ * CONN_WANT_WRITE is pending. A buffer is taken by conn_recv_space and given
+ * back as soon as nothing is buffered, so an idle connection holds none. */
+void conn_accepted(struct conn *c, int fd); /* counts it, TCP_NODELAY, init */
+size_t conn_recv_room(const struct conn *c);
+size_t conn_recv_space(struct conn *c, char **p); /* 0: out of memory */
+void conn_recv_unused(struct conn *c);
+enum conn_want conn_received(struct conn *c, ssize_t n);
+enum conn_want conn_recv_copy(struct conn *c, const char *data, size_t n);
+struct iovec;
+int conn_send_iov(struct conn *c, struct iovec *iov); /* iov[2] */
+bool conn_send_file(struct conn *c, int *fd, off_t *off, size_t *len);
+enum conn_want conn_sent(struct conn *c, size_t n); /* bytes that went out */
+void conn_detach(struct conn *c); /* conn_close without closing the socket */
+
 #endif
