@@ -85,20 +85,23 @@ int verify_command(const struct opts *o, const struct model *const *models, int 
     proc_raise_nofile();
     for (int i = 0; i < n && !proc_interrupted; i++) {
         struct server s = {0};
-        char note[256];
+        char note[256] = "";
         int r = server_start(&s, models[i], &env, why, sizeof why);
         if (r == SERVER_OK) {
             r = verify_server(&s, RUN_DOCROOT, o->path, why, sizeof why) ? SERVER_FAILED : 0;
             server_stop(&s, note, sizeof note);
+            /* Our servers must stop cleanly; a reference's exit status is
+             * its own business (lighttpd exits 1 when SIGTERM finds a
+             * connection still closing), reported but not a failure. */
             if (r == 0 && note[0]) {
                 snprintf(why, sizeof why, "stopping: %s", note);
-                r = SERVER_FAILED;
+                r = model_is_reference(models[i]) ? 0 : SERVER_FAILED;
             }
         }
         failed += r == SERVER_FAILED;
         printf("%-12s %s%s%s\n", models[i]->name,
                r == 0 ? "ok" : r == SERVER_SKIPPED ? "skipped" : "FAILED",
-               r ? ": " : "", r ? why : "");
+               r || note[0] ? ": " : "", r || note[0] ? why : "");
         fflush(stdout);
     }
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -138,7 +138,12 @@ static int spawn(struct server *s, char *const *argv, char *why, size_t whylen)
         snprintf(why, whylen, "open %s: %s", s->log_path, strerror(errno));
         return -1;
     }
-    if (pipe2(p, O_CLOEXEC)) {
+    /* References say nothing we read on stdout, and lighttpd -D exits 1
+     * at SIGTERM after serving if its stdout is not /dev/null. */
+    bool reference = s->model->kind == MODEL_REFERENCE;
+    if (reference) {
+        p[0] = p[1] = -1;
+    } else if (pipe2(p, O_CLOEXEC)) {
         snprintf(why, whylen, "pipe: %s", strerror(errno));
         close(log);
         return -1;
@@ -146,11 +151,12 @@ static int spawn(struct server *s, char *const *argv, char *why, size_t whylen)
     struct proc_spec sp = {.argv = argv, .cpus = s->env->cpus,
                            .stdout_fd = p[1], .stderr_fd = log};
     s->pid = proc_spawn(&sp, why, whylen);
-    close(p[1]);
+    if (!reference)
+        close(p[1]);
     close(log);
     s->out_fd = p[0];
     s->buf_len = 0;
-    if (fcntl(p[0], F_SETFL, O_NONBLOCK) && s->pid > 0)
+    if (p[0] >= 0 && fcntl(p[0], F_SETFL, O_NONBLOCK) && s->pid > 0)
         snprintf(why, whylen, "fcntl: %s", strerror(errno));
     return s->pid > 0 ? 0 : -1;
 }
