@@ -197,32 +197,41 @@ static void submit(struct reactor *r, struct client *cl)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* Waits for the socket again: one shot of events, and a deadline. */
+static void arm(struct reactor *r, struct client *cl, uint32_t events)
+{
+    struct epoll_event ev = {.events = events | EPOLLONESHOT, .data.fd = cl->c.fd};
+    if (epoll_ctl(r->ep, EPOLL_CTL_MOD, cl->c.fd, &ev) < 0) {
+        drop(r, cl);
+        return;
+    }
+    timeouts_touch(&r->tq, &cl->c, timeouts_now_ms());
+}
+
 /* Acts on what the conn wants next while the reactor owns it. */
 static void dispatch(struct reactor *r, struct client *cl, enum conn_want w)
 {
     switch (w) {
-    case CONN_CLOSE:
-        drop(r, cl);
-        return;
+    case CONN_WANT_READ:
+        arm(r, cl, EPOLLIN);
+        break;
+    case CONN_WANT_WRITE:
+        arm(r, cl, EPOLLOUT);
+        break;
     case CONN_WANT_WORK:
         submit(r, cl);
-        return;
-    default: {
-        uint32_t events = (w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT) | EPOLLONESHOT;
-        struct epoll_event ev = {.events = events, .data.fd = cl->c.fd};
-        if (epoll_ctl(r->ep, EPOLL_CTL_MOD, cl->c.fd, &ev) < 0) {
-            drop(r, cl);
-            return;
-        }
-        timeouts_touch(&r->tq, &cl->c, timeouts_now_ms());
-    }
+        break;
+    case CONN_CLOSE:
+        drop(r, cl);
+        break;
     }
 }
 
-/* Takes back every connection the workers are done with. A response that
- * was sent whole leaves the conn reading: conn_step() goes on at once, as a
- * pipelined request may be buffered already (and its socket was disarmed,
- * so no event would tell). */
+/* Takes back every connection the workers are done with. The verdict says
+ * how: CONN_CLOSE closes it; CONN_WANT_WRITE (the client's window is full)
+ * waits for room, the reactor sending the rest; CONN_WANT_READ (sent whole)
+ * goes on with conn_step() at once, as a pipelined request may be buffered
+ * already and its disarmed socket would not tell. */
 static void take_back(struct reactor *r)
 {
     uint64_t rings;
