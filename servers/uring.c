@@ -1,0 +1,565 @@
+/* uring: one io_uring (through liburing) does every socket operation; the
+ * core decides through its completion-style interface (conn.h).
+ *
+ * - Accepting: one multishot accept (Linux 5.19+) that keeps producing
+ *   connections; where the kernel refuses it (EINVAL), a single-shot accept
+ *   re-armed after each one. At EMFILE the kernel ends the multishot with
+ *   -EMFILE and the connection stays queued: server_accept() then sheds the
+ *   queue through the core's reserved descriptor (counted as refused) and
+ *   the accept is re-armed, so nothing spins.
+ * - Receiving: IORING_OP_RECV with a buffer chosen by the kernel from a
+ *   provided buffer ring (IOSQE_BUFFER_SELECT) only when data arrives. A
+ *   recv is always posted on an idle keep-alive connection, yet it holds no
+ *   memory of ours: the data is copied into the core's buffer (a request
+ *   head, a few hundred bytes) and the ring buffer goes straight back. An
+ *   idle connection costs its struct uconn (about 200 bytes) plus the
+ *   kernel's pending request.
+ * - Sending: IORING_OP_SEND for one piece, IORING_OP_SENDMSG for the head
+ *   and a cached small body together (both from memory the core owns).
+ * - Large file bodies: splice, no copy through user space. Each round is a
+ *   linked chain SPLICE file->pipe, POLL_ADD socket POLLOUT, SPLICE
+ *   pipe->socket, moving at most PIPE_CHUNK bytes through a pipe the
+ *   connection borrows from a small pool. The kernel runs splice on its
+ *   worker threads; our sockets are non-blocking, so the poll in the middle
+ *   keeps the last splice from finding a full socket (it would return
+ *   EAGAIN, not wait).
+ * - Timeouts: the core's struct timeouts; the wait's own timeout is the
+ *   nearest deadline (io_uring_submit_and_wait_timeout).
+ * - Signals: the same wait installs server_waitmask, so SIGTERM, SIGINT and
+ *   SIGUSR1 get in only there; under load the wait may return without
+ *   sleeping, so pending ones are also let in once per batch.
+ * - io_uring unavailable (ENOSYS, EPERM from kernel.io_uring_disabled or a
+ *   seccomp filter, a kernel without buffer rings): one line on stderr and
+ *   exit SERVER_EXIT_UNAVAILABLE before listening. */
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "server.h"
+#include "timeouts.h"
+
+#define RING_SQ 2048            /* submission queue entries */
+#define RING_CQ 16384           /* completion queue entries */
+#define RECV_BUF_SIZE 4096      /* one provided receive buffer */
+#define RECV_BUFS 512           /* shared by all connections: 2 MiB (power of 2) */
+#define RECV_GROUP 0            /* buffer group id */
+#define PIPE_CHUNK (64 * 1024)  /* bytes per splice round: a pipe's default size */
+#define PIPES_KEPT 32           /* empty pipes kept for the next large body */
+#define STOP_WAIT_MS 100        /* after SIGTERM: how often the grace period is checked */
+
+static const struct server_model MODEL = {
+    "uring",
+    "io_uring: multishot accept, recv into provided buffers, send/sendmsg, "
+    "splice for large files",
+    false, false};
+
+/* user_data: a struct uconn pointer (8-byte aligned) with the operation in
+ * the low bits; accept and cancel carry no connection. */
+enum op { OP_ACCEPT = 1, OP_CANCEL, OP_RECV, OP_SEND, OP_SPLICE_IN, OP_POLL_OUT,
+          OP_SPLICE_OUT };
+#define OP_MASK 7u
+
+struct uconn {
+    struct conn c;
+    struct msghdr msg;       /* a SENDMSG in flight points here */
+    struct iovec iov[2];
+    int pipe_r, pipe_w;      /* borrowed while a large body is spliced, else -1 */
+    uint32_t in_pipe;        /* body bytes in the pipe, not yet on the socket */
+    uint8_t inflight;        /* ring operations not completed yet */
+    uint8_t next;            /* enum conn_want once the splice round is done */
+    bool closing;            /* dropped: closes when inflight reaches 0 */
+};
+
+static struct {
+    struct io_uring ring;
+    struct io_uring_buf_ring *br;
+    char *bufs;              /* RECV_BUFS * RECV_BUF_SIZE */
+    struct server *srv;
+    struct uconn *conns;     /* indexed by descriptor */
+    int max_fd;
+    int nconns;              /* open, including closing ones */
+    struct timeouts tq;
+    bool multishot;          /* the kernel takes multishot accept */
+    bool accept_armed;
+    bool stopped;
+    int pipes[PIPES_KEPT][2];
+    int npipes;
+} U;
+
+/* --- submission ---------------------------------------------------------- */
+
+/* An SQE, submitting what is queued when the ring is full; at least `need`
+ * must be free so that a linked chain is never split across submissions. */
+static struct io_uring_sqe *get_sqe(unsigned need)
+{
+    if (io_uring_sq_space_left(&U.ring) < need)
+        io_uring_submit(&U.ring);
+    return io_uring_get_sqe(&U.ring);
+}
+
+static void set_op(struct io_uring_sqe *sqe, struct uconn *u, enum op op)
+{
+    io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | op);
+    if (u)
+        u->inflight++;
+}
+
+static void arm_accept(void)
+{
+    struct io_uring_sqe *sqe = get_sqe(1);
+    if (!sqe)
+        return; /* re-armed after the next completion */
+    if (U.multishot)
+        io_uring_prep_multishot_accept(sqe, U.srv->listen_fd, NULL, NULL,
+                                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    else
+        io_uring_prep_accept(sqe, U.srv->listen_fd, NULL, NULL,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    set_op(sqe, NULL, OP_ACCEPT);
+    U.accept_armed = true;
+}
+
+/* --- pipes for splice ------------------------------------------------------ */
+
+static bool pipe_take(struct uconn *u)
+{
+    int p[2];
+    if (U.npipes > 0) {
+        U.npipes--;
+        p[0] = U.pipes[U.npipes][0];
+        p[1] = U.pipes[U.npipes][1];
+    } else if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+        return false; /* out of descriptors: this response cannot finish */
+    }
+    u->pipe_r = p[0];
+    u->pipe_w = p[1];
+    u->in_pipe = 0;
+    return true;
+}
+
+static void pipe_give_back(struct uconn *u)
+{
+    if (u->pipe_r < 0)
+        return;
+    if (u->in_pipe == 0 && U.npipes < PIPES_KEPT) {
+        U.pipes[U.npipes][0] = u->pipe_r;
+        U.pipes[U.npipes][1] = u->pipe_w;
+        U.npipes++;
+    } else { /* holds bytes of a response that will not finish */
+        close(u->pipe_r);
+        close(u->pipe_w);
+    }
+    u->pipe_r = u->pipe_w = -1;
+}
+
+/* --- closing --------------------------------------------------------------- */
+
+static void finish_close(struct uconn *u)
+{
+    pipe_give_back(u);
+    conn_close(&u->c);
+    U.nconns--;
+}
+
+/* Operations in flight hold the socket: shutdown makes a pending recv or
+ * poll complete at once (and a linked poll not issued yet, when it is), the
+ * cancel takes the rest; the descriptor closes with the last completion. */
+static void drop(struct uconn *u)
+{
+    timeouts_remove(&U.tq, &u->c);
+    if (u->closing)
+        return;
+    u->closing = true;
+    if (u->inflight == 0) {
+        finish_close(u);
+        return;
+    }
+    shutdown(u->c.fd, SHUT_RDWR);
+    struct io_uring_sqe *sqe = get_sqe(1);
+    if (sqe) {
+        io_uring_prep_cancel_fd(sqe, u->c.fd, IORING_ASYNC_CANCEL_ALL);
+        set_op(sqe, NULL, OP_CANCEL);
+    }
+}
+
+static void on_expired(struct conn *c, void *arg)
+{
+    (void)arg;
+    drop((struct uconn *)c);
+}
+
+/* --- receiving and sending --------------------------------------------------- */
+
+static bool post_recv(struct uconn *u)
+{
+    struct io_uring_sqe *sqe = get_sqe(1);
+    if (!sqe)
+        return false;
+    size_t room = conn_recv_room(&u->c);
+    io_uring_prep_recv(sqe, u->c.fd, NULL, room < RECV_BUF_SIZE ? room : RECV_BUF_SIZE, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = RECV_GROUP;
+    set_op(sqe, u, OP_RECV);
+    return true;
+}
+
+static void recycle_buf(unsigned bid)
+{
+    io_uring_buf_ring_add(U.br, U.bufs + (size_t)bid * RECV_BUF_SIZE, RECV_BUF_SIZE,
+                          (unsigned short)bid, io_uring_buf_ring_mask(RECV_BUFS), 0);
+    io_uring_buf_ring_advance(U.br, 1);
+}
+
+/* One round of a large body; see the top of the file. */
+static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
+{
+    if (u->pipe_r < 0 && !pipe_take(u))
+        return false;
+    struct io_uring_sqe *sqe = get_sqe(3);
+    if (!sqe)
+        return false;
+    size_t out = u->in_pipe;
+    if (out == 0) { /* the pipe is empty: fill it from the file first */
+        out = len < PIPE_CHUNK ? len : PIPE_CHUNK;
+        io_uring_prep_splice(sqe, fd, off, u->pipe_w, -1, (unsigned)out, 0);
+        sqe->flags |= IOSQE_IO_LINK;
+        set_op(sqe, u, OP_SPLICE_IN);
+        sqe = io_uring_get_sqe(&U.ring);
+    }
+    io_uring_prep_poll_add(sqe, u->c.fd, POLLOUT);
+    sqe->flags |= IOSQE_IO_LINK;
+    set_op(sqe, u, OP_POLL_OUT);
+    sqe = io_uring_get_sqe(&U.ring);
+    io_uring_prep_splice(sqe, u->pipe_r, -1, u->c.fd, -1, (unsigned)out, 0);
+    set_op(sqe, u, OP_SPLICE_OUT);
+    u->next = CONN_WANT_WRITE;
+    return true;
+}
+
+static bool post_send(struct uconn *u)
+{
+    int n = conn_send_iov(&u->c, u->iov);
+    if (n > 0) {
+        struct io_uring_sqe *sqe = get_sqe(1);
+        if (!sqe)
+            return false;
+        if (n == 1) {
+            io_uring_prep_send(sqe, u->c.fd, u->iov[0].iov_base, u->iov[0].iov_len,
+                               MSG_NOSIGNAL);
+        } else {
+            u->msg = (struct msghdr){.msg_iov = u->iov, .msg_iovlen = (size_t)n};
+            io_uring_prep_sendmsg(sqe, u->c.fd, &u->msg, MSG_NOSIGNAL);
+        }
+        set_op(sqe, u, OP_SEND);
+        return true;
+    }
+    int fd;
+    off_t off;
+    size_t len;
+    return conn_send_file(&u->c, &fd, &off, &len) && splice_round(u, fd, off, len);
+}
+
+static void proceed(struct uconn *u, enum conn_want w)
+{
+    bool ok = false;
+    if (w == CONN_WANT_READ) {
+        pipe_give_back(u); /* a large body, if any, is done */
+        ok = post_recv(u);
+    } else if (w == CONN_WANT_WRITE) {
+        ok = post_send(u);
+    }
+    if (!ok) {
+        drop(u);
+        return;
+    }
+    timeouts_touch(&U.tq, &u->c, timeouts_now_ms());
+}
+
+static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
+{
+    if (cqe->res == -ENOBUFS) { /* every ring buffer taken this batch: again */
+        proceed(u, CONN_WANT_READ);
+        return;
+    }
+    if (cqe->res <= 0 || !(cqe->flags & IORING_CQE_F_BUFFER)) {
+        proceed(u, CONN_CLOSE);
+        return;
+    }
+    unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+    enum conn_want w = conn_recv_copy(&u->c, U.bufs + (size_t)bid * RECV_BUF_SIZE,
+                                      (size_t)cqe->res);
+    recycle_buf(bid);
+    proceed(u, w);
+}
+
+/* A splice round's completions (two or three): the round is over at the
+ * last one. A short splice into the pipe (the file shrank) cancels the rest
+ * of the chain, as does a failed poll. */
+static void on_splice(struct uconn *u, enum op op, int res)
+{
+    switch (op) {
+    case OP_SPLICE_IN:
+        if (res > 0)
+            u->in_pipe += (uint32_t)res;
+        else
+            u->next = CONN_CLOSE; /* 0: the file shrank, the framing is lost */
+        break;
+    case OP_POLL_OUT:
+        if (res < 0 && res != -ECANCELED)
+            u->next = CONN_CLOSE;
+        break;
+    default: /* OP_SPLICE_OUT; EAGAIN: the socket filled up after the poll */
+        if (res > 0) {
+            u->in_pipe -= (uint32_t)res;
+            if (u->next == CONN_WANT_WRITE)
+                u->next = conn_sent(&u->c, (size_t)res);
+        } else if (res != -EAGAIN && res != -ECANCELED) {
+            u->next = CONN_CLOSE;
+        }
+        break;
+    }
+    if (u->inflight == 0)
+        proceed(u, (enum conn_want)u->next);
+}
+
+static void on_conn_cqe(struct uconn *u, enum op op, const struct io_uring_cqe *cqe)
+{
+    u->inflight--;
+    if (u->closing) {
+        if (op == OP_RECV && (cqe->flags & IORING_CQE_F_BUFFER))
+            recycle_buf(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        if (u->inflight == 0)
+            finish_close(u);
+        return;
+    }
+    switch (op) {
+    case OP_RECV:
+        on_recv(u, cqe);
+        break;
+    case OP_SEND:
+        proceed(u, cqe->res > 0 ? conn_sent(&u->c, (size_t)cqe->res) : CONN_CLOSE);
+        break;
+    default:
+        on_splice(u, op, cqe->res);
+        break;
+    }
+}
+
+/* --- accepting --------------------------------------------------------------- */
+
+static void add_conn(int fd, bool counted)
+{
+    if (fd >= U.max_fd) { /* beyond the table sized from RLIMIT_NOFILE */
+        server_refuse(fd);
+        return;
+    }
+    struct uconn *u = &U.conns[fd];
+    if (counted)
+        conn_init(&u->c, fd);
+    else
+        conn_accepted(&u->c, fd);
+    u->pipe_r = u->pipe_w = -1;
+    u->in_pipe = 0;
+    u->inflight = 0;
+    u->closing = false;
+    U.nconns++;
+    proceed(u, CONN_WANT_READ);
+}
+
+static void on_accept(const struct io_uring_cqe *cqe)
+{
+    if (!(cqe->flags & IORING_CQE_F_MORE))
+        U.accept_armed = false;
+    int fd;
+    if (cqe->res >= 0) {
+        if (U.stopped)
+            server_refuse(cqe->res); /* raced with the stop */
+        else
+            add_conn(cqe->res, false);
+    } else if (cqe->res == -EINVAL && U.multishot) {
+        U.multishot = false; /* a kernel before 5.19: single-shot from now on */
+    } else if (cqe->res == -EMFILE || cqe->res == -ENFILE) {
+        /* Sheds the queue (or takes what a freed descriptor allows). */
+        while (!U.stopped && (fd = server_accept(U.srv->listen_fd)) >= 0)
+            add_conn(fd, true);
+    }
+    if (!U.accept_armed && !U.stopped)
+        arm_accept();
+}
+
+static void on_cqe(const struct io_uring_cqe *cqe)
+{
+    uint64_t ud = io_uring_cqe_get_data64(cqe);
+    enum op op = (enum op)(ud & OP_MASK);
+    struct uconn *u = (struct uconn *)(uintptr_t)(ud & ~(uint64_t)OP_MASK);
+    if (op == OP_ACCEPT)
+        on_accept(cqe);
+    else if (u)
+        on_conn_cqe(u, op, cqe);
+}
+
+/* --- the loop ---------------------------------------------------------------- */
+
+/* The wait installs server_waitmask only when it has to sleep; with
+ * completions always ready a signal would stay pending, so let it in here. */
+static void let_signals_in(void)
+{
+    sigset_t pending, ours;
+    sigemptyset(&ours);
+    sigaddset(&ours, SIGTERM);
+    sigaddset(&ours, SIGINT);
+    sigaddset(&ours, SIGUSR1);
+    if (sigpending(&pending) < 0 || (!sigismember(&pending, SIGTERM) &&
+                                     !sigismember(&pending, SIGINT) &&
+                                     !sigismember(&pending, SIGUSR1)))
+        return;
+    server_unblock_signals(); /* the core's handler runs here */
+    pthread_sigmask(SIG_BLOCK, &ours, NULL);
+}
+
+static void drop_conns(bool idle_only)
+{
+    for (int fd = 0; fd < U.max_fd; fd++) {
+        struct uconn *u = &U.conns[fd];
+        if (u->c.fd == fd && !u->closing && (!idle_only || conn_is_idle(&u->c)))
+            drop(u);
+    }
+}
+
+/* No new connections; idle ones close now, busy ones finish. */
+static void begin_stop(void)
+{
+    U.stopped = true;
+    struct io_uring_sqe *sqe = get_sqe(1);
+    if (sqe) { /* the pending accept holds the listener open until cancelled */
+        io_uring_prep_cancel64(sqe, OP_ACCEPT, 0);
+        set_op(sqe, NULL, OP_CANCEL);
+    }
+    server_close_listener(U.srv);
+    drop_conns(true);
+}
+
+static void run(void)
+{
+    while (!U.stopped || U.nconns > 0) {
+        int ms = U.stopped ? STOP_WAIT_MS : timeouts_next_ms(&U.tq, timeouts_now_ms());
+        struct __kernel_timespec ts = {ms / 1000, (ms % 1000) * 1000000LL};
+        struct io_uring_cqe *cqe;
+        io_uring_submit_and_wait_timeout(&U.ring, &cqe, 1, ms < 0 ? NULL : &ts,
+                                         &server_waitmask);
+        let_signals_in();
+        if (server_poll_signals() && !U.stopped)
+            begin_stop();
+        unsigned head, n = 0;
+        io_uring_for_each_cqe(&U.ring, head, cqe) {
+            on_cqe(cqe);
+            n++;
+        }
+        io_uring_cq_advance(&U.ring, n);
+        timeouts_expire(&U.tq, timeouts_now_ms(), on_expired, NULL);
+        if (U.stopped && server_grace_over())
+            break; /* what is left is closed after the ring */
+    }
+}
+
+/* --- setup ------------------------------------------------------------------- */
+
+/* The ring, with the newer task-running flags where the kernel has them. */
+static int ring_init(char *what, size_t whatsz)
+{
+    struct io_uring_params p = {
+        .flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER |
+                 IORING_SETUP_DEFER_TASKRUN,
+        .cq_entries = RING_CQ};
+    int rc = io_uring_queue_init_params(RING_SQ, &U.ring, &p);
+    if (rc == -EINVAL) { /* before Linux 6.1 */
+        p = (struct io_uring_params){.flags = IORING_SETUP_CQSIZE, .cq_entries = RING_CQ};
+        rc = io_uring_queue_init_params(RING_SQ, &U.ring, &p);
+    }
+    if (rc < 0) {
+        snprintf(what, whatsz, "%s", strerror(-rc));
+        return rc;
+    }
+    size_t brsz = RECV_BUFS * sizeof(struct io_uring_buf);
+    void *mem = mmap(NULL, brsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    U.bufs = malloc((size_t)RECV_BUFS * RECV_BUF_SIZE);
+    if (mem == MAP_FAILED || !U.bufs) {
+        snprintf(what, whatsz, "buffers: %s", strerror(errno));
+        return -ENOMEM;
+    }
+    U.br = mem;
+    io_uring_buf_ring_init(U.br);
+    struct io_uring_buf_reg reg = {.ring_addr = (uintptr_t)mem, .ring_entries = RECV_BUFS,
+                                   .bgid = RECV_GROUP};
+    if ((rc = io_uring_register_buf_ring(&U.ring, &reg, 0)) < 0) {
+        snprintf(what, whatsz, "provided buffer ring (Linux 5.19+): %s", strerror(-rc));
+        return rc;
+    }
+    for (unsigned i = 0; i < RECV_BUFS; i++)
+        io_uring_buf_ring_add(U.br, U.bufs + (size_t)i * RECV_BUF_SIZE, RECV_BUF_SIZE,
+                              (unsigned short)i, io_uring_buf_ring_mask(RECV_BUFS), (int)i);
+    io_uring_buf_ring_advance(U.br, RECV_BUFS);
+    return 0;
+}
+
+static bool asks_for_text(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "--version"))
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    char what[256];
+    struct server s;
+    /* Before server_start, which prints "listening on": a harness must be
+     * able to tell "cannot run here" from a server that started. */
+    if (ring_init(what, sizeof what) < 0) {
+        if (asks_for_text(argc, argv)) /* --help still works; exits there */
+            return server_start(&s, &MODEL, argc, argv);
+        fprintf(stderr, "uring: io_uring unavailable: %s\n", what);
+        return SERVER_EXIT_UNAVAILABLE;
+    }
+    int st = server_start(&s, &MODEL, argc, argv);
+    if (st)
+        return st;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    U.max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur;
+    U.conns = calloc((size_t)U.max_fd, sizeof *U.conns);
+    if (!U.conns) {
+        fprintf(stderr, "uring: setup: %s\n", strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < U.max_fd; i++)
+        U.conns[i].c.fd = -1;
+    U.srv = &s;
+    U.multishot = true;
+    timeouts_init(&U.tq);
+    arm_accept();
+    run();
+    io_uring_queue_exit(&U.ring); /* the kernel cancels what is left */
+    for (int fd = 0; fd < U.max_fd; fd++)
+        if (U.conns[fd].c.fd == fd)
+            finish_close(&U.conns[fd]);
+    while (U.npipes > 0) {
+        U.npipes--;
+        close(U.pipes[U.npipes][0]);
+        close(U.pipes[U.npipes][1]);
+    }
+    free(U.conns);
+    return server_finish(&s);
+}
