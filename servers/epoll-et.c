@@ -68,6 +68,7 @@ static void accept_all(struct reactor *r, int listen_fd)
         }
         struct conn *c = &r->conns[fd];
         conn_init(c, fd);
+        c->edge_triggered = true; /* no edge will say more input is there */
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = fd};
         if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
             server_refuse(fd);
