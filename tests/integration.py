@@ -479,6 +479,7 @@ class Suite:
             raise Skip(f"RLIMIT_NOFILE is {soft} (hard {hard}); need {n + 100}")
         before = self.counters_now()
         res = many_clients(self.srv, n, "/bench/1k.html", self.files["/bench/1k.html"])
+        print(f"# {n} clients: " + ", ".join(f"{k} {v}" for k, v in res.items() if v), flush=True)
         bad = {k: v for k, v in res.items() if k not in ("ok", "refused") and v}
         expect(not bad, f"clients failed: {bad} (ok {res['ok']}, refused {res['refused']})")
         if self.model == "select":

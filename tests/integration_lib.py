@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 
-IO_TIMEOUT_S = 5.0        # any single connect, send or recv
+IO_TIMEOUT_S = 10.0       # any single connect, send or recv (generous: CI machines are loaded)
 START_TIMEOUT_S = 10.0    # from exec to the "listening on" line
 MAX_HEAD_BYTES = 65536    # a response head longer than this is a failure
 SECRET = "c10k-lab-SECRET-7f3a9d1e-never-served"
@@ -188,7 +188,8 @@ class Conn:
             data = self.sock.recv(262144)
         except socket.timeout:
             raise Fail(f"timed out after {self.timeout} s waiting for {what}"
-                       f" (have {len(self.buf)} bytes {short(bytes(self.buf[:80]))})")
+                       f" (have {len(self.buf)} bytes {short(bytes(self.buf[:80]))};"
+                       f" {self.server_side()})")
         except ConnectionResetError:
             raise Fail(f"connection reset while waiting for {what}")
         self.server.traffic.add(nbytes=len(data))
@@ -198,6 +199,15 @@ class Conn:
         if not data:
             self.eof = True
         return data
+
+    def server_side(self):
+        """What the kernel says about the server's end of this connection,
+        to tell a hang in accept from a hang in reading or answering."""
+        try:
+            me = self.sock.getsockname()[1]
+        except OSError:
+            return "server side unknown"
+        return tcp_state(self.server.port, me)
 
     def read_head(self):
         while True:
@@ -274,6 +284,37 @@ class Conn:
         return bytes(out)
 
 
+def tcp_state(server_port, client_port):
+    """Reads /proc/net/tcp{,6}: the server's socket for this client, and the
+    listener's accept queue. A socket nobody has accepted has inode 0."""
+    listen_q = None
+    conn = None
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            col = row.split()
+            lport = int(col[1].rsplit(":", 1)[1], 16)
+            rport = int(col[2].rsplit(":", 1)[1], 16)
+            tx, rx = (int(x, 16) for x in col[4].split(":"))
+            if lport != server_port:
+                continue
+            if col[3] == "0A":
+                listen_q = rx
+            elif rport == client_port:
+                conn = (col[3], tx, rx, col[9])
+    if conn is None:
+        return f"server side: no socket (listen queue {listen_q})"
+    st, tx, rx, inode = conn
+    if inode == "0":
+        return f"server side: not accepted yet (listen queue {listen_q})"
+    return (f"server side: accepted, {rx} request bytes unread, {tx} response bytes"
+            f" unacknowledged, tcp state {st}")
+
+
 # --------------------------------------------------------------------------
 # The server under test.
 
@@ -305,6 +346,7 @@ class Server:
         fd, self.stderr_path = _mkstemp(workdir, "stderr")
         self.stderr_file = os.fdopen(fd, "wb")
         self.proc = None
+        self.reader = None
         self.listen_line = None
 
     def start(self):
@@ -314,7 +356,8 @@ class Server:
                                      stdout=subprocess.PIPE, stderr=self.stderr_file,
                                      start_new_session=True)
         ALL_SERVERS.append(self)
-        threading.Thread(target=self._read_stdout, daemon=True).start()
+        self.reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self.reader.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         with self.cond:
             while True:
@@ -416,7 +459,11 @@ class Server:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
             pass
-        if self.proc.stdout:
+        # The reader thread sees EOF once the group is gone; closing the pipe
+        # under it would make its read fail.
+        if self.reader:
+            self.reader.join(2.0)
+        if self.proc.stdout and not (self.reader and self.reader.is_alive()):
             self.proc.stdout.close()
         self.stderr_file.close()
 
