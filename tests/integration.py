@@ -17,6 +17,7 @@ connection before the next; checks that need simultaneous connections are
 adapted or skipped with the reason printed.
 """
 
+import email.utils
 import errno
 import hashlib
 import os
@@ -25,6 +26,7 @@ import resource
 import selectors
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from integration_lib import (  # noqa: E402
-    BIG_SIZE, FIXED_MTIME, IO_TIMEOUT_S, MIME_CASES, PIPELINE_FILES, SECRET,
+    BIG_SIZE, FIXED_MTIME, MIME_CASES, PIPELINE_FILES, SECRET,
     SECRET_SEEN, Conn, Fail, Runner, Server, ServerGone, Skip, expect,
     expect_eq, http_date, kill_all_servers, make_docroot, parse_counters,
     request, short)
@@ -112,7 +114,6 @@ class Suite:
     # ---------------------------------------------------------------- command line
 
     def run_cli(self, args, timeout=5.0):
-        import subprocess
         p = subprocess.Popen([self.binary] + args, stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              start_new_session=True)
@@ -164,7 +165,6 @@ class Suite:
         expect(r.get("server") != "", "empty Server header")
         date = r.get("date")
         expect(IMF_RE.match(date), f"Date is not an IMF-fixdate: {date!r}")
-        import email.utils
         t = email.utils.parsedate_to_datetime(date).timestamp()
         expect(before - 5 <= t <= after + 5, f"Date {date!r} is not close to now")
         expect_eq(r.get("content-length"), str(len(self.files["/index.html"])), "Content-Length")
@@ -229,9 +229,10 @@ class Suite:
         with Conn(self.srv) as c:
             c.send(request(path, close=True))
             r = c.read_response()
-        expect(SECRET.encode() not in r.body, f"the secret was served for {path}")
-        expect(r.status in statuses, f"status of {path}: got {r.status}, want {statuses}")
-        self.expect_error_shape(r)
+            expect(SECRET.encode() not in r.body, f"the secret was served for {path}")
+            expect(r.status in statuses, f"status of {path}: got {r.status}, want {statuses}")
+            self.expect_error_shape(r)
+            c.expect_closed()
         self.still_serves()
 
     def check_ims(self, when, want):

@@ -10,11 +10,11 @@ import email.utils
 import os
 import random
 import re
-import shutil
 import signal
 import socket
+import struct
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -171,7 +171,6 @@ class Conn:
 
     def reset(self):
         """Closes with an RST instead of a FIN (SO_LINGER with zero time)."""
-        import struct
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close()
 
@@ -343,7 +342,7 @@ class Server:
         self.lines = []
         self.cond = threading.Condition()
         self.stdout_closed = False
-        fd, self.stderr_path = _mkstemp(workdir, "stderr")
+        fd, self.stderr_path = tempfile.mkstemp(prefix="stderr-", dir=workdir)
         self.stderr_file = os.fdopen(fd, "wb")
         self.proc = None
         self.reader = None
@@ -471,11 +470,6 @@ class Server:
 def kill_all_servers():
     for s in ALL_SERVERS:
         s.kill()
-
-
-def _mkstemp(d, prefix):
-    import tempfile
-    return tempfile.mkstemp(prefix=prefix + "-", dir=d)
 
 
 # --------------------------------------------------------------------------
