@@ -1,0 +1,321 @@
+/* coro: a coroutine per connection, written in the blocking style of the
+ * gevent server: conn_step(), then coro_wait() for the socket, in a loop.
+ * coro_wait() parks the coroutine and switches to the scheduler, one epoll
+ * loop that resumes a coroutine when its socket is ready or its deadline
+ * (the core's timeouts) passes; a timed-out coroutine closes its connection
+ * on its own stack and then dies.
+ *
+ * Switching is coro_switch (coro_switch.h): no system call. bench/coro_switch.c
+ * measured one switch at 13-50 ns, glibc's swapcontext at 1.5-4.5 us (50 to
+ * 125 times more: its rt_sigprocmask is a system call, and system calls are
+ * dear in this VM), on a busy 2-vCPU x86-64 VM, gcc 12 -O2.
+ *
+ * Stacks are CORO_STACK bytes mmap'd above a PROT_NONE guard page, so an
+ * overflow faults instead of corrupting a neighbour, and are kept on a free
+ * list for the next connection. Signals are blocked except inside the
+ * scheduler's epoll_pwait, so handlers never run on a coroutine stack. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "coro_switch.h"
+#include "server.h"
+#include "timeouts.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#define CORO_ASAN 1
+#else
+#define CORO_ASAN 0
+#endif
+
+/* Stack: the deepest use measured with CORO_STACK_REPORT over the whole
+ * integration suite was 24 KiB (-O0 and -O2) and 27.5 KiB under
+ * -fsanitize=address,undefined: conn_step's 8 KiB path buffer, the file
+ * cache's 8 KiB key and the 4 KiB Location of a redirect are on it at once.
+ * 32 KiB would leave too little margin under ASan; 64 KiB is what the
+ * thread model gives its threads, and only the pages touched use memory. */
+#define CORO_STACK (64 * 1024)
+#define CORO_GUARD 4096        /* one page */
+#define CORO_POOL_KEEP 1024    /* stacks kept for reuse; more are unmapped */
+#define EPOLL_BATCH 512        /* events taken per wait */
+
+static const struct server_model MODEL = {
+    "coro", "a coroutine per connection on an epoll scheduler", false, false};
+
+enum coro_state { CORO_RUNNING, CORO_WAITING, CORO_DEAD };
+
+struct coro {
+    struct conn conn;      /* first: the timeouts hand back a struct conn */
+    struct coro_ctx ctx;
+    struct coro *prev, *next; /* live list; next also links the free list */
+    uint8_t state;         /* enum coro_state */
+    bool timed_out;        /* why the last wait ended */
+    void *fake_stack;      /* ASan's, while suspended */
+};
+
+static struct {
+    int ep;
+    struct coro_ctx main;  /* the scheduler's context */
+    struct coro *live;     /* every coroutine not dead */
+    int nlive;
+    struct coro *free;     /* stacks kept for reuse */
+    int nfree;
+    struct timeouts tq;
+    void *main_fake;       /* ASan: the scheduler's stack while away */
+    const void *main_bottom;
+    size_t main_size;
+} sched;
+
+/* The coroutine struct sits at the top of its mapping, the stack below it,
+ * the guard page below that. */
+static char *stack_bottom(struct coro *co)
+{
+    return (char *)co + sizeof *co - CORO_STACK;
+}
+
+static size_t stack_size(void)
+{
+    return CORO_STACK - sizeof(struct coro);
+}
+
+#ifdef CORO_STACK_REPORT /* -DCORO_STACK_REPORT: measure the deepest stack */
+static size_t stack_deepest;
+
+static void stack_paint(struct coro *co)
+{
+    memset(stack_bottom(co), 0xA5, stack_size());
+}
+
+__attribute__((no_sanitize_address)) static void stack_measure(struct coro *co)
+{
+    const unsigned char *p = (const unsigned char *)stack_bottom(co);
+    size_t untouched = 0;
+    while (untouched < stack_size() && p[untouched] == 0xA5)
+        untouched++;
+    if (stack_size() - untouched > stack_deepest)
+        stack_deepest = stack_size() - untouched;
+}
+#else
+static void stack_paint(struct coro *co) { (void)co; }
+static void stack_measure(struct coro *co) { (void)co; }
+#endif
+
+/* --- switching, with ASan told which stack is in use ---------------------- */
+
+/* ASan tracks the current stack to tell stack from heap and to keep a fake
+ * stack per context: it must hear of every switch, before and after. */
+static void asan_leaving(void **fake, const void *bottom, size_t size)
+{
+#if CORO_ASAN
+    __sanitizer_start_switch_fiber(fake, bottom, size);
+#else
+    (void)fake, (void)bottom, (void)size;
+#endif
+}
+
+static void asan_arrived(void *fake, const void **from_bottom, size_t *from_size)
+{
+#if CORO_ASAN
+    __sanitizer_finish_switch_fiber(fake, from_bottom, from_size);
+#else
+    (void)fake, (void)from_bottom, (void)from_size;
+#endif
+}
+
+/* Parks the running coroutine until the scheduler resumes it. A dying one
+ * passes no fake-stack slot, so that ASan frees its fake stack. */
+static void coro_yield(struct coro *co, enum coro_state state)
+{
+    co->state = state;
+    asan_leaving(state == CORO_DEAD ? NULL : &co->fake_stack, sched.main_bottom,
+                 sched.main_size);
+    coro_switch(&co->ctx, &sched.main);
+    asan_arrived(co->fake_stack, &sched.main_bottom, &sched.main_size);
+}
+
+static void coro_free(struct coro *co)
+{
+    *(co->prev ? &co->prev->next : &sched.live) = co->next;
+    if (co->next)
+        co->next->prev = co->prev;
+    sched.nlive--;
+    stack_measure(co);
+    if (sched.nfree >= CORO_POOL_KEEP) {
+        munmap(stack_bottom(co) - CORO_GUARD, CORO_GUARD + CORO_STACK);
+        return;
+    }
+    co->next = sched.free;
+    sched.free = co;
+    sched.nfree++;
+}
+
+static void resume(struct coro *co, bool timed_out)
+{
+    co->state = CORO_RUNNING;
+    co->timed_out = timed_out;
+    asan_leaving(&sched.main_fake, stack_bottom(co), stack_size());
+    coro_switch(&sched.main, &co->ctx);
+    asan_arrived(sched.main_fake, NULL, NULL);
+    if (co->state == CORO_DEAD) /* it is off its stack now: reuse it */
+        coro_free(co);
+}
+
+/* --- the blocking style ---------------------------------------------------- */
+
+/* Waits until the socket is ready for events (EPOLLIN or EPOLLOUT) or the
+ * connection's deadline passes. Returns false on timeout or failure. */
+static bool coro_wait(struct coro *co, uint32_t events)
+{
+    struct conn *c = &co->conn;
+    if (events != c->waiting) { /* waiting 0: not registered yet */
+        struct epoll_event ev = {.events = events, .data.ptr = co};
+        if (epoll_ctl(sched.ep, c->waiting ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd,
+                      &ev) < 0)
+            return false;
+        c->waiting = events;
+    }
+    timeouts_touch(&sched.tq, c, timeouts_now_ms());
+    coro_yield(co, CORO_WAITING);
+    return !co->timed_out;
+}
+
+static void serve(struct conn *c, struct coro *co)
+{
+    for (;;) {
+        enum conn_want w = conn_step(c);
+        if (w == CONN_CLOSE || !coro_wait(co, w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT))
+            break;
+    }
+    timeouts_remove(&sched.tq, c);
+    if (c->waiting)
+        epoll_ctl(sched.ep, EPOLL_CTL_DEL, c->fd, NULL);
+    conn_close(c);
+}
+
+static void coro_main(void *arg)
+{
+    struct coro *co = arg;
+    asan_arrived(NULL, &sched.main_bottom, &sched.main_size); /* first entry */
+    serve(&co->conn, co);
+    coro_yield(co, CORO_DEAD); /* never returns */
+}
+
+/* --- the scheduler --------------------------------------------------------- */
+
+static struct coro *coro_new(void)
+{
+    struct coro *co = sched.free;
+    if (co) {
+        sched.free = co->next;
+        sched.nfree--;
+    } else {
+        char *map = mmap(NULL, CORO_GUARD + CORO_STACK, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (map == MAP_FAILED)
+            return NULL;
+        if (mprotect(map, CORO_GUARD, PROT_NONE) < 0) {
+            munmap(map, CORO_GUARD + CORO_STACK);
+            return NULL;
+        }
+        co = (struct coro *)(map + CORO_GUARD + CORO_STACK - sizeof *co);
+    }
+#if CORO_ASAN /* frames that never returned on a reused stack left poison */
+    __asan_unpoison_memory_region(stack_bottom(co), stack_size());
+#endif
+    stack_paint(co);
+    return co;
+}
+
+static void spawn(int fd)
+{
+    struct coro *co = coro_new();
+    if (!co) {
+        fprintf(stderr, "coro: stack for a connection: %s\n", strerror(errno));
+        server_refuse(fd);
+        return;
+    }
+    conn_init(&co->conn, fd);
+    co->fake_stack = NULL;
+    coro_ctx_init(&co->ctx, co, coro_main, co);
+    co->prev = NULL;
+    co->next = sched.live;
+    if (co->next)
+        co->next->prev = co;
+    sched.live = co;
+    sched.nlive++;
+    resume(co, false);
+}
+
+static void on_timeout(struct conn *c, void *arg)
+{
+    (void)arg;
+    resume((struct coro *)c, true);
+}
+
+/* On stop: resume idle coroutines, whose conn_step() then closes; after the
+ * grace period, every coroutine, told it timed out. */
+static void wake_all(bool idle_only)
+{
+    for (struct coro *co = sched.live, *next; co; co = next) {
+        next = co->next; /* co may die and be freed */
+        if (co->state == CORO_WAITING && (!idle_only || conn_is_idle(&co->conn)))
+            resume(co, !idle_only);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct server s;
+    int st = server_start(&s, &MODEL, argc, argv);
+    if (st)
+        return st;
+    sched.ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (sched.ep < 0 || epoll_ctl(sched.ep, EPOLL_CTL_ADD, s.listen_fd, &ev) < 0) {
+        fprintf(stderr, "coro: setup: %s\n", strerror(errno));
+        return 1;
+    }
+    timeouts_init(&sched.tq);
+
+    struct epoll_event events[EPOLL_BATCH];
+    bool stopped = false;
+    while (!stopped || (sched.nlive > 0 && !server_grace_over())) {
+        int wait = stopped ? 100 : timeouts_next_ms(&sched.tq, timeouts_now_ms());
+        int n = epoll_pwait(sched.ep, events, EPOLL_BATCH, wait, &server_waitmask);
+        if (server_poll_signals() && !stopped) {
+            server_close_listener(&s);
+            wake_all(true);
+            stopped = true;
+            continue; /* events may name coroutines just ended */
+        }
+        for (int i = 0; i < n; i++) {
+            struct coro *co = events[i].data.ptr;
+            int fd;
+            if (!co) {
+                while ((fd = server_accept(s.listen_fd)) >= 0)
+                    spawn(fd);
+            } else if (co->state == CORO_WAITING) {
+                resume(co, false);
+            }
+        }
+        timeouts_expire(&sched.tq, timeouts_now_ms(), on_timeout, NULL);
+    }
+    wake_all(false);
+    while (sched.free) {
+        struct coro *co = sched.free;
+        sched.free = co->next;
+        munmap(stack_bottom(co) - CORO_GUARD, CORO_GUARD + CORO_STACK);
+    }
+    close(sched.ep);
+#ifdef CORO_STACK_REPORT
+    fprintf(stderr, "coro: deepest stack %zu of %zu bytes\n", stack_deepest,
+            stack_size());
+#endif
+    return server_finish(&s);
+}
