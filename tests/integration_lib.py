@@ -479,7 +479,7 @@ MIME_CASES = [  # extension, expected media type (compared before any ';')
     ("html", "text/html"), ("css", "text/css"), ("js", "text/javascript"),
     ("json", "application/json"), ("txt", "text/plain"), ("svg", "image/svg+xml"),
     ("png", "image/png"), ("jpg", "image/jpeg"), ("gif", "image/gif"),
-    ("ico", "image/x-icon"), ("webp", "image/webp"), ("woff2", "font/woff2"),
+    ("ico", "image/vnd.microsoft.icon"), ("webp", "image/webp"), ("woff2", "font/woff2"),
     ("wasm", "application/wasm"), ("pdf", "application/pdf"),
     ("xyz", "application/octet-stream"),
 ]
