@@ -17,6 +17,7 @@
 
 #define IDLE_HEAD_MAX 1024
 #define IDLE_EVENTS 512
+#define IDLE_STALL_MS 1500   /* no connect, answer or failure for this long: stop */
 
 enum idle_state { IDLE_CONNECTING, IDLE_READING, IDLE_DONE, IDLE_FAILED };
 
@@ -110,9 +111,17 @@ static void on_readable(struct idle_set *set, struct idle_conn *c, int epfd)
 static int pump(struct idle_set *set, int epfd, const char *req, double deadline)
 {
     struct epoll_event evs[IDLE_EVENTS];
+    double progress = util_now();
+    int done = 0;
     while (set->answered + set->failed < set->opened && !proc_interrupted) {
         int left = (int)((deadline - util_now()) * 1000);
-        if (left <= 0)
+        if (set->answered + set->failed + set->connected > done) {
+            done = set->answered + set->failed + set->connected;
+            progress = util_now();
+        }
+        /* A blocking server serves one connection and leaves the rest
+         * waiting: stop when nothing moved for IDLE_STALL_MS. */
+        if (left <= 0 || util_now() - progress > IDLE_STALL_MS / 1000.0)
             return 0;
         int n = epoll_wait(epfd, evs, IDLE_EVENTS, left < 100 ? left : 100);
         if (n < 0 && errno != EINTR)

@@ -9,7 +9,8 @@
  *   idle_close(&set);
  *
  * Each connection is non-blocking: connect, send one GET, read the whole
- * response, then stay open and silent. Opening stops at the deadline;
+ * response, then stay open and silent. Opening stops at the deadline, or
+ * when nothing progressed for 1.5 s (a blocking server serving one);
  * connections not answered by then are counted but kept open too (a
  * blocking server may still be busy with an earlier one). */
 #ifndef HARNESS_IDLE_H

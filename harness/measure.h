@@ -17,7 +17,8 @@
 #include "csv.h"
 #include "server.h"
 
-#define MEASURE_SAMPLE_MS 200      /* process tree sampling period */
+#define MEASURE_SAMPLE_MS 200      /* process tree sampling period, at least */
+#define MEASURE_SAMPLE_SHARE 20    /* ...and 20 times what a scan costs */
 #define MEASURE_NOISE_PCT 5.0      /* steal or other CPU above this: flagged */
 #define MEASURE_BUSY_FRACTION 0.85 /* a side using this much of its CPUs is busy */
 #define MEASURE_HEALTH_MS 3000     /* GET / after a level must answer in this */

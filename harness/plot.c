@@ -155,7 +155,8 @@ static int write_memory(FILE *gp, const char *dir, const struct stats_points *p)
     fprintf(f, "# model KiB-per-idle-connection idle-connections\n");
     for (size_t i = 0; i < p->n; i++) {
         const struct row *m = &p->v[i].med;
-        if (strcmp(m->kind, "memory") || m->mem_per_idle_b < 0)
+        const struct stats_point *mp = stats_memory_point(p, m->model);
+        if (mp != &p->v[i])
             continue;
         fprintf(f, "\"%s\" %.3f %.0f\n", m->model, m->mem_per_idle_b / 1024.0, m->idle_open);
         n++;

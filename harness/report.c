@@ -67,13 +67,14 @@ static void headline_of(struct report *r, struct report_headline *h)
             continue;
         if (strcmp(p->med.status, "ok") && strcmp(h->status, "crashed"))
             snprintf(h->status, sizeof h->status, "%s", p->med.status);
-        if (strcmp(p->med.kind, "memory") == 0 && p->med.mem_per_idle_b >= 0)
-            h->mem_per_conn_kib = p->med.mem_per_idle_b / 1024.0;
-        if (good(p) && strcmp(p->med.kind, "load") == 0 && p->med.req_per_s > h->best_rps) {
+        if (good(p) && strcmp(p->med.kind, "load") == 0 && p->med.idle <= 0 &&
+            p->med.req_per_s > h->best_rps) {
             h->best_rps = p->med.req_per_s;
             h->best_conns = (int)p->med.conns;
         }
     }
+    const struct stats_point *mem = stats_memory_point(&r->points, h->model);
+    h->mem_per_conn_kib = mem ? mem->med.mem_per_idle_b / 1024.0 : -1;
     for (int l = 0; l < r->n_levels; l++) {
         const struct stats_point *p = stats_find(&r->points, h->model, r->levels[l]);
         h->rps[l] = good(p) ? p->med.req_per_s : -1;

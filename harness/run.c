@@ -150,31 +150,39 @@ static int bring_up(struct run_ctx *c, struct server *s, const struct model *m,
     return 0;
 }
 
+/* After a row whose server died or stopped answering: restart it for
+ * level next. Returns -1 (rows for the rest written) if that failed. */
+static int recover(struct run_ctx *c, struct server *s, const struct model *m,
+                   int round, struct row *r, int next)
+{
+    char why[512], note[256];
+    const char *status;
+    if (strcmp(r->status, "crashed") && !row_has_flag(r, "stopped-answering"))
+        return 0;
+    if (next == c->plan.n_levels)
+        return 0;
+    server_stop(s, note, sizeof note);
+    if (note[0])
+        row_note(r, "stopping it: %s", note);
+    if (bring_up(c, s, m, why, sizeof why, &status)) {
+        row_note(r, "restart failed: %s", why);
+        rows_not_measured(c, m, round, next, status, why);
+        return -1;
+    }
+    row_flag(r, "restarted");
+    row_note(r, "restarted for the next level");
+    return 0;
+}
+
 static void measure_levels(struct run_ctx *c, struct server *s, const struct model *m,
                            int round)
 {
-    char why[512];
-    const char *status;
     for (int l = 0; l < c->plan.n_levels && !proc_interrupted; l++) {
         struct row *r = new_row(c, m, round);
         measure_level(s, &c->cfg, c->plan.levels[l].conns, c->plan.levels[l].idle, r);
         progress_step(&c->progress, r, c->plan.est_level_s);
-        bool dead = strcmp(r->status, "crashed") == 0;
-        if (!dead && !row_has_flag(r, "stopped-answering"))
-            continue;
-        if (l + 1 == c->plan.n_levels)
-            break;
-        char note[256];
-        server_stop(s, note, sizeof note);
-        if (note[0])
-            row_note(r, "stopping it: %s", note);
-        if (bring_up(c, s, m, why, sizeof why, &status)) {
-            row_note(r, "restart failed: %s", why);
-            rows_not_measured(c, m, round, l + 1, status, why);
+        if (recover(c, s, m, round, r, l + 1))
             return;
-        }
-        row_flag(r, "restarted");
-        row_note(r, "restarted for the next level");
     }
 }
 
@@ -194,6 +202,10 @@ static void model_round(struct run_ctx *c, const struct model *m, int round)
         struct row *r = new_row(c, m, round);
         measure_memory(&s, &c->cfg, c->plan.memory_idle, r);
         progress_step(&c->progress, r, PLAN_MEMORY_S);
+        if (recover(c, &s, m, round, r, 0)) {
+            write_rows(c);
+            return;
+        }
     }
     measure_levels(c, &s, m, round);
     server_stop(&s, note, sizeof note);

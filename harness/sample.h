@@ -8,13 +8,17 @@
  * cutime + cstime (/proc/PID/stat): a child that exited and was reaped moved
  * its time into its parent's cutime/cstime, so nothing is lost as long as
  * the server reaps its children. rss_kb and tasks are sums over the tree
- * (rss double-counts pages that forked processes share). */
+ * (rss double-counts pages that forked processes share). RSS comes from
+ * /proc/PID/status (exact) for trees of up to SAMPLE_PRECISE_RSS_PROCS
+ * processes, from /proc/PID/stat (the kernel's cached counter) beyond. */
 #ifndef HARNESS_SAMPLE_H
 #define HARNESS_SAMPLE_H
 
 #include <sched.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#define SAMPLE_PRECISE_RSS_PROCS 64
 
 struct sample_stat {          /* one /proc/PID/stat */
     pid_t pid, ppid;

@@ -244,3 +244,19 @@ int stats_write_summary(const struct stats_points *p, const char *path, char *er
     }
     return 0;
 }
+
+const struct stats_point *stats_memory_point(const struct stats_points *p,
+                                             const char *model)
+{
+    const struct stats_point *best = NULL;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct row *m = &p->v[i].med;
+        if (strcmp(m->model, model) || m->mem_per_idle_b < 0)
+            continue;
+        if (strcmp(m->kind, "memory") == 0)
+            return &p->v[i];
+        if (!best || m->idle > best->med.idle)
+            best = &p->v[i];
+    }
+    return best;
+}

@@ -39,4 +39,9 @@ int stats_write_summary(const struct stats_points *p, const char *path, char *er
 const struct stats_point *stats_find(const struct stats_points *p, const char *model,
                                      int conns);
 
+/* Where a model's memory per idle connection comes from: its memory row,
+ * else (an --idle sweep) the load point with the most idle connections. */
+const struct stats_point *stats_memory_point(const struct stats_points *p,
+                                             const char *model);
+
 #endif

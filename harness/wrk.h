@@ -23,7 +23,7 @@
 #include <sys/types.h>
 
 #define WRK_TIMEOUT_S 2        /* wrk --timeout: slower responses are errors */
-#define WRK_GRACE_S 15         /* beyond --duration before wrk is killed */
+#define WRK_GRACE_S 5          /* beyond --duration before wrk is killed */
 
 struct wrk_args {
     int port;
