@@ -189,6 +189,8 @@ static void check_server(struct server *s, struct row *r)
         row_note(r, "server ended during the level: %s", s->what);
         return;
     }
+    if (proc_interrupted)
+        return; /* the server was sent SIGTERM: not a finding */
     if (verify_answers(s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
         row_flag(r, "stopped-answering");
         row_note(r, "no answer to GET / %d ms after the level: %s",
@@ -274,7 +276,9 @@ int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
     idle_close(&set);
     r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
     r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
-    if (r->mem_per_idle_b < 0 && strcmp(r->status, "ok") == 0) {
+    if (proc_interrupted)
+        row_note(r, "interrupted");
+    else if (r->mem_per_idle_b < 0 && strcmp(r->status, "ok") == 0) {
         snprintf(r->status, sizeof r->status, "failed");
         row_note(r, "no idle connection was answered: memory not measurable");
     }

@@ -121,7 +121,9 @@ static void write_plot(FILE *gp, const struct series *s, const int *rows, int n,
                 c, 1 + i % 13, dash(s[i].category));
         first = false;
     }
-    fprintf(gp, "%s\n", first ? "set label 'no data' at graph 0.5,0.5\nplot NaN notitle" : "");
+    /* gnuplot refuses a plot without points: draw an empty frame. */
+    fprintf(gp, "%s\n", first ? "unset logscale\nset label 'no data' at graph 0.5,0.5 "
+                                "center\nplot [0:1][0:1] -1 notitle" : "");
 }
 
 static void xtics(FILE *gp, const struct stats_points *p, bool idle)

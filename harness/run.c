@@ -157,6 +157,8 @@ static int recover(struct run_ctx *c, struct server *s, const struct model *m,
 {
     char why[512], note[256];
     const char *status;
+    if (proc_interrupted)
+        return -1; /* no restart: the run is ending */
     if (strcmp(r->status, "crashed") && !row_has_flag(r, "stopped-answering"))
         return 0;
     if (next == c->plan.n_levels)

@@ -288,7 +288,8 @@ void server_stop(struct server *s, char *note, size_t notelen)
     int st = 0;
     note[0] = '\0';
     if (s->pid > 0) {
-        proc_stop(s->pid, PROC_GRACE_MS, &st, note, notelen);
+        /* After a Ctrl-C the user waits: a second of grace, not five. */
+        proc_stop(s->pid, proc_interrupted ? 1000 : PROC_GRACE_MS, &st, note, notelen);
         if (!note[0] && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) &&
             !(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)) {
             proc_describe(st, s->what, sizeof s->what);
