@@ -144,6 +144,12 @@ static void point_warnings(const struct stats_point *p,
         emit(ctx, "failure", text);
         return;
     }
+    if (row_has_flag(m, "idle-partial")) {
+        snprintf(text, sizeof text, "%s: only %.0f of %.0f idle connections were answered"
+                 "%s", at, m->idle_open, m->idle,
+                 m->idle_open * 2 < m->idle ? ": no memory per connection reported" : "");
+        emit(ctx, "errors", text);
+    }
     if (row_has_flag(m, "client-bound")) {
         snprintf(text, sizeof text, "%s: wrk at %.0f%% CPU, server at %.0f%%: the client"
                  " was the busy side", at, m->cli_cpu_pct, m->srv_cpu_pct);

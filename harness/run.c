@@ -115,6 +115,15 @@ static struct row *new_row(struct run_ctx *c, const struct model *m, int round)
 static void rows_not_measured(struct run_ctx *c, const struct model *m, int round,
                               int from, const char *status, const char *why)
 {
+    if (from == 0 && round == 0 && c->plan.memory_idle > 0) {
+        struct row *r = new_row(c, m, round);
+        snprintf(r->kind, sizeof r->kind, "memory");
+        r->conns = 0;
+        r->idle = c->plan.memory_idle;
+        snprintf(r->status, sizeof r->status, "%s", status);
+        row_note(r, "%s", why);
+        progress_step(&c->progress, r, 0);
+    }
     for (int l = from; l < c->plan.n_levels; l++) {
         struct row *r = new_row(c, m, round);
         r->conns = c->plan.levels[l].conns;

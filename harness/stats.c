@@ -251,7 +251,9 @@ const struct stats_point *stats_memory_point(const struct stats_points *p,
     const struct stats_point *best = NULL;
     for (size_t i = 0; i < p->n; i++) {
         const struct row *m = &p->v[i].med;
-        if (strcmp(m->model, model) || m->mem_per_idle_b < 0)
+        /* Fewer than half answered (a blocking server serves one): the
+         * per-connection figure would describe a handful, not the rest. */
+        if (strcmp(m->model, model) || m->mem_per_idle_b < 0 || m->idle_open * 2 < m->idle)
             continue;
         if (strcmp(m->kind, "memory") == 0)
             return &p->v[i];
