@@ -5,9 +5,9 @@
  * forever: conn_step() reads and writes until EAGAIN (a pipelined burst
  * larger than one read included), and the listener accepts until EAGAIN.
  *
- * With both directions registered, any event simply calls conn_step(),
- * which knows whether it is reading or writing; an edge for the direction
- * it does not wait for costs one step that finds EAGAIN. At EMFILE,
+ * With both directions registered, an event calls conn_step(), which knows
+ * whether it is reading or writing, unless the edge is only for the
+ * direction the connection does not wait for. At EMFILE,
  * server_accept() closes every pending connection through its reserved
  * descriptor before returning EAGAIN, so the backlog is empty and the next
  * client makes a new edge: the listener neither spins nor goes deaf. */
@@ -50,12 +50,22 @@ static void on_timeout(struct conn *c, void *arg)
     drop(arg, c);
 }
 
-static void conn_on_event(struct reactor *r, struct conn *c)
+/* An edge for the direction the connection does not wait for changes
+ * nothing (send space while it reads; input while its response is stuck,
+ * which the step after the next EPOLLOUT reads): skip the step that would
+ * only find EAGAIN. Errors and hang-ups always step. */
+static void conn_on_event(struct reactor *r, struct conn *c, uint32_t events)
 {
-    if (conn_step(c) == CONN_CLOSE)
+    uint32_t wanted = c->waiting | EPOLLERR | EPOLLHUP | EPOLLRDHUP;
+    if (!(events & wanted))
+        return;
+    enum conn_want w = conn_step(c);
+    if (w == CONN_CLOSE) {
         drop(r, c);
-    else
-        timeouts_touch(&r->tq, c, timeouts_now_ms());
+        return;
+    }
+    c->waiting = w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT;
+    timeouts_touch(&r->tq, c, timeouts_now_ms());
 }
 
 static void accept_all(struct reactor *r, int listen_fd)
@@ -69,14 +79,15 @@ static void accept_all(struct reactor *r, int listen_fd)
         struct conn *c = &r->conns[fd];
         conn_init(c, fd);
         c->edge_triggered = true; /* no edge will say more input is there */
+        c->waiting = EPOLLIN;
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = fd};
         if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
             server_refuse(fd);
             continue;
         }
         r->nconns++;
-        /* Registration reports the current state as a first edge (writable
-         * at least), so the first step runs from that event. */
+        /* Registration reports the current state as a first edge, so a
+         * request already received is stepped from that event. */
         timeouts_touch(&r->tq, c, timeouts_now_ms());
     }
 }
@@ -124,7 +135,7 @@ int main(int argc, char **argv)
             if (fd == s.listen_fd)
                 accept_all(&r, fd);
             else if (fd >= 0 && fd < r.max_fd && r.conns[fd].fd == fd)
-                conn_on_event(&r, &r.conns[fd]);
+                conn_on_event(&r, &r.conns[fd], events[i].events);
         }
         timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
     }
