@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include <limits.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "proc.h"
 #include "run.h"
 #include "server.h"
+#include "util.h"
 #include "verify.h"
 
 /* Availability, including what only starting the binary tells (exit 69:
@@ -64,16 +66,14 @@ int list_command(bool csv)
                 printf("%-12s %-13s %-9s -> %s\n", "", "", "", why);
         }
     }
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "harness: could not remove %s\n", dir);
+    if (util_remove_tree(dir))
+        fprintf(stderr, "harness: remove %s: %s\n", dir, strerror(errno));
     return 0;
 }
 
 int verify_command(const struct opts *o, const struct model *const *models, int n)
 {
-    char dir[] = "/tmp/c10k-harness-verify-XXXXXX", why[512], cmd[PATH_MAX + 16];
+    char dir[] = "/tmp/c10k-harness-verify-XXXXXX", why[512];
     int failed = 0;
     if (!mkdtemp(dir)) {
         perror("harness: mkdtemp");
@@ -104,8 +104,7 @@ int verify_command(const struct opts *o, const struct model *const *models, int 
                r || note[0] ? ": " : "", r || note[0] ? why : "");
         fflush(stdout);
     }
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "harness: could not remove %s\n", dir);
+    if (util_remove_tree(dir))
+        fprintf(stderr, "harness: remove %s: %s\n", dir, strerror(errno));
     return failed ? 1 : 0;
 }

@@ -23,9 +23,9 @@
 
 #define PLAN_MAX_MODELS 64
 #define PLAN_MAX_LEVELS (OPTS_MAX_LIST * OPTS_MAX_LIST)
-#define PLAN_LEVEL_OVERHEAD_S 0.7 /* wrk start and stop, counters, health GET */
-#define PLAN_MODEL_OVERHEAD_S 0.5 /* start, verify, stop */
-#define PLAN_MEMORY_S 1.5         /* open idle connections, settle, close */
+#define PLAN_LEVEL_OVERHEAD_S 0.5 /* wrk start and stop, counters, health GET */
+#define PLAN_MODEL_OVERHEAD_S 0.3 /* start, verify, stop */
+#define PLAN_MEMORY_S 0.7         /* open idle connections, settle, close */
 #define PLAN_FULL_MODELS 18       /* ~14 models, 3 references, calibration */
 
 struct plan_level {

@@ -22,6 +22,8 @@ int util_read_file(const char *path, char **buf, size_t *len, char *err,
 int util_write_file(const char *path, const char *text, char *err,
                     size_t errlen);
 int util_mkdir_p(const char *path, char *err, size_t errlen);
+/* Removes a directory tree (scratch directories of list and verify). */
+int util_remove_tree(const char *path);
 bool util_is_executable(const char *path);
 int util_find_program(const char *name, char *out, size_t outlen);
 
