@@ -26,12 +26,19 @@
 #include "server.h"
 #include "timeouts.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) /* gcc; clang says it through __has_feature */
+#define CORO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CORO_ASAN 1
+#endif
+#endif
+#ifndef CORO_ASAN
+#define CORO_ASAN 0
+#endif
+#if CORO_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
-#define CORO_ASAN 1
-#else
-#define CORO_ASAN 0
 #endif
 
 /* Stack: the deepest use measured with CORO_STACK_REPORT over the whole
