@@ -29,8 +29,9 @@
  *   steal_pct           hypervisor steal on the server and client CPUs, % of
  *                       their time
  *   other_pct           CPU others used there: busy - server - wrk - harness
- *   flags               ';'-separated: client-bound, steal, noisy, errors,
- *                       refused, count-mismatch, restarted, fd-setsize
+ *   flags               ';'-separated: client-bound, starved, steal, noisy,
+ *                       errors, refused, count-mismatch, idle-partial,
+ *                       stopped-answering, restarted
  *   status              ok | failed | crashed | skipped
  *   note                what happened, in words */
 #include "csv.h"

@@ -125,7 +125,7 @@ static void warnings(FILE *f, const struct report *r)
     static const struct { const char *kind, *title; } kinds[] = {
         {"failure", "Crashes, failures and skipped models"},
         {"count-mismatch", "Lost or invented responses, restarts"},
-        {"errors", "Refused connections and wrk errors"},
+        {"errors", "Refused or starved connections, wrk errors"},
         {"client-bound", "Client-bound levels (wrk was the busy side)"},
         {"noise", "Steal and other processes (over 5% of the measured CPUs)"},
         {"high-cv", "High spread between rounds (CV over 5%)"},

@@ -174,6 +174,18 @@ static void flag_level(struct row *r, const struct measure_cfg *cfg, long tasks)
         row_flag(r, "errors");
     if (r->err_connect > 0)
         row_flag(r, "refused");
+    /* Little's law: throughput x mean latency = connections in service on
+     * average. wrk counts no timeout for a request never answered, so a
+     * server serving a few connections and starving the rest (a blocking
+     * server under keep-alive) would otherwise look healthy. */
+    double in_service = r->req_per_s * r->lat_mean_us / 1e6;
+    double offered = r->conns * (r->pipeline > 0 ? r->pipeline : 1);
+    if (r->requests > 0 && r->conns >= MEASURE_STARVED_MIN_CONNS &&
+        in_service < MEASURE_STARVED_FRACTION * offered) {
+        row_flag(r, "starved");
+        row_note(r, "on average %.1f of %.0f connections were being served "
+                 "(req/s x mean latency): the others waited", in_service, r->conns);
+    }
     if (r->steal_pct > MEASURE_NOISE_PCT)
         row_flag(r, "steal");
     if (r->other_pct > MEASURE_NOISE_PCT)

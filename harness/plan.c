@@ -74,14 +74,22 @@ static void describe(const struct row *r, char *out, size_t outlen)
                  r->mem_per_idle_b / 1024.0);
         return;
     }
+    /* The findings that change how the numbers read; the rest is in the
+     * report. */
+    static const char *marks[] = {"starved", "refused", "count-mismatch", "restarted"};
+    char flags[64] = "";
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (row_has_flag(r, marks[i]) && strlen(flags) + strlen(marks[i]) + 2 < sizeof flags)
+            strcat(strcat(flags, " "), marks[i]);
     util_format_rate(r->req_per_s, rate, sizeof rate);
-    snprintf(out, outlen, "%7s req/s  p99 %8.2f ms%s%s", rate, r->lat_p99_us / 1000.0,
-             strcmp(r->status, "ok") ? "  " : "", strcmp(r->status, "ok") ? r->status : "");
+    snprintf(out, outlen, "%7s req/s  p99 %8.2f ms%s%s%s", rate, r->lat_p99_us / 1000.0,
+             strcmp(r->status, "ok") ? "  " : "", strcmp(r->status, "ok") ? r->status : "",
+             flags);
 }
 
 void progress_step(struct progress *pr, const struct row *r, double est_s)
 {
-    char level[48], result[96], elapsed[16], left[16];
+    char level[48], result[160], elapsed[16], left[16];
     double spent = util_now() - pr->start;
     pr->done++;
     pr->est_done += est_s;
@@ -97,7 +105,7 @@ void progress_step(struct progress *pr, const struct row *r, double est_s)
     describe(r, result, sizeof result);
     util_format_duration(spent, elapsed, sizeof elapsed);
     util_format_duration(remaining > 0 ? remaining : 0, left, sizeof left);
-    printf("[%3d/%d] %-12s %-16s %-36s elapsed %s, left ~%s\n", pr->done, pr->total,
+    printf("[%3d/%d] %-12s %-16s %-36s  elapsed %s, left ~%s\n", pr->done, pr->total,
            r->model, level, result, elapsed, left);
     fflush(stdout);
 }

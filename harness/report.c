@@ -67,6 +67,8 @@ static void headline_of(struct report *r, struct report_headline *h)
             continue;
         if (strcmp(p->med.status, "ok") && strcmp(h->status, "crashed"))
             snprintf(h->status, sizeof h->status, "%s", p->med.status);
+        else if (row_has_flag(&p->med, "starved") && strcmp(h->status, "ok") == 0)
+            snprintf(h->status, sizeof h->status, "starved");
         if (good(p) && strcmp(p->med.kind, "load") == 0 && p->med.idle <= 0 &&
             p->med.req_per_s > h->best_rps) {
             h->best_rps = p->med.req_per_s;
@@ -148,6 +150,12 @@ static void point_warnings(const struct stats_point *p,
         snprintf(text, sizeof text, "%s: only %.0f of %.0f idle connections were answered"
                  "%s", at, m->idle_open, m->idle,
                  m->idle_open * 2 < m->idle ? ": no memory per connection reported" : "");
+        emit(ctx, "errors", text);
+    }
+    if (row_has_flag(m, "starved")) {
+        snprintf(text, sizeof text, "%s: starved connections: on average %.1f of %.0f"
+                 " were being served (req/s x mean latency); wrk reports no error for"
+                 " the others", at, m->req_per_s * m->lat_mean_us / 1e6, m->conns);
         emit(ctx, "errors", text);
     }
     if (row_has_flag(m, "client-bound")) {

@@ -23,7 +23,8 @@ struct report_headline {
     double rps[REPORT_LEVELS], p99_ms[REPORT_LEVELS], eff[REPORT_LEVELS];
     double vs_nginx;               /* req per server CPU-s / nginx's (geomean) */
     double mem_per_conn_kib;
-    char status[12];               /* worst status over its points */
+    char status[12];               /* worst status over its points, or
+                                      "starved" if ok but some level starved */
 };
 
 struct report {

@@ -1,0 +1,117 @@
+/* Rounds to points: medians, spread, CV, merged flags, report order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "stats.h"
+
+static void median_and_cv(void **state)
+{
+    (void)state;
+    double odd[] = {3, 1, 2}, even[] = {4, 1, 3, 2}, one[] = {7};
+    assert_true(stats_median(odd, 3) == 2);
+    assert_true(stats_median(even, 4) == 2.5);
+    assert_true(stats_median(one, 1) == 7);
+    assert_true(stats_median(one, 0) == -1);
+    double same[] = {100, 100, 100}, spread[] = {90, 100, 110};
+    assert_true(stats_cv_pct(same, 3) == 0);
+    assert_true(stats_cv_pct(spread, 3) > 9.99 && stats_cv_pct(spread, 3) < 10.01);
+    assert_true(stats_cv_pct(spread, 1) == -1);
+}
+
+static struct row make(const char *model, const char *category, int round, int conns,
+                       double rps, const char *status)
+{
+    struct row r;
+    row_init(&r);
+    snprintf(r.model, sizeof r.model, "%s", model);
+    snprintf(r.category, sizeof r.category, "%s", category);
+    snprintf(r.status, sizeof r.status, "%s", status);
+    r.round = round;
+    r.conns = conns;
+    r.idle = 0;
+    r.req_per_s = rps;
+    r.requests = rps * 3;
+    return r;
+}
+
+static void rounds_become_points(void **state)
+{
+    (void)state;
+    struct row rows[] = {
+        make("nginx", "reference", 0, 16, 1000, "ok"),
+        make("epoll", "event-driven", 0, 256, 900, "ok"),
+        make("epoll", "event-driven", 0, 16, 500, "ok"),
+        make("epoll", "event-driven", 1, 16, 600, "ok"),
+        make("epoll", "event-driven", 2, 16, 1000, "crashed"),
+        make("single", "blocking", 0, 16, 100, "ok"),
+        make("single", "blocking", 1, 16, 101, "ok"),
+    };
+    row_flag(&rows[3], "noisy");
+    row_note(&rows[4], "server ended during the level");
+    struct stats_points p;
+    assert_int_equal(stats_points(rows, sizeof rows / sizeof rows[0], &p), 0);
+    assert_int_equal(p.n, 4);
+    /* blocking, then event-driven (by conns), then the reference. */
+    assert_string_equal(p.v[0].med.model, "single");
+    assert_string_equal(p.v[1].med.model, "epoll");
+    assert_true(p.v[1].med.conns == 16);
+    assert_true(p.v[2].med.conns == 256);
+    assert_string_equal(p.v[3].med.model, "nginx");
+    const struct stats_point *e = stats_find(&p, "epoll", 16);
+    assert_non_null(e);
+    assert_int_equal(e->rounds, 3);
+    assert_int_equal(e->ok_rounds, 2);   /* the crashed round is not in the median */
+    assert_true(e->med.req_per_s == 550);
+    assert_true(e->rps_min == 500 && e->rps_max == 600);
+    assert_string_equal(e->med.status, "crashed");
+    assert_true(row_has_flag(&e->med, "noisy"));
+    assert_true(row_has_flag(&e->med, "high-cv"));
+    assert_non_null(strstr(e->med.note, "server ended"));
+    const struct stats_point *s = stats_find(&p, "single", 16);
+    assert_false(row_has_flag(&s->med, "high-cv"));
+    assert_null(stats_find(&p, "single", 256));
+    stats_free(&p);
+}
+
+static void memory_comes_from_enough_answers(void **state)
+{
+    (void)state;
+    struct row rows[] = {
+        make("single", "blocking", 0, 0, 0, "ok"),
+        make("thread", "blocking", 0, 64, 10, "ok"),
+        make("thread", "blocking", 0, 64, 10, "ok"),
+    };
+    snprintf(rows[0].kind, sizeof rows[0].kind, "memory");
+    rows[0].idle = 2000;
+    rows[0].idle_open = 1;        /* a blocking server answered one */
+    rows[0].mem_per_idle_b = 0;
+    rows[1].idle = 1000;
+    rows[1].idle_open = 1000;
+    rows[1].mem_per_idle_b = 30000;
+    rows[2].idle = 5000;
+    rows[2].idle_open = 5000;
+    rows[2].mem_per_idle_b = 29000;
+    struct stats_points p;
+    assert_int_equal(stats_points(rows, 3, &p), 0);
+    assert_null(stats_memory_point(&p, "single"));
+    const struct stats_point *t = stats_memory_point(&p, "thread");
+    assert_non_null(t);
+    assert_true(t->med.idle == 5000); /* the sweep's largest idle count */
+    stats_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(median_and_cv),
+        cmocka_unit_test(rounds_become_points),
+        cmocka_unit_test(memory_comes_from_enough_answers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
