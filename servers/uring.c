@@ -5,8 +5,10 @@
  *   connections; where the kernel refuses it (EINVAL), a single-shot accept
  *   re-armed after each one. At EMFILE the kernel ends the multishot with
  *   -EMFILE and the connection stays queued: server_accept() then sheds the
- *   queue through the core's reserved descriptor (counted as refused) and
- *   the accept is re-armed, so nothing spins.
+ *   queue through the core's reserved descriptor (counted as refused). An
+ *   accept re-armed at the limit would fail at once (io_uring takes the
+ *   descriptor first), so a POLL_ADD on the listener waits for the next
+ *   connection before the accept is tried again: nothing spins.
  * - Receiving: IORING_OP_RECV with a buffer chosen by the kernel from a
  *   provided buffer ring (IOSQE_BUFFER_SELECT) only when data arrives. A
  *   recv is always posted on an idle keep-alive connection, yet it holds no
@@ -65,9 +67,10 @@ static const struct server_model MODEL = {
     false, false};
 
 /* user_data: a struct uconn pointer (8-byte aligned) with the operation in
- * the low bits; accept and cancel carry no connection. */
-enum op { OP_ACCEPT = 1, OP_CANCEL, OP_RECV, OP_SEND, OP_SPLICE_IN, OP_POLL_OUT,
-          OP_SPLICE_OUT };
+ * the low bits; the listener's operations carry no connection, and a
+ * cancel's own completion (user_data 0) is ignored. */
+enum op { OP_CANCEL, OP_ACCEPT, OP_LISTEN_POLL, OP_RECV, OP_SEND, OP_SPLICE_IN,
+          OP_POLL_OUT, OP_SPLICE_OUT };
 #define OP_MASK 7u
 
 struct uconn {
@@ -91,7 +94,7 @@ static struct {
     int nconns;              /* open, including closing ones */
     struct timeouts tq;
     bool multishot;          /* the kernel takes multishot accept */
-    bool accept_armed;
+    bool accept_armed;       /* an accept or a poll on the listener is pending */
     bool stopped;
     int pipes[PIPES_KEPT][2];
     int npipes;
@@ -127,6 +130,19 @@ static void arm_accept(void)
         io_uring_prep_accept(sqe, U.srv->listen_fd, NULL, NULL,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
     set_op(sqe, NULL, OP_ACCEPT);
+    U.accept_armed = true;
+}
+
+/* io_uring takes the new descriptor before it looks for a connection, so at
+ * the descriptor limit every accept fails at once, queue or not: re-arming
+ * it would spin. A poll on the listener waits for the next connection. */
+static void arm_listen_poll(void)
+{
+    struct io_uring_sqe *sqe = get_sqe(1);
+    if (!sqe)
+        return;
+    io_uring_prep_poll_add(sqe, U.srv->listen_fd, POLLIN);
+    set_op(sqe, NULL, OP_LISTEN_POLL);
     U.accept_armed = true;
 }
 
@@ -377,11 +393,18 @@ static void add_conn(int fd, bool counted)
     proceed(u, CONN_WANT_READ);
 }
 
+/* Accepts through the core, which sheds the queue at the descriptor limit. */
+static void accept_queued(void)
+{
+    int fd;
+    while (!U.stopped && (fd = server_accept(U.srv->listen_fd)) >= 0)
+        add_conn(fd, true);
+}
+
 static void on_accept(const struct io_uring_cqe *cqe)
 {
     if (!(cqe->flags & IORING_CQE_F_MORE))
         U.accept_armed = false;
-    int fd;
     if (cqe->res >= 0) {
         if (U.stopped)
             server_refuse(cqe->res); /* raced with the stop */
@@ -390,11 +413,20 @@ static void on_accept(const struct io_uring_cqe *cqe)
     } else if (cqe->res == -EINVAL && U.multishot) {
         U.multishot = false; /* a kernel before 5.19: single-shot from now on */
     } else if (cqe->res == -EMFILE || cqe->res == -ENFILE) {
-        /* Sheds the queue (or takes what a freed descriptor allows). */
-        while (!U.stopped && (fd = server_accept(U.srv->listen_fd)) >= 0)
-            add_conn(fd, true);
+        accept_queued();
+        if (!U.accept_armed && !U.stopped)
+            arm_listen_poll();
+        return;
     }
     if (!U.accept_armed && !U.stopped)
+        arm_accept();
+}
+
+static void on_listen_poll(void)
+{
+    U.accept_armed = false;
+    accept_queued();
+    if (!U.stopped)
         arm_accept();
 }
 
@@ -405,6 +437,8 @@ static void on_cqe(const struct io_uring_cqe *cqe)
     struct uconn *u = (struct uconn *)(uintptr_t)(ud & ~(uint64_t)OP_MASK);
     if (op == OP_ACCEPT)
         on_accept(cqe);
+    else if (op == OP_LISTEN_POLL)
+        on_listen_poll();
     else if (u)
         on_conn_cqe(u, op, cqe);
 }
@@ -442,8 +476,8 @@ static void begin_stop(void)
 {
     U.stopped = true;
     struct io_uring_sqe *sqe = get_sqe(1);
-    if (sqe) { /* the pending accept holds the listener open until cancelled */
-        io_uring_prep_cancel64(sqe, OP_ACCEPT, 0);
+    if (sqe) { /* a pending accept holds the listener open until cancelled */
+        io_uring_prep_cancel_fd(sqe, U.srv->listen_fd, IORING_ASYNC_CANCEL_ALL);
         set_op(sqe, NULL, OP_CANCEL);
     }
     server_close_listener(U.srv);
