@@ -154,11 +154,16 @@ int csv_write_row(FILE *f, const struct row *r)
 {
     for (int i = 0; i < NCOLS; i++) {
         const char *p = (const char *)r + columns[i].offset;
-        double v = *(const double *)p;
         if (i && fputc(',', f) == EOF)
             return -1;
-        if (columns[i].type == COL_STR ? csv_write_str(f, p) :
-            v >= 0 && fprintf(f, "%.*f", columns[i].decimals, v) < 0)
+        if (columns[i].type == COL_STR) {
+            if (csv_write_str(f, p) < 0)
+                return -1;
+            continue;
+        }
+        double v;
+        memcpy(&v, p, sizeof v); /* read a number only where one is stored */
+        if (v >= 0 && fprintf(f, "%.*f", columns[i].decimals, v) < 0)
             return -1;
     }
     return fputc('\n', f) == EOF || fflush(f) ? -1 : 0;
