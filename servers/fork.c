@@ -14,6 +14,8 @@
 #include "server.h"
 #include "timeouts.h"
 
+#define ACCEPT_BATCH 64 /* connections taken per wake-up */
+
 static const struct server_model MODEL = {
     "fork", "a process per connection", false, false};
 
@@ -98,8 +100,10 @@ int main(int argc, char **argv)
     while (!server_stopping()) {
         server_wait(s.listen_fd, POLLIN, -1);
         reap();
+        /* A bounded batch: signals are let in only inside the wait, and a
+         * flood of connections must not keep SIGTERM or SIGUSR1 out. */
         int fd;
-        while (!server_stopping() && (fd = server_accept(s.listen_fd)) >= 0)
+        for (int i = 0; i < ACCEPT_BATCH && (fd = server_accept(s.listen_fd)) >= 0; i++)
             serve_in_child(&s, fd);
     }
     server_close_listener(&s);

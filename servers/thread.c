@@ -13,6 +13,8 @@
 #include "server.h"
 #include "timeouts.h"
 
+#define ACCEPT_BATCH 64 /* connections taken per wake-up */
+
 /* Enough for conn_step's deepest path (path normalisation keeps an 8 KiB
  * buffer on the stack) with room to spare; glibc's default is 8 MiB. */
 #define THREAD_STACK (64 * 1024)
@@ -54,8 +56,10 @@ int main(int argc, char **argv)
     while (!server_stopping()) {
         if (server_wait(s.listen_fd, POLLIN, -1) <= 0)
             continue;
+        /* A bounded batch: signals are let in only inside the wait, and a
+         * flood of connections must not keep SIGTERM or SIGUSR1 out. */
         int fd;
-        while ((fd = server_accept(s.listen_fd)) >= 0)
+        for (int i = 0; i < ACCEPT_BATCH && (fd = server_accept(s.listen_fd)) >= 0; i++)
             spawn(&attr, fd);
     }
     server_close_listener(&s);
