@@ -12,8 +12,9 @@ Checks, each with its own server on 127.0.0.1 port 0, killed at the end:
   - a pipelined burst larger than one read (300 requests, about 80 KB, in
     one send) gets all 300 responses, in order, with nothing more sent: an
     edge-triggered model that stopped reading before EAGAIN would stall;
-  - clients sending one header byte per second do not delay others, and are
-    closed once the header timeout (800 ms here) passes without a byte;
+  - clients dribbling a header byte every 300 ms do not delay others, and are
+    closed once the header timeout (1.5 s here) has passed since their FIRST
+    byte: the timeout bounds the whole head, so dribbling does not extend it;
   - select only: a descriptor >= FD_SETSIZE is refused with one warning on
     stderr, and the refused counter matches the clients closed unserved.
 
@@ -42,7 +43,7 @@ HELD_CLIENTS = 100         # clients held open against that limit
 IDLE_CPU_MAX = 0.3         # CPU seconds per wall second allowed at the limit
 BURST_REQUESTS = 300       # pipelined requests in one send
 BURST_PAD = 200            # header bytes added to each of them
-HEADER_TIMEOUT_MS = 800
+HEADER_TIMEOUT_MS = 1500
 SLOW_CLIENTS = 20
 FAST_MAX_S = 1.0           # a normal GET while slow clients trickle
 FD_SETSIZE = 1024
@@ -289,18 +290,21 @@ def check_slow_clients(binary, model):
         def trickle(i):
             try:
                 with connect(srv.port) as s:
+                    first = time.monotonic()
                     for k in range(len(raw)):
                         try:
                             s.sendall(raw[k:k + 1])
                         except (BrokenPipeError, ConnectionResetError):
                             break
-                        last = time.monotonic()
-                        r, _, _ = select.select([s], [], [], 1.0)  # one byte a second
+                        r, _, _ = select.select([s], [], [], 0.3)  # a byte every 300 ms
                         if r:
-                            data = s.recv(4096)
+                            try:
+                                data = s.recv(4096)
+                            except ConnectionResetError:
+                                data = b""  # closed with our last byte unread
                             expect(not data or re.match(rb"HTTP/1\.[01] 408 ", data),
                                    f"slow client got {data[:40]!r}")
-                            closed_after[i] = time.monotonic() - last
+                            closed_after[i] = time.monotonic() - first
                             return
             except (Fail, OSError) as e:
                 errors.append(e)
@@ -324,12 +328,12 @@ def check_slow_clients(binary, model):
         late = max(closed_after.values())
         early = min(closed_after.values())
         limit = HEADER_TIMEOUT_MS / 1000
-        expect(early >= limit * 0.6 and late <= limit + 1.0,
-               f"slow clients closed {early:.2f}-{late:.2f} s after their last byte"
+        expect(early >= limit * 0.8 and late <= limit + 1.0,
+               f"slow clients closed {early:.2f}-{late:.2f} s after their first byte"
                f" (header timeout {limit:.1f} s)")
         srv.stop()
         return (f"normal GETs <= {worst * 1000:.0f} ms; slow ones closed"
-                f" {early:.2f}-{late:.2f} s after their last byte")
+                f" {early:.2f}-{late:.2f} s after their first byte")
     finally:
         srv.kill()
 
@@ -371,7 +375,7 @@ CHECKS = [
      check_emfile),
     ("pipelined burst larger than one read: every response, no stall",
      check_pipelined_burst),
-    ("slow clients (a header byte a second) delay no one and hit the header timeout",
+    ("slow clients (a header byte every 300 ms) delay no one and hit the header timeout",
      check_slow_clients),
     ("select: descriptors >= FD_SETSIZE refused with one warning", check_select_limit),
 ]

@@ -127,13 +127,24 @@ bool conn_is_idle(const struct conn *c)
     return c->state == CONN_READ_HEAD && c->in_off == c->in_len;
 }
 
+/* The first bytes of a request head start its header timeout. */
+static void head_begins(struct conn *c)
+{
+    c->head_due_ms = timeouts_now_ms() + server_options->header_timeout_ms;
+}
+
 int conn_timeout_ms(const struct conn *c)
 {
     if (c->state == CONN_LINGER)
         return CONN_LINGER_MS;
+    int header = server_options->header_timeout_ms;
+    if (c->state == CONN_READ_HEAD && c->in_off < c->in_len && c->head_due_ms) {
+        int64_t left = c->head_due_ms - timeouts_now_ms();
+        return left < 0 ? 0 : left > header ? header : (int)left;
+    }
     if (c->state == CONN_READ_BODY ||
         (c->state == CONN_READ_HEAD && c->in_off < c->in_len))
-        return server_options->header_timeout_ms;
+        return header;
     return server_options->idle_timeout_ms;
 }
 
@@ -241,6 +252,7 @@ static bool take_request(struct conn *c)
         return true;
     }
     c->in_off += (uint32_t)n;
+    head_begins(c); /* for a pipelined head already begun */
     c->head_only = req.method == HTTP_HEAD;
     c->keep_alive = req.keep_alive && !server_stopping();
     /* A permitted body is skipped so the next request stays in sync. */
@@ -269,11 +281,14 @@ static enum io read_more(struct conn *c)
     }
     if (c->in_len == CONN_IN_CAP)
         return IO_ERROR; /* cannot happen: the parser rejects a longer head */
+    bool fresh = c->in_off == c->in_len;
     for (;;) {
         size_t space = CONN_IN_CAP - c->in_len;
         ssize_t n = recv(c->fd, c->buf + c->in_len, space, 0);
         if (n > 0) {
             c->drained = (size_t)n < space;
+            if (fresh)
+                head_begins(c);
             if (memchr(c->buf + c->in_len, '\n', (size_t)n))
                 c->parse_pending = true;
             c->in_len += (uint32_t)n;
@@ -585,6 +600,8 @@ enum conn_want conn_received(struct conn *c, ssize_t n)
     if (n <= 0 || !c->buf || (size_t)n > CONN_IN_CAP - c->in_len)
         return CONN_CLOSE; /* EOF, error, or not received where we said */
     char *at = c->buf + c->in_len;
+    if (c->in_off == c->in_len)
+        head_begins(c);
     c->in_len += (uint32_t)n;
     switch (c->state) {
     case CONN_READ_HEAD:

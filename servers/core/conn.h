@@ -61,6 +61,7 @@ struct conn {
     uint32_t out_off;       /* sent bytes of the response head */
     uint32_t out_len;       /* length of the response head */
     int64_t body_left;      /* request body bytes still to discard */
+    int64_t head_due_ms;    /* the head begun must be whole by then */
     struct file_entry *file;/* body source, or NULL */
     off_t file_off;         /* next body byte to send */
     /* For the models: timeout list links and free fields. */
@@ -78,7 +79,9 @@ void conn_init(struct conn *c, int fd);
 enum conn_want conn_step(struct conn *c);
 
 /* Milliseconds the model should wait before giving up on this connection:
- * the header timeout while a request is partly read, the idle timeout between
+ * what is left of the header timeout while a request head is partly read
+ * (counted from its first byte, so a client dribbling a byte at a time is
+ * still closed on time), the idle timeout between
  * requests, the idle timeout while a response waits for the client. */
 int conn_timeout_ms(const struct conn *c);
 
