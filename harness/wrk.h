@@ -3,9 +3,9 @@
  *   struct wrk_args a = {.port = p, .path = "/bench/16k.html", .conns = 256,
  *                        .threads = wrk_threads(256, 1), .duration_s = 3,
  *                        .pipeline = 1, .cpus = &client_cpus};
- *   struct wrk_run w;
+ *   struct client_run w;
  *   wrk_start(&w, &a, err, sizeof err);
- *   while (wrk_poll(&w, 200) == 0) { ...sample the server... }
+ *   while (client_poll(&w, 200) == 0) { ...sample the server... }
  *   wrk_finish(&w, &result, err, sizeof err);
  *
  * The line (documented in bench/report.lua) is
@@ -19,8 +19,8 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/resource.h>
-#include <sys/types.h>
+
+#include "client.h"
 
 #define WRK_TIMEOUT_S 2        /* wrk --timeout: slower responses are errors */
 #define WRK_GRACE_S 5          /* beyond --duration before wrk is killed */
@@ -41,16 +41,6 @@ struct wrk_result {
     double cpu_s;              /* wrk's own user+system time (rusage) */
 };
 
-struct wrk_run {
-    pid_t pid;
-    int out_fd;
-    char out[65536];           /* wrk's stdout; the c10k-wrk line is last */
-    size_t out_len;
-    double deadline;
-    int status;
-    struct rusage usage;
-    int killed;                /* 1 if it outlived its deadline */
-};
 
 /* The largest thread count <= max_threads that divides conns (wrk gives
  * every thread conns/threads connections and drops the remainder). */
@@ -59,11 +49,8 @@ int wrk_parse_line(const char *line, struct wrk_result *r);
 /* Finds the c10k-wrk line in wrk's output. */
 int wrk_parse_output(const char *out, struct wrk_result *r);
 
-int wrk_start(struct wrk_run *w, const struct wrk_args *a, char *err, size_t errlen);
-/* Reads output, waits up to timeout_ms; 1 when wrk has ended. */
-int wrk_poll(struct wrk_run *w, int timeout_ms);
-int wrk_finish(struct wrk_run *w, struct wrk_result *r, char *err, size_t errlen);
-/* Kills a wrk still running (interrupt, error paths). */
-void wrk_abort(struct wrk_run *w);
+int wrk_start(struct client_run *w, const struct wrk_args *a, char *err, size_t errlen);
+/* Waits for wrk to end and reads its line. */
+int wrk_finish(struct client_run *w, struct wrk_result *r, char *err, size_t errlen);
 
 #endif
