@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """meson test bench: `harness run --quick` on every model, then checks.
 
-Passes only if every available model (harness list --csv) has a load row
-for every level with requests > 0 (or an explicit, expected status: a model
-that exits 69 is "skipped", select above FD_SETSIZE shows refused
-connections), results.csv has the documented columns, the plots and the
-report exist and are non-empty, and the report names every model.
+Passes only if every available model (harness list --csv) has a closed-loop
+load row for every level with requests > 0 (or an explicit, expected status:
+a model that exits 69 is "skipped", select above FD_SETSIZE shows refused
+connections), an open-loop sweep: a msr row (the sustainable-rate search
+ran) and, for every model but the calibration server's own first search,
+the equal-load steps at the same offered rates as everyone else, with the
+server's counters matching loadgen's; results.csv has the documented
+columns, the plots and the report exist and are non-empty, and the report
+names every model.
 """
 import csv
 import os
@@ -14,14 +18,18 @@ import sys
 import tempfile
 import time
 
-COLUMNS = ("model category round kind conns idle idle_open threads pipeline "
-           "duration_s requests req_per_s bytes_per_s lat_mean_us lat_stdev_us "
-           "lat_p50_us lat_p90_us lat_p99_us lat_p999_us lat_max_us err_connect "
-           "err_read err_write err_status err_timeout srv_user_s srv_sys_s "
-           "srv_cpu_pct cli_cpu_pct req_per_cpu_s peak_rss_kb tasks srv_responses "
+COLUMNS = ("model category round kind mode step conns idle idle_open threads "
+           "pipeline duration_s requests req_per_s offered_rps achieved_rps "
+           "bytes_per_s lat_mean_us lat_stdev_us lat_p50_us lat_p90_us lat_p99_us "
+           "lat_p999_us lat_p9999_us lat_max_us lat_p99_uncorrected_us lag_p99_us "
+           "err_connect err_read err_write err_status err_timeout backlog "
+           "reconnects srv_user_s srv_sys_s srv_cpu_pct cli_cpu_pct req_per_cpu_s "
+           "srv_cpu_us_per_req cli_cpu_us_per_req peak_rss_kb tasks srv_responses "
            "srv_refused mem_per_idle_b steal_pct other_pct flags status note").split()
-QUICK_LEVELS = {16, 256}
-PLOTS = ["throughput", "p99", "efficiency", "memory", "memory_per_conn"]
+QUICK_LEVELS = {256}
+EQUAL_STEPS = 2
+PLOTS = ["throughput", "p99", "efficiency", "memory", "memory_per_conn",
+         "openloop_p99", "msr", "cpu_per_req"]
 
 
 def fail(msg):
@@ -43,7 +51,8 @@ def check_rows(rows, listed):
         name = m["name"]
         if name not in by_model:
             fail(f"{name}: no rows")
-        load = [r for r in by_model[name] if r["kind"] == "load"]
+        load = [r for r in by_model[name]
+                if r["kind"] == "load" and r["mode"] == "closed"]
         levels = {int(r["conns"]) for r in load}
         if levels != QUICK_LEVELS:
             fail(f"{name}: levels {sorted(levels)}, expected {sorted(QUICK_LEVELS)}")
@@ -57,6 +66,34 @@ def check_rows(rows, listed):
             if not (expected or refused):
                 fail(f"{name} c={r['conns']}: status {r['status']}, "
                      f"requests {r['requests'] or 0}: {r['note']}")
+    check_open(rows, listed)
+
+
+def check_open(rows, listed):
+    """The open loop: a msr row per available model, the equal-load steps
+    at one set of offered rates for everyone, counters that match."""
+    equal_rates = None
+    for m in listed:
+        if m["available"] != "yes":
+            continue
+        name = m["name"]
+        mine = [r for r in rows if r["model"] == name]
+        msr = [r for r in mine if r["kind"] == "msr"]
+        if len(msr) != 1 or msr[0]["status"] != "ok":
+            fail(f"{name}: expected one ok msr row, got {[r['status'] for r in msr]}")
+        steps = [r for r in mine if r["mode"] == "open" and r["kind"] == "load"]
+        if not steps:
+            fail(f"{name}: no open-loop steps")
+        equal = sorted(float(r["offered_rps"]) for r in steps if r["step"] == "equal")
+        if len(equal) != EQUAL_STEPS:
+            fail(f"{name}: {len(equal)} equal-load steps, expected {EQUAL_STEPS}")
+        if equal_rates is None:
+            equal_rates = equal
+        elif equal != equal_rates:
+            fail(f"{name}: equal-load rates {equal}, others had {equal_rates}")
+        for r in steps:
+            if r["status"] == "ok" and "count-mismatch" in r["flags"]:
+                fail(f"{name} at {r['offered_rps']} req/s: {r['note']}")
 
 
 def check_outputs(run, listed):
@@ -76,7 +113,7 @@ def main():
     listed = models(harness)
     with tempfile.TemporaryDirectory(prefix="c10k-bench-") as out:
         start = time.monotonic()
-        proc = subprocess.run([harness, "run", "--quick", "--out", out], timeout=170)
+        proc = subprocess.run([harness, "run", "--quick", "--out", out], timeout=280)
         took = time.monotonic() - start
         if proc.returncode != 0:
             fail(f"harness run --quick exited {proc.returncode}")

@@ -3,23 +3,48 @@
  * Columns, in order (units in the name; empty = not measured):
  *   model, category    the model or reference, its category
  *   round              0-based round of --repeat (models rotate per round)
- *   kind               load: wrk measured; memory: idle connections only
- *   conns              wrk's connections; 0 for kind=memory
+ *   kind               load: a measurement under load; memory: idle
+ *                      connections only; msr: the maximum sustainable rate
+ *                      found by the open-loop search (offered_rps holds it)
+ *   mode               closed: wrk (each connection sends when answered);
+ *                      open: loadgen at a fixed offered rate
+ *   step               open loop, why this rate: rate (--rates list), equal
+ *                      (equal load, the same for every model), search (a step
+ *                      of the sustainable-rate search), cap50 / cap80 (50% /
+ *                      80% of the model's own sustainable rate)
+ *   conns              connections of wrk or loadgen; 0 for kind=memory
  *   idle               idle keep-alive connections held open meanwhile
  *   idle_open          how many of those got their response and stayed open
- *   threads, pipeline  wrk's -t and requests in flight per connection
- *   duration_s         wrk's measured duration
- *   requests           responses wrk completed
- *   req_per_s, bytes_per_s
+ *   threads, pipeline  load generator threads and requests in flight per
+ *                      connection
+ *   duration_s         measured duration
+ *   requests           responses completed in it
+ *   req_per_s          requests / duration_s (open loop: = achieved_rps)
+ *   offered_rps        open loop: the rate requests were scheduled at
+ *   achieved_rps       open loop: responses completed per second
+ *   bytes_per_s
  *   lat_mean_us, lat_stdev_us, lat_p50_us, lat_p90_us, lat_p99_us,
- *   lat_p999_us, lat_max_us            wrk's latency of completed responses
+ *   lat_p999_us, lat_p9999_us, lat_max_us
+ *                      latency of completed responses; open loop: from the
+ *                      time each request was due (corrected for coordinated
+ *                      omission); closed loop: wrk's, from the send
+ *   lat_p99_uncorrected_us  open loop: p99 from the actual send
+ *   lag_p99_us         open loop: p99 of how late loadgen sent requests whose
+ *                      connection was free (the generator's own health)
  *   err_connect, err_read, err_write, err_status, err_timeout
- *                                      wrk's error classes (status: not 2xx/3xx)
+ *                      the load generator's error classes (status: not
+ *                      2xx/3xx; loadgen's parse errors count as read errors)
+ *   backlog            open loop: requests due in the window, unanswered at
+ *                      its end
+ *   reconnects         open loop: connections the server closed, reopened
  *   srv_user_s, srv_sys_s   server process tree CPU during the measurement,
  *                           reaped children included
- *   srv_cpu_pct, cli_cpu_pct  CPU use of the server tree and of wrk, in % of
- *                           one CPU (200 = two CPUs busy)
+ *   srv_cpu_pct, cli_cpu_pct  CPU use of the server tree and of the load
+ *                           generator, in % of one CPU (200 = two CPUs busy)
  *   req_per_cpu_s       requests / (srv_user_s + srv_sys_s)
+ *   srv_cpu_us_per_req  server CPU microseconds per completed request: the
+ *                       fair efficiency figure at equal offered load
+ *   cli_cpu_us_per_req  the load generator's CPU microseconds per request
  *   peak_rss_kb         highest sum of RSS over the server tree (sampled)
  *   tasks               highest number of threads of the tree (sampled)
  *   srv_responses       responses the server counted (its counters line
@@ -28,10 +53,14 @@
  *   mem_per_idle_b      (RSS with the idle connections - RSS before) / idle_open
  *   steal_pct           hypervisor steal on the server and client CPUs, % of
  *                       their time
- *   other_pct           CPU others used there: busy - server - wrk - harness
+ *   other_pct           CPU others used there: busy - server - client - harness
  *   flags               ';'-separated: client-bound, starved, steal, noisy,
  *                       errors, refused, count-mismatch, idle-partial,
- *                       stopped-answering, restarted
+ *                       stopped-answering, restarted; open loop also
+ *                       unsustained (achieved < 99% of offered), slo-missed
+ *                       (p99 over --slo-p99), and on msr rows lower-bound
+ *                       (the search ended at the generator's limit) and
+ *                       none-sustained
  *   status              ok | failed | crashed | skipped
  *   note                what happened, in words */
 #include "csv.h"
@@ -57,15 +86,18 @@ struct column {
 #define NUM(f, d) {#f, COL_NUM, offsetof(struct row, f), 0, d}
 
 static const struct column columns[] = {
-    STR(model), STR(category), NUM(round, 0), STR(kind), NUM(conns, 0),
-    NUM(idle, 0), NUM(idle_open, 0), NUM(threads, 0), NUM(pipeline, 0),
-    NUM(duration_s, 3), NUM(requests, 0), NUM(req_per_s, 1), NUM(bytes_per_s, 0),
+    STR(model), STR(category), NUM(round, 0), STR(kind), STR(mode), STR(step),
+    NUM(conns, 0), NUM(idle, 0), NUM(idle_open, 0), NUM(threads, 0),
+    NUM(pipeline, 0), NUM(duration_s, 3), NUM(requests, 0), NUM(req_per_s, 1),
+    NUM(offered_rps, 1), NUM(achieved_rps, 1), NUM(bytes_per_s, 0),
     NUM(lat_mean_us, 1), NUM(lat_stdev_us, 1), NUM(lat_p50_us, 0),
     NUM(lat_p90_us, 0), NUM(lat_p99_us, 0), NUM(lat_p999_us, 0),
-    NUM(lat_max_us, 0), NUM(err_connect, 0), NUM(err_read, 0),
-    NUM(err_write, 0), NUM(err_status, 0), NUM(err_timeout, 0),
-    NUM(srv_user_s, 2), NUM(srv_sys_s, 2), NUM(srv_cpu_pct, 1),
-    NUM(cli_cpu_pct, 1), NUM(req_per_cpu_s, 0), NUM(peak_rss_kb, 0),
+    NUM(lat_p9999_us, 0), NUM(lat_max_us, 0), NUM(lat_p99_uncorrected_us, 0),
+    NUM(lag_p99_us, 0), NUM(err_connect, 0), NUM(err_read, 0),
+    NUM(err_write, 0), NUM(err_status, 0), NUM(err_timeout, 0), NUM(backlog, 0),
+    NUM(reconnects, 0), NUM(srv_user_s, 2), NUM(srv_sys_s, 2), NUM(srv_cpu_pct, 1),
+    NUM(cli_cpu_pct, 1), NUM(req_per_cpu_s, 0), NUM(srv_cpu_us_per_req, 2),
+    NUM(cli_cpu_us_per_req, 2), NUM(peak_rss_kb, 0),
     NUM(tasks, 0), NUM(srv_responses, 0), NUM(srv_refused, 0),
     NUM(mem_per_idle_b, 0), NUM(steal_pct, 1), NUM(other_pct, 1),
     STR(flags), STR(status), STR(note),
@@ -87,6 +119,7 @@ void row_init(struct row *r)
         if (columns[i].type == COL_NUM)
             *(double *)((char *)r + columns[i].offset) = -1;
     snprintf(r->kind, sizeof r->kind, "load");
+    snprintf(r->mode, sizeof r->mode, "closed");
     snprintf(r->status, sizeof r->status, "ok");
 }
 
@@ -128,6 +161,13 @@ double row_errors(const struct row *r)
     for (int i = 0; i < 5; i++)
         sum += v[i] > 0 ? v[i] : 0;
     return sum;
+}
+
+bool row_sustained(const struct row *r)
+{
+    return strcmp(r->status, "ok") == 0 && r->requests > 0 &&
+           r->achieved_rps >= ROW_ACHIEVED * r->offered_rps &&
+           !row_has_flag(r, "slo-missed") && row_errors(r) == 0;
 }
 
 int csv_write_str(FILE *f, const char *s)

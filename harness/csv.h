@@ -11,6 +11,7 @@
 #ifndef HARNESS_CSV_H
 #define HARNESS_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -18,13 +19,18 @@
 #define ROW_NOTE_LEN 512
 
 struct row {
-    char model[32], category[16], kind[8]; /* kind: load | memory */
+    char model[32], category[16], kind[8]; /* kind: load | memory | msr */
+    char mode[8];                          /* closed (wrk) | open (loadgen) */
+    char step[8];                          /* open loop: rate | equal | search |
+                                              cap50 | cap80 (see csv.c) */
     double round, conns, idle, idle_open, threads, pipeline, duration_s;
-    double requests, req_per_s, bytes_per_s;
+    double requests, req_per_s, offered_rps, achieved_rps, bytes_per_s;
     double lat_mean_us, lat_stdev_us, lat_p50_us, lat_p90_us, lat_p99_us,
-        lat_p999_us, lat_max_us;
-    double err_connect, err_read, err_write, err_status, err_timeout;
-    double srv_user_s, srv_sys_s, srv_cpu_pct, cli_cpu_pct, req_per_cpu_s;
+        lat_p999_us, lat_p9999_us, lat_max_us, lat_p99_uncorrected_us, lag_p99_us;
+    double err_connect, err_read, err_write, err_status, err_timeout, backlog,
+        reconnects;
+    double srv_user_s, srv_sys_s, srv_cpu_pct, cli_cpu_pct, req_per_cpu_s,
+        srv_cpu_us_per_req, cli_cpu_us_per_req;
     double peak_rss_kb, tasks, srv_responses, srv_refused, mem_per_idle_b;
     double steal_pct, other_pct;
     char flags[ROW_FLAGS_LEN];             /* ';'-separated, see csv.c */
@@ -37,7 +43,12 @@ void row_flag(struct row *r, const char *flag);
 void row_note(struct row *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int row_has_flag(const struct row *r, const char *flag);
-double row_errors(const struct row *r);    /* sum of wrk's error classes */
+double row_errors(const struct row *r);    /* sum of the error classes */
+/* Open loop: the row sustained its offered load: status ok, achieved >=
+ * ROW_ACHIEVED x offered, p99 within the SLO (no slo-missed flag), no
+ * errors. */
+#define ROW_ACHIEVED 0.99
+bool row_sustained(const struct row *r);
 
 /* One field, quoted if it holds a comma, quote or newline. */
 int csv_write_str(FILE *f, const char *s);

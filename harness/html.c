@@ -66,10 +66,44 @@ static bool is_ref(const char *category)
     return strcmp(category, "reference") == 0 || strcmp(category, "calibration") == 0;
 }
 
+/* The open-loop columns lead: they do not depend on who was the busy
+ * side. */
+static void open_head(FILE *f, const struct report *r)
+{
+    char slo[32], rate[32];
+    if (!r->open)
+        return;
+    report_meta(r, "slo_p99_ms", slo, sizeof slo);
+    fprintf(f, "<th>max sustainable<br>req/s (p99 &le; %s ms)</th>", slo);
+    for (int e = 0; e < r->n_equal; e++) {
+        util_format_rate(r->equal[e], rate, sizeof rate);
+        fprintf(f, "<th>server CPU &micro;s<br>per req at %s/s</th>", rate);
+    }
+    fputs("<th>p99 ms at 50%<br>of its max</th><th>p99 ms at 80%<br>of its max</th>", f);
+}
+
+static void open_cells(FILE *f, const struct report *r, const struct report_headline *h)
+{
+    if (!r->open)
+        return;
+    if (h->msr < 0)
+        fputs("<td>-</td>", f);
+    else {
+        char s[32];
+        util_format_rate(h->msr, s, sizeof s);
+        fprintf(f, "<td>%s%s</td>", h->msr_lower_bound ? "&ge; " : "", s);
+    }
+    for (int e = 0; e < r->n_equal; e++)
+        num(f, h->cpu_us[e], "%.1f");
+    num(f, h->p99_cap50_ms, "%.2f");
+    num(f, h->p99_cap80_ms, "%.2f");
+}
+
 static void headline(FILE *f, const struct report *r)
 {
-    fputs("<table><tr><th class=l>model</th><th class=l>category</th>"
-          "<th>best req/s</th>", f);
+    fputs("<table><tr><th class=l>model</th><th class=l>category</th>", f);
+    open_head(f, r);
+    fputs("<th>best req/s<br>(closed loop)</th>", f);
     for (int l = 0; l < r->n_levels; l++)
         fprintf(f, "<th>req/s<br>c=%d</th>", r->levels[l]);
     for (int l = 0; l < r->n_levels; l++)
@@ -83,6 +117,7 @@ static void headline(FILE *f, const struct report *r)
         fprintf(f, "<tr class=\"%s\"><td class=l>%s%s</td><td class=l>%s</td>",
                 is_ref(h->category) ? "ref" : strcmp(h->status, "ok") ? "bad" : "",
                 h->model, is_ref(h->category) ? " (ref)" : "", h->category);
+        open_cells(f, r, h);
         if (h->best_rps < 0)
             fputs("<td>-</td>", f);
         else {
@@ -125,8 +160,8 @@ static void warnings(FILE *f, const struct report *r)
     static const struct { const char *kind, *title; } kinds[] = {
         {"failure", "Crashes, failures and skipped models"},
         {"count-mismatch", "Lost or invented responses, restarts"},
-        {"errors", "Refused or starved connections, wrk errors"},
-        {"client-bound", "Client-bound levels (wrk was the busy side)"},
+        {"errors", "Refused or starved connections, load errors, unsustained load"},
+        {"client-bound", "Client-bound points (the load generator was the busy side)"},
         {"noise", "Steal and other processes (over 5% of the measured CPUs)"},
         {"high-cv", "High spread between rounds (CV over 5%)"},
     };
@@ -164,18 +199,24 @@ static void point_row(FILE *f, const struct stats_point *p)
 {
     const struct row *m = &p->med;
     bool bad = strcmp(m->status, "ok") != 0;
-    fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td class=l>%s</td><td>%.0f</td>"
-               "<td>%.0f</td><td>%d/%d</td>",
+    fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td class=l>%s%s%s%s%s</td>"
+               "<td>%.0f</td><td>%.0f</td><td>%d/%d</td>",
             is_ref(m->category) ? "ref" : bad ? "bad" : "", m->model, m->kind,
+            m->mode[0] && strcmp(m->kind, "memory") ? " " : "",
+            strcmp(m->kind, "memory") ? m->mode : "", m->step[0] ? " " : "", m->step,
             m->conns, m->idle < 0 ? 0 : m->idle, p->ok_rounds, p->rounds);
+    rate(f, m->offered_rps);
     rate(f, m->req_per_s);
     num(f, p->rps_cv_pct, "%.1f");
     num(f, m->lat_p50_us < 0 ? -1 : m->lat_p50_us / 1000, "%.2f");
     num(f, m->lat_p99_us < 0 ? -1 : m->lat_p99_us / 1000, "%.2f");
     num(f, m->lat_p999_us < 0 ? -1 : m->lat_p999_us / 1000, "%.2f");
+    num(f, m->lat_p99_uncorrected_us < 0 ? -1 : m->lat_p99_uncorrected_us / 1000, "%.2f");
+    num(f, m->lag_p99_us, "%.0f");
     num(f, m->srv_cpu_pct, "%.0f");
     num(f, m->cli_cpu_pct, "%.0f");
     rate(f, m->req_per_cpu_s);
+    num(f, m->srv_cpu_us_per_req, "%.1f");
     num(f, m->peak_rss_kb < 0 ? -1 : m->peak_rss_kb / 1024, "%.1f");
     num(f, m->tasks, "%.0f");
     num(f, m->mem_per_idle_b < 0 ? -1 : m->mem_per_idle_b / 1024, "%.1f");
@@ -195,13 +236,19 @@ static void point_row(FILE *f, const struct stats_point *p)
 static void full_table(FILE *f, const struct report *r)
 {
     fputs("<h2>Every point</h2>\n<p>Medians over the ok rounds (rounds: ok/all)."
-          " Errors: wrk's connect/read/write/status/timeout. srv resp: responses the"
-          " server counted (should be wrk's requests plus at most those in flight)."
-          " CPU in % of one CPU; steal and other in % of the measured CPUs.</p>\n"
+          " Closed loop: wrk, latency from the send. Open loop: loadgen at the offered"
+          " rate, latency from each request's due time (corrected for coordinated"
+          " omission); p99 uncorr.: from the actual send; lag: how late loadgen sent."
+          " msr: the maximum sustainable rate found (offered). Errors:"
+          " connect/read/write/status/timeout. srv resp: responses the server counted"
+          " (the generator's count plus at most those in flight). CPU in % of one CPU;"
+          " steal and other in % of the measured CPUs.</p>\n"
           "<table><tr><th class=l>model</th><th class=l>kind</th><th>conns</th>"
-          "<th>idle</th><th>rounds</th><th>req/s</th><th>CV %</th><th>p50 ms</th>"
-          "<th>p99 ms</th><th>p99.9 ms</th><th>srv CPU %</th><th>wrk CPU %</th>"
-          "<th>req/CPU-s</th><th>peak RSS MiB</th><th>tasks</th><th>KiB/idle</th>"
+          "<th>idle</th><th>rounds</th><th>offered req/s</th><th>req/s</th><th>CV %</th>"
+          "<th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>p99 uncorr. ms</th>"
+          "<th>lag p99 &micro;s</th><th>srv CPU %</th><th>client CPU %</th>"
+          "<th>req/CPU-s</th><th>srv CPU &micro;s/req</th>"
+          "<th>peak RSS MiB</th><th>tasks</th><th>KiB/idle</th>"
           "<th>errors c/r/w/s/t</th><th>srv resp</th><th>steal %</th><th>other %</th>"
           "<th class=l>flags</th><th class=l>status</th><th class=l>note</th></tr>\n", f);
     for (size_t i = 0; i < r->points.n; i++)
@@ -220,10 +267,15 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
                "<title>c10k-lab results</title><style>%s</style></head><body>\n"
                "<h1>c10k-lab results</h1>\n<p>Run directory: ", style);
     esc(f, r->dir);
-    fputs(". Each model serves the same static file to wrk on 127.0.0.1, the server"
-          " pinned to its CPUs and wrk to the others. Rows marked (ref) are the"
-          " reference servers and the calibration server (a fixed response without"
-          " parsing: the load generator's ceiling), not models. Columns and flags:"
+    fputs(". Each model serves the same static file on 127.0.0.1, the server pinned to"
+          " its CPUs and the load generator to the others. Open loop (loadgen): requests"
+          " offered at a fixed rate whatever the server does, latency from when each was"
+          " due; the maximum sustainable rate is the highest offered rate a server keeps"
+          " up with (99% achieved) within the p99 SLO, and server CPU per request at the"
+          " same offered load for every server is the fair efficiency figure. Closed"
+          " loop (wrk): every connection sends when answered, so the server runs at"
+          " saturation. Rows marked (ref) are the reference servers and the calibration"
+          " server (a fixed response without parsing), not models. Columns and flags:"
           " harness/README.md.</p>\n<h2>Headline</h2>\n", f);
     headline(f, r);
     warnings(f, r);

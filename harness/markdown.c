@@ -30,7 +30,18 @@ static void rate_cell(FILE *f, double v)
 
 static void header(FILE *f, const struct report *r)
 {
-    fprintf(f, "| model | category | best req/s |");
+    char slo[32], rate[32];
+    fprintf(f, "| model | category |");
+    if (r->open) {
+        report_meta(r, "slo_p99_ms", slo, sizeof slo);
+        fprintf(f, " max sustainable req/s (p99 <= %s ms) |", slo);
+        for (int e = 0; e < r->n_equal; e++) {
+            util_format_rate(r->equal[e], rate, sizeof rate);
+            fprintf(f, " server CPU us/req at %s/s |", rate);
+        }
+        fprintf(f, " p99 ms at 50%% of max | p99 ms at 80%% of max |");
+    }
+    fprintf(f, " best req/s (closed) |");
     for (int l = 0; l < r->n_levels; l++)
         fprintf(f, " req/s c=%d |", r->levels[l]);
     for (int l = 0; l < r->n_levels; l++)
@@ -38,6 +49,8 @@ static void header(FILE *f, const struct report *r)
     for (int l = 0; l < r->n_levels; l++)
         fprintf(f, " req/CPU-s c=%d |", r->levels[l]);
     fprintf(f, " vs nginx | KiB/idle conn | status |\n|---|---|---:|");
+    for (int e = 0; r->open && e < r->n_equal + 3; e++)
+        fprintf(f, "---:|");
     for (int l = 0; l < 3 * r->n_levels; l++)
         fprintf(f, "---:|");
     fprintf(f, "---:|---:|---|\n");
@@ -50,15 +63,6 @@ static void count_warning(void *ctx, const char *kind, const char *text)
     (*(int *)ctx)++;
 }
 
-static void meta_value(const char *meta, const char *key, char *out, size_t outlen)
-{
-    char pat[64];
-    snprintf(out, outlen, "?");
-    snprintf(pat, sizeof pat, "\n%s: ", key);
-    const char *p = meta ? strstr(meta, pat) : NULL;
-    if (p)
-        snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(pat), "\n"), p + strlen(pat));
-}
 
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
@@ -69,12 +73,17 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
         snprintf(err, errlen, "open %s: %s", path, strerror(errno));
         return -1;
     }
-    meta_value(r->meta, "cpu", cpu, sizeof cpu);
-    meta_value(r->meta, "kernel", kernel, sizeof kernel);
+    report_meta(r, "cpu", cpu, sizeof cpu);
+    report_meta(r, "kernel", kernel, sizeof kernel);
     snprintf(date, sizeof date, "%.19s", r->meta && strncmp(r->meta, "date: ", 6) == 0
                                              ? r->meta + 6 : "?");
     report_warnings(r, count_warning, &warnings);
     fprintf(f, "# c10k-lab results, %s\n\n%s, %s. Medians over the rounds; "
+               "Open loop (loadgen, fixed offered rates, latency from each request's due "
+               "time): the maximum sustainable rate within the p99 SLO (>= : loadgen's "
+               "own limit came first), server CPU microseconds per request at equal "
+               "offered load, p99 at 50%% and 80%% of each server's own maximum. Closed "
+               "loop (wrk, saturation): "
                "req/s and p99 from wrk, req/CPU-s = responses per second of server "
                "CPU (process tree, /proc). \"vs nginx\" = req/CPU-s relative to nginx "
                "(geometric mean over the levels shown). KiB/idle conn = server RSS "
@@ -87,6 +96,19 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
                    strcmp(h->category, "calibration") == 0;
         fprintf(f, "| %s%s%s | %s |", ref ? "*" : "**", h->model, ref ? "*" : "**",
                 h->category);
+        if (r->open) {
+            if (h->msr < 0)
+                fprintf(f, " - |");
+            else {
+                char s[32];
+                util_format_rate(h->msr, s, sizeof s);
+                fprintf(f, " %s%s |", h->msr_lower_bound ? ">= " : "", s);
+            }
+            for (int e = 0; e < r->n_equal; e++)
+                cell(f, h->cpu_us[e], "%.1f");
+            cell(f, h->p99_cap50_ms, "%.2f");
+            cell(f, h->p99_cap80_ms, "%.2f");
+        }
         if (h->best_rps < 0)
             fprintf(f, " - |");
         else {

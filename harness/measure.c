@@ -7,10 +7,12 @@
 #include <sys/resource.h>
 
 #include "idle.h"
+#include "opts.h"
 #include "proc.h"
 #include "sample.h"
 #include "util.h"
 #include "verify.h"
+#include "loadgen.h"
 #include "wrk.h"
 
 #define MEASURE_SETTLE_MS 300 /* after opening idle connections, before RSS */
@@ -60,6 +62,25 @@ static void snap(struct server *s, const cpu_set_t *cpus, struct snapshot *sn,
         track(p, &sn->tree);
 }
 
+/* Samples the server tree while the load generator runs. */
+static void watch(struct server *s, struct client_run *c, struct peaks *p)
+{
+    int wait_ms = MEASURE_SAMPLE_MS;
+    while (client_poll(c, wait_ms) == 0) {
+        struct sample_tree t;
+        double t0 = util_now();
+        server_drain(s);
+        if (p && s->pid > 0 && sample_tree(s->pid, &t) == 0)
+            track(p, &t);
+        /* The harness runs on the client CPUs: a tree of thousands of
+         * processes costs milliseconds per scan, so scan less often, keeping
+         * the sampler under 1/MEASURE_SAMPLE_SHARE of a CPU. */
+        int cost_ms = (int)((util_now() - t0) * 1000);
+        wait_ms = cost_ms * MEASURE_SAMPLE_SHARE > MEASURE_SAMPLE_MS
+                      ? cost_ms * MEASURE_SAMPLE_SHARE : MEASURE_SAMPLE_MS;
+    }
+}
+
 static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
                    int duration_s, struct peaks *p, struct wrk_result *res,
                    char *err, size_t errlen)
@@ -68,24 +89,29 @@ static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
                          .threads = wrk_threads(conns, cfg->max_threads),
                          .duration_s = duration_s, .pipeline = cfg->pipeline,
                          .cpus = cfg->client_cpus};
-    struct wrk_run w;
-    int wait_ms = MEASURE_SAMPLE_MS;
+    struct client_run w;
     if (wrk_start(&w, &a, err, errlen))
         return -1;
-    while (wrk_poll(&w, wait_ms) == 0) {
-        struct sample_tree t;
-        double t0 = util_now();
-        server_drain(s);
-        if (p && s->pid > 0 && sample_tree(s->pid, &t) == 0)
-            track(p, &t);
-        /* The harness runs on wrk's CPUs: a tree of thousands of processes
-         * costs milliseconds per scan, so scan less often, keeping the
-         * sampler under 1/MEASURE_SAMPLE_SHARE of a CPU. */
-        int cost_ms = (int)((util_now() - t0) * 1000);
-        wait_ms = cost_ms * MEASURE_SAMPLE_SHARE > MEASURE_SAMPLE_MS
-                      ? cost_ms * MEASURE_SAMPLE_SHARE : MEASURE_SAMPLE_MS;
-    }
+    watch(s, &w, p);
     return wrk_finish(&w, res, err, errlen);
+}
+
+static int run_loadgen(struct server *s, const struct measure_cfg *cfg, double rate,
+                       double duration_s, struct peaks *p, struct loadgen_result *res,
+                       double *cpu_s, char *err, size_t errlen)
+{
+    struct loadgen_args a = {.port = s->port, .path = cfg->path, .rate = rate,
+                             .conns = cfg->rate_conns,
+                             .threads = CPU_COUNT(cfg->client_cpus),
+                             .pipeline = cfg->pipeline, .duration_s = duration_s,
+                             .cpus = cfg->client_cpus};
+    struct client_run c;
+    if (loadgen_start(&c, &a, err, errlen))
+        return -1;
+    watch(s, &c, p);
+    int rc = loadgen_finish(&c, res, err, errlen);
+    *cpu_s = client_cpu_s(&c);
+    return rc;
 }
 
 static void fill_wrk(struct row *r, const struct wrk_result *w)
@@ -123,7 +149,9 @@ static void fill_cpu(struct row *r, const struct snapshot *a,
         srv = r->srv_user_s + r->srv_sys_s;
         r->srv_cpu_pct = 100.0 * srv / wall;
         r->req_per_cpu_s = srv > 0 ? r->requests / srv : -1;
+        r->srv_cpu_us_per_req = r->requests > 0 ? 1e6 * srv / r->requests : -1;
     }
+    r->cli_cpu_us_per_req = r->requests > 0 ? 1e6 * wrk_cpu_s / r->requests : -1;
     if (a->cpus_ok && b->cpus_ok) {
         double total = b->cpus.total_s - a->cpus.total_s;
         double busy = b->cpus.busy_s - a->cpus.busy_s;
@@ -134,8 +162,9 @@ static void fill_cpu(struct row *r, const struct snapshot *a,
     }
 }
 
-/* The server's own count against wrk's: wrk counts completed responses
- * only, so server >= wrk and the excess is at most what was in flight. */
+/* The server's own count against the load generator's: both wrk and
+ * loadgen count completed responses only, so server >= client and the
+ * excess is at most what was in flight. */
 static void check_counts(struct row *r, const struct snapshot *a,
                          const struct snapshot *b, int conns, int pipeline)
 {
@@ -144,17 +173,19 @@ static void check_counts(struct row *r, const struct snapshot *a,
             row_note(r, "no counters line from the server");
         return;
     }
+    const char *client = strcmp(r->mode, "open") == 0 ? "loadgen" : "wrk";
     double served = (double)(b->counters.requests - a->counters.requests);
     double excess = served - r->requests;
     r->srv_responses = served;
     r->srv_refused = (double)(b->counters.refused - a->counters.refused);
     if (excess < 0) {
         row_flag(r, "count-mismatch");
-        row_note(r, "wrk completed %.0f responses more than the server sent", -excess);
+        row_note(r, "%s completed %.0f responses more than the server sent", client,
+                 -excess);
     } else if (excess > (double)conns * pipeline) {
         row_flag(r, "count-mismatch");
-        row_note(r, "server sent %.0f responses wrk never completed (more than "
-                 "the %d that can be in flight)", excess, conns * pipeline);
+        row_note(r, "server sent %.0f responses %s never completed (more than "
+                 "the %d that can be in flight)", excess, client, conns * pipeline);
     }
     if (r->srv_refused > 0) {
         row_flag(r, "refused");
@@ -268,6 +299,106 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
     r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
     flag_level(r, cfg, p.tasks);
+    if (rc == 0 && r->requests == 0) {
+        snprintf(r->status, sizeof r->status, "failed");
+        row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
+                 r->err_timeout, r->err_connect);
+    }
+    check_server(s, r);
+    return rc;
+}
+
+static void fill_open(struct row *r, const struct loadgen_result *g)
+{
+    r->duration_s = g->duration_s;
+    r->requests = (double)g->completed;
+    r->offered_rps = g->offered_rps;
+    r->achieved_rps = g->achieved_rps;
+    r->req_per_s = g->achieved_rps;
+    r->bytes_per_s = g->duration_s > 0 ? (double)g->bytes / g->duration_s : 0;
+    r->lat_mean_us = g->mean_us;
+    r->lat_p50_us = (double)g->p50_us;
+    r->lat_p90_us = (double)g->p90_us;
+    r->lat_p99_us = (double)g->p99_us;
+    r->lat_p999_us = (double)g->p999_us;
+    r->lat_p9999_us = (double)g->p9999_us;
+    r->lat_max_us = (double)g->max_us;
+    r->lat_p99_uncorrected_us = (double)g->p99_uncorrected_us;
+    r->lag_p99_us = (double)g->lag_p99_us;
+    r->err_connect = (double)g->err_connect;
+    r->err_read = (double)(g->err_read + g->err_parse);
+    r->err_write = (double)g->err_write;
+    r->err_status = (double)g->err_status;
+    r->err_timeout = (double)g->err_timeout;
+    r->backlog = (double)g->backlog;
+    r->reconnects = (double)g->reconnects;
+}
+
+/* The generator's own limits first: a late or busy loadgen did not offer
+ * the load it was asked to, so the point says more about it than about
+ * the server. */
+static void flag_open(struct row *r, const struct measure_cfg *cfg,
+                      const struct loadgen_result *g)
+{
+    int ccpus = CPU_COUNT(cfg->client_cpus);
+    double cap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
+    if (g->client_cpu_pct >= MEASURE_BUSY_FRACTION * cap ||
+        r->lag_p99_us > MEASURE_LAG_US) {
+        row_flag(r, "client-bound");
+        row_note(r, "loadgen at %.0f%% CPU, send lag p99 %.0f us", g->client_cpu_pct,
+                 r->lag_p99_us);
+    }
+    if (r->achieved_rps < ROW_ACHIEVED * r->offered_rps)
+        row_flag(r, "unsustained");
+    if (r->lat_p99_us > cfg->slo_p99_ms * 1000)
+        row_flag(r, "slo-missed");
+    if (row_errors(r) > 0)
+        row_flag(r, "errors");
+    if (r->err_connect > 0)
+        row_flag(r, "refused");
+    if (r->steal_pct > MEASURE_NOISE_PCT)
+        row_flag(r, "steal");
+    if (r->other_pct > MEASURE_NOISE_PCT)
+        row_flag(r, "noisy");
+}
+
+int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
+                 const char *step, struct row *r)
+{
+    struct peaks p = {0};
+    struct snapshot a, b;
+    struct loadgen_result g = {0};
+    char err[512];
+    double cpu_s = 0;
+    cpu_set_t both;
+    CPU_OR(&both, cfg->server_cpus, cfg->client_cpus);
+    snprintf(r->mode, sizeof r->mode, "open");
+    snprintf(r->step, sizeof r->step, "%s", step);
+    r->conns = cfg->rate_conns;
+    r->pipeline = cfg->pipeline;
+    r->threads = CPU_COUNT(cfg->client_cpus);
+    r->offered_rps = rate;
+    if (cfg->rate_warmup_s > 0 &&
+        run_loadgen(s, cfg, rate, cfg->rate_warmup_s, NULL, &g, &cpu_s, err, sizeof err))
+        row_note(r, "warm-up: %s", err);
+    snap(s, &both, &a, &p);
+    int rc = run_loadgen(s, cfg, rate, cfg->rate_duration_s, &p, &g, &cpu_s, err,
+                         sizeof err);
+    snap(s, &both, &b, &p);
+    if (rc) {
+        snprintf(r->status, sizeof r->status, "failed");
+        row_note(r, "%s", err);
+    } else {
+        fill_open(r, &g);
+        fill_cpu(r, &a, &b, cpu_s);
+        /* The generator's CPU over its measured window, not its set-up. */
+        r->cli_cpu_pct = g.client_cpu_pct;
+        r->cli_cpu_us_per_req = g.completed ? 1e6 * g.client_cpu_s / g.completed : -1;
+        check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
+        flag_open(r, cfg, &g);
+    }
+    r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
+    r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
     if (rc == 0 && r->requests == 0) {
         snprintf(r->status, sizeof r->status, "failed");
         row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",

@@ -5,6 +5,7 @@
  *   struct row r; row_init(&r); ...model, category, round...
  *   measure_level(&srv, &cfg, 256, 0, &r);   // kind=load
  *   measure_memory(&srv, &cfg, 2000, &r);    // kind=memory
+ *   measure_open(&srv, &cfg, 20000, "search", &r);  // loadgen at 20k req/s
  *
  * The server is left running; r.status is "crashed" if it died and the
  * flag "stopped-answering" is set if it no longer answers a GET: the caller
@@ -13,6 +14,7 @@
 #define HARNESS_MEASURE_H
 
 #include <sched.h>
+#include <stdbool.h>
 
 #include "csv.h"
 #include "server.h"
@@ -25,16 +27,25 @@
                                        healthy levels measured 0.3-0.5 */
 #define MEASURE_STARVED_MIN_CONNS 8
 #define MEASURE_HEALTH_MS 3000     /* GET / after a level must answer in this */
+#define MEASURE_LAG_US 1000        /* loadgen's send lag p99 above: client-bound */
 
 struct measure_cfg {
     const char *path;               /* wrk's URL path */
     int duration_s, warmup_s, pipeline, max_threads;
     const cpu_set_t *server_cpus, *client_cpus;
     int idle_timeout_ms;            /* to open the idle connections */
+    /* open loop */
+    int rate_conns;
+    double rate_duration_s, rate_warmup_s, slo_p99_ms;
 };
 
 int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
                   int idle, struct row *r);
+/* One open-loop step: loadgen offers rate req/s on cfg->rate_conns
+ * connections (after a short warm-up at the same rate). step: the row's
+ * step column (rate, equal, search, cap50, cap80). */
+int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
+                 const char *step, struct row *r);
 int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
                    struct row *r);
 

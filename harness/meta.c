@@ -9,6 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef C10K_BUILD_ROOT
+#define C10K_BUILD_ROOT "build"
+#endif
 #ifndef C10K_SOURCE_ROOT
 #define C10K_SOURCE_ROOT "."
 #endif
@@ -87,6 +90,8 @@ static void write_versions(FILE *f)
     static const struct { const char *key, *cmd; } v[] = {
         {"compiler_cli", "cc --version"},
         {"wrk", "wrk -v"},
+        {"loadgen", "'" C10K_BUILD_ROOT "/loadgen' --version"},
+        {"h2load", "h2load --version"},
         {"libuv", "pkg-config --modversion libuv"},
         {"liburing", "pkg-config --modversion liburing"},
         {"nginx", "PATH=$PATH:/usr/sbin nginx -v"},
@@ -122,6 +127,16 @@ static void write_options(FILE *f, const struct opts *o, long body, long nofile)
             o->memory_idle, o->duration_s, o->warmup_s, o->repeat, o->path, body,
             o->pipeline, o->threads, o->server_cpus_text, o->client_cpus_text,
             o->quick ? "yes" : "no", nofile);
+    static const char *modes[] = {"none", "list", "auto"};
+    fprintf(f, "rates: %s", modes[o->rates_mode]);
+    for (int i = 0; o->rates_mode == RATES_LIST && i < o->n_rates; i++)
+        fprintf(f, "%s%.0f", i ? "," : " ", o->rates[i]);
+    fprintf(f, "\nequal_load: ");
+    for (int i = 0; i < o->n_equal; i++)
+        fprintf(f, "%s%g%s", i ? "," : "", o->equal[i].value, o->equal[i].pct ? "%" : "");
+    fprintf(f, "\nslo_p99_ms: %g\nrate_conns: %d\nrate_duration_s: %g\n"
+            "rate_warmup_s: %g\n", o->slo_p99_ms, o->rate_conns, o->rate_duration_s,
+            o->rate_warmup_s);
 }
 
 int meta_write(const char *run_dir, const struct opts *o, long body_size,

@@ -17,7 +17,8 @@
 enum {
     OPT_MODELS = 256, OPT_CONNS, OPT_IDLE, OPT_DURATION, OPT_WARMUP, OPT_REPEAT,
     OPT_PATH, OPT_PIPELINE, OPT_SERVER_CPUS, OPT_CLIENT_CPUS, OPT_THREADS,
-    OPT_QUICK, OPT_OUT, OPT_CSV, OPT_HELP, OPT_MEMORY_IDLE,
+    OPT_QUICK, OPT_OUT, OPT_CSV, OPT_HELP, OPT_MEMORY_IDLE, OPT_RATES, OPT_SLO,
+    OPT_RATE_CONNS, OPT_EQUAL, OPT_RATE_DURATION,
 };
 
 static const struct option longopts[] = {
@@ -36,6 +37,11 @@ static const struct option longopts[] = {
     {"quick", no_argument, 0, OPT_QUICK},
     {"out", required_argument, 0, OPT_OUT},
     {"csv", no_argument, 0, OPT_CSV},
+    {"rates", required_argument, 0, OPT_RATES},
+    {"slo-p99", required_argument, 0, OPT_SLO},
+    {"rate-conns", required_argument, 0, OPT_RATE_CONNS},
+    {"equal-load", required_argument, 0, OPT_EQUAL},
+    {"rate-duration", required_argument, 0, OPT_RATE_DURATION},
     {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0},
 };
@@ -51,6 +57,53 @@ int opts_parse_list(const char *s, int *v, int max, int lo, int hi)
             (*end != ',' && *end != '\0'))
             return -1;
         v[n++] = (int)x;
+        s = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+/* One decimal number with an optional k (thousands) suffix, in (0, max]. */
+static int parse_rate(const char *s, char **end, double *out)
+{
+    errno = 0;
+    double x = strtod(s, end);
+    if (*end == s || errno || !(x > 0))
+        return -1;
+    if (**end == 'k') {
+        x *= 1000;
+        (*end)++;
+    }
+    if (x > OPTS_MAX_RATE)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+int opts_parse_rates(const char *s, double *v, int max)
+{
+    int n = 0;
+    while (*s) {
+        char *end;
+        if (n == max || parse_rate(s, &end, &v[n]) || (*end != ',' && *end != '\0'))
+            return -1;
+        n++;
+        s = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+int opts_parse_loads(const char *s, struct opts_load *v, int max)
+{
+    int n = 0;
+    while (*s) {
+        char *end;
+        if (n == max || parse_rate(s, &end, &v[n].value))
+            return -1;
+        v[n].pct = *end == '%';
+        end += v[n].pct;
+        if ((v[n].pct && v[n].value > 1000) || (*end != ',' && *end != '\0'))
+            return -1;
+        n++;
         s = *end ? end + 1 : end;
     }
     return n;
@@ -90,6 +143,36 @@ static int int_arg(const char *name, const char *s, int lo, int hi, int *out,
     return 0;
 }
 
+static int double_arg(const char *name, const char *s, double lo, double hi,
+                      double *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (end == s || *end || errno || !(x >= lo && x <= hi)) {
+        snprintf(err, errlen, "--%s %s: expected a number from %g to %g", name, s, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int rates_arg(struct opts *o, const char *arg, char *err, size_t errlen)
+{
+    o->rates_given = true;
+    if (strcmp(arg, "auto") == 0 || strcmp(arg, "none") == 0) {
+        o->rates_mode = arg[0] == 'a' ? RATES_AUTO : RATES_NONE;
+        return 0;
+    }
+    o->rates_mode = RATES_LIST;
+    o->n_rates = opts_parse_rates(arg, o->rates, OPTS_MAX_LIST);
+    if (o->n_rates > 0)
+        return 0;
+    snprintf(err, errlen, "--rates %s: expected auto, none or up to %d offered rates "
+             "in req/s like 1000,5k,20000", arg, OPTS_MAX_LIST);
+    return -1;
+}
+
 static int cpu_arg(const char *name, const char *s, cpu_set_t *set, char *text,
                    char *err, size_t errlen)
 {
@@ -120,6 +203,11 @@ static void set_defaults(struct opts *o)
     o->repeat = 1;
     o->pipeline = 1;
     o->out = C10K_SOURCE_ROOT "/results";
+    o->rates_mode = RATES_AUTO;
+    o->slo_p99_ms = OPTS_DEFAULT_SLO_P99_MS;
+    o->rate_conns = OPTS_DEFAULT_RATE_CONNS;
+    o->rate_duration_s = -1;
+    o->n_equal = opts_parse_loads(OPTS_DEFAULT_EQUAL_LOAD, o->equal, OPTS_MAX_LIST);
     snprintf(o->path, sizeof o->path, "%s", OPTS_DEFAULT_PATH);
     opts_default_cpus(&o->server_cpus, &o->client_cpus);
 }
@@ -127,7 +215,15 @@ static void set_defaults(struct opts *o)
 /* --quick sets the defaults of what was not given. */
 static void finish_defaults(struct opts *o)
 {
-    if (o->n_conns == 0)
+    /* An idle sweep is about closed-loop levels: no open loop unless asked. */
+    if (!o->rates_given && o->n_idle > 0)
+        o->rates_mode = RATES_NONE;
+    if (o->rate_duration_s < 0)
+        o->rate_duration_s = o->quick ? OPTS_QUICK_RATE_DURATION_S
+                                      : OPTS_DEFAULT_RATE_DURATION_S;
+    o->rate_warmup_s = o->quick ? OPTS_QUICK_RATE_WARMUP_S : OPTS_RATE_WARMUP_S;
+    o->search_precision = o->quick ? OPTS_QUICK_SEARCH_PRECISION : OPTS_SEARCH_PRECISION;
+    if (!o->conns_given)
         o->n_conns = opts_parse_list(o->quick ? OPTS_QUICK_CONNS : OPTS_DEFAULT_CONNS,
                                      o->conns, OPTS_MAX_LIST, 1, OPTS_MAX_CONNS);
     if (o->duration_s < 0)
@@ -181,12 +277,30 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
     switch (opt) {
     case OPT_MODELS: o->models = arg; return 0;
     case OPT_CONNS:
+        o->conns_given = true;
+        if (strcmp(arg, "none") == 0) {
+            o->n_conns = 0;
+            return 0;
+        }
         o->n_conns = opts_parse_list(arg, o->conns, OPTS_MAX_LIST, 1, OPTS_MAX_CONNS);
         if (o->n_conns > 0)
             return 0;
-        snprintf(err, errlen, "--conns %s: expected up to %d counts from 1 to %d, "
-                 "comma-separated", arg, OPTS_MAX_LIST, OPTS_MAX_CONNS);
+        snprintf(err, errlen, "--conns %s: expected none or up to %d counts from 1 "
+                 "to %d, comma-separated", arg, OPTS_MAX_LIST, OPTS_MAX_CONNS);
         return -1;
+    case OPT_RATES: return rates_arg(o, arg, err, errlen);
+    case OPT_EQUAL:
+        o->n_equal = opts_parse_loads(arg, o->equal, OPTS_MAX_LIST);
+        if (o->n_equal > 0)
+            return 0;
+        snprintf(err, errlen, "--equal-load %s: expected rates like 25%%,50%% (of the "
+                 "calibration server's sustainable rate) or 5000,10k (req/s)", arg);
+        return -1;
+    case OPT_SLO: return double_arg("slo-p99", arg, 0.01, 60000, &o->slo_p99_ms, err, errlen);
+    case OPT_RATE_DURATION:
+        return double_arg("rate-duration", arg, 0.1, 3600, &o->rate_duration_s, err, errlen);
+    case OPT_RATE_CONNS:
+        return int_arg("rate-conns", arg, 1, OPTS_MAX_CONNS, &o->rate_conns, err, errlen);
     case OPT_IDLE:
         o->n_idle = opts_parse_list(arg, o->idle, OPTS_MAX_LIST, 0, OPTS_MAX_CONNS);
         if (o->n_idle > 0)
@@ -283,32 +397,54 @@ void opts_usage(FILE *f, int n_models, int n_available)
 "verify   start each model and check it serves the sample site (200 + exact body,\n"
 "         404, HEAD, keep-alive); run does this before any load\n"
 "run      measure: for each model a fresh server, verify, a memory-per-idle-\n"
-"         connection row, then per connection count a warm-up and wrk\n"
+"         connection row, the closed-loop levels (wrk), then the open-loop steps\n"
+"         (loadgen at fixed offered rates)\n"
 "report   regenerate plots, report.html and summary.md from DIR/results.csv\n"
 "\n"
 "run options (defaults in brackets):\n"
 "  --models all|a,b,c   models, references or categories [all: %d here]\n"
-"  --conns LIST         wrk connection counts [" OPTS_DEFAULT_CONNS "]\n"
+"  --repeat N           rounds, models interleaved and rotated per round [1]\n"
+"  --path P             URL path requested [" OPTS_DEFAULT_PATH "]\n"
+"  --pipeline N         requests in flight per connection [1]\n"
+"  --server-cpus LIST   CPUs of the server [first half of the usable CPUs]\n"
+"  --client-cpus LIST   CPUs of the load generator and the harness [the other half]\n"
+"  --quick              a smoke run: --conns " OPTS_QUICK_CONNS " --duration %d --warmup %d\n"
+"                       --rate-duration %g --memory-idle %d\n"
+"  --out DIR            results go to DIR/YYYYmmdd-HHMMSS, DIR/latest links it\n"
+"                       [" C10K_SOURCE_ROOT "/results]\n"
+"closed loop (wrk: every connection sends when answered, the server saturated):\n"
+"  --conns LIST|none    wrk connection counts [" OPTS_DEFAULT_CONNS "; 4 and 64\n"
+"                       left out of the default to fit the open loop in the run]\n"
 "  --duration S         seconds measured per level [%d]\n"
 "  --warmup S           seconds of wrk before each measurement, 0 = none [%d]\n"
-"  --repeat N           rounds, models interleaved and rotated per round [1]\n"
-"  --path P             URL path wrk requests [" OPTS_DEFAULT_PATH "]\n"
-"  --pipeline N         requests in flight per connection [1]\n"
+"  --threads N          wrk threads at most; lowered so they divide the\n"
+"                       connections [number of client CPUs]\n"
 "  --idle LIST          idle keep-alive connections held open during each level\n"
 "                       (sweep, e.g. --idle 0,1000,5000,9000 --conns 64) [none]\n"
 "  --memory-idle N      idle connections of the memory row, 0 = none [%d; quick %d;\n"
 "                       none with --idle, whose rows carry the memory]\n"
-"  --server-cpus LIST   CPUs of the server [first half of the usable CPUs]\n"
-"  --client-cpus LIST   CPUs of wrk and the harness [the other half]\n"
-"  --threads N          wrk threads at most; lowered so they divide the\n"
-"                       connections [number of client CPUs]\n"
-"  --quick              a smoke run: --conns " OPTS_QUICK_CONNS " --duration %d --warmup %d\n"
-"  --out DIR            results go to DIR/YYYYmmdd-HHMMSS, DIR/latest links it\n"
-"                       [" C10K_SOURCE_ROOT "/results]\n"
+"open loop (loadgen: requests offered at a fixed rate, latency from when each\n"
+"was due, so a stalled server is charged for the queue it causes):\n"
+"  --rates auto|none|LIST  auto: equal load, then each server's maximum sustainable\n"
+"                       rate (MSR) by doubling and bisection, then 50%% and 80%% of\n"
+"                       it; LIST: offered rates in req/s, e.g. 1000,5k,20k\n"
+"                       [auto; none with --idle]\n"
+"  --equal-load LIST    offered rates every server gets: %% of the calibration\n"
+"                       server's MSR (measured first) or req/s [%s]\n"
+"  --slo-p99 MS         a rate is sustained if >= 99%% is achieved and the p99\n"
+"                       from the due time is within this [%g]\n"
+"  --rate-conns N       loadgen connections [%d]\n"
+"  --rate-duration S    seconds measured per open-loop step, after %g s of\n"
+"                       warm-up [%g; quick %g, no warm-up, a coarse search,\n"
+"                       no 50%%/80%% steps]\n"
 "\n"
 "A full run of the %d models available here (of %d known) takes about %s,\n"
 "--quick about %s. Columns of results.csv: harness/README.md.\n",
-            n_models, OPTS_DEFAULT_DURATION_S, OPTS_DEFAULT_WARMUP_S,
-            OPTS_DEFAULT_MEMORY_IDLE, OPTS_QUICK_MEMORY_IDLE, OPTS_QUICK_DURATION_S,
-            OPTS_QUICK_WARMUP_S, n_available, n_models, est, quick);
+            n_models, OPTS_QUICK_DURATION_S, OPTS_QUICK_WARMUP_S,
+            OPTS_QUICK_RATE_DURATION_S, OPTS_QUICK_MEMORY_IDLE,
+            OPTS_DEFAULT_DURATION_S, OPTS_DEFAULT_WARMUP_S,
+            OPTS_DEFAULT_MEMORY_IDLE, OPTS_QUICK_MEMORY_IDLE, OPTS_DEFAULT_EQUAL_LOAD,
+            OPTS_DEFAULT_SLO_P99_MS,
+            OPTS_DEFAULT_RATE_CONNS, OPTS_RATE_WARMUP_S, OPTS_DEFAULT_RATE_DURATION_S,
+            OPTS_QUICK_RATE_DURATION_S, n_available, n_models, est, quick);
 }

@@ -16,8 +16,10 @@
 #include <stdio.h>
 
 #define OPTS_MAX_LIST 32
-#define OPTS_DEFAULT_CONNS "1,4,16,64,256,1024,4096,10000"
-#define OPTS_QUICK_CONNS "16,256"
+/* Trimmed from 1,4,16,64,... so that the open loop fits the 20-minute
+ * budget of a full run on 2 cores. */
+#define OPTS_DEFAULT_CONNS "1,16,256,1024,4096,10000"
+#define OPTS_QUICK_CONNS "256"
 #define OPTS_DEFAULT_DURATION_S 3
 #define OPTS_QUICK_DURATION_S 1
 #define OPTS_DEFAULT_WARMUP_S 1
@@ -26,13 +28,47 @@
 #define OPTS_DEFAULT_MEMORY_IDLE 2000   /* idle conns of the memory row */
 #define OPTS_QUICK_MEMORY_IDLE 200
 #define OPTS_MAX_CONNS 100000
+/* Open loop (loadgen): --rates auto measures, per model, the equal-load
+ * rates (fractions of the calibration server's sustainable rate, or
+ * absolute), searches the maximum sustainable rate (MSR: achieved >= 99% of
+ * offered and corrected p99 <= --slo-p99) and measures 50% and 80% of it. */
+#define OPTS_DEFAULT_SLO_P99_MS 10.0
+#define OPTS_DEFAULT_RATE_CONNS 256
+#define OPTS_DEFAULT_RATE_DURATION_S 2.0
+#define OPTS_QUICK_RATE_DURATION_S 0.5
+#define OPTS_DEFAULT_EQUAL_LOAD "25%,50%"
+#define OPTS_MAX_RATE 10000000.0     /* req/s */
+#define OPTS_RATE_WARMUP_S 0.5       /* loadgen at a step's rate before it */
+#define OPTS_QUICK_RATE_WARMUP_S 0.0
+#define OPTS_SEARCH_PRECISION 0.10   /* MSR search: stop when hi <= 1.1 lo */
+#define OPTS_QUICK_SEARCH_PRECISION 1.0 /* quick: doubling only, no cap50/80 */
 
 enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT };
+enum opts_rates { RATES_NONE, RATES_LIST, RATES_AUTO };
+
+/* An equal-load rate: absolute (req/s) or a percentage of the calibration
+ * server's maximum sustainable rate. */
+struct opts_load {
+    double value;
+    bool pct;
+};
 
 struct opts {
     enum opts_cmd cmd;
     const char *models;          /* "all", or names and categories, comma-separated */
-    int conns[OPTS_MAX_LIST], n_conns;
+    int conns[OPTS_MAX_LIST], n_conns; /* closed loop; --conns none: 0 */
+    bool conns_given;
+    enum opts_rates rates_mode;  /* default auto, none with --idle */
+    bool rates_given;
+    double rates[OPTS_MAX_LIST]; /* --rates LIST, req/s */
+    int n_rates;
+    struct opts_load equal[OPTS_MAX_LIST];
+    int n_equal;
+    double slo_p99_ms;
+    int rate_conns;              /* loadgen connections */
+    double rate_duration_s;      /* measured seconds per open-loop step */
+    double rate_warmup_s;        /* loadgen at the step's rate before it */
+    double search_precision;     /* stop when hi <= (1 + this) lo */
     int idle[OPTS_MAX_LIST], n_idle; /* --idle sweep; 0 entries: not given */
     int memory_idle;             /* 0: no memory row (with --idle) */
     int duration_s, warmup_s, repeat, pipeline, threads;
@@ -48,6 +84,10 @@ struct opts {
 int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen);
 /* Parses "1,4,16" into v (at most max values in [lo, hi]). */
 int opts_parse_list(const char *s, int *v, int max, int lo, int hi);
+/* Parses "1000,2.5k,40000" (req/s, k = thousands) into v; -1 if bad. */
+int opts_parse_rates(const char *s, double *v, int max);
+/* Parses "25%,50%" or "5000,10k" into v; -1 if bad. */
+int opts_parse_loads(const char *s, struct opts_load *v, int max);
 void opts_usage(FILE *f, int n_models, int n_available);
 /* Default split of the usable CPUs: first half server, rest client. */
 void opts_default_cpus(cpu_set_t *server, cpu_set_t *client);

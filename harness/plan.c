@@ -12,21 +12,39 @@ static double level_s(int warmup_s, int duration_s)
     return warmup_s + duration_s + PLAN_LEVEL_OVERHEAD_S;
 }
 
-static double estimate(int n_models, int n_levels, int rounds, double level,
-                       bool memory)
+static double open_step_s(double warmup_s, double duration_s)
 {
-    double per_model = n_levels * level + PLAN_MODEL_OVERHEAD_S;
-    return n_models * (rounds * per_model + (memory ? PLAN_MEMORY_S : 0));
+    return warmup_s + duration_s + PLAN_OPEN_OVERHEAD_S;
+}
+
+/* Open-loop steps per model and round: the listed rates, or for auto the
+ * equal-load rates, a typical search, and 50% and 80% of the MSR. */
+static int open_steps(enum opts_rates mode, int n_rates, int n_equal, bool quick)
+{
+    return mode == RATES_LIST ? n_rates :
+           mode == RATES_AUTO ? n_equal + (quick ? PLAN_QUICK_SEARCH_STEPS
+                                                 : PLAN_SEARCH_STEPS + 2) : 0;
+}
+
+static double estimate(int n_models, int rounds, double per_round, bool memory)
+{
+    return n_models * (rounds * (per_round + PLAN_MODEL_OVERHEAD_S) +
+                       (memory ? PLAN_MEMORY_S : 0));
 }
 
 double plan_estimate_default(int n_models, bool quick)
 {
     int conns[OPTS_MAX_LIST];
+    struct opts_load equal[OPTS_MAX_LIST];
     int n = opts_parse_list(quick ? OPTS_QUICK_CONNS : OPTS_DEFAULT_CONNS, conns,
                             OPTS_MAX_LIST, 1, OPTS_MAX_CONNS);
+    int n_equal = opts_parse_loads(OPTS_DEFAULT_EQUAL_LOAD, equal, OPTS_MAX_LIST);
     double level = quick ? level_s(OPTS_QUICK_WARMUP_S, OPTS_QUICK_DURATION_S)
                          : level_s(OPTS_DEFAULT_WARMUP_S, OPTS_DEFAULT_DURATION_S);
-    return estimate(n_models, n, 1, level, true);
+    double step = quick ? open_step_s(OPTS_QUICK_RATE_WARMUP_S, OPTS_QUICK_RATE_DURATION_S)
+                        : open_step_s(OPTS_RATE_WARMUP_S, OPTS_DEFAULT_RATE_DURATION_S);
+    return estimate(n_models, 1,
+                    n * level + open_steps(RATES_AUTO, 0, n_equal, quick) * step, true);
 }
 
 void plan_build(struct plan *p, const struct opts *o,
@@ -42,9 +60,14 @@ void plan_build(struct plan *p, const struct opts *o,
                 o->conns[c], o->n_idle ? o->idle[i] : 0};
     p->rounds = o->repeat;
     p->memory_idle = o->memory_idle;
-    p->steps = p->n_models * (p->rounds * p->n_levels + (p->memory_idle > 0));
+    p->open_steps = open_steps(o->rates_mode, o->n_rates, o->n_equal, o->quick);
+    p->steps = p->n_models * (p->rounds * (p->n_levels + p->open_steps) +
+                              (p->memory_idle > 0));
     p->est_level_s = level_s(o->warmup_s, o->duration_s);
-    p->est_total_s = estimate(p->n_models, p->n_levels, p->rounds, p->est_level_s,
+    p->est_open_step_s = open_step_s(o->rate_warmup_s, o->rate_duration_s);
+    p->est_total_s = estimate(p->n_models, p->rounds,
+                              p->n_levels * p->est_level_s +
+                                  p->open_steps * p->est_open_step_s,
                               p->memory_idle > 0);
 }
 
@@ -82,6 +105,10 @@ static void describe(const struct row *r, char *out, size_t outlen)
         if (row_has_flag(r, marks[i]) && strlen(flags) + strlen(marks[i]) + 2 < sizeof flags)
             strcat(strcat(flags, " "), marks[i]);
     util_format_rate(r->req_per_s, rate, sizeof rate);
+    if (strcmp(r->mode, "open") == 0)
+        snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%s%s",
+                 row_sustained(r) ? " sustained" : "",
+                 row_has_flag(r, "client-bound") ? " client-bound" : "");
     snprintf(out, outlen, "%7s req/s  p99 %8.2f ms%s%s%s", rate, r->lat_p99_us / 1000.0,
              strcmp(r->status, "ok") ? "  " : "", strcmp(r->status, "ok") ? r->status : "",
              flags);
@@ -96,8 +123,12 @@ void progress_step(struct progress *pr, const struct row *r, double est_s)
     /* Scale what is left by how the finished steps compared. */
     double scale = pr->est_done > 0 ? spent / pr->est_done : 1;
     double remaining = (pr->est_total - pr->est_done) * (scale > 0.5 ? scale : 0.5);
+    char rate[32];
+    util_format_rate(r->offered_rps, rate, sizeof rate);
     if (strcmp(r->kind, "memory") == 0)
         snprintf(level, sizeof level, "idle=%.0f", r->idle);
+    else if (strcmp(r->mode, "open") == 0)
+        snprintf(level, sizeof level, "%s %s/s", r->step, rate);
     else if (r->idle > 0)
         snprintf(level, sizeof level, "c=%.0f idle=%.0f", r->conns, r->idle);
     else

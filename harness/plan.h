@@ -27,6 +27,10 @@
 #define PLAN_MODEL_OVERHEAD_S 0.3 /* start, verify, stop */
 #define PLAN_MEMORY_S 0.7         /* open idle connections, settle, close */
 #define PLAN_FULL_MODELS 18       /* ~14 models, 3 references, calibration */
+#define PLAN_MAX_OPEN_STEPS 64    /* open-loop steps of one model's round */
+#define PLAN_OPEN_OVERHEAD_S 0.4  /* two loadgen starts, counters, health GET */
+#define PLAN_SEARCH_STEPS 5       /* typical MSR search steps after equal load */
+#define PLAN_QUICK_SEARCH_STEPS 1 /* --quick: doubling only */
 
 struct plan_level {
     int conns, idle;
@@ -38,8 +42,9 @@ struct plan {
     struct plan_level levels[PLAN_MAX_LEVELS];
     int n_levels;
     int rounds, memory_idle;
-    int steps;                /* progress steps: levels and memory rows */
-    double est_level_s, est_total_s;
+    int open_steps;           /* open-loop steps per model and round (estimate) */
+    int steps;                /* progress steps: levels, open steps, memory rows */
+    double est_level_s, est_open_step_s, est_total_s;
 };
 
 struct progress {

@@ -67,6 +67,7 @@ static int write_data(const char *dir, const struct stats_points *p,
         const struct stats_point *pt = &p->v[i];
         const struct row *m = &pt->med;
         if (strcmp(m->model, s->model) || strcmp(m->kind, "load") || !usable(pt) ||
+            strcmp(m->mode, "closed") ||
             (idle ? m->conns != sweep_conns : m->idle > 0))
             continue;
         fprintf(f, "%.0f %.1f %.1f %.1f %.4f %.1f %.3f\n", idle ? m->idle : m->conns,
@@ -134,7 +135,8 @@ static void xtics(FILE *gp, const struct stats_points *p, bool idle)
     for (size_t i = 0; i < p->n && n < 64; i++) {
         const struct row *m = &p->v[i].med;
         double x = idle ? m->idle : m->conns;
-        bool dup = strcmp(m->kind, "load") != 0 || (!idle && m->idle > 0);
+        bool dup = strcmp(m->kind, "load") != 0 || (!idle && m->idle > 0) ||
+                   strcmp(m->mode, "closed") != 0;
         for (int k = 0; k < n && !dup; k++)
             dup = seen[k] == x;
         if (!dup) {
@@ -173,6 +175,127 @@ static int write_memory(FILE *gp, const char *dir, const struct stats_points *p)
                 " '' using 0:2:(sprintf('%%.1f', $2)) with labels offset 0,0.7\n");
     write_footer(gp, "memory_per_conn");
     return 1;
+}
+
+static void add(struct plot_set *set, const char *name, const char *title);
+
+/* plots/data/<model>-open.dat: offered achieved p99_ms, the open-loop load
+ * points (every step) by offered rate. */
+static int write_open_data(const char *dir, const struct stats_points *p,
+                           const struct series *s, int *rows)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/plots/data/%s-open.dat", dir, s->model);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "# offered_rps achieved_rps p99_ms (corrected)\n");
+    *rows = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct row *m = &p->v[i].med;
+        if (strcmp(m->model, s->model) || !stats_open(m) || !usable(&p->v[i]))
+            continue;
+        fprintf(f, "%.1f %.1f %.4f\n", m->offered_rps, m->achieved_rps,
+                m->lat_p99_us / 1000.0);
+        (*rows)++;
+    }
+    return fclose(f) ? -1 : 0;
+}
+
+/* The maximum sustainable rate per server as bars (error bars: lowest and
+ * highest round), and server CPU per request at each equal-load rate. */
+static int write_open_bars(FILE *gp, const char *dir, const struct stats_points *p)
+{
+    char path[PATH_MAX];
+    int n = 0;
+    snprintf(path, sizeof path, "%s/plots/data/msr.dat", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "# model msr_rps min max reference(0/1)\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct stats_point *pt = &p->v[i];
+        if (strcmp(pt->med.kind, "msr") || pt->ok_rounds == 0)
+            continue;
+        fprintf(f, "\"%s%s\" %.1f %.1f %.1f %d\n", pt->med.model,
+                row_has_flag(&pt->med, "lower-bound") ? " (>=)" : "", pt->med.offered_rps,
+                pt->rps_min, pt->rps_max, model_category_rank(pt->med.category) >= 3);
+        n++;
+    }
+    if (fclose(f) || n == 0)
+        return n == 0 ? 0 : -1;
+    write_header(gp, "msr", "server", "maximum sustainable rate (req/s, p99 within the SLO)",
+                 false, false);
+    fprintf(gp, "set style fill solid 0.7\nset boxwidth 0.6\nset xtics rotate by -30\n"
+                "unset key\nplot 'data/msr.dat' using 0:2:($5 ? 0x999999 : 0x1f77b4):"
+                "xtic(1) with boxes lc rgb variable, '' using 0:2:3:4 with yerrorbars "
+                "lc rgb 'black' pt 0\n");
+    write_footer(gp, "msr");
+    return 1;
+}
+
+static int write_cpu_bars(FILE *gp, const char *dir, const struct stats_points *p)
+{
+    char path[PATH_MAX];
+    double rates[4];
+    int n_rates = 0, n = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct row *m = &p->v[i].med;
+        bool dup = !stats_open(m) || strcmp(m->step, "equal") || n_rates == 4;
+        for (int k = 0; k < n_rates && !dup; k++)
+            dup = rates[k] == m->offered_rps;
+        if (!dup)
+            rates[n_rates++] = m->offered_rps;
+    }
+    snprintf(path, sizeof path, "%s/plots/data/cpu_per_req.dat", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "# model then server CPU us per request at each equal-load rate\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct row *m = &p->v[i].med;
+        if (strcmp(m->kind, "msr"))
+            continue;
+        fprintf(f, "\"%s\"", m->model);
+        for (int k = 0; k < n_rates; k++) {
+            const struct stats_point *e = stats_find_open(p, m->model, "load", "equal",
+                                                          rates[k]);
+            fprintf(f, " %.2f", e && usable(e) ? e->med.srv_cpu_us_per_req : 0.0);
+        }
+        fputc('\n', f);
+        n++;
+    }
+    if (fclose(f) || n == 0 || n_rates == 0)
+        return n == 0 || n_rates == 0 ? 0 : -1;
+    write_header(gp, "cpu_per_req", "server",
+                 "server CPU per request at equal offered load (microseconds)", false, false);
+    fprintf(gp, "set style data histogram\nset style histogram clustered gap 1\n"
+                "set style fill solid 0.7\nset xtics rotate by -30\nset key inside top left\n");
+    for (int k = 0; k < n_rates; k++) {
+        char rate[32];
+        util_format_rate(rates[k], rate, sizeof rate);
+        fprintf(gp, "%s 'data/cpu_per_req.dat' using %d%s title 'at %s req/s'",
+                k ? ", \\\n    " : "plot", k + 2, k ? "" : ":xtic(1)", rate);
+    }
+    fputc('\n', gp);
+    write_footer(gp, "cpu_per_req");
+    return 1;
+}
+
+static void open_plots(FILE *gp, const char *dir, const struct stats_points *p,
+                       const struct series *s, const int *rows, int n,
+                       struct plot_set *out)
+{
+    write_header(gp, "openloop_p99", "offered load (requests/s)",
+                 "p99 latency from the due time (ms, log scale) against offered load",
+                 false, true);
+    write_plot(gp, s, rows, n, "-open", 3, false);
+    write_footer(gp, "openloop_p99");
+    add(out, "openloop_p99", "p99 latency against offered load (open loop)");
+    if (write_open_bars(gp, dir, p) > 0)
+        add(out, "msr", "maximum sustainable rate");
+    if (write_cpu_bars(gp, dir, p) > 0)
+        add(out, "cpu_per_req", "server CPU per request at equal load");
 }
 
 static void add(struct plot_set *set, const char *name, const char *title)
@@ -249,7 +372,8 @@ int plot_all(const char *dir, const struct stats_points *p, struct plot_set *out
              char *err, size_t errlen)
 {
     struct series s[64];
-    int rows[64], idle_rows[64], n = list_series(p, s, 64), any_idle = 0;
+    int rows[64], idle_rows[64], open_rows[64], n = list_series(p, s, 64), any_idle = 0,
+        any_open = 0;
     bool bars = false;
     char path[PATH_MAX];
     memset(out, 0, sizeof *out);
@@ -266,11 +390,13 @@ int plot_all(const char *dir, const struct stats_points *p, struct plot_set *out
     for (int i = 0; i < n; i++) {
         idle_rows[i] = 0;
         if (write_data(dir, p, &s[i], -1, &rows[i]) ||
+            write_open_data(dir, p, &s[i], &open_rows[i]) ||
             (sweep_conns > 0 && write_data(dir, p, &s[i], sweep_conns, &idle_rows[i]))) {
             snprintf(err, errlen, "write %s/plots/data: %s", dir, strerror(errno));
             return -1;
         }
         any_idle += idle_rows[i];
+        any_open += open_rows[i];
     }
     snprintf(path, sizeof path, "%s/plots/plots.gp", dir);
     FILE *gp = fopen(path, "w");
@@ -280,6 +406,8 @@ int plot_all(const char *dir, const struct stats_points *p, struct plot_set *out
     }
     fprintf(gp, "# Generated by the c10k-lab harness from summary.csv; run in this"
                 " directory: gnuplot plots.gp\ncd '%s/plots'\n", dir);
+    if (any_open)
+        open_plots(gp, dir, p, s, open_rows, n, out);
     conns_plots(gp, p, s, rows, n, bars, out);
     if (write_memory(gp, dir, p) > 0)
         add(out, "memory_per_conn", "memory per idle connection");

@@ -15,7 +15,7 @@
 
 #include "stats.h"
 
-#define PLOT_MAX 8
+#define PLOT_MAX 16
 
 struct plot_set {
     const char *names[PLOT_MAX];   /* "throughput" -> plots/throughput.svg */

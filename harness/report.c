@@ -18,7 +18,7 @@ static void choose_levels(struct report *r)
     int all[64], n = 0;
     for (size_t i = 0; i < r->points.n; i++) {
         const struct row *m = &r->points.v[i].med;
-        bool dup = strcmp(m->kind, "load") || m->idle > 0;
+        bool dup = strcmp(m->kind, "load") || m->idle > 0 || strcmp(m->mode, "closed");
         for (int k = 0; k < n && !dup; k++)
             dup = all[k] == (int)m->conns;
         if (!dup && n < 64)
@@ -56,8 +56,54 @@ static bool good(const struct stats_point *p)
     return p && p->ok_rounds > 0 && p->med.requests > 0;
 }
 
+/* The equal-load rates of the run: offered rates of its equal steps. */
+static void find_equal(struct report *r)
+{
+    r->n_equal = 0;
+    for (size_t i = 0; i < r->points.n; i++) {
+        const struct row *m = &r->points.v[i].med;
+        bool dup = !stats_open(m) || strcmp(m->step, "equal");
+        r->open |= stats_open(m) || strcmp(m->kind, "msr") == 0;
+        for (int k = 0; k < r->n_equal && !dup; k++)
+            dup = r->equal[k] == m->offered_rps;
+        if (!dup && r->n_equal < REPORT_EQUAL)
+            r->equal[r->n_equal++] = m->offered_rps;
+    }
+    for (int a = 0; a < r->n_equal; a++)
+        for (int b = a + 1; b < r->n_equal; b++)
+            if (r->equal[b] < r->equal[a]) {
+                double t = r->equal[a];
+                r->equal[a] = r->equal[b];
+                r->equal[b] = t;
+            }
+}
+
+static void open_of(const struct report *r, struct report_headline *h)
+{
+    const struct stats_point *p = stats_find_open(&r->points, h->model, "msr", "", -1);
+    h->msr = h->msr_min = h->msr_max = h->p99_cap50_ms = h->p99_cap80_ms = -1;
+    if (p && p->ok_rounds > 0) {
+        h->msr = p->med.offered_rps;
+        h->msr_min = p->rps_min;
+        h->msr_max = p->rps_max;
+        h->msr_lower_bound = row_has_flag(&p->med, "lower-bound");
+    }
+    for (int e = 0; e < r->n_equal; e++) {
+        p = stats_find_open(&r->points, h->model, "load", "equal", r->equal[e]);
+        bool ok = good(p) && row_sustained(&p->med);
+        h->cpu_us[e] = ok ? p->med.srv_cpu_us_per_req : -1;
+        h->cpu_us_min[e] = ok ? p->cpu_min : -1;
+        h->cpu_us_max[e] = ok ? p->cpu_max : -1;
+    }
+    p = stats_find_open(&r->points, h->model, "load", "cap50", -1);
+    h->p99_cap50_ms = good(p) ? p->med.lat_p99_us / 1000 : -1;
+    p = stats_find_open(&r->points, h->model, "load", "cap80", -1);
+    h->p99_cap80_ms = good(p) ? p->med.lat_p99_us / 1000 : -1;
+}
+
 static void headline_of(struct report *r, struct report_headline *h)
 {
+    open_of(r, h);
     h->best_rps = -1;
     h->mem_per_conn_kib = -1;
     snprintf(h->status, sizeof h->status, "ok");
@@ -70,7 +116,7 @@ static void headline_of(struct report *r, struct report_headline *h)
         else if (row_has_flag(&p->med, "starved") && strcmp(h->status, "ok") == 0)
             snprintf(h->status, sizeof h->status, "starved");
         if (good(p) && strcmp(p->med.kind, "load") == 0 && p->med.idle <= 0 &&
-            p->med.req_per_s > h->best_rps) {
+            strcmp(p->med.mode, "closed") == 0 && p->med.req_per_s > h->best_rps) {
             h->best_rps = p->med.req_per_s;
             h->best_conns = (int)p->med.conns;
         }
@@ -125,7 +171,14 @@ static void build_headline(struct report *r)
 
 static void where(const struct row *m, char *out, size_t outlen)
 {
-    if (strcmp(m->kind, "memory") == 0)
+    char rate[32];
+    util_format_rate(m->offered_rps, rate, sizeof rate);
+    if (strcmp(m->kind, "msr") == 0)
+        snprintf(out, outlen, "%s, sustainable-rate search (%.0f connections)", m->model,
+                 m->conns);
+    else if (stats_open(m))
+        snprintf(out, outlen, "%s at %s req/s offered (%s)", m->model, rate, m->step);
+    else if (strcmp(m->kind, "memory") == 0)
         snprintf(out, outlen, "%s, %.0f idle connections", m->model, m->idle);
     else if (m->idle > 0)
         snprintf(out, outlen, "%s at c=%.0f with %.0f idle", m->model, m->conns, m->idle);
@@ -135,12 +188,54 @@ static void where(const struct row *m, char *out, size_t outlen)
 
 /* One warning per point and problem. kinds: failure, client-bound,
  * count-mismatch, errors, refused, noise, high-cv. */
+/* What an open-loop point has to say. Search steps are expected to fail
+ * near the limit: only a crash or a restart among them is a warning. */
+static bool open_warnings(const struct stats_point *p, const char *at,
+                          void (*emit)(void *, const char *, const char *), void *ctx)
+{
+    const struct row *m = &p->med;
+    char text[1024], rate[32];
+    if (strcmp(m->kind, "msr") == 0) {
+        util_format_rate(m->offered_rps, rate, sizeof rate);
+        if (row_has_flag(m, "lower-bound")) {
+            snprintf(text, sizeof text, "%s: at least %s req/s: loadgen reached its own "
+                     "limit first, so the server's is higher", at, rate);
+            emit(ctx, "client-bound", text);
+        }
+        if (row_has_flag(m, "none-sustained")) {
+            snprintf(text, sizeof text, "%s: %s", at, m->note);
+            emit(ctx, "errors", text);
+        }
+        return strcmp(m->status, "ok") == 0;
+    }
+    if (!stats_open(m))
+        return false;
+    if (strcmp(m->step, "search") == 0)
+        return strcmp(m->status, "crashed") && !row_has_flag(m, "restarted");
+    if (strcmp(m->status, "ok"))
+        return false;
+    if (row_has_flag(m, "client-bound")) {
+        snprintf(text, sizeof text, "%s: loadgen at %.0f%% CPU, send lag p99 %.0f us: the"
+                 " generator was the busy side", at, m->cli_cpu_pct, m->lag_p99_us);
+        emit(ctx, "client-bound", text);
+    }
+    if (!row_sustained(m)) {
+        util_format_rate(m->achieved_rps, rate, sizeof rate);
+        snprintf(text, sizeof text, "%s: not sustained: achieved %s req/s, p99 %.2f ms, "
+                 "%.0f errors", at, rate, m->lat_p99_us / 1000, row_errors(m));
+        emit(ctx, "errors", text);
+    }
+    return false; /* the generic checks below apply too */
+}
+
 static void point_warnings(const struct stats_point *p,
                            void (*emit)(void *, const char *, const char *), void *ctx)
 {
     const struct row *m = &p->med;
     char at[128], text[1024];
     where(m, at, sizeof at);
+    if (open_warnings(p, at, emit, ctx))
+        return;
     if (strcmp(m->status, "ok")) {
         snprintf(text, sizeof text, "%s: %s%s%s", at, m->status, m->note[0] ? ": " : "", m->note);
         emit(ctx, "failure", text);
@@ -158,7 +253,7 @@ static void point_warnings(const struct stats_point *p,
                  " the others", at, m->req_per_s * m->lat_mean_us / 1e6, m->conns);
         emit(ctx, "errors", text);
     }
-    if (row_has_flag(m, "client-bound")) {
+    if (row_has_flag(m, "client-bound") && !stats_open(m)) {
         snprintf(text, sizeof text, "%s: wrk at %.0f%% CPU, server at %.0f%%: the client"
                  " was the busy side", at, m->cli_cpu_pct, m->srv_cpu_pct);
         emit(ctx, "client-bound", text);
@@ -194,6 +289,16 @@ void report_warnings(const struct report *r,
         point_warnings(&r->points.v[i], emit, ctx);
 }
 
+void report_meta(const struct report *r, const char *key, char *out, size_t outlen)
+{
+    char pat[64];
+    snprintf(out, outlen, "?");
+    snprintf(pat, sizeof pat, "\n%s: ", key);
+    const char *p = r->meta ? strstr(r->meta, pat) : NULL;
+    if (p)
+        snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(pat), "\n"), p + strlen(pat));
+}
+
 static int load(struct report *r, const char *dir, char *err, size_t errlen)
 {
     char path[PATH_MAX];
@@ -227,6 +332,7 @@ int report_generate(const char *dir)
         return 1;
     }
     choose_levels(&r);
+    find_equal(&r);
     build_headline(&r);
     snprintf(path, sizeof path, "%s/summary.csv", dir);
     if (stats_write_summary(&r.points, path, err, sizeof err) ||

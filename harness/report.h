@@ -15,10 +15,18 @@
 #include "stats.h"
 
 #define REPORT_LEVELS 3            /* headline levels: 256, 1024, 10000 */
+#define REPORT_EQUAL 4             /* equal-load rates shown */
 #define REPORT_MAX_MODELS 64
 
 struct report_headline {
     char model[32], category[16];
+    /* open loop: the maximum sustainable rate (median over rounds, its
+     * spread), server CPU per request at each equal-load rate, corrected
+     * p99 at 50% and 80% of the model's own MSR; -1 when not measured */
+    double msr, msr_min, msr_max;
+    bool msr_lower_bound;          /* the search stopped at loadgen's limit */
+    double cpu_us[REPORT_EQUAL], cpu_us_min[REPORT_EQUAL], cpu_us_max[REPORT_EQUAL];
+    double p99_cap50_ms, p99_cap80_ms;
     double best_rps; int best_conns;
     double rps[REPORT_LEVELS], p99_ms[REPORT_LEVELS], eff[REPORT_LEVELS];
     double vs_nginx;               /* req per server CPU-s / nginx's (geomean) */
@@ -30,7 +38,10 @@ struct report_headline {
 struct report {
     const char *dir;
     struct stats_points points;
-    int levels[REPORT_LEVELS], n_levels;
+    int levels[REPORT_LEVELS], n_levels;  /* closed-loop headline levels */
+    double equal[REPORT_EQUAL];           /* equal-load rates, req/s */
+    int n_equal;
+    bool open;                            /* the run has open-loop rows */
     struct report_headline head[REPORT_MAX_MODELS];
     int n_head;
     struct plot_set plots;
@@ -38,6 +49,8 @@ struct report {
 };
 
 int report_generate(const char *dir);
+/* The value of "key: value" in meta.txt, or "?". */
+void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
 
 /* Writes the warnings, one "- what: where" line each, through emit. */
 void report_warnings(const struct report *r,

@@ -1,5 +1,6 @@
 /* harness run: the measuring pipeline (see run.h). */
 #include "run.h"
+#include "run_ctx.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "loadgen.h"
 #include "measure.h"
 #include "meta.h"
 #include "plan.h"
@@ -20,17 +22,6 @@
 #include "util.h"
 #include "verify.h"
 
-struct run_ctx {
-    const struct opts *o;
-    struct plan plan;
-    struct server_env env;
-    struct measure_cfg cfg;
-    struct progress progress;
-    char dir[PATH_MAX];
-    FILE *csv;
-    struct row rows[PLAN_MAX_LEVELS + 1]; /* one model's round */
-    int n_rows;
-};
 
 static long body_size(const char *path)
 {
@@ -49,6 +40,15 @@ int run_preflight(const struct opts *o, char *err, size_t errlen)
     }
     if (util_find_program("gnuplot", bin, sizeof bin)) {
         snprintf(err, errlen, "gnuplot not found: install the Debian package gnuplot-nox");
+        return -1;
+    }
+    if (o->rates_mode != RATES_NONE && !util_is_executable(loadgen_path())) {
+        snprintf(err, errlen, "%s not found: build it (meson compile -C build) or run "
+                 "with --rates none", loadgen_path());
+        return -1;
+    }
+    if (o->rates_mode == RATES_NONE && o->n_conns == 0) {
+        snprintf(err, errlen, "--conns none with --rates none: nothing to measure");
         return -1;
     }
     if (body_size(o->path) < 0) {
@@ -100,7 +100,7 @@ static void link_latest(const char *out, const char *dir)
         fprintf(stderr, "harness: link %s: %s\n", link, strerror(errno));
 }
 
-static struct row *new_row(struct run_ctx *c, const struct model *m, int round)
+struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
 {
     struct row *r = &c->rows[c->n_rows++];
     row_init(r);
@@ -116,7 +116,7 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
                               int from, const char *status, const char *why)
 {
     if (from == 0 && round == 0 && c->plan.memory_idle > 0) {
-        struct row *r = new_row(c, m, round);
+        struct row *r = run_new_row(c, m, round);
         snprintf(r->kind, sizeof r->kind, "memory");
         r->conns = 0;
         r->idle = c->plan.memory_idle;
@@ -125,13 +125,21 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
         progress_step(&c->progress, r, 0);
     }
     for (int l = from; l < c->plan.n_levels; l++) {
-        struct row *r = new_row(c, m, round);
+        struct row *r = run_new_row(c, m, round);
         r->conns = c->plan.levels[l].conns;
         r->idle = c->plan.levels[l].idle;
         snprintf(r->status, sizeof r->status, "%s", status);
         row_note(r, "%s", why);
         progress_step(&c->progress, r, 0);
     }
+    if (c->o->rates_mode == RATES_NONE)
+        return;
+    struct row *r = run_new_row(c, m, round); /* the open loop: one msr row */
+    snprintf(r->kind, sizeof r->kind, "msr");
+    snprintf(r->mode, sizeof r->mode, "open");
+    r->conns = c->o->rate_conns;
+    snprintf(r->status, sizeof r->status, "%s", status);
+    row_note(r, "%s", why);
 }
 
 static void write_rows(struct run_ctx *c)
@@ -159,25 +167,19 @@ static int bring_up(struct run_ctx *c, struct server *s, const struct model *m,
     return 0;
 }
 
-/* After a row whose server died or stopped answering: restart it for
- * level next. Returns -1 (rows for the rest written) if that failed. */
-static int recover(struct run_ctx *c, struct server *s, const struct model *m,
-                   int round, struct row *r, int next)
+/* After a row whose server died or stopped answering: restart it. Returns
+ * -1 (with why) if that failed, 0 otherwise. */
+int run_restart(struct run_ctx *c, struct server *s, const struct model *m,
+                   struct row *r, char *why, size_t whylen, const char **status)
 {
-    char why[512], note[256];
-    const char *status;
-    if (proc_interrupted)
-        return -1; /* no restart: the run is ending */
+    char note[256];
     if (strcmp(r->status, "crashed") && !row_has_flag(r, "stopped-answering"))
-        return 0;
-    if (next == c->plan.n_levels)
         return 0;
     server_stop(s, note, sizeof note);
     if (note[0])
         row_note(r, "stopping it: %s", note);
-    if (bring_up(c, s, m, why, sizeof why, &status)) {
+    if (bring_up(c, s, m, why, whylen, status)) {
         row_note(r, "restart failed: %s", why);
-        rows_not_measured(c, m, round, next, status, why);
         return -1;
     }
     row_flag(r, "restarted");
@@ -185,16 +187,34 @@ static int recover(struct run_ctx *c, struct server *s, const struct model *m,
     return 0;
 }
 
-static void measure_levels(struct run_ctx *c, struct server *s, const struct model *m,
-                           int round)
+/* The same between closed-loop levels: -1 (rows for the rest written) if
+ * the server could not be brought back for level next. */
+static int recover(struct run_ctx *c, struct server *s, const struct model *m,
+                   int round, struct row *r, int next)
+{
+    char why[512];
+    const char *status;
+    bool more = next < c->plan.n_levels || c->o->rates_mode != RATES_NONE;
+    if (proc_interrupted || !more)
+        return proc_interrupted ? -1 : 0; /* no restart: the run is ending */
+    if (run_restart(c, s, m, r, why, sizeof why, &status) == 0)
+        return 0;
+    rows_not_measured(c, m, round, next, status, why);
+    return -1;
+}
+
+/* The closed-loop levels; -1 if the server could not be restarted. */
+static int measure_levels(struct run_ctx *c, struct server *s, const struct model *m,
+                          int round)
 {
     for (int l = 0; l < c->plan.n_levels && !proc_interrupted; l++) {
-        struct row *r = new_row(c, m, round);
+        struct row *r = run_new_row(c, m, round);
         measure_level(s, &c->cfg, c->plan.levels[l].conns, c->plan.levels[l].idle, r);
         progress_step(&c->progress, r, c->plan.est_level_s);
         if (recover(c, s, m, round, r, l + 1))
-            return;
+            return -1;
     }
+    return proc_interrupted ? -1 : 0;
 }
 
 static void model_round(struct run_ctx *c, const struct model *m, int round)
@@ -210,7 +230,7 @@ static void model_round(struct run_ctx *c, const struct model *m, int round)
         return;
     }
     if (round == 0 && c->plan.memory_idle > 0) {
-        struct row *r = new_row(c, m, round);
+        struct row *r = run_new_row(c, m, round);
         measure_memory(&s, &c->cfg, c->plan.memory_idle, r);
         progress_step(&c->progress, r, PLAN_MEMORY_S);
         if (recover(c, &s, m, round, r, 0)) {
@@ -218,19 +238,51 @@ static void model_round(struct run_ctx *c, const struct model *m, int round)
             return;
         }
     }
-    measure_levels(c, &s, m, round);
+    if (measure_levels(c, &s, m, round) == 0)
+        rates_measure(c, &s, m, round);
     server_stop(&s, note, sizeof note);
     if (note[0] && c->n_rows > 0)
         row_note(&c->rows[c->n_rows - 1], "at the end: %s", note);
     write_rows(c);
 }
 
+/* With --rates auto and equal-load rates in %, the calibration server is
+ * measured first (added if it was not asked for): its sustainable rate
+ * fixes the equal-load rates of every other server. Returns the count. */
+static int order_models(const struct opts *o, const struct model *const *in, int n,
+                        const struct model **out, bool *added)
+{
+    const struct model *cal = NULL;
+    bool pct = false;
+    for (int i = 0; i < o->n_equal; i++)
+        pct |= o->equal[i].pct;
+    for (int i = 0; i < models_count(); i++)
+        if (models_get(i)->kind == MODEL_CALIBRATION)
+            cal = models_get(i);
+    *added = false;
+    if (o->rates_mode != RATES_AUTO || !pct || !cal) {
+        memcpy(out, in, (size_t)n * sizeof *out);
+        return n;
+    }
+    int k = 0;
+    out[k++] = cal;
+    *added = true;
+    for (int i = 0; i < n && k < PLAN_MAX_MODELS; i++)
+        if (in[i] != cal)
+            out[k++] = in[i];
+        else
+            *added = false;
+    return k;
+}
+
 static void setup(struct run_ctx *c, const struct opts *o,
                   const struct model *const *models, int n)
 {
+    const struct model *ordered[PLAN_MAX_MODELS];
     memset(c, 0, sizeof *c);
     c->o = o;
-    plan_build(&c->plan, o, models, n);
+    n = order_models(o, models, n, ordered, &c->calibration_added);
+    plan_build(&c->plan, o, ordered, n);
     c->env = (struct server_env){.run_dir = c->dir, .cpus = &o->server_cpus,
                                  .workers = CPU_COUNT(&o->server_cpus),
                                  .docroot = RUN_DOCROOT, .body_size = body_size(o->path)};
@@ -238,7 +290,10 @@ static void setup(struct run_ctx *c, const struct opts *o,
         .path = o->path, .duration_s = o->duration_s, .warmup_s = o->warmup_s,
         .pipeline = o->pipeline, .max_threads = o->threads,
         .server_cpus = &o->server_cpus, .client_cpus = &o->client_cpus,
-        .idle_timeout_ms = o->quick ? RUN_QUICK_IDLE_OPEN_MS : RUN_IDLE_OPEN_MS};
+        .idle_timeout_ms = o->quick ? RUN_QUICK_IDLE_OPEN_MS : RUN_IDLE_OPEN_MS,
+        .rate_conns = o->rate_conns, .rate_duration_s = o->rate_duration_s,
+        .rate_warmup_s = o->rate_warmup_s,
+        .slo_p99_ms = o->slo_p99_ms};
 }
 
 static int open_results(struct run_ctx *c, long nofile)
@@ -265,13 +320,22 @@ static void announce(const struct run_ctx *c, long nofile)
 {
     char est[32];
     util_format_duration(c->plan.est_total_s, est, sizeof est);
-    printf("c10k-lab harness: %d models x %d levels x %d round%s = %d steps, about %s\n"
-           "server CPUs %s, wrk CPUs %s (up to %d threads), %d s + %d s warm-up per"
-           " level, GET %s, nofile %ld\nresults: %s\n",
-           c->plan.n_models, c->plan.n_levels, c->plan.rounds,
+    printf("c10k-lab harness: %d models x (%d closed-loop levels + about %d open-loop "
+           "steps) x %d round%s = about %d steps, %s\n"
+           "server CPUs %s, load CPUs %s (up to %d threads), GET %s, nofile %ld\n",
+           c->plan.n_models, c->plan.n_levels, c->plan.open_steps, c->plan.rounds,
            c->plan.rounds > 1 ? "s" : "", c->plan.steps, est, c->o->server_cpus_text,
-           c->o->client_cpus_text, c->o->threads, c->o->duration_s, c->o->warmup_s,
-           c->o->path, nofile, c->dir);
+           c->o->client_cpus_text, c->o->threads, c->o->path, nofile);
+    if (c->plan.n_levels > 0)
+        printf("closed loop (wrk): %d s + %d s warm-up per level\n", c->o->duration_s,
+               c->o->warmup_s);
+    if (c->o->rates_mode != RATES_NONE)
+        printf("open loop (loadgen): %d connections, %.1f s + %.1f s warm-up per step, "
+               "SLO p99 <= %g ms%s\n", c->o->rate_conns, c->o->rate_duration_s,
+               c->o->rate_warmup_s, c->o->slo_p99_ms,
+               c->calibration_added ? "; calibration added: the equal-load rates are "
+                                      "fractions of its sustainable rate" : "");
+    printf("results: %s\n", c->dir);
     if (CPU_COUNT(&c->o->server_cpus) == 1 && CPU_EQUAL(&c->o->server_cpus, &c->o->client_cpus))
         printf("warning: server and wrk share one CPU: the numbers measure both\n");
     fflush(stdout);

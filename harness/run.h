@@ -1,8 +1,12 @@
 /* harness run: the measuring pipeline, top to bottom.
  *
- *   plan -> for each round, each model (rotated):
- *       start server -> verify -> [memory row] -> for each level:
- *           [idle connections] -> warm-up -> measure -> record
+ *   plan -> for each round, each model (rotated; with --rates auto the
+ *   calibration server first):
+ *       start server -> verify -> [memory row]
+ *       -> closed loop, for each level:
+ *           [idle connections] -> wrk warm-up -> wrk measured -> record
+ *       -> open loop (rates.c), for each step:
+ *           loadgen warm-up -> loadgen measured at the offered rate -> record
  *       -> stop server
  *   -> results.csv -> report (report.h) -> results/latest
  *

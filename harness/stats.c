@@ -35,10 +35,24 @@ double stats_cv_pct(const double *v, int n)
     return mean > 0 ? 100.0 * sqrt(sq / (n - 1)) / mean : -1;
 }
 
+/* Rounds of one point: same model, kind, mode and step, same connections
+ * and idle connections; open-loop steps at a fixed rate (rate, equal,
+ * search) also the same offered rate. cap50 and cap80 steps and msr rows
+ * are one point per model whatever rate the rounds found. */
 static int same_point(const struct row *a, const struct row *b)
 {
-    return strcmp(a->model, b->model) == 0 && strcmp(a->kind, b->kind) == 0 &&
-           a->conns == b->conns && a->idle == b->idle;
+    if (strcmp(a->model, b->model) || strcmp(a->kind, b->kind) ||
+        strcmp(a->mode, b->mode) || strcmp(a->step, b->step) ||
+        a->conns != b->conns || a->idle != b->idle)
+        return 0;
+    bool by_rate = strcmp(a->kind, "load") == 0 && strcmp(a->mode, "open") == 0 &&
+                   strncmp(a->step, "cap", 3) != 0;
+    return !by_rate || a->offered_rps == b->offered_rps;
+}
+
+bool stats_open(const struct row *m)
+{
+    return strcmp(m->mode, "open") == 0 && strcmp(m->kind, "load") == 0;
 }
 
 static int status_rank(const char *s)
@@ -52,6 +66,11 @@ static const size_t numeric[] = {
     offsetof(struct row, idle_open), offsetof(struct row, threads),
     offsetof(struct row, duration_s), offsetof(struct row, requests),
     offsetof(struct row, req_per_s), offsetof(struct row, bytes_per_s),
+    offsetof(struct row, offered_rps), offsetof(struct row, achieved_rps),
+    offsetof(struct row, lat_p9999_us), offsetof(struct row, lat_p99_uncorrected_us),
+    offsetof(struct row, lag_p99_us), offsetof(struct row, backlog),
+    offsetof(struct row, reconnects), offsetof(struct row, srv_cpu_us_per_req),
+    offsetof(struct row, cli_cpu_us_per_req),
     offsetof(struct row, lat_mean_us), offsetof(struct row, lat_stdev_us),
     offsetof(struct row, lat_p50_us), offsetof(struct row, lat_p90_us),
     offsetof(struct row, lat_p99_us), offsetof(struct row, lat_p999_us),
@@ -111,17 +130,32 @@ static void summarise(struct stats_point *p, const struct row *const *all, int n
         merge_text(p, all[i]);
     for (size_t f = 0; f < sizeof numeric / sizeof numeric[0]; f++)
         *(double *)((char *)&p->med + numeric[f]) = median_of(use, k, numeric[f]);
-    p->rps_min = p->rps_max = -1;
+    /* The spread of the point's main figure: req/s, or for msr rows the
+     * sustainable rate; and of the server CPU per request. */
+    bool msr = strcmp(p->med.kind, "msr") == 0;
+    p->rps_min = p->rps_max = p->cpu_min = p->cpu_max = -1;
     for (int i = 0; i < k; i++) {
-        rps[i] = use[i]->req_per_s;
+        rps[i] = msr ? use[i]->offered_rps : use[i]->req_per_s;
+        double cpu = use[i]->srv_cpu_us_per_req;
         if (p->rps_min < 0 || rps[i] < p->rps_min)
             p->rps_min = rps[i];
         if (rps[i] > p->rps_max)
             p->rps_max = rps[i];
+        if (cpu >= 0 && (p->cpu_min < 0 || cpu < p->cpu_min))
+            p->cpu_min = cpu;
+        if (cpu > p->cpu_max)
+            p->cpu_max = cpu;
     }
     p->rps_cv_pct = stats_cv_pct(rps, k);
     if (p->rps_cv_pct > STATS_CV_PCT)
         row_flag(&p->med, "high-cv");
+}
+
+/* Within a model: memory, closed-loop levels, msr, open-loop steps. */
+static int kind_rank(const struct row *m)
+{
+    return strcmp(m->kind, "memory") == 0 ? 0 : strcmp(m->kind, "msr") == 0 ? 2 :
+           strcmp(m->mode, "open") == 0 ? 3 : 1;
 }
 
 static int point_order(const void *a, const void *b)
@@ -133,8 +167,10 @@ static int point_order(const void *a, const void *b)
         return c;
     if ((c = (int)x->round - (int)y->round)) /* round holds first appearance */
         return c;
-    if ((c = strcmp(y->kind, x->kind)))     /* memory before load */
+    if ((c = kind_rank(x) - kind_rank(y)))
         return c;
+    if (x->offered_rps != y->offered_rps)
+        return x->offered_rps < y->offered_rps ? -1 : 1;
     if (x->idle != y->idle)
         return x->idle < y->idle ? -1 : 1;
     return (x->conns > y->conns) - (x->conns < y->conns);
@@ -189,18 +225,37 @@ const struct stats_point *stats_find(const struct stats_points *p, const char *m
 {
     for (size_t i = 0; i < p->n; i++)
         if (strcmp(p->v[i].med.model, model) == 0 && p->v[i].med.conns == conns &&
-            p->v[i].med.idle <= 0 && strcmp(p->v[i].med.kind, "load") == 0)
+            p->v[i].med.idle <= 0 && strcmp(p->v[i].med.kind, "load") == 0 &&
+            strcmp(p->v[i].med.mode, "closed") == 0)
             return &p->v[i];
     return NULL;
 }
 
-/* summary.csv: one line per point. Columns: model, category, kind, conns,
- * idle, rounds, ok_rounds, then medians over the ok rounds: req_per_s and
- * its spread req_per_s_min, req_per_s_max, req_per_s_cv_pct, lat_p50_us,
- * lat_p99_us, lat_p999_us, srv_cpu_pct, cli_cpu_pct, req_per_cpu_s,
- * peak_rss_kb, tasks, mem_per_idle_b, errors (sum of wrk's classes),
- * srv_refused, steal_pct, other_pct; flags (all rounds, plus high-cv),
- * status (the worst round's), note. Empty = not measured. */
+const struct stats_point *stats_find_open(const struct stats_points *p,
+                                          const char *model, const char *kind,
+                                          const char *step, double offered)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const struct row *m = &p->v[i].med;
+        if (strcmp(m->model, model) == 0 && strcmp(m->kind, kind) == 0 &&
+            strcmp(m->mode, "open") == 0 && strcmp(m->step, step) == 0 &&
+            (offered < 0 || m->offered_rps == offered))
+            return &p->v[i];
+    }
+    return NULL;
+}
+
+/* summary.csv: one line per point. Columns: model, category, kind, mode,
+ * step, conns, idle, rounds, ok_rounds, then medians over the ok rounds:
+ * offered_rps (msr rows: the maximum sustainable rate), req_per_s and the
+ * spread of the point's main figure (req/s, or the sustainable rate on msr
+ * rows) req_per_s_min, req_per_s_max, req_per_s_cv_pct, lat_p50_us,
+ * lat_p99_us, lat_p999_us, lat_p99_uncorrected_us, lag_p99_us, srv_cpu_pct,
+ * cli_cpu_pct, req_per_cpu_s, srv_cpu_us_per_req and its spread
+ * srv_cpu_us_per_req_min, _max, peak_rss_kb, tasks, mem_per_idle_b, errors
+ * (sum of the classes), srv_refused, steal_pct, other_pct; flags (all
+ * rounds, plus high-cv), status (the worst round's), note. Empty = not
+ * measured. */
 static void num(FILE *f, double v, int decimals)
 {
     if (v >= 0)
@@ -216,21 +271,26 @@ int stats_write_summary(const struct stats_points *p, const char *path, char *er
         snprintf(err, errlen, "open %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "model,category,kind,conns,idle,rounds,ok_rounds,req_per_s,"
-               "req_per_s_min,req_per_s_max,req_per_s_cv_pct,lat_p50_us,lat_p99_us,"
-               "lat_p999_us,srv_cpu_pct,cli_cpu_pct,req_per_cpu_s,peak_rss_kb,tasks,"
-               "mem_per_idle_b,errors,srv_refused,steal_pct,other_pct,flags,status,note\n");
+    fprintf(f, "model,category,kind,mode,step,conns,idle,rounds,ok_rounds,offered_rps,"
+               "req_per_s,req_per_s_min,req_per_s_max,req_per_s_cv_pct,lat_p50_us,"
+               "lat_p99_us,lat_p999_us,lat_p99_uncorrected_us,lag_p99_us,srv_cpu_pct,"
+               "cli_cpu_pct,req_per_cpu_s,srv_cpu_us_per_req,srv_cpu_us_per_req_min,"
+               "srv_cpu_us_per_req_max,peak_rss_kb,tasks,mem_per_idle_b,errors,"
+               "srv_refused,steal_pct,other_pct,flags,status,note\n");
     for (size_t i = 0; i < p->n; i++) {
         const struct stats_point *s = &p->v[i];
         const struct row *m = &s->med;
-        fprintf(f, "%s,%s,%s,%.0f,%.0f,%d,%d,", m->model, m->category, m->kind,
-                m->conns, m->idle < 0 ? 0 : m->idle, s->rounds, s->ok_rounds);
-        double v[] = {m->req_per_s, s->rps_min, s->rps_max, s->rps_cv_pct,
-                      m->lat_p50_us, m->lat_p99_us, m->lat_p999_us, m->srv_cpu_pct,
-                      m->cli_cpu_pct, m->req_per_cpu_s, m->peak_rss_kb, m->tasks,
+        fprintf(f, "%s,%s,%s,%s,%s,%.0f,%.0f,%d,%d,", m->model, m->category, m->kind,
+                m->mode, m->step, m->conns, m->idle < 0 ? 0 : m->idle, s->rounds,
+                s->ok_rounds);
+        double v[] = {m->offered_rps, m->req_per_s, s->rps_min, s->rps_max,
+                      s->rps_cv_pct, m->lat_p50_us, m->lat_p99_us, m->lat_p999_us,
+                      m->lat_p99_uncorrected_us, m->lag_p99_us, m->srv_cpu_pct,
+                      m->cli_cpu_pct, m->req_per_cpu_s, m->srv_cpu_us_per_req,
+                      s->cpu_min, s->cpu_max, m->peak_rss_kb, m->tasks,
                       m->mem_per_idle_b, s->ok_rounds ? row_errors(m) : -1,
                       m->srv_refused, m->steal_pct, m->other_pct};
-        int dec[] = {1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1};
+        int dec[] = {1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 1, 1};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             num(f, v[k], dec[k]);
         csv_write_str(f, m->flags);

@@ -12,6 +12,7 @@
 #ifndef HARNESS_STATS_H
 #define HARNESS_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "csv.h"
@@ -21,7 +22,8 @@
 struct stats_point {
     struct row med;          /* medians; flags merged; worst status; notes */
     int rounds, ok_rounds;
-    double rps_min, rps_max, rps_cv_pct;
+    double rps_min, rps_max, rps_cv_pct; /* msr points: of the sustainable rate */
+    double cpu_min, cpu_max;             /* srv_cpu_us_per_req over the rounds */
 };
 
 struct stats_points {
@@ -35,9 +37,16 @@ int stats_points(const struct row *rows, size_t n, struct stats_points *out);
 void stats_free(struct stats_points *p);
 int stats_write_summary(const struct stats_points *p, const char *path, char *err,
                         size_t errlen);
-/* The point of model at conns (kind load, no idle), or NULL. */
+/* The closed-loop point of model at conns (kind load, no idle), or NULL. */
 const struct stats_point *stats_find(const struct stats_points *p, const char *model,
                                      int conns);
+/* An open-loop point of model: kind "load" or "msr", step ("equal", "cap50"
+ * ...), at offered req/s (-1: any). NULL if none. */
+const struct stats_point *stats_find_open(const struct stats_points *p,
+                                          const char *model, const char *kind,
+                                          const char *step, double offered);
+/* An open-loop load row (not msr, not memory). */
+bool stats_open(const struct row *m);
 
 /* Where a model's memory per idle connection comes from: its memory row,
  * else (an --idle sweep) the load point with the most idle connections. */

@@ -30,8 +30,8 @@ static void run_defaults(void **state)
     assert_int_equal(PARSE("run"), 0);
     assert_int_equal(o.cmd, CMD_RUN);
     assert_string_equal(o.models, "all");
-    int want[] = {1, 4, 16, 64, 256, 1024, 4096, 10000};
-    assert_int_equal(o.n_conns, 8);
+    int want[] = {1, 16, 256, 1024, 4096, 10000};
+    assert_int_equal(o.n_conns, 6);
     assert_memory_equal(o.conns, want, sizeof want);
     assert_int_equal(o.duration_s, OPTS_DEFAULT_DURATION_S);
     assert_int_equal(o.warmup_s, OPTS_DEFAULT_WARMUP_S);
@@ -41,13 +41,25 @@ static void run_defaults(void **state)
     assert_string_equal(o.path, "/bench/16k.html");
     assert_true(CPU_COUNT(&o.server_cpus) >= 1 && CPU_COUNT(&o.client_cpus) >= 1);
     assert_int_equal(o.threads, CPU_COUNT(&o.client_cpus));
+    /* The open loop is part of a default run. */
+    assert_int_equal(o.rates_mode, RATES_AUTO);
+    assert_int_equal(o.n_equal, 2);
+    assert_true(o.equal[0].pct && o.equal[0].value == 25);
+    assert_true(o.equal[1].pct && o.equal[1].value == 50);
+    assert_true(o.slo_p99_ms == OPTS_DEFAULT_SLO_P99_MS);
+    assert_int_equal(o.rate_conns, OPTS_DEFAULT_RATE_CONNS);
+    assert_true(o.rate_duration_s == OPTS_DEFAULT_RATE_DURATION_S);
+    assert_true(o.rate_warmup_s == OPTS_RATE_WARMUP_S);
 }
 
 static void quick_sets_only_what_was_not_given(void **state)
 {
     (void)state;
     assert_int_equal(PARSE("run", "--quick"), 0);
-    assert_int_equal(o.n_conns, 2);
+    assert_int_equal(o.n_conns, 1);
+    assert_true(o.rate_duration_s == OPTS_QUICK_RATE_DURATION_S);
+    assert_true(o.rate_warmup_s == OPTS_QUICK_RATE_WARMUP_S);
+    assert_true(o.search_precision == OPTS_QUICK_SEARCH_PRECISION);
     assert_int_equal(o.duration_s, OPTS_QUICK_DURATION_S);
     assert_int_equal(o.warmup_s, OPTS_QUICK_WARMUP_S);
     assert_int_equal(o.memory_idle, OPTS_QUICK_MEMORY_IDLE);
@@ -84,6 +96,35 @@ static void idle_sweep_drops_the_memory_row(void **state)
     assert_int_equal(o.n_idle, 4);
     assert_int_equal(o.idle[3], 9000);
     assert_int_equal(o.memory_idle, 0);
+    assert_int_equal(o.rates_mode, RATES_NONE); /* unless asked for */
+    assert_int_equal(PARSE("run", "--idle", "0,1000", "--rates", "auto"), 0);
+    assert_int_equal(o.rates_mode, RATES_AUTO);
+}
+
+static void open_loop_options(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("run", "--rates", "1000,2.5k,40000", "--slo-p99", "2.5",
+                           "--rate-conns", "64", "--rate-duration", "1.5",
+                           "--equal-load", "5k,10000", "--conns", "none"), 0);
+    assert_int_equal(o.rates_mode, RATES_LIST);
+    assert_int_equal(o.n_rates, 3);
+    assert_true(o.rates[1] == 2500 && o.rates[2] == 40000);
+    assert_true(o.slo_p99_ms == 2.5);
+    assert_int_equal(o.rate_conns, 64);
+    assert_true(o.rate_duration_s == 1.5);
+    assert_int_equal(o.n_equal, 2);
+    assert_true(!o.equal[0].pct && o.equal[0].value == 5000);
+    assert_int_equal(o.n_conns, 0);
+    assert_int_equal(PARSE("run", "--rates", "none"), 0);
+    assert_int_equal(o.rates_mode, RATES_NONE);
+    struct opts_load l[4];
+    assert_int_equal(opts_parse_loads("10%,2k,33.5%", l, 4), 3);
+    assert_true(l[2].pct && l[2].value == 33.5 && !l[1].pct && l[1].value == 2000);
+    assert_int_equal(opts_parse_loads("10%%", l, 4), -1);
+    double r[4];
+    assert_int_equal(opts_parse_rates("1,2,3,4,5", r, 4), -1);
+    assert_int_equal(opts_parse_rates("0", r, 4), -1);
 }
 
 static void commands(void **state)
@@ -123,6 +164,14 @@ static void bad_command_lines_say_why(void **state)
         {{"harness", "verify", "--duration", "4", NULL}, "'verify' does not take"},
         {{"harness", "report", NULL}, "report needs a run directory"},
         {{"harness", "run", "extra", NULL}, "unexpected argument 'extra'"},
+        {{"harness", "run", "--rates", "fast", NULL}, "--rates fast"},
+        {{"harness", "run", "--rates", "0", NULL}, "--rates 0"},
+        {{"harness", "run", "--rates", "-5", NULL}, "--rates -5"},
+        {{"harness", "run", "--equal-load", "50%,x", NULL}, "--equal-load 50%,x"},
+        {{"harness", "run", "--slo-p99", "0", NULL}, "--slo-p99 0"},
+        {{"harness", "run", "--rate-conns", "0", NULL}, "--rate-conns 0"},
+        {{"harness", "run", "--rate-duration", "abc", NULL}, "--rate-duration abc"},
+        {{"harness", "verify", "--rates", "auto", NULL}, "'verify' does not take"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int argc = 0;
@@ -152,6 +201,7 @@ int main(void)
         cmocka_unit_test(quick_sets_only_what_was_not_given),
         cmocka_unit_test(explicit_values),
         cmocka_unit_test(idle_sweep_drops_the_memory_row),
+        cmocka_unit_test(open_loop_options),
         cmocka_unit_test(commands),
         cmocka_unit_test(bad_command_lines_say_why),
         cmocka_unit_test(lists),

@@ -1,0 +1,167 @@
+/* The open-loop part of a model's round (see opts.h and search.h):
+ *
+ *   --rates LIST  one step per offered rate
+ *   --rates auto  equal load (the same offered rates for every server: a
+ *                 share of the calibration server's sustainable rate), the
+ *                 maximum-sustainable-rate search, then 50% and 80% of the
+ *                 rate found, each step a row; the search's result is a
+ *                 kind=msr row.
+ *
+ * The calibration server runs first (run.c orders it so): until its
+ * sustainable rate is known, the equal-load rates given in % are not. */
+#include <stdio.h>
+#include <string.h>
+
+#include "proc.h"
+#include "run_ctx.h"
+#include "search.h"
+#include "util.h"
+
+/* One open-loop step; -1 when the server is gone for good (or the run is
+ * interrupted), with a note on the row. */
+static int open_step(struct run_ctx *c, struct server *s, const struct model *m,
+                     int round, double rate, const char *step, struct row **out)
+{
+    char why[512];
+    const char *status;
+    struct row *r = run_new_row(c, m, round);
+    measure_open(s, &c->cfg, rate, step, r);
+    progress_step(&c->progress, r, c->plan.est_open_step_s);
+    *out = r;
+    if (proc_interrupted)
+        return -1;
+    return run_restart(c, s, m, r, why, sizeof why, &status);
+}
+
+/* The kind=msr row: what the search found. */
+static void msr_row(struct run_ctx *c, const struct model *m, int round,
+                    const struct search *se, const struct row *at)
+{
+    struct row *r = run_new_row(c, m, round);
+    char lo[32], hi[32];
+    snprintf(r->kind, sizeof r->kind, "msr");
+    snprintf(r->mode, sizeof r->mode, "open");
+    r->conns = c->o->rate_conns;
+    r->offered_rps = se->lo;
+    if (at) { /* the figures of the highest sustained step */
+        r->achieved_rps = at->achieved_rps;
+        r->lat_p99_us = at->lat_p99_us;
+        r->srv_cpu_us_per_req = at->srv_cpu_us_per_req;
+        r->srv_cpu_pct = at->srv_cpu_pct;
+        r->cli_cpu_pct = at->cli_cpu_pct;
+    }
+    util_format_rate(se->lo, lo, sizeof lo);
+    util_format_rate(se->hi, hi, sizeof hi);
+    if (se->lo == 0) {
+        row_flag(r, "none-sustained");
+        row_note(r, "no rate down to %s req/s was sustained", hi);
+    } else if (se->hi == 0)
+        row_note(r, "sustained %s req/s; the search ended there", lo);
+    else
+        row_note(r, "sustained %s req/s, not %s req/s", lo, hi);
+    if (se->limited) {
+        row_flag(r, "lower-bound");
+        row_flag(r, "client-bound");
+        row_note(r, "the search stopped at loadgen's own limit: the server may "
+                 "sustain more");
+    }
+}
+
+/* The highest sustained step at rate lo among this round's rows. */
+static const struct row *sustained_at(const struct run_ctx *c, double lo)
+{
+    for (int i = 0; i < c->n_rows; i++)
+        if (c->rows[i].offered_rps == lo && row_sustained(&c->rows[i]))
+            return &c->rows[i];
+    return NULL;
+}
+
+static int search_steps(struct run_ctx *c, struct server *s, const struct model *m,
+                        int round, struct search *se)
+{
+    for (double rate; (rate = search_next(se)) > 0 && !proc_interrupted;) {
+        struct row *r;
+        int rc = open_step(c, s, m, round, rate, "search", &r);
+        search_record(se, rate, row_sustained(r), row_has_flag(r, "client-bound"));
+        if (rc)
+            return -1;
+    }
+    return proc_interrupted ? -1 : 0;
+}
+
+/* Equal-load steps; each also tells the search something. */
+static int equal_steps(struct run_ctx *c, struct server *s, const struct model *m,
+                       int round, struct search *se)
+{
+    for (int i = 0; i < c->o->n_equal && c->equal[i] > 0; i++) {
+        struct row *r;
+        int rc = open_step(c, s, m, round, c->equal[i], "equal", &r);
+        search_record(se, c->equal[i], row_sustained(r),
+                      row_has_flag(r, "client-bound"));
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* The calibration server's MSR fixes the equal-load rates given in %. */
+static void set_equal_rates(struct run_ctx *c, const struct model *m, double msr)
+{
+    bool from_msr = m->kind == MODEL_CALIBRATION && msr > 0;
+    for (int i = 0; i < c->o->n_equal; i++)
+        if (!c->o->equal[i].pct)
+            c->equal[i] = c->o->equal[i].value;
+        else if (from_msr && c->equal[i] == 0)
+            c->equal[i] = msr * c->o->equal[i].value / 100;
+}
+
+/* Where a search starts without equal-load steps: half of the best
+ * closed-loop throughput of this round, or 1000 req/s. */
+static double search_start(const struct run_ctx *c)
+{
+    double best = 0;
+    for (int i = 0; i < c->n_rows; i++)
+        if (strcmp(c->rows[i].mode, "closed") == 0 && c->rows[i].req_per_s > best)
+            best = c->rows[i].req_per_s;
+    return best > 0 ? best / 2 : 1000;
+}
+
+/* --rates auto: equal load, the MSR search, 50% and 80% of the MSR. */
+static void open_auto(struct run_ctx *c, struct server *s, const struct model *m,
+                      int round)
+{
+    struct search se;
+    struct row *r;
+    search_init(&se, search_start(c), c->o->search_precision);
+    set_equal_rates(c, m, 0);
+    bool calibrating = m->kind == MODEL_CALIBRATION && c->o->n_equal > 0 &&
+                       c->equal[c->o->n_equal - 1] == 0;
+    if (!calibrating && equal_steps(c, s, m, round, &se))
+        return;
+    if (search_steps(c, s, m, round, &se))
+        return;
+    msr_row(c, m, round, &se, sustained_at(c, se.lo));
+    if (calibrating) {
+        set_equal_rates(c, m, se.lo);
+        struct search unused = se;
+        if (equal_steps(c, s, m, round, &unused))
+            return;
+    }
+    if (se.lo > 0 && !c->o->quick &&
+        (open_step(c, s, m, round, se.lo / 2, "cap50", &r) ||
+                      open_step(c, s, m, round, se.lo * 0.8, "cap80", &r)))
+        return;
+}
+
+void rates_measure(struct run_ctx *c, struct server *s, const struct model *m,
+                          int round)
+{
+    struct row *r;
+    if (c->o->rates_mode == RATES_AUTO)
+        open_auto(c, s, m, round);
+    else if (c->o->rates_mode == RATES_LIST)
+        for (int i = 0; i < c->o->n_rates; i++)
+            if (open_step(c, s, m, round, c->o->rates[i], "rate", &r))
+                return;
+}
+

@@ -1,0 +1,40 @@
+/* What run.c and rates.c share: the state of a run, and the steps of a
+ * model's round that both use. Internal to `harness run`. */
+#ifndef HARNESS_RUN_CTX_H
+#define HARNESS_RUN_CTX_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "csv.h"
+#include "measure.h"
+#include "opts.h"
+#include "plan.h"
+#include "server.h"
+
+struct run_ctx {
+    const struct opts *o;
+    struct plan plan;
+    struct server_env env;
+    struct measure_cfg cfg;
+    struct progress progress;
+    char dir[PATH_MAX];
+    FILE *csv;
+    struct row rows[PLAN_MAX_LEVELS + 1 + PLAN_MAX_OPEN_STEPS]; /* one model's round */
+    int n_rows;
+    double equal[OPTS_MAX_LIST];  /* equal-load rates, req/s; 0: not known yet */
+    bool calibration_added;       /* not asked for; needed for equal load */
+};
+
+/* A new row of this model's round (written when the round ends). */
+struct row *run_new_row(struct run_ctx *c, const struct model *m, int round);
+/* After a row whose server died or stopped answering: restarts it. -1
+ * (with why and the row's status) if that failed, 0 otherwise. */
+int run_restart(struct run_ctx *c, struct server *s, const struct model *m,
+                struct row *r, char *why, size_t whylen, const char **status);
+/* The open-loop part of a model's round (rates.c): --rates LIST or auto. */
+void rates_measure(struct run_ctx *c, struct server *s, const struct model *m,
+                   int round);
+
+#endif
