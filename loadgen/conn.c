@@ -184,15 +184,17 @@ static void conn_on_writable(struct lg_thread *t, struct lg_conn *c, uint64_t no
 }
 
 /* End of stream, or a reset. Between responses it is the server closing a
- * keep-alive connection (a reconnect), unless it never answered anything on
- * it while requests waited; inside a response it is a read error. */
+ * keep-alive connection (a reconnect; a reset too, when our next request
+ * crossed its close: RFC 9112 section 9.3.1), unless it never answered
+ * anything on this connection while requests waited; inside a response it
+ * is a read error. */
 static void conn_on_eof(struct lg_thread *t, struct lg_conn *c, uint64_t now, bool reset)
 {
     enum resp_result rc = resp_eof(&c->resp, c->carry_len > 0);
     if (rc == RESP_DONE && !reset && c->inflight > 0) {
         conn_record(t, c, now);
         conn_reconnect(t, c, now);
-    } else if (rc == RESP_MORE && (c->inflight == 0 || (c->answered > 0 && !reset))) {
+    } else if (rc == RESP_MORE && (c->inflight == 0 || c->answered > 0)) {
         conn_reconnect(t, c, now);
     } else {
         conn_fail(t, c, LG_ERR_READ, now);
