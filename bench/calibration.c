@@ -1,6 +1,6 @@
 /* The calibration server: shows the load generator's ceiling.
  *
- *   calibration --port 0 [--bind 127.0.0.1] [--size BYTES]
+ *   calibration --port 0 [--bind 127.0.0.1] [--size BYTES] [--freeze MS/EVERY_MS]
  *
  * One epoll loop that reads whatever arrives and, without parsing, answers
  * one fixed "200 OK" response of --size body bytes for every "\r\n\r\n" it
@@ -9,7 +9,14 @@
  * ready, the counters line on SIGUSR1 and on SIGTERM/SIGINT (then exits 0):
  *   counters: accepted=N requests=N 1xx=0 2xx=N 3xx=0 4xx=0 5xx=0 bytes=N refused=0
  * Whatever it measures is the cost of the client and the kernel's loopback,
- * not of serving files: no server can beat it on this machine. */
+ * not of serving files: no server can beat it on this machine.
+ *
+ * --freeze MS/EVERY_MS stops the loop for MS milliseconds every EVERY_MS
+ * (a garbage-collection pause, a blocking disk read): nothing is read,
+ * answered or accepted meanwhile. The freezes keep their schedule whether the
+ * loop is busy or idle (the wait's timeout ends at the next one). It is how
+ * the tests show that loadgen charges a stall to the requests that were due
+ * during it (coordinated omission), e.g. --freeze 100/1000. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CAL_DEFAULT_SIZE 16384   /* body bytes, like html/bench/16k.html */
@@ -44,6 +52,11 @@ struct cal_conn {
 static struct {
     uint64_t accepted, requests, bytes;
 } counters;
+
+static struct {
+    long ms, every_ms;   /* freeze MS every EVERY_MS; 0 = never */
+    uint64_t next_ms;    /* CLOCK_MONOTONIC time of the next freeze */
+} freeze;
 
 static char *response;
 static size_t response_len;
@@ -219,6 +232,32 @@ static int signal_fd(void)
     return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Freezes if one is due; returns the wait's timeout until the next (ms, -1
+ * without --freeze). */
+static int freeze_if_due(void)
+{
+    if (freeze.every_ms == 0)
+        return -1;
+    uint64_t now = now_ms();
+    if (now >= freeze.next_ms) {
+        struct timespec ts = {.tv_sec = freeze.ms / 1000, .tv_nsec = freeze.ms % 1000 * 1000000};
+        while (nanosleep(&ts, &ts) && errno == EINTR)
+            ;
+        /* The schedule stays on its grid; a freeze missed while frozen (MS
+         * close to EVERY_MS on a loaded machine) is skipped, not caught up. */
+        while (freeze.next_ms <= (now = now_ms()))
+            freeze.next_ms += (uint64_t)freeze.every_ms;
+    }
+    return (int)(freeze.next_ms - now);
+}
+
 static int serve(int lfd, int sfd)
 {
     struct epoll_event evs[CAL_EVENTS];
@@ -228,8 +267,9 @@ static int serve(int lfd, int sfd)
     ev.data.fd = sfd;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev))
         return -1;
+    freeze.next_ms = now_ms() + (uint64_t)freeze.every_ms;
     for (;;) {
-        int n = epoll_wait(epfd, evs, CAL_EVENTS, -1);
+        int n = epoll_wait(epfd, evs, CAL_EVENTS, freeze_if_due());
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -250,7 +290,9 @@ static int serve(int lfd, int sfd)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: calibration [--port N (default 8080, 0 = free port)]"
-               " [--bind ADDR (default 127.0.0.1)] [--size BYTES (default %d)]\n",
+               " [--bind ADDR (default 127.0.0.1)] [--size BYTES (default %d)]"
+               " [--freeze MS/EVERY_MS (stop the loop MS ms every EVERY_MS ms,"
+               " default never)]\n",
             CAL_DEFAULT_SIZE);
 }
 
@@ -258,7 +300,8 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'}, {"bind", required_argument, 0, 'b'},
-        {"size", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'},
+        {"size", required_argument, 0, 's'}, {"freeze", required_argument, 0, 'f'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *bind_addr = "127.0.0.1";
     long port = 8080, size = CAL_DEFAULT_SIZE;
@@ -272,6 +315,15 @@ int main(int argc, char **argv)
         case 'b': bind_addr = optarg; break;
         case 's': size = strtol(optarg, &end, 10);
             if (*end || size < 0 || size > CAL_MAX_SIZE) { usage(stderr); return 2; }
+            break;
+        case 'f':
+            freeze.ms = strtol(optarg, &end, 10);
+            if (*end != '/' || freeze.ms <= 0) { usage(stderr); return 2; }
+            freeze.every_ms = strtol(end + 1, &end, 10);
+            if (*end || freeze.every_ms <= freeze.ms || freeze.every_ms > 3600000) {
+                usage(stderr);
+                return 2;
+            }
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
