@@ -227,7 +227,7 @@ static int write_open_bars(FILE *gp, const char *dir, const struct stats_points 
     write_header(gp, "msr", "server", "maximum sustainable rate (req/s, p99 within the SLO)",
                  false, false);
     fprintf(gp, "set style fill solid 0.7\nset boxwidth 0.6\nset xtics rotate by -30\n"
-                "unset key\nplot 'data/msr.dat' using 0:2:($5 ? 0x999999 : 0x1f77b4):"
+                "unset key\nplot 'data/msr.dat' using 0:2:($5 > 0 ? 0x999999 : 0x1f77b4):"
                 "xtic(1) with boxes lc rgb variable, '' using 0:2:3:4 with yerrorbars "
                 "lc rgb 'black' pt 0\n");
     write_footer(gp, "msr");
