@@ -32,13 +32,16 @@ netns`): callers skip (exit 77) with its message.
 Names carry the PID (netns "c10k-mh<pid>-<i>", veth "mh<pid>r<i>" /
 "mh<pid>n<i>", at most 15 characters as IFNAMSIZ requires) and the /29s are
 chosen from the PID among those no address of the root namespace overlaps, so
-that parallel or leftover runs do not collide. Python standard library plus
+that parallel or leftover runs do not collide; what a run killed outright
+(SIGKILL) left is swept by the next one, recognised by its dead PID. Python standard library plus
 iproute2, openssh-server/-client and util-linux (taskset).
 """
 
+import glob
 import ipaddress
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -123,6 +126,7 @@ class NetLab:
 
     def __enter__(self):
         check_available()
+        sweep_stale()
         self._trap_signals()
         try:
             self._build()
@@ -311,7 +315,10 @@ class NetLab:
     # ---- teardown --------------------------------------------------------------
 
     def teardown(self):
-        """Idempotent; every step runs even if an earlier one failed."""
+        """Idempotent; every step runs even if an earlier one failed. A
+        second SIGTERM/SIGINT waits until it is done (a few seconds)."""
+        for sig in self._old_signals:
+            signal.signal(sig, signal.SIG_IGN)
         for h in self.hosts:
             self._stop_host(h)
         if self.dir:
@@ -342,6 +349,36 @@ class NetLab:
         if "netns" in h.created:
             run(["ip", "netns", "del", h.netns], check=False)
         h.created = []
+
+
+def sweep_stale():
+    """Deletes what an earlier run left when it was killed outright (SIGKILL
+    gives no teardown): namespaces named by this module whose PID no longer
+    exists, with their veth pairs, processes and key directories."""
+    for line in run(["ip", "netns", "list"]).stdout.splitlines():
+        m = re.match(r"^c10k-(mh(\d+))-(\d+)\b", line)
+        if not m or alive(int(m.group(2))):
+            continue
+        for pid in run(["ip", "netns", "pids", line.split()[0]], check=False).stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        run(["ip", "link", "del", f"{m.group(1)}r{m.group(3)}"], check=False)
+        run(["ip", "netns", "del", line.split()[0]], check=False)
+    for d in glob.glob(os.path.join(tempfile.gettempdir(), "c10k-mh*-*")):
+        m = re.match(r"^c10k-mh(\d+)-", os.path.basename(d))
+        if m and not alive(int(m.group(1))):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def alive(pid):
+    """Whether PID exists and is not a zombie (which has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 def expect_route(addr, netns, devices):

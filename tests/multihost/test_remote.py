@@ -91,15 +91,11 @@ class Driver:
 def gone(pid, timeout_s=10.0):
     """True once PID no longer exists (or is only a zombie)."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True
-        except FileNotFoundError:
-            return True
+    while netlab.alive(pid):
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.05)
-    return False
+    return True
 
 
 def only_sshd_left(lab, h, timeout_s=10.0):
