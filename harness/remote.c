@@ -131,7 +131,7 @@ static int check_loadgen(struct remote_host *h, bool given, char *err, size_t er
         return -1;
     }
     snprintf(cmd, sizeof cmd, "%s --version", q);
-    return remote_sh(h, "loadgen --version", cmd, &r, err, errlen);
+    return remote_sh(h, "loadgen does not run there: --version", cmd, &r, err, errlen);
 }
 
 int remote_prepare(struct remote_host *h, const char *local_loadgen,

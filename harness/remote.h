@@ -9,13 +9,15 @@
  *   char *argv[] = {h.loadgen, "--rate", "1000", ..., NULL};
  *   remote_spawn(&h, argv, &fd, err, sizeof err);  read fd to EOF, close it
  *   remote_wait(&h, timeout_ms, &status, err, sizeof err);
- *   remote_cleanup(&h);   also on every error and interrupt path
+ *   remote_cleanup(&h, err, sizeof err);  also on every error and
+ *                                         interrupt path
  *
  * Every function returns 0 or -1 with one line in err naming the host and
  * the cause: unreachable, authentication refused, host key not trusted,
  * wrong architecture, loadgen missing or not running there, timeout.
  * ssh and scp are run as `-F ssh_config -o BatchMode=yes`: keys only, never
- * a prompt. The remote login shell must be POSIX (sh, bash, dash, zsh). */
+ * a prompt. The remote login shell must be POSIX (sh, bash, dash, zsh).
+ * The caller ignores SIGPIPE (proc_install_signals does). */
 #ifndef HARNESS_REMOTE_H
 #define HARNESS_REMOTE_H
 

@@ -31,6 +31,8 @@ static int fail(void)
 {
     char cerr[1024];
     printf("error=%s\n", err);
+    if (host.dir[0])
+        printf("dir=%s\n", host.dir); /* made before the failure */
     if (remote_cleanup(&host, cerr, sizeof cerr))
         printf("cleanup_error=%s\n", cerr);
     else

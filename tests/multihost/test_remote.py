@@ -179,12 +179,15 @@ def interrupt(drv, lab, h, binary):
 
 
 def error_line(drv, lab, h, dest, args, want):
+    """args: remote_check's mode and arguments; want: a regex of the line.
+    After a failure past mktemp the directory must be gone too."""
     kv = drv(dest, *args)
     expect(kv["exit"] == 1, f"exit {kv['exit']}, want 1 (a failure)")
     err = kv.get("error", "")
     expect(re.search(want, err), f"error line {err!r} does not match {want!r}")
     expect(kv["lines"] == [] or args[0] == "run", f"more than one line: {kv['lines']}")
     expect(kv.get("cleanup") == "ok", kv.get("cleanup_error"))
+    expect(("dir" in kv) == ("does not run" in want), f"dir={kv.get('dir')}")
     nothing_left_there(drv, lab, h, kv)
 
 
@@ -216,11 +219,15 @@ def serve_from_hosts(drv, lab, binary, docroot):
 
 
 def fake_tools(root):
-    """Directories put first in PATH by the fakearch and fakeclock keys."""
+    """Directories put first in PATH by the fakearch and fakeclock keys, and
+    a loadgen that cannot run."""
     arch, clock = os.path.join(root, "fakearch"), os.path.join(root, "fakeclock")
-    os.makedirs(arch)
-    os.makedirs(clock)
+    for d in (arch, clock, os.path.join(root, "broken")):
+        os.makedirs(d)
     scripts = {
+        # A loadgen built against a library the host lacks.
+        f"{root}/broken/loadgen": "#!/bin/sh\necho 'loadgen: error while loading "
+                                  "shared libraries: libc10k.so.1' >&2\nexit 127\n",
         f"{arch}/uname": "#!/bin/sh\necho fakearch64\n",
         # No bash, so the probe falls back to date, which runs 2.5 s ahead.
         f"{clock}/bash": "#!/bin/sh\nexec /bin/dash \"$@\"\n",
@@ -234,7 +241,7 @@ def fake_tools(root):
     return arch, clock
 
 
-def run_checks(lab, drv, binary, docroot, cpus):
+def run_checks(lab, drv, binary, docroot, cpus, broken):
     h0, h1 = lab.hosts
     for h in lab.hosts:
         print(f"host {h.alias}: netns {h.netns}, {h.addr} via {h.root_dev} "
@@ -259,6 +266,9 @@ def run_checks(lab, drv, binary, docroot, cpus):
         ("loadgen missing there", "h0", ("prepare", binary, "/nonexistent/loadgen"),
          r"^h0: loadgen missing: /nonexistent/loadgen is not an executable file "
          r"there \(--remote-loadgen\)$"),
+        ("loadgen does not run there", "h1", ("prepare", broken),
+         r"^h1: loadgen does not run there: --version failed \(exit status 127\): "
+         r".*error while loading shared libraries: libc10k\.so\.1"),
         ("loadgen missing here", "h0", ("prepare", "/nonexistent/loadgen"),
          r"^loadgen not found at /nonexistent/loadgen"),
         ("remote command fails", "h1", ("run", "/bin/sh", "-c", "echo boom >&2; exit 3"),
@@ -284,7 +294,8 @@ def main():
         try:
             with lab:
                 labdir = lab.dir
-                run_checks(lab, Driver(exe, lab), binary, docroot, cpus)
+                run_checks(lab, Driver(exe, lab), binary, docroot, cpus,
+                           os.path.join(fakes, "broken", "loadgen"))
         except netlab.Unavailable as e:
             print(f"SKIP: {e}")
             return 77
