@@ -20,6 +20,7 @@
 #define LG_FDS_SPARE 64           /* descriptors beyond one per connection */
 #define LG_CLIENT_BOUND_PCT 85.0  /* of each thread's CPU, as the harness flags it */
 #define LG_CLIENT_BOUND_LAG_NS 1000000ull
+#define LG_TIMER_SLACK_NS 50000ul  /* the kernel's default, made explicit */
 
 /* Resolves the URL's host into o->addr and connects once, so that a wrong
  * URL is one line and exit 1 rather than a run of connect errors. */
@@ -258,8 +259,13 @@ int main(int argc, char **argv)
     if (rc || done)
         return rc;
     signal(SIGPIPE, SIG_IGN);
-    if (getenv("LG_SLACK"))
-        prctl(PR_SET_TIMERSLACK, strtoul(getenv("LG_SLACK"), NULL, 10));
+    /* Timers may fire up to 50 us late so that due times close together
+     * share one wake-up (and one wake-up of the server). Measured at 28k
+     * req/s to the calibration server: 1 ns of slack cost ~8% more CPU per
+     * request for ~8 us less lag at the median; 200 us saved ~20% but added
+     * ~30 us. Set, not inherited, so that runs compare. */
+    if (prctl(PR_SET_TIMERSLACK, LG_TIMER_SLACK_NS, 0, 0, 0))
+        fprintf(stderr, "loadgen: PR_SET_TIMERSLACK: %s\n", strerror(errno));
     if (o.pin && sched_setaffinity(0, sizeof o.cpus, &o.cpus)) {
         fprintf(stderr, "loadgen: --cpus: %s\n", strerror(errno));
         return 2;
