@@ -114,8 +114,10 @@ static void conn_record(struct lg_thread *t, struct lg_conn *c, uint64_t now)
         lg_backlog_charge(t, t->sh->o->closed ? s->sent_ns : s->due_ns);
         return;
     }
-    if (now < t->sh->clk.window_start)
+    if (now < t->sh->clk.window_start) {
+        t->st.warmup_completed++;
         return;
+    }
     t->st.completed++;
     hist_record(&t->st.corrected, now - s->due_ns);
     hist_record(&t->st.uncorrected, now - s->sent_ns);

@@ -63,7 +63,8 @@ struct lg_thread {
     unsigned heap_n;
     char *rbuf;               /* LG_RBUF bytes, shared by its connections */
     struct lg_stats st;
-    const char *failed;       /* setup error, or NULL */
+    const char *failed;       /* the call that failed, or NULL */
+    int failed_errno;
 };
 
 static inline bool lg_in_window(const struct lg_thread *t, uint64_t now)

@@ -56,6 +56,7 @@ struct lg_opts {
 /* What one thread counted in the measured window; main merges them. */
 struct lg_stats {
     uint64_t sent, completed, backlog, reconnects, bytes;
+    uint64_t warmup_completed;   /* responses received before the window */
     uint64_t err[LG_ERR_COUNT];
     struct hist corrected, uncorrected, lag;
 };

@@ -191,7 +191,8 @@ static int loop_setup(struct lg_thread *t)
     t->rbuf = malloc(LG_RBUF);
     if (!slots || t->epfd < 0 || !t->conns || !t->heap || !t->rbuf) {
         free(slots);
-        t->failed = t->epfd < 0 ? "epoll_create1" : "out of memory";
+        t->failed = t->epfd < 0 ? "epoll_create1" : "malloc";
+        t->failed_errno = errno;
         return -1;
     }
     for (unsigned i = 0; i < t->n; i++) {
@@ -232,8 +233,10 @@ void *lg_thread_main(void *arg)
         uint64_t now = lg_now();
         for (unsigned i = 0; i < t->n; i++)
             lg_conn_open(t, &t->conns[i], now);
-        if (loop_run(t, now + LG_CONNECT_WAIT_NS, true))
+        if (loop_run(t, now + LG_CONNECT_WAIT_NS, true)) {
             t->failed = "epoll_pwait2";
+            t->failed_errno = errno;
+        }
     }
     pthread_barrier_wait(&sh->ready);
     pthread_barrier_wait(&sh->go);  /* main has set the clock */
@@ -242,8 +245,10 @@ void *lg_thread_main(void *arg)
         uint64_t now = lg_now();
         for (unsigned i = 0; i < t->n; i++)
             lg_conn_send_due(t, &t->conns[i], now);
-        if (loop_run(t, sh->clk.window_end, false))
+        if (loop_run(t, sh->clk.window_end, false)) {
             t->failed = "epoll_pwait2";
+            t->failed_errno = errno;
+        }
         loop_backlog(t);
     }
     loop_cleanup(t);
