@@ -304,7 +304,7 @@ def h2load_agrees():
                             "-D", str(secs), srv.url], secs + 30)
     m = re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out)
     print(f"  h2load --h1 -c {conns} --rps {rate // conns} -D {secs}: "
-          f"{m.group(1) if m else out!r} req/s; loadgen {r['achieved_rps']}")
+          f"{m.group(1) if m else repr(out)} req/s; loadgen {r['achieved_rps']}")
     expect(rc == 0 and m, f"h2load exited {rc}: {err.strip()}")
     expect(within(float(m.group(1)), r["achieved_rps"], 0.05),
            f"h2load {m.group(1)} req/s vs loadgen {r['achieved_rps']}")
