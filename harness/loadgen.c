@@ -30,6 +30,7 @@ int loadgen_parse_line(const char *line, struct loadgen_result *r)
         {"p50_us", &r->p50_us}, {"p90_us", &r->p90_us}, {"p99_us", &r->p99_us},
         {"p999_us", &r->p999_us}, {"p9999_us", &r->p9999_us}, {"max_us", &r->max_us},
         {"p99_uncorrected_us", &r->p99_uncorrected_us}, {"lag_p99_us", &r->lag_p99_us},
+        {"warmup_completed", &r->warmup_completed},
     };
     const struct { const char *key; double *v; } d[] = {
         {"offered_rps", &r->offered_rps}, {"achieved_rps", &r->achieved_rps},

@@ -15,6 +15,7 @@
  *   err_status=N err_timeout=N err_parse=N reconnects=N bytes=N mean_us=X
  *   p50_us=N p90_us=N p99_us=N p999_us=N p9999_us=N max_us=N
  *   p99_uncorrected_us=N lag_p99_us=N client_cpu_s=X client_cpu_pct=X
+ *   warmup_completed=N
  * Latencies are corrected (from each request's due time) unless named
  * uncorrected. */
 #ifndef HARNESS_LOADGEN_H
@@ -46,6 +47,7 @@ struct loadgen_result {
     uint64_t err_connect, err_read, err_write, err_status, err_timeout, err_parse;
     uint64_t p50_us, p90_us, p99_us, p999_us, p9999_us, max_us;
     uint64_t p99_uncorrected_us, lag_p99_us;
+    uint64_t warmup_completed;  /* responses during --warmup (not in completed) */
     double client_cpu_s, client_cpu_pct;
 };
 

@@ -55,6 +55,12 @@ static void snap(struct server *s, const cpu_set_t *cpus, struct snapshot *sn,
 {
     sn->counters_ok = server_counters(s, &sn->counters) == 0;
     sn->tree_ok = s->pid > 0 && sample_tree(s->pid, &sn->tree) == 0;
+    uint64_t user_ns, sys_ns;
+    if (sn->tree_ok && cgroup_cpu(&s->cg, &user_ns, &sys_ns) == 0) {
+        /* Exact for every process the server ever had (cgroup.h). */
+        sn->tree.user_s = user_ns / 1e9;
+        sn->tree.sys_s = sys_ns / 1e9;
+    }
     sn->cpus_ok = sample_cpus(cpus, &sn->cpus) == 0;
     sn->self_cpu_s = self_cpu_s();
     sn->t = util_now();
@@ -96,15 +102,18 @@ static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
     return wrk_finish(&w, res, err, errlen);
 }
 
+/* One loadgen process: its own warm-up at the same rate, then the measured
+ * window, so the schedule runs on without a gap and the window does not
+ * start with fresh connections. */
 static int run_loadgen(struct server *s, const struct measure_cfg *cfg, double rate,
-                       double duration_s, struct peaks *p, struct loadgen_result *res,
-                       double *cpu_s, char *err, size_t errlen)
+                       struct peaks *p, struct loadgen_result *res, double *cpu_s,
+                       char *err, size_t errlen)
 {
     struct loadgen_args a = {.port = s->port, .path = cfg->path, .rate = rate,
                              .conns = cfg->rate_conns,
                              .threads = CPU_COUNT(cfg->client_cpus),
-                             .pipeline = cfg->pipeline, .duration_s = duration_s,
-                             .cpus = cfg->client_cpus};
+                             .pipeline = cfg->pipeline, .duration_s = cfg->rate_duration_s,
+                             .warmup_s = cfg->rate_warmup_s, .cpus = cfg->client_cpus};
     struct client_run c;
     if (loadgen_start(&c, &a, err, errlen))
         return -1;
@@ -378,23 +387,23 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     r->pipeline = cfg->pipeline;
     r->threads = CPU_COUNT(cfg->client_cpus);
     r->offered_rps = rate;
-    if (cfg->rate_warmup_s > 0 &&
-        run_loadgen(s, cfg, rate, cfg->rate_warmup_s, NULL, &g, &cpu_s, err, sizeof err))
-        row_note(r, "warm-up: %s", err);
     snap(s, &both, &a, &p);
-    int rc = run_loadgen(s, cfg, rate, cfg->rate_duration_s, &p, &g, &cpu_s, err,
-                         sizeof err);
+    int rc = run_loadgen(s, cfg, rate, &p, &g, &cpu_s, err, sizeof err);
     snap(s, &both, &b, &p);
     if (rc) {
         snprintf(r->status, sizeof r->status, "failed");
         row_note(r, "%s", err);
     } else {
+        /* The server's CPU and counters cover loadgen's warm-up too (same
+         * rate): per request they count its responses as well. */
         fill_open(r, &g);
+        r->requests += (double)g.warmup_completed;
         fill_cpu(r, &a, &b, cpu_s);
+        check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
+        r->requests = (double)g.completed;
         /* The generator's CPU over its measured window, not its set-up. */
         r->cli_cpu_pct = g.client_cpu_pct;
         r->cli_cpu_us_per_req = g.completed ? 1e6 * g.client_cpu_s / g.completed : -1;
-        check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
         flag_open(r, cfg, &g);
     }
     r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;

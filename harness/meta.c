@@ -2,12 +2,15 @@
 #include "meta.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cgroup.h"
 
 #ifndef C10K_BUILD_ROOT
 #define C10K_BUILD_ROOT "build"
@@ -118,7 +121,10 @@ static void write_list(FILE *f, const char *key, const int *v, int n)
 
 static void write_options(FILE *f, const struct opts *o, long body, long nofile)
 {
-    fprintf(f, "command: %s\nmodels: %s\n", o->command_line, o->models);
+    char cpu[PATH_MAX + 128];
+    cgroup_describe(cpu, sizeof cpu);
+    fprintf(f, "command: %s\nmodels: %s\nserver_cpu_accounting: %s\n", o->command_line,
+            o->models, cpu);
     write_list(f, "conns", o->conns, o->n_conns);
     write_list(f, "idle", o->idle, o->n_idle);
     fprintf(f, "memory_idle: %d\nduration_s: %d\nwarmup_s: %d\nrepeat: %d\n"

@@ -435,8 +435,8 @@ void opts_usage(FILE *f, int n_models, int n_available)
 "                       from the due time is within this [%g]\n"
 "  --rate-conns N       loadgen connections [%d]\n"
 "  --rate-duration S    seconds measured per open-loop step, after %g s of\n"
-"                       warm-up [%g; quick %g, no warm-up, a coarse search,\n"
-"                       no 50%%/80%% steps]\n"
+"                       warm-up at the same rate [%g; quick %g after %g s,\n"
+"                       a coarse search, no 50%%/80%% steps]\n"
 "\n"
 "A full run of the %d models available here (of %d known) takes about %s,\n"
 "--quick about %s. Columns of results.csv: harness/README.md.\n",
@@ -446,5 +446,6 @@ void opts_usage(FILE *f, int n_models, int n_available)
             OPTS_DEFAULT_MEMORY_IDLE, OPTS_QUICK_MEMORY_IDLE, OPTS_DEFAULT_EQUAL_LOAD,
             OPTS_DEFAULT_SLO_P99_MS,
             OPTS_DEFAULT_RATE_CONNS, OPTS_RATE_WARMUP_S, OPTS_DEFAULT_RATE_DURATION_S,
-            OPTS_QUICK_RATE_DURATION_S, n_available, n_models, est, quick);
+            OPTS_QUICK_RATE_DURATION_S, OPTS_QUICK_RATE_WARMUP_S, n_available, n_models,
+            est, quick);
 }

@@ -39,7 +39,7 @@
 #define OPTS_DEFAULT_EQUAL_LOAD "25%,50%"
 #define OPTS_MAX_RATE 10000000.0     /* req/s */
 #define OPTS_RATE_WARMUP_S 0.5       /* loadgen at a step's rate before it */
-#define OPTS_QUICK_RATE_WARMUP_S 0.0
+#define OPTS_QUICK_RATE_WARMUP_S 0.2
 #define OPTS_SEARCH_PRECISION 0.10   /* MSR search: stop when hi <= 1.1 lo */
 #define OPTS_QUICK_SEARCH_PRECISION 1.0 /* quick: doubling only, no cap50/80 */
 

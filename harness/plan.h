@@ -28,7 +28,7 @@
 #define PLAN_MEMORY_S 0.7         /* open idle connections, settle, close */
 #define PLAN_FULL_MODELS 18       /* ~14 models, 3 references, calibration */
 #define PLAN_MAX_OPEN_STEPS 64    /* open-loop steps of one model's round */
-#define PLAN_OPEN_OVERHEAD_S 0.4  /* two loadgen starts, counters, health GET */
+#define PLAN_OPEN_OVERHEAD_S 0.3  /* loadgen start, counters, health GET */
 #define PLAN_SEARCH_STEPS 5       /* typical MSR search steps after equal load */
 #define PLAN_QUICK_SEARCH_STEPS 1 /* --quick: doubling only */
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "util.h"
 
 #define PROC_MAX 16          /* live children at once (server, wrk, probe) */
@@ -90,6 +91,7 @@ static void child_exec(const struct proc_spec *sp, int errfd)
     sigprocmask(SIG_SETMASK, &none, NULL);
     int null = open("/dev/null", O_RDWR);
     if (null < 0 || (sp->cpus && sched_setaffinity(0, sizeof *sp->cpus, sp->cpus)) ||
+        (sp->cgroup && cgroup_enter(sp->cgroup)) ||
         dup2(null, 0) < 0 ||
         dup2(sp->stdout_fd >= 0 ? sp->stdout_fd : null, 1) < 0 ||
         dup2(sp->stderr_fd >= 0 ? sp->stderr_fd : null, 2) < 0)

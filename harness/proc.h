@@ -21,9 +21,12 @@
 
 #define PROC_GRACE_MS 5000 /* SIGTERM to SIGKILL; the servers' own grace */
 
+struct cgroup;
+
 struct proc_spec {
     char *const *argv;       /* argv[0] is a path or a name in PATH */
     const cpu_set_t *cpus;   /* NULL: not pinned */
+    const struct cgroup *cgroup; /* NULL: stays in the harness's group */
     int stdout_fd, stderr_fd;/* -1: /dev/null */
 };
 

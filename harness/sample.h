@@ -6,8 +6,10 @@
  *
  * A tree's CPU time is the sum over its live processes of utime + stime +
  * cutime + cstime (/proc/PID/stat): a child that exited and was reaped moved
- * its time into its parent's cutime/cstime, so nothing is lost as long as
- * the server reaps its children. rss_kb and tasks are sums over the tree
+ * its time into its parent's cutime/cstime. A child reaped while the tree
+ * is being read is lost, though (its parent was read before), so the
+ * harness takes server CPU from a cgroup where it can (cgroup.h) and uses
+ * this sum only where it cannot. rss_kb and tasks are sums over the tree
  * (rss double-counts pages that forked processes share). RSS comes from
  * /proc/PID/status (exact) for trees of up to SAMPLE_PRECISE_RSS_PROCS
  * processes, from /proc/PID/stat (the kernel's cached counter) beyond. */

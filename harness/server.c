@@ -149,6 +149,7 @@ static int spawn(struct server *s, char *const *argv, char *why, size_t whylen)
         return -1;
     }
     struct proc_spec sp = {.argv = argv, .cpus = s->env->cpus,
+                           .cgroup = s->cg.ok ? &s->cg : NULL,
                            .stdout_fd = p[1], .stderr_fd = log};
     s->pid = proc_spawn(&sp, why, whylen);
     if (!reference)
@@ -271,6 +272,9 @@ int server_start(struct server *s, const struct model *m,
     s->starts = starts + 1;
     if (!model_available(m, why, whylen) || model_binary(m, bin, sizeof bin))
         return SERVER_SKIPPED;
+    char name[128], ignored[256];
+    snprintf(name, sizeof name, "c10k-%d-%s-%d", (int)getpid(), m->name, s->starts);
+    cgroup_create(&s->cg, name, ignored, sizeof ignored); /* else /proc */
     snprintf(logs, sizeof logs, "%s/logs", env->run_dir);
     if (util_mkdir_p(logs, why, whylen))
         return SERVER_FAILED;
@@ -300,4 +304,5 @@ void server_stop(struct server *s, char *note, size_t notelen)
     if (s->out_fd >= 0)
         close(s->out_fd);
     s->out_fd = -1;
+    cgroup_remove(&s->cg);
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "models.h"
 
 #define SERVER_START_TIMEOUT_MS 5000
@@ -57,6 +58,7 @@ struct server {
     char log_path[PATH_MAX];
     char what[256];            /* how it ended, when it did */
     char last_line[256];       /* its last stdout line that was not ours */
+    struct cgroup cg;          /* its CPU accounting, when cgroups work */
 };
 
 int server_start(struct server *s, const struct model *m,

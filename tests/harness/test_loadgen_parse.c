@@ -16,7 +16,7 @@
              "p50_us=310 p90_us=620 p99_us=1830 p999_us=4100 p9999_us=8800 " \
              "max_us=9100 p50_uncorrected_us=300 p99_uncorrected_us=1500 " \
              "max_uncorrected_us=8000 lag_p50_us=8 lag_p99_us=120 lag_max_us=900 " \
-             "client_cpu_s=1.234 client_cpu_pct=41.1"
+             "client_cpu_s=1.234 client_cpu_pct=41.1 warmup_completed=9000"
 
 static void parses_every_field(void **state)
 {
@@ -45,6 +45,7 @@ static void parses_every_field(void **state)
     assert_int_equal(r.lag_p99_us, 120);
     assert_true(r.client_cpu_s > 1.233 && r.client_cpu_s < 1.235);
     assert_true(r.client_cpu_pct > 41.0 && r.client_cpu_pct < 41.2);
+    assert_int_equal(r.warmup_completed, 9000);
 }
 
 static void rejects_broken_lines(void **state)

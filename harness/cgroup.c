@@ -1,0 +1,115 @@
+/* Control groups of the servers under test (see cgroup.h). */
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define CGROUP_V1_CPUACCT "/sys/fs/cgroup/cpuacct"
+#define CGROUP_V2_ROOT "/sys/fs/cgroup"
+#define CGROUP_REMOVE_TRIES 50   /* x 20 ms: exiting tasks leave the group */
+
+static bool is_v2(void)
+{
+    return access(CGROUP_V2_ROOT "/cgroup.controllers", F_OK) == 0;
+}
+
+int cgroup_create(struct cgroup *g, const char *name, char *err, size_t errlen)
+{
+    memset(g, 0, sizeof *g);
+    g->v2 = is_v2();
+    const char *root = g->v2 ? CGROUP_V2_ROOT : CGROUP_V1_CPUACCT;
+    snprintf(g->dir, sizeof g->dir, "%s/%s", root, name);
+    snprintf(g->procs, sizeof g->procs, "%s/cgroup.procs", g->dir);
+    if (mkdir(g->dir, 0755) && errno != EEXIST) {
+        snprintf(err, errlen, "mkdir %s: %s", g->dir, strerror(errno));
+        return -1;
+    }
+    uint64_t u, s;
+    g->ok = true;
+    if (cgroup_cpu(g, &u, &s)) {
+        snprintf(err, errlen, "%s: no CPU accounting there", g->dir);
+        rmdir(g->dir);
+        g->ok = false;
+        return -1;
+    }
+    return 0;
+}
+
+int cgroup_enter(const struct cgroup *g)
+{
+    int fd = open(g->procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, "0", 1);
+    close(fd);
+    return n == 1 ? 0 : -1;
+}
+
+/* The number in a one-number file, or after "key " on a line of a
+ * "key value" file (cpu.stat). */
+static int read_u64(const char *path, const char *key, uint64_t *out)
+{
+    char *text, err[128];
+    unsigned long long v;
+    if (util_read_file(path, &text, NULL, err, sizeof err))
+        return -1;
+    const char *p = text;
+    size_t klen = key ? strlen(key) : 0;
+    while (key && p && !(strncmp(p, key, klen) == 0 && p[klen] == ' '))
+        p = (p = strchr(p, '\n')) ? p + 1 : NULL;
+    int rc = p && sscanf(p + klen, "%llu", &v) == 1 ? 0 : -1;
+    free(text);
+    if (rc == 0)
+        *out = v;
+    return rc;
+}
+
+int cgroup_cpu(const struct cgroup *g, uint64_t *user_ns, uint64_t *sys_ns)
+{
+    char path[PATH_MAX + 32];
+    if (!g->ok)
+        return -1;
+    if (g->v2) { /* "user_usec N\nsystem_usec N" */
+        snprintf(path, sizeof path, "%s/cpu.stat", g->dir);
+        if (read_u64(path, "user_usec", user_ns) || read_u64(path, "system_usec", sys_ns))
+            return -1;
+        *user_ns *= 1000;
+        *sys_ns *= 1000;
+        return 0;
+    }
+    snprintf(path, sizeof path, "%s/cpuacct.usage_user", g->dir);
+    if (read_u64(path, NULL, user_ns))
+        return -1;
+    snprintf(path, sizeof path, "%s/cpuacct.usage_sys", g->dir);
+    return read_u64(path, NULL, sys_ns);
+}
+
+void cgroup_describe(char *out, size_t outlen)
+{
+    struct cgroup g;
+    char name[64], err[PATH_MAX + 64];
+    snprintf(name, sizeof name, "c10k-%d-probe", (int)getpid());
+    if (cgroup_create(&g, name, err, sizeof err) == 0)
+        snprintf(out, outlen, "cgroup %s (%s)", g.v2 ? "v2 cpu.stat" : "v1 cpuacct",
+                 g.dir);
+    else
+        snprintf(out, outlen, "/proc process tree (no cgroup: %s)", err);
+    cgroup_remove(&g);
+}
+
+void cgroup_remove(struct cgroup *g)
+{
+    if (!g->dir[0])
+        return;
+    for (int i = 0; i < CGROUP_REMOVE_TRIES && rmdir(g->dir) && errno == EBUSY; i++)
+        util_sleep_ms(20);
+    g->ok = false;
+    g->dir[0] = '\0';
+}

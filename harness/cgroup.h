@@ -1,0 +1,46 @@
+/* A control group per server under test, so that its CPU time is counted
+ * by the kernel for every process it ever had, exited ones included.
+ *
+ *   struct cgroup g;
+ *   cgroup_create(&g, "c10k-1234-epoll");   // best effort: g.ok says
+ *   spec.cgroup = &g;                       // proc_spawn joins it before exec
+ *   uint64_t user_ns, sys_ns;
+ *   cgroup_cpu(&g, &user_ns, &sys_ns);
+ *   cgroup_remove(&g);                      // once its processes are gone
+ *
+ * Why not only /proc: a process tree sampled from /proc loses the time of
+ * children that exit and are reaped while the tree is being read (the
+ * parent's cutime was read before, the child is gone after), which a
+ * process-per-connection server does by the hundred at the end of every
+ * level. cgroup v1 (cpuacct.usage_user, cpuacct.usage_sys) and v2
+ * (cpu.stat user_usec, system_usec) are both read; where neither can be
+ * created (not root, no cgroupfs) the harness falls back to /proc and says
+ * so in meta.txt. */
+#ifndef HARNESS_CGROUP_H
+#define HARNESS_CGROUP_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cgroup {
+    bool ok;                     /* created: CPU is read from it */
+    bool v2;
+    char dir[PATH_MAX];          /* v1: the cpuacct group; v2: the group */
+    char procs[PATH_MAX + 16];   /* its cgroup.procs */
+};
+
+/* 0 with g->ok, or -1 with g->ok false and why in err. */
+int cgroup_create(struct cgroup *g, const char *name, char *err, size_t errlen);
+/* In a child before exec: moves the calling process into g. */
+int cgroup_enter(const struct cgroup *g);
+/* CPU time of every process that ran in g, nanoseconds. */
+int cgroup_cpu(const struct cgroup *g, uint64_t *user_ns, uint64_t *sys_ns);
+/* Removes the group (its processes must have ended). */
+void cgroup_remove(struct cgroup *g);
+/* How server CPU is counted here, in words, for meta.txt: creates and
+ * removes a probe group. */
+void cgroup_describe(char *out, size_t outlen);
+
+#endif
