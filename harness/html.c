@@ -88,6 +88,8 @@ static void open_cells(FILE *f, const struct report *r, const struct report_head
         return;
     if (h->msr < 0)
         fputs("<td>-</td>", f);
+    else if (h->msr == 0)
+        fputs("<td>none</td>", f);
     else {
         char s[32];
         util_format_rate(h->msr, s, sizeof s);

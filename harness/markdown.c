@@ -99,6 +99,8 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
         if (r->open) {
             if (h->msr < 0)
                 fprintf(f, " - |");
+            else if (h->msr == 0)
+                fprintf(f, " none |");
             else {
                 char s[32];
                 util_format_rate(h->msr, s, sizeof s);

@@ -59,12 +59,21 @@ static void msr_row(struct run_ctx *c, const struct model *m, int round,
         row_note(r, "sustained %s req/s; the search ended there", lo);
     else
         row_note(r, "sustained %s req/s, not %s req/s", lo, hi);
-    if (se->limited) {
+    if (se->limited && se->lo > 0) {
         row_flag(r, "lower-bound");
         row_flag(r, "client-bound");
         row_note(r, "the search stopped at loadgen's own limit: the server may "
                  "sustain more");
     }
+}
+
+/* A failed step says nothing about the server when loadgen itself was
+ * saturated (its CPU, not only a late send: a lag with an idle loadgen is
+ * the machine's noise, kept as a flag on the row). */
+static bool generator_limited(const struct row *r)
+{
+    return row_has_flag(r, "client-bound") &&
+           r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * 100.0 * (r->threads > 0 ? r->threads : 1);
 }
 
 /* The highest sustained step at rate lo among this round's rows. */
@@ -82,7 +91,7 @@ static int search_steps(struct run_ctx *c, struct server *s, const struct model 
     for (double rate; (rate = search_next(se)) > 0 && !proc_interrupted;) {
         struct row *r;
         int rc = open_step(c, s, m, round, rate, "search", &r);
-        search_record(se, rate, row_sustained(r), row_has_flag(r, "client-bound"));
+        search_record(se, rate, row_sustained(r), generator_limited(r));
         if (rc)
             return -1;
     }
@@ -97,7 +106,7 @@ static int equal_steps(struct run_ctx *c, struct server *s, const struct model *
         struct row *r;
         int rc = open_step(c, s, m, round, c->equal[i], "equal", &r);
         search_record(se, c->equal[i], row_sustained(r),
-                      row_has_flag(r, "client-bound"));
+                      generator_limited(r));
         if (rc)
             return -1;
     }
