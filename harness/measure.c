@@ -234,7 +234,7 @@ static void check_server(struct server *s, struct row *r)
     }
     if (proc_interrupted)
         return; /* the server was sent SIGTERM: not a finding */
-    if (verify_answers(s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
+    if (verify_answers(s->addr, s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
         row_flag(r, "stopped-answering");
         row_note(r, "no answer to GET / %d ms after the level: %s",
                  MEASURE_HEALTH_MS, why);
@@ -251,7 +251,7 @@ static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
     if (idle <= 0)
         return;
     int ok = s->pid > 0 && sample_tree(s->pid, &before) == 0;
-    if (idle_open(set, s->port, idle, "/", cfg->idle_timeout_ms, err, sizeof err))
+    if (idle_open(set, s->addr, s->port, idle, "/", cfg->idle_timeout_ms, err, sizeof err))
         row_note(r, "%s", err);
     util_sleep_ms(MEASURE_SETTLE_MS);
     ok = ok && s->pid > 0 && sample_tree(s->pid, &after) == 0;
