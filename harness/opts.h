@@ -42,6 +42,7 @@
 #define OPTS_QUICK_RATE_WARMUP_S 0.0
 #define OPTS_SEARCH_PRECISION 0.10   /* MSR search: stop when hi <= 1.1 lo */
 #define OPTS_QUICK_SEARCH_PRECISION 1.0 /* quick: doubling only, no cap50/80 */
+#define OPTS_MAX_HOSTS 16            /* --load-hosts */
 
 enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT };
 enum opts_rates { RATES_NONE, RATES_LIST, RATES_AUTO };
@@ -74,6 +75,13 @@ struct opts {
     int duration_s, warmup_s, repeat, pipeline, threads;
     char path[256];
     cpu_set_t server_cpus, client_cpus;
+    bool server_cpus_given, client_cpus_given;
+    /* Load hosts (hosts.h): ssh destinations, the server's address as they
+     * reach it; NULL/0 when the load is generated here. */
+    const char *load_hosts[OPTS_MAX_HOSTS];
+    int n_load_hosts;
+    char load_hosts_text[1024];  /* the --load-hosts list, split in place */
+    const char *target, *ssh_config, *remote_loadgen;
     char server_cpus_text[128], client_cpus_text[128];
     bool quick, csv;
     const char *out;             /* parent of the run directory */
