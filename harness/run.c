@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "hosts.h"
 #include "loadgen.h"
 #include "measure.h"
 #include "meta.h"
@@ -148,6 +149,8 @@ static void write_rows(struct run_ctx *c)
         if (csv_write_row(c->csv, &c->rows[i]))
             fprintf(stderr, "harness: write results.csv: %s\n", strerror(errno));
     c->n_rows = 0;
+    if (hosts_write_rows(c->cfg.hosts, c->csv)) /* each load host's own */
+        fprintf(stderr, "harness: write results.csv: %s\n", strerror(errno));
 }
 
 /* Starts (or restarts) the server and verifies it. 0 when it may be loaded. */
@@ -276,7 +279,7 @@ static int order_models(const struct opts *o, const struct model *const *in, int
 }
 
 static void setup(struct run_ctx *c, const struct opts *o,
-                  const struct model *const *models, int n)
+                  const struct model *const *models, int n, struct hosts *hosts)
 {
     const struct model *ordered[PLAN_MAX_MODELS];
     memset(c, 0, sizeof *c);
@@ -285,7 +288,8 @@ static void setup(struct run_ctx *c, const struct opts *o,
     plan_build(&c->plan, o, ordered, n);
     c->env = (struct server_env){.run_dir = c->dir, .cpus = &o->server_cpus,
                                  .workers = CPU_COUNT(&o->server_cpus),
-                                 .docroot = RUN_DOCROOT, .body_size = body_size(o->path)};
+                                 .docroot = RUN_DOCROOT, .body_size = body_size(o->path),
+                                 .addr = o->target};
     c->cfg = (struct measure_cfg){
         .path = o->path, .duration_s = o->duration_s, .warmup_s = o->warmup_s,
         .pipeline = o->pipeline, .max_threads = o->threads,
@@ -293,14 +297,15 @@ static void setup(struct run_ctx *c, const struct opts *o,
         .idle_timeout_ms = o->quick ? RUN_QUICK_IDLE_OPEN_MS : RUN_IDLE_OPEN_MS,
         .rate_conns = o->rate_conns, .rate_duration_s = o->rate_duration_s,
         .rate_warmup_s = o->rate_warmup_s,
-        .slo_p99_ms = o->slo_p99_ms};
+        .slo_p99_ms = o->slo_p99_ms, .hosts = hosts};
 }
 
 static int open_results(struct run_ctx *c, long nofile)
 {
     char path[PATH_MAX], err[512];
     if (make_run_dir(c->o->out, c->dir, sizeof c->dir, err, sizeof err) ||
-        meta_write(c->dir, c->o, c->env.body_size, nofile, err, sizeof err)) {
+        meta_write(c->dir, c->o, c->env.body_size, nofile, err, sizeof err) ||
+        (c->cfg.hosts && hosts_write_meta(c->cfg.hosts, c->dir, err, sizeof err))) {
         fprintf(stderr, "harness: %s\n", err);
         return -1;
     }
@@ -341,11 +346,12 @@ static void announce(const struct run_ctx *c, long nofile)
     fflush(stdout);
 }
 
-int run_command(const struct opts *o, const struct model *const *models, int n)
+int run_command(const struct opts *o, const struct model *const *models, int n,
+                struct hosts *hosts)
 {
     static struct run_ctx c;
     long nofile = proc_raise_nofile();
-    setup(&c, o, models, n);
+    setup(&c, o, models, n, hosts);
     if (open_results(&c, nofile))
         return 1;
     /* The harness samples and opens idle connections from wrk's CPUs, never
@@ -357,6 +363,8 @@ int run_command(const struct opts *o, const struct model *const *models, int n)
     for (int round = 0; round < c.plan.rounds && !proc_interrupted; round++)
         for (int i = 0; i < c.plan.n_models && !proc_interrupted; i++)
             model_round(&c, plan_model(&c.plan, round, i), round);
+    if (hosts) /* before the report: after a Ctrl-C the user waits for this */
+        hosts_cleanup(hosts);
     if (fclose(c.csv))
         fprintf(stderr, "harness: close results.csv: %s\n", strerror(errno));
     int rc = report_generate(c.dir);
