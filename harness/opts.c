@@ -1,13 +1,11 @@
 /* The harness command line (see opts.h). */
 #include "opts.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "plan.h"
 #include "util.h"
@@ -200,60 +198,6 @@ static int cpu_arg(const char *name, const char *s, cpu_set_t *set, char *text,
     return 0;
 }
 
-/* --load-hosts a,b,c: ssh destinations (user@host or a Host alias of the
- * ssh config), none empty, no blanks. */
-static int hosts_arg(struct opts *o, const char *arg, char *err, size_t errlen)
-{
-    char *p = o->load_hosts_text;
-    if (snprintf(p, sizeof o->load_hosts_text, "%s", arg) >= (int)sizeof o->load_hosts_text) {
-        snprintf(err, errlen, "--load-hosts: list too long");
-        return -1;
-    }
-    for (o->n_load_hosts = 0; p; o->n_load_hosts++) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        if (!*p || *p == '-' || strpbrk(p, " \t\r\n") || o->n_load_hosts == OPTS_MAX_HOSTS) {
-            snprintf(err, errlen, "--load-hosts %s: expected up to %d ssh destinations "
-                     "(user@host or a Host of the ssh config), comma-separated", arg,
-                     OPTS_MAX_HOSTS);
-            return -1;
-        }
-        o->load_hosts[o->n_load_hosts] = p;
-        p = comma ? comma + 1 : NULL;
-    }
-    return 0;
-}
-
-/* --target: an IPv4 address (the calibration server and the harness's own
- * checks speak IPv4); that it is this machine's is checked before the run. */
-static int target_arg(struct opts *o, const char *arg, char *err, size_t errlen)
-{
-    struct in_addr a;
-    if (inet_pton(AF_INET, arg, &a) != 1) {
-        snprintf(err, errlen, "--target %s: expected an IPv4 address of this machine, "
-                 "as the load hosts reach it", arg);
-        return -1;
-    }
-    o->target = arg;
-    return 0;
-}
-
-/* --target, --ssh-config and --remote-loadgen only mean something with
- * load hosts, and load hosts need to know where the server is. */
-static int check_hosts(const struct opts *o, char *err, size_t errlen)
-{
-    if (o->n_load_hosts && !o->target)
-        snprintf(err, errlen, "--load-hosts needs --target ADDR (this machine's address "
-                 "as the load hosts reach it)");
-    else if (!o->n_load_hosts && (o->target || o->ssh_config || o->remote_loadgen))
-        snprintf(err, errlen, "--%s is only used with --load-hosts",
-                 o->target ? "target" : o->ssh_config ? "ssh-config" : "remote-loadgen");
-    else
-        return 0;
-    return -1;
-}
-
 static void set_defaults(struct opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -294,15 +238,7 @@ static void finish_defaults(struct opts *o)
     if (o->memory_idle < 0)
         o->memory_idle = o->n_idle ? 0 : o->quick ? OPTS_QUICK_MEMORY_IDLE
                                                   : OPTS_DEFAULT_MEMORY_IDLE;
-    /* With load hosts nothing here generates load: every usable CPU may go
-     * to the server, and the harness (sampling, ssh) runs where it likes. */
-    cpu_set_t all;
-    if (o->n_load_hosts && sched_getaffinity(0, sizeof all, &all) == 0) {
-        if (!o->server_cpus_given)
-            o->server_cpus = all;
-        if (!o->client_cpus_given)
-            o->client_cpus = all;
-    }
+    opts_hosts_defaults(o);
     if (o->threads == 0)
         o->threads = CPU_COUNT(&o->client_cpus);
     util_cpuset_format(&o->server_cpus, o->server_cpus_text, sizeof o->server_cpus_text);
@@ -326,6 +262,14 @@ static int parse_command(struct opts *o, const char *word, char *err, size_t err
     return -1;
 }
 
+static const char *opt_name(int opt)
+{
+    for (const struct option *lo = longopts; lo->name; lo++)
+        if (lo->val == opt)
+            return lo->name;
+    return "?";
+}
+
 /* Options that only some commands take. */
 static int check_allowed(const struct opts *o, int opt, char *err, size_t errlen)
 {
@@ -333,12 +277,8 @@ static int check_allowed(const struct opts *o, int opt, char *err, size_t errlen
     bool ok = opt == OPT_HELP || (o->cmd == CMD_RUN && opt != OPT_CSV) ||
               (o->cmd == CMD_VERIFY && (opt == OPT_MODELS || opt == OPT_PATH)) ||
               (o->cmd == CMD_LIST && opt == OPT_CSV);
-    const char *name = "?";
-    for (const struct option *lo = longopts; lo->name; lo++)
-        if (lo->val == opt)
-            name = lo->name;
     if (!ok)
-        snprintf(err, errlen, "'%s' does not take --%s", cmd_names[o->cmd], name);
+        snprintf(err, errlen, "'%s' does not take --%s", cmd_names[o->cmd], opt_name(opt));
     return ok ? 0 : -1;
 }
 
@@ -398,22 +338,8 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
     case OPT_CLIENT_CPUS:
         o->client_cpus_given = true;
         return cpu_arg("client-cpus", arg, &o->client_cpus, o->client_cpus_text, err, errlen);
-    case OPT_LOAD_HOSTS: return hosts_arg(o, arg, err, errlen);
-    case OPT_TARGET: return target_arg(o, arg, err, errlen);
-    case OPT_SSH_CONFIG:
-        if (access(arg, R_OK)) {
-            snprintf(err, errlen, "--ssh-config %s: %s", arg, strerror(errno));
-            return -1;
-        }
-        o->ssh_config = arg;
-        return 0;
-    case OPT_REMOTE_LOADGEN:
-        if (!*arg || strpbrk(arg, "\r\n")) {
-            snprintf(err, errlen, "--remote-loadgen: expected loadgen's path on the hosts");
-            return -1;
-        }
-        o->remote_loadgen = arg;
-        return 0;
+    case OPT_LOAD_HOSTS: case OPT_TARGET: case OPT_SSH_CONFIG: case OPT_REMOTE_LOADGEN:
+        return opts_hosts_arg(o, opt_name(opt), arg, err, errlen);
     case OPT_QUICK: o->quick = true; return 0;
     case OPT_OUT: o->out = arg; return 0;
     case OPT_CSV: o->csv = true; return 0;
@@ -466,7 +392,7 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "report needs a run directory: harness report DIR");
         return -1;
     }
-    if (check_hosts(o, err, errlen))
+    if (opts_hosts_check(o, err, errlen))
         return -1;
     finish_defaults(o);
     return 0;
@@ -527,19 +453,6 @@ void opts_usage(FILE *f, int n_models, int n_available)
 "  --rate-duration S    seconds measured per open-loop step, after %g s of\n"
 "                       warm-up [%g; quick %g, no warm-up, a coarse search,\n"
 "                       no 50%%/80%% steps]\n"
-"load hosts (loadgen on other machines over ssh; README: Beyond one machine):\n"
-"  --load-hosts D[,D..] ssh destinations (user@host or a Host of the ssh config),\n"
-"                       keys only (BatchMode), same architecture, clocks in sync;\n"
-"                       every level and step is split evenly over them (closed\n"
-"                       loop with loadgen --closed), one merged row (host=all)\n"
-"                       and one per host [none: load from this machine]\n"
-"  --target ADDR        this machine's IPv4 address as the hosts reach it; the\n"
-"                       server binds it [required with --load-hosts]\n"
-"  --ssh-config FILE    ssh -F FILE [the user's own]\n"
-"  --remote-loadgen P   loadgen already on the hosts at P [copied there with scp\n"
-"                       into a temporary directory, removed at the end]\n"
-"                       With load hosts --server-cpus and --client-cpus default\n"
-"                       to every usable CPU.\n"
 "\n"
 "A full run of the %d models available here (of %d known) takes about %s,\n"
 "--quick about %s. Columns of results.csv: harness/README.md.\n",
@@ -550,4 +463,5 @@ void opts_usage(FILE *f, int n_models, int n_available)
             OPTS_DEFAULT_SLO_P99_MS,
             OPTS_DEFAULT_RATE_CONNS, OPTS_RATE_WARMUP_S, OPTS_DEFAULT_RATE_DURATION_S,
             OPTS_QUICK_RATE_DURATION_S, n_available, n_models, est, quick);
+    opts_hosts_usage(f);
 }

@@ -97,6 +97,15 @@ int opts_parse_rates(const char *s, double *v, int max);
 /* Parses "25%,50%" or "5000,10k" into v; -1 if bad. */
 int opts_parse_loads(const char *s, struct opts_load *v, int max);
 void opts_usage(FILE *f, int n_models, int n_available);
+
+/* The load-host options (opts_hosts.c), for opts.c: name is the long
+ * option without its dashes; check: they come together; defaults: with load
+ * hosts the server and the harness may use every CPU. */
+int opts_hosts_arg(struct opts *o, const char *name, const char *arg, char *err,
+                   size_t errlen);
+int opts_hosts_check(const struct opts *o, char *err, size_t errlen);
+void opts_hosts_defaults(struct opts *o);
+void opts_hosts_usage(FILE *f);
 /* Default split of the usable CPUs: first half server, rest client. */
 void opts_default_cpus(cpu_set_t *server, cpu_set_t *client);
 
