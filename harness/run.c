@@ -332,8 +332,9 @@ static void announce(const struct run_ctx *c, long nofile)
            c->plan.rounds > 1 ? "s" : "", c->plan.steps, est, c->o->server_cpus_text,
            c->o->client_cpus_text, c->o->threads, c->o->path, nofile);
     if (c->plan.n_levels > 0)
-        printf("closed loop (wrk): %d s + %d s warm-up per level\n", c->o->duration_s,
-               c->o->warmup_s);
+        printf("closed loop (%s): %d s + %d s warm-up per level\n",
+               c->cfg.hosts ? "loadgen --closed on the load hosts" : "wrk",
+               c->o->duration_s, c->o->warmup_s);
     if (c->o->rates_mode != RATES_NONE)
         printf("open loop (loadgen): %d connections, %.1f s + %.1f s warm-up per step, "
                "SLO p99 <= %g ms%s\n", c->o->rate_conns, c->o->rate_duration_s,
@@ -341,7 +342,8 @@ static void announce(const struct run_ctx *c, long nofile)
                c->calibration_added ? "; calibration added: the equal-load rates are "
                                       "fractions of its sustainable rate" : "");
     printf("results: %s\n", c->dir);
-    if (CPU_COUNT(&c->o->server_cpus) == 1 && CPU_EQUAL(&c->o->server_cpus, &c->o->client_cpus))
+    if (!c->cfg.hosts && CPU_COUNT(&c->o->server_cpus) == 1 &&
+        CPU_EQUAL(&c->o->server_cpus, &c->o->client_cpus))
         printf("warning: server and wrk share one CPU: the numbers measure both\n");
     fflush(stdout);
 }
