@@ -295,15 +295,8 @@ int hosts_poll(struct hosts *hs, int timeout_ms)
     return 1;
 }
 
-int hosts_write_meta(const struct hosts *hs, const char *dir, char *err, size_t errlen)
+void hosts_write_meta(const struct hosts *hs, FILE *f)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/meta.txt", dir);
-    FILE *f = fopen(path, "a");
-    if (!f) {
-        snprintf(err, errlen, "open %s: %s", path, strerror(errno));
-        return -1;
-    }
     fprintf(f, "target: %s\nload_hosts: ", hs->target);
     for (int i = 0; i < hs->n; i++)
         fprintf(f, "%s%s", i ? "," : "", hs->h[i].r.dest);
@@ -314,11 +307,6 @@ int hosts_write_meta(const struct hosts *hs, const char *dir, char *err, size_t 
                 r->uncertainty_ns / 1e6, r->loadgen);
     }
     fputc('\n', f);
-    if (ferror(f) | fclose(f)) {
-        snprintf(err, errlen, "write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
 int hosts_cleanup(struct hosts *hs)

@@ -66,10 +66,9 @@ int hosts_finish(struct hosts *hs, struct loadgen_result *merged, char *err,
  * r's model, kind, step...) kept for hosts_write_rows. */
 void hosts_record(struct hosts *hs, struct row *r);
 int hosts_write_rows(struct hosts *hs, FILE *csv);
-/* Appends target, load_hosts and one load_host_<dest> line per host to
- * DIR/meta.txt. */
-int hosts_write_meta(const struct hosts *hs, const char *dir, char *err,
-                     size_t errlen);
+/* meta.txt's lines: target, load_hosts and one load_host_<dest> per host
+ * (its architecture, CPUs, clock offset, loadgen's path there). */
+void hosts_write_meta(const struct hosts *hs, FILE *f);
 /* Kills what runs there and removes what was copied, on every host; says
  * on stderr what could not be removed. Safe to call twice. */
 int hosts_cleanup(struct hosts *hs);

@@ -235,7 +235,8 @@ static void point_row(FILE *f, const struct stats_point *p)
     fputs("</td></tr>\n", f);
 }
 
-static void table_head(FILE *f)
+/* Every point of p, one row each. */
+static void point_table(FILE *f, const struct stats_points *p)
 {
     fputs("<table><tr><th class=l>model</th><th class=l>kind</th><th>conns</th>"
           "<th>idle</th><th>rounds</th><th>offered req/s</th><th>req/s</th><th>CV %</th>"
@@ -245,6 +246,9 @@ static void table_head(FILE *f)
           "<th>peak RSS MiB</th><th>tasks</th><th>KiB/idle</th>"
           "<th>errors c/r/w/s/t</th><th>srv resp</th><th>steal %</th><th>other %</th>"
           "<th class=l>flags</th><th class=l>status</th><th class=l>note</th></tr>\n", f);
+    for (size_t i = 0; i < p->n; i++)
+        point_row(f, &p->v[i]);
+    fputs("</table>\n", f);
 }
 
 /* With load hosts: what each host offered and measured, its share of
@@ -258,10 +262,7 @@ static void host_table(FILE *f, const struct report *r)
           " the shared window. Each host offered its share of the load (rate and"
           " connections split evenly); client CPU is its loadgen's. Server figures"
           " belong to the merged point.</p>\n", f);
-    table_head(f);
-    for (size_t i = 0; i < r->host_points.n; i++)
-        point_row(f, &r->host_points.v[i]);
-    fputs("</table>\n", f);
+    point_table(f, &r->host_points);
 }
 
 /* Which machines offered the load, when it was not this one. */
@@ -291,10 +292,7 @@ static void full_table(FILE *f, const struct report *r)
           " connect/read/write/status/timeout. srv resp: responses the server counted"
           " (the generator's count plus at most those in flight). CPU in % of one CPU;"
           " steal and other in % of the measured CPUs.</p>\n", f);
-    table_head(f);
-    for (size_t i = 0; i < r->points.n; i++)
-        point_row(f, &r->points.v[i]);
-    fputs("</table>\n", f);
+    point_table(f, &r->points);
 }
 
 int html_write(const struct report *r, const char *path, char *err, size_t errlen)

@@ -304,8 +304,8 @@ static int open_results(struct run_ctx *c, long nofile)
 {
     char path[PATH_MAX], err[512];
     if (make_run_dir(c->o->out, c->dir, sizeof c->dir, err, sizeof err) ||
-        meta_write(c->dir, c->o, c->env.body_size, nofile, err, sizeof err) ||
-        (c->cfg.hosts && hosts_write_meta(c->cfg.hosts, c->dir, err, sizeof err))) {
+        meta_write(c->dir, c->o, c->env.body_size, nofile, c->cfg.hosts, err,
+                   sizeof err)) {
         fprintf(stderr, "harness: %s\n", err);
         return -1;
     }
