@@ -329,8 +329,6 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     r->conns = conns;
     r->pipeline = cfg->pipeline;
     r->threads = wrk_threads(conns, cfg->max_threads);
-    if (cfg->hosts)
-        snprintf(r->host, sizeof r->host, "all");
     hold_idle(s, cfg, idle, &set, r, &p);
     if (cfg->warmup_s > 0 &&
         run_closed(s, cfg, conns, cfg->warmup_s, NULL, &w, &g, err, sizeof err))
@@ -410,8 +408,6 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     r->pipeline = cfg->pipeline;
     r->threads = CPU_COUNT(cfg->client_cpus);
     r->offered_rps = rate;
-    if (cfg->hosts)
-        snprintf(r->host, sizeof r->host, "all");
     if (cfg->rate_warmup_s > 0 &&
         run_open(s, cfg, rate, cfg->rate_warmup_s, NULL, &g, &cpu_s, err, sizeof err))
         row_note(r, "warm-up: %s", err);

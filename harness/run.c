@@ -109,6 +109,8 @@ struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
     snprintf(r->category, sizeof r->category, "%s", m->category);
     r->round = round;
     r->pipeline = c->o->pipeline;
+    if (c->cfg.hosts) /* the point's merged row; each host's own: hosts.c */
+        snprintf(r->host, sizeof r->host, "all");
     return r;
 }
 

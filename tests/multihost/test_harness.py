@@ -121,6 +121,8 @@ def check_point(key, rows):
 
 
 def check_run(run, rows):
+    hosts = {r["host"] for r in rows}
+    expect(hosts == {"all", "h0", "h1"}, f"host column holds {sorted(hosts)}")
     points = group_points(rows)
     expect(len(points) == 6, f"{len(points)} points, want 2 models x 3")
     for key, by_host in sorted(points.items()):
