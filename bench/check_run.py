@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-COLUMNS = ("model category round kind mode step conns idle idle_open threads "
+COLUMNS = ("model category round kind mode step host conns idle idle_open threads "
            "pipeline duration_s requests req_per_s offered_rps achieved_rps "
            "bytes_per_s lat_mean_us lat_stdev_us lat_p50_us lat_p90_us lat_p99_us "
            "lat_p999_us lat_p9999_us lat_max_us lat_p99_uncorrected_us lag_p99_us "

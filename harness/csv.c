@@ -12,6 +12,10 @@
  *                      (equal load, the same for every model), search (a step
  *                      of the sustainable-rate search), cap50 / cap80 (50% /
  *                      80% of the model's own sustainable rate)
+ *   host               empty when the load came from this machine; with
+ *                      --load-hosts "all" on the merged row of a point (the
+ *                      hosts' histograms merged, their counts summed) and
+ *                      the ssh destination on each host's own row
  *   conns              connections of wrk or loadgen; 0 for kind=memory
  *   idle               idle keep-alive connections held open meanwhile
  *   idle_open          how many of those got their response and stayed open
@@ -56,7 +60,9 @@
  *   other_pct           CPU others used there: busy - server - client - harness
  *   flags               ';'-separated: client-bound, starved, steal, noisy,
  *                       errors, refused, count-mismatch, idle-partial,
- *                       stopped-answering, restarted; open loop also
+ *                       stopped-answering, restarted; with load hosts
+ *                       hosts-uneven (their achieved rates, per share of the
+ *                       load, differ by more than 10%); open loop also
  *                       unsustained (achieved < 99% of offered), slo-missed
  *                       (p99 over --slo-p99), and on msr rows lower-bound
  *                       (the search ended at the generator's limit) and
@@ -86,7 +92,7 @@ struct column {
 #define NUM(f, d) {#f, COL_NUM, offsetof(struct row, f), 0, d}
 
 static const struct column columns[] = {
-    STR(model), STR(category), NUM(round, 0), STR(kind), STR(mode), STR(step),
+    STR(model), STR(category), NUM(round, 0), STR(kind), STR(mode), STR(step), STR(host),
     NUM(conns, 0), NUM(idle, 0), NUM(idle_open, 0), NUM(threads, 0),
     NUM(pipeline, 0), NUM(duration_s, 3), NUM(requests, 0), NUM(req_per_s, 1),
     NUM(offered_rps, 1), NUM(achieved_rps, 1), NUM(bytes_per_s, 0),

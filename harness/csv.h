@@ -17,12 +17,16 @@
 
 #define ROW_FLAGS_LEN 256
 #define ROW_NOTE_LEN 512
+#define ROW_HOST_LEN 128
 
 struct row {
     char model[32], category[16], kind[8]; /* kind: load | memory | msr */
     char mode[8];                          /* closed (wrk) | open (loadgen) */
     char step[8];                          /* open loop: rate | equal | search |
                                               cap50 | cap80 (see csv.c) */
+    char host[ROW_HOST_LEN];               /* "" load from this machine; with
+                                              load hosts "all" (merged) or
+                                              the ssh destination (one host) */
     double round, conns, idle, idle_open, threads, pipeline, duration_s;
     double requests, req_per_s, offered_rps, achieved_rps, bytes_per_s;
     double lat_mean_us, lat_stdev_us, lat_p50_us, lat_p90_us, lat_p99_us,

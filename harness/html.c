@@ -201,9 +201,11 @@ static void point_row(FILE *f, const struct stats_point *p)
 {
     const struct row *m = &p->med;
     bool bad = strcmp(m->status, "ok") != 0;
-    fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td class=l>%s%s%s%s%s</td>"
-               "<td>%.0f</td><td>%.0f</td><td>%d/%d</td>",
-            is_ref(m->category) ? "ref" : bad ? "bad" : "", m->model, m->kind,
+    fprintf(f, "<tr class=\"%s\"><td class=l>%s%s", is_ref(m->category) ? "ref" :
+            bad ? "bad" : "", m->model, stats_per_host(m) ? " @ " : "");
+    esc(f, stats_per_host(m) ? m->host : "");
+    fprintf(f, "</td><td class=l>%s%s%s%s%s</td><td>%.0f</td><td>%.0f</td><td>%d/%d</td>",
+            m->kind,
             m->mode[0] && strcmp(m->kind, "memory") ? " " : "",
             strcmp(m->kind, "memory") ? m->mode : "", m->step[0] ? " " : "", m->step,
             m->conns, m->idle < 0 ? 0 : m->idle, p->ok_rounds, p->rounds);
@@ -235,6 +237,53 @@ static void point_row(FILE *f, const struct stats_point *p)
     fputs("</td></tr>\n", f);
 }
 
+/* Every point of p, one row each. */
+static void point_table(FILE *f, const struct stats_points *p)
+{
+    fputs("<table><tr><th class=l>model</th><th class=l>kind</th><th>conns</th>"
+          "<th>idle</th><th>rounds</th><th>offered req/s</th><th>req/s</th><th>CV %</th>"
+          "<th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>p99 uncorr. ms</th>"
+          "<th>lag p99 &micro;s</th><th>srv CPU %</th><th>client CPU %</th>"
+          "<th>req/CPU-s</th><th>srv CPU &micro;s/req</th>"
+          "<th>peak RSS MiB</th><th>tasks</th><th>KiB/idle</th>"
+          "<th>errors c/r/w/s/t</th><th>srv resp</th><th>steal %</th><th>other %</th>"
+          "<th class=l>flags</th><th class=l>status</th><th class=l>note</th></tr>\n", f);
+    for (size_t i = 0; i < p->n; i++)
+        point_row(f, &p->v[i]);
+    fputs("</table>\n", f);
+}
+
+/* With load hosts: what each host offered and measured, its share of
+ * every merged point above (meta.txt names the hosts and their clocks). */
+static void host_table(FILE *f, const struct report *r)
+{
+    if (r->host_points.n == 0)
+        return;
+    fputs("<h2 id=hosts>Each load host</h2>\n<p>The points above merge these: the hosts'"
+          " latency histograms added bucket by bucket, their responses summed over"
+          " the shared window. Each host offered its share of the load (rate and"
+          " connections split evenly); client CPU is its loadgen's. Server figures"
+          " belong to the merged point.</p>\n", f);
+    point_table(f, &r->host_points);
+}
+
+/* Which machines offered the load, when it was not this one. */
+static void load_hosts(FILE *f, const struct report *r)
+{
+    char hosts[512], target[64];
+    report_meta(r, "load_hosts", hosts, sizeof hosts);
+    report_meta(r, "target", target, sizeof target);
+    if (strcmp(hosts, "?") == 0)
+        return;
+    fputs("<p><b>Load hosts:</b> ", f);
+    esc(f, hosts);
+    fputs(" offered the load over ssh, each its share, to the server on ", f);
+    esc(f, target);
+    fputs("; every point merges them (results.csv host=all), their own rows are"
+          " under <a href=\"#hosts\">Each load host</a>, their clock offsets in"
+          " meta.txt.</p>\n", f);
+}
+
 static void full_table(FILE *f, const struct report *r)
 {
     fputs("<h2>Every point</h2>\n<p>Medians over the ok rounds (rounds: ok/all)."
@@ -244,18 +293,8 @@ static void full_table(FILE *f, const struct report *r)
           " msr: the maximum sustainable rate found (offered). Errors:"
           " connect/read/write/status/timeout. srv resp: responses the server counted"
           " (the generator's count plus at most those in flight). CPU in % of one CPU;"
-          " steal and other in % of the measured CPUs.</p>\n"
-          "<table><tr><th class=l>model</th><th class=l>kind</th><th>conns</th>"
-          "<th>idle</th><th>rounds</th><th>offered req/s</th><th>req/s</th><th>CV %</th>"
-          "<th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>p99 uncorr. ms</th>"
-          "<th>lag p99 &micro;s</th><th>srv CPU %</th><th>client CPU %</th>"
-          "<th>req/CPU-s</th><th>srv CPU &micro;s/req</th>"
-          "<th>peak RSS MiB</th><th>tasks</th><th>KiB/idle</th>"
-          "<th>errors c/r/w/s/t</th><th>srv resp</th><th>steal %</th><th>other %</th>"
-          "<th class=l>flags</th><th class=l>status</th><th class=l>note</th></tr>\n", f);
-    for (size_t i = 0; i < r->points.n; i++)
-        point_row(f, &r->points.v[i]);
-    fputs("</table>\n", f);
+          " steal and other in % of the measured CPUs.</p>\n", f);
+    point_table(f, &r->points);
 }
 
 int html_write(const struct report *r, const char *path, char *err, size_t errlen)
@@ -278,11 +317,14 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
           " loop (wrk): every connection sends when answered, so the server runs at"
           " saturation. Rows marked (ref) are the reference servers and the calibration"
           " server (a fixed response without parsing), not models. Columns and flags:"
-          " harness/README.md.</p>\n<h2>Headline</h2>\n", f);
+          " harness/README.md.</p>\n", f);
+    load_hosts(f, r);
+    fputs("<h2>Headline</h2>\n", f);
     headline(f, r);
     warnings(f, r);
     plots(f, r);
     full_table(f, r);
+    host_table(f, r);
     fputs("<h2>Machine and options (meta.txt)</h2>\n<pre>", f);
     esc(f, r->meta ? r->meta : "meta.txt missing\n");
     fputs("</pre>\n</body></html>\n", f);

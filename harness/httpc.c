@@ -17,17 +17,20 @@
 #define HTTPC_MAX_HEAD 8192
 #define HTTPC_MAX_BODY (64L << 20)
 
-int httpc_connect(int port, int timeout_ms, char *err, size_t errlen)
+int httpc_connect(const char *addr, int port, int timeout_ms, char *err, size_t errlen)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        snprintf(err, errlen, "connect %s: not an IPv4 address", addr);
+        return -1;
+    }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) && errno != EINPROGRESS) {
-        snprintf(err, errlen, "connect 127.0.0.1:%d: %s", port, strerror(errno));
+        snprintf(err, errlen, "connect %s:%d: %s", addr, port, strerror(errno));
         close(fd);
         return -1;
     }
@@ -36,7 +39,7 @@ int httpc_connect(int port, int timeout_ms, char *err, size_t errlen)
     socklen_t len = sizeof soerr;
     int r = poll(&p, 1, timeout_ms);
     if (r <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) || soerr) {
-        snprintf(err, errlen, "connect 127.0.0.1:%d: %s", port,
+        snprintf(err, errlen, "connect %s:%d: %s", addr, port,
                  r == 0 ? "timed out" : strerror(soerr ? soerr : errno));
         close(fd);
         return -1;

@@ -1,7 +1,7 @@
 /* A small blocking HTTP/1.1 client with deadlines, for the checks the
  * harness makes itself (verify, health checks). Not used for load.
  *
- *   int fd = httpc_connect(port, 2000, err, sizeof err);
+ *   int fd = httpc_connect("127.0.0.1", port, 2000, err, sizeof err);
  *   struct httpc_resp r;
  *   if (httpc_request(fd, "GET", "/", &r, 2000, err, sizeof err) == 0)
  *       printf("%d %zu bytes\n", r.status, r.body_len);
@@ -22,7 +22,8 @@ struct httpc_resp {
     size_t body_len;
 };
 
-int httpc_connect(int port, int timeout_ms, char *err, size_t errlen);
+/* addr: an IPv4 address (the server's, 127.0.0.1 unless --target). */
+int httpc_connect(const char *addr, int port, int timeout_ms, char *err, size_t errlen);
 /* Sends one request and reads its response (no body for HEAD). */
 int httpc_request(int fd, const char *method, const char *path,
                   struct httpc_resp *r, int timeout_ms, char *err, size_t errlen);

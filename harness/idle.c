@@ -137,13 +137,16 @@ static int pump(struct idle_set *set, int epfd, const char *req, double deadline
     return 0;
 }
 
-int idle_open(struct idle_set *set, int port, int n, const char *path,
+int idle_open(struct idle_set *set, const char *addr, int port, int n, const char *path,
               int timeout_ms, char *err, size_t errlen)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     char req[512];
     memset(set, 0, sizeof *set);
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        snprintf(err, errlen, "idle connections: %s is not an IPv4 address", addr);
+        return -1;
+    }
     set->wanted = n;
     snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
              "User-Agent: c10k-harness-idle\r\n\r\n", path);

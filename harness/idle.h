@@ -3,7 +3,7 @@
  * and the memory-per-connection measurement).
  *
  *   struct idle_set set;
- *   idle_open(&set, port, 2000, "/", 5000, err, sizeof err);
+ *   idle_open(&set, "127.0.0.1", port, 2000, "/", 5000, err, sizeof err);
  *   printf("%d of %d answered\n", set.answered, set.wanted);
  *   ...measure...
  *   idle_close(&set);
@@ -29,7 +29,7 @@ struct idle_set {
     int failed;      /* refused, reset or closed by the server */
 };
 
-int idle_open(struct idle_set *set, int port, int n, const char *path,
+int idle_open(struct idle_set *set, const char *addr, int port, int n, const char *path,
               int timeout_ms, char *err, size_t errlen);
 void idle_close(struct idle_set *set);
 

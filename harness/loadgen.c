@@ -57,6 +57,32 @@ int loadgen_parse_output(const char *out, struct loadgen_result *r)
     return found ? loadgen_parse_line(found, r) : -1;
 }
 
+void loadgen_fill_row(struct row *r, const struct loadgen_result *g)
+{
+    r->duration_s = g->duration_s;
+    r->requests = (double)g->completed;
+    r->offered_rps = g->offered_rps;
+    r->achieved_rps = g->achieved_rps;
+    r->req_per_s = g->achieved_rps;
+    r->bytes_per_s = g->duration_s > 0 ? (double)g->bytes / g->duration_s : 0;
+    r->lat_mean_us = g->mean_us;
+    r->lat_p50_us = (double)g->p50_us;
+    r->lat_p90_us = (double)g->p90_us;
+    r->lat_p99_us = (double)g->p99_us;
+    r->lat_p999_us = (double)g->p999_us;
+    r->lat_p9999_us = (double)g->p9999_us;
+    r->lat_max_us = (double)g->max_us;
+    r->lat_p99_uncorrected_us = (double)g->p99_uncorrected_us;
+    r->lag_p99_us = (double)g->lag_p99_us;
+    r->err_connect = (double)g->err_connect;
+    r->err_read = (double)(g->err_read + g->err_parse);
+    r->err_write = (double)g->err_write;
+    r->err_status = (double)g->err_status;
+    r->err_timeout = (double)g->err_timeout;
+    r->backlog = (double)g->backlog;
+    r->reconnects = (double)g->reconnects;
+}
+
 int loadgen_start(struct client_run *c, const struct loadgen_args *a, char *err,
                   size_t errlen)
 {

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "csv.h"
 
 #define LOADGEN_GRACE_S 10     /* beyond warm-up + duration before it is killed */
 #define LOADGEN_TIMEOUT_MS 5000 /* unanswered this long: a timeout error */
@@ -60,5 +61,9 @@ int loadgen_finish(struct client_run *c, struct loadgen_result *r, char *err,
 int loadgen_parse_line(const char *line, struct loadgen_result *r);
 /* Finds the last "mode=" line of loadgen's output. */
 int loadgen_parse_output(const char *out, struct loadgen_result *r);
+/* Its figures into a results.csv row: requests, rates, latencies (corrected
+ * percentiles; the uncorrected p99 and the lag p99 too), errors (parse
+ * errors count as read errors), backlog, reconnects. */
+void loadgen_fill_row(struct row *r, const struct loadgen_result *g);
 
 #endif

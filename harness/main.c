@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "hosts.h"
 #include "models.h"
 #include "opts.h"
 #include "plan.h"
@@ -24,6 +25,30 @@ static int count_available(void)
     for (int i = 0; i < models_count(); i++)
         n += model_available(models_get(i), why, sizeof why);
     return n;
+}
+
+/* With --load-hosts, the hosts are checked and loadgen copied there before
+ * any work (one line and exit 2 if a host is not fit), and whatever the run
+ * ends with, nothing is left there. */
+static int run_with_hosts(const struct opts *o, const struct model *const *models,
+                          int n)
+{
+    char err[1024];
+    struct hosts *hs = NULL;
+    if (o->n_load_hosts) {
+        hs = hosts_new(o);
+        if (!hs || hosts_prepare(hs, o, err, sizeof err)) {
+            fprintf(stderr, "harness: %s\n", hs ? err : "out of memory");
+            hosts_cleanup(hs);
+            hosts_free(hs);
+            return proc_interrupted ? 130 : EXIT_USAGE;
+        }
+    }
+    int rc = run_command(o, models, n, hs);
+    if (hosts_cleanup(hs) && rc == 0)
+        rc = 1;
+    hosts_free(hs);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -51,5 +76,5 @@ int main(int argc, char **argv)
     }
     if (o.cmd == CMD_VERIFY)
         return verify_command(&o, models, n);
-    return run_command(&o, models, n);
+    return run_with_hosts(&o, models, n);
 }

@@ -130,6 +130,11 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
     }
     fprintf(f, "\n%d warning%s (client-bound levels, failures, errors, noise, "
                "spread): see report.html.\n", warnings, warnings == 1 ? "" : "s");
+    char hosts[512];
+    report_meta(r, "load_hosts", hosts, sizeof hosts);
+    if (strcmp(hosts, "?"))
+        fprintf(f, "\nLoad offered over ssh by %s, each its share; the figures merge "
+                   "them (each host's own rows: report.html).\n", hosts);
     if (ferror(f) | fclose(f)) {
         snprintf(err, errlen, "write %s: %s", path, strerror(errno));
         return -1;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "hosts.h"
 #include "idle.h"
 #include "opts.h"
 #include "proc.h"
@@ -68,11 +69,13 @@ static void snap(struct server *s, const cpu_set_t *cpus, struct snapshot *sn,
         track(p, &sn->tree);
 }
 
-/* Samples the server tree while the load generator runs. */
-static void watch(struct server *s, struct client_run *c, struct peaks *p)
+/* Samples the server tree while the load generator runs: c here, or the
+ * load hosts hs. */
+static void watch(struct server *s, struct client_run *c, struct hosts *hs,
+                  struct peaks *p)
 {
     int wait_ms = MEASURE_SAMPLE_MS;
-    while (client_poll(c, wait_ms) == 0) {
+    while ((hs ? hosts_poll(hs, wait_ms) : client_poll(c, wait_ms)) == 0) {
         struct sample_tree t;
         double t0 = util_now();
         server_drain(s);
@@ -98,29 +101,62 @@ static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
     struct client_run w;
     if (wrk_start(&w, &a, err, errlen))
         return -1;
-    watch(s, &w, p);
+    watch(s, &w, NULL, p);
     return wrk_finish(&w, res, err, errlen);
 }
 
-/* One loadgen process: its own warm-up at the same rate, then the measured
- * window, so the schedule runs on without a gap and the window does not
- * start with fresh connections. */
-static int run_loadgen(struct server *s, const struct measure_cfg *cfg, double rate,
-                       struct peaks *p, struct loadgen_result *res, double *cpu_s,
-                       char *err, size_t errlen)
+/* loadgen here, or its share on every load host (hosts.c), whose
+ * histograms come back merged. */
+static int run_loadgen(struct server *s, const struct measure_cfg *cfg,
+                       const struct loadgen_args *a, struct peaks *p,
+                       struct loadgen_result *res, double *cpu_s, char *err,
+                       size_t errlen)
 {
-    struct loadgen_args a = {.port = s->port, .path = cfg->path, .rate = rate,
-                             .conns = cfg->rate_conns,
+    struct client_run c;
+    int rc;
+    if (cfg->hosts) {
+        if (hosts_start(cfg->hosts, a, err, errlen))
+            return -1;
+        watch(s, NULL, cfg->hosts, p);
+        rc = hosts_finish(cfg->hosts, res, err, errlen);
+        *cpu_s = res->client_cpu_s;
+        return rc;
+    }
+    if (loadgen_start(&c, a, err, errlen))
+        return -1;
+    watch(s, &c, NULL, p);
+    rc = loadgen_finish(&c, res, err, errlen);
+    *cpu_s = client_cpu_s(&c);
+    return rc;
+}
+
+/* One loadgen run (or one per load host): its own warm-up at the same
+ * rate, then the measured window, so the schedule runs on without a gap and
+ * the window does not start with fresh connections. */
+static int run_open(struct server *s, const struct measure_cfg *cfg, double rate,
+                    struct peaks *p, struct loadgen_result *res, double *cpu_s,
+                    char *err, size_t errlen)
+{
+    struct loadgen_args a = {.host = s->addr, .port = s->port, .path = cfg->path,
+                             .rate = rate, .conns = cfg->rate_conns,
                              .threads = CPU_COUNT(cfg->client_cpus),
                              .pipeline = cfg->pipeline, .duration_s = cfg->rate_duration_s,
                              .warmup_s = cfg->rate_warmup_s, .cpus = cfg->client_cpus};
-    struct client_run c;
-    if (loadgen_start(&c, &a, err, errlen))
-        return -1;
-    watch(s, &c, p);
-    int rc = loadgen_finish(&c, res, err, errlen);
-    *cpu_s = client_cpu_s(&c);
-    return rc;
+    return run_loadgen(s, cfg, &a, p, res, cpu_s, err, errlen);
+}
+
+/* A closed-loop run: wrk here; with load hosts loadgen --closed on each,
+ * whose latencies merge exactly (wrk's percentiles would not). */
+static int run_closed(struct server *s, const struct measure_cfg *cfg, int conns,
+                      int duration_s, struct peaks *p, struct wrk_result *w,
+                      struct loadgen_result *g, char *err, size_t errlen)
+{
+    struct loadgen_args a = {.host = s->addr, .port = s->port, .path = cfg->path,
+                             .closed = true, .conns = conns,
+                             .pipeline = cfg->pipeline, .duration_s = duration_s};
+    if (!cfg->hosts)
+        return run_wrk(s, cfg, conns, duration_s, p, w, err, errlen);
+    return run_loadgen(s, cfg, &a, p, g, &w->cpu_s, err, errlen);
 }
 
 static void fill_wrk(struct row *r, const struct wrk_result *w)
@@ -171,6 +207,17 @@ static void fill_cpu(struct row *r, const struct snapshot *a,
     }
 }
 
+/* The hosts' merged figures; the CPUs measured here carry the server (and
+ * the harness), the load's CPU is the hosts' sum (% of one CPU). */
+static void fill_hosts(struct row *r, const struct snapshot *a, const struct snapshot *b,
+                       const struct loadgen_result *g)
+{
+    loadgen_fill_row(r, g);
+    fill_cpu(r, a, b, 0);
+    r->cli_cpu_pct = g->client_cpu_pct;
+    r->cli_cpu_us_per_req = g->completed ? 1e6 * g->client_cpu_s / g->completed : -1;
+}
+
 /* The server's own count against the load generator's: both wrk and
  * loadgen count completed responses only, so server >= client and the
  * excess is at most what was in flight. */
@@ -182,7 +229,7 @@ static void check_counts(struct row *r, const struct snapshot *a,
             row_note(r, "no counters line from the server");
         return;
     }
-    const char *client = strcmp(r->mode, "open") == 0 ? "loadgen" : "wrk";
+    const char *client = strcmp(r->mode, "open") == 0 || r->host[0] ? "loadgen" : "wrk";
     double served = (double)(b->counters.requests - a->counters.requests);
     double excess = served - r->requests;
     r->srv_responses = served;
@@ -207,7 +254,8 @@ static void flag_level(struct row *r, const struct measure_cfg *cfg, long tasks)
     int ccpus = CPU_COUNT(cfg->client_cpus), scpus = CPU_COUNT(cfg->server_cpus);
     double ccap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
     double scap = 100.0 * (tasks > 0 && tasks < scpus ? tasks : scpus);
-    if (r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * ccap && r->srv_cpu_pct >= 0 &&
+    if (!cfg->hosts && /* load hosts: hosts_record judges each */
+        r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * ccap && r->srv_cpu_pct >= 0 &&
         r->srv_cpu_pct < MEASURE_BUSY_FRACTION * scap)
         row_flag(r, "client-bound");
     if (row_errors(r) > 0)
@@ -243,7 +291,7 @@ static void check_server(struct server *s, struct row *r)
     }
     if (proc_interrupted)
         return; /* the server was sent SIGTERM: not a finding */
-    if (verify_answers(s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
+    if (verify_answers(s->addr, s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
         row_flag(r, "stopped-answering");
         row_note(r, "no answer to GET / %d ms after the level: %s",
                  MEASURE_HEALTH_MS, why);
@@ -260,7 +308,7 @@ static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
     if (idle <= 0)
         return;
     int ok = s->pid > 0 && sample_tree(s->pid, &before) == 0;
-    if (idle_open(set, s->port, idle, "/", cfg->idle_timeout_ms, err, sizeof err))
+    if (idle_open(set, s->addr, s->port, idle, "/", cfg->idle_timeout_ms, err, sizeof err))
         row_note(r, "%s", err);
     util_sleep_ms(MEASURE_SETTLE_MS);
     ok = ok && s->pid > 0 && sample_tree(s->pid, &after) == 0;
@@ -283,6 +331,7 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     struct peaks p = {0};
     struct snapshot a, b;
     struct wrk_result w = {0};
+    struct loadgen_result g = {0};
     char err[512];
     cpu_set_t both;
     CPU_OR(&both, cfg->server_cpus, cfg->client_cpus);
@@ -291,15 +340,19 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     r->threads = wrk_threads(conns, cfg->max_threads);
     hold_idle(s, cfg, idle, &set, r, &p);
     if (cfg->warmup_s > 0 &&
-        run_wrk(s, cfg, conns, cfg->warmup_s, NULL, &w, err, sizeof err))
+        run_closed(s, cfg, conns, cfg->warmup_s, NULL, &w, &g, err, sizeof err))
         row_note(r, "warm-up: %s", err);
     snap(s, &both, &a, &p);
-    int rc = run_wrk(s, cfg, conns, cfg->duration_s, &p, &w, err, sizeof err);
+    int rc = run_closed(s, cfg, conns, cfg->duration_s, &p, &w, &g, err, sizeof err);
     snap(s, &both, &b, &p);
     idle_close(&set);
     if (rc) {
         snprintf(r->status, sizeof r->status, "failed");
         row_note(r, "%s", err);
+    } else if (cfg->hosts) {
+        fill_hosts(r, &a, &b, &g);
+        r->offered_rps = r->achieved_rps = -1; /* closed loop: req_per_s */
+        check_counts(r, &a, &b, conns, cfg->pipeline);
     } else {
         fill_wrk(r, &w);
         fill_cpu(r, &a, &b, w.cpu_s);
@@ -314,33 +367,9 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
                  r->err_timeout, r->err_connect);
     }
     check_server(s, r);
+    if (cfg->hosts)
+        hosts_record(cfg->hosts, r);
     return rc;
-}
-
-static void fill_open(struct row *r, const struct loadgen_result *g)
-{
-    r->duration_s = g->duration_s;
-    r->requests = (double)g->completed;
-    r->offered_rps = g->offered_rps;
-    r->achieved_rps = g->achieved_rps;
-    r->req_per_s = g->achieved_rps;
-    r->bytes_per_s = g->duration_s > 0 ? (double)g->bytes / g->duration_s : 0;
-    r->lat_mean_us = g->mean_us;
-    r->lat_p50_us = (double)g->p50_us;
-    r->lat_p90_us = (double)g->p90_us;
-    r->lat_p99_us = (double)g->p99_us;
-    r->lat_p999_us = (double)g->p999_us;
-    r->lat_p9999_us = (double)g->p9999_us;
-    r->lat_max_us = (double)g->max_us;
-    r->lat_p99_uncorrected_us = (double)g->p99_uncorrected_us;
-    r->lag_p99_us = (double)g->lag_p99_us;
-    r->err_connect = (double)g->err_connect;
-    r->err_read = (double)(g->err_read + g->err_parse);
-    r->err_write = (double)g->err_write;
-    r->err_status = (double)g->err_status;
-    r->err_timeout = (double)g->err_timeout;
-    r->backlog = (double)g->backlog;
-    r->reconnects = (double)g->reconnects;
 }
 
 /* The generator's own limits first: a late or busy loadgen did not offer
@@ -351,8 +380,9 @@ static void flag_open(struct row *r, const struct measure_cfg *cfg,
 {
     int ccpus = CPU_COUNT(cfg->client_cpus);
     double cap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
-    if (g->client_cpu_pct >= MEASURE_BUSY_FRACTION * cap ||
-        r->lag_p99_us > MEASURE_LAG_US) {
+    if (!cfg->hosts && /* load hosts: hosts_record judges each */
+        (g->client_cpu_pct >= MEASURE_BUSY_FRACTION * cap ||
+         r->lag_p99_us > MEASURE_LAG_US)) {
         row_flag(r, "client-bound");
         row_note(r, "loadgen at %.0f%% CPU, send lag p99 %.0f us", g->client_cpu_pct,
                  r->lag_p99_us);
@@ -388,7 +418,7 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     r->threads = CPU_COUNT(cfg->client_cpus);
     r->offered_rps = rate;
     snap(s, &both, &a, &p);
-    int rc = run_loadgen(s, cfg, rate, &p, &g, &cpu_s, err, sizeof err);
+    int rc = run_open(s, cfg, rate, &p, &g, &cpu_s, err, sizeof err);
     snap(s, &both, &b, &p);
     if (rc) {
         snprintf(r->status, sizeof r->status, "failed");
@@ -396,9 +426,9 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     } else {
         /* The server's CPU and counters cover loadgen's warm-up too (same
          * rate): per request they count its responses as well. */
-        fill_open(r, &g);
+        loadgen_fill_row(r, &g);
         r->requests += (double)g.warmup_completed;
-        fill_cpu(r, &a, &b, cpu_s);
+        fill_cpu(r, &a, &b, cfg->hosts ? 0 : cpu_s);
         check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
         r->requests = (double)g.completed;
         /* The generator's CPU over its measured window, not its set-up. */
@@ -414,6 +444,8 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
                  r->err_timeout, r->err_connect);
     }
     check_server(s, r);
+    if (cfg->hosts)
+        hosts_record(cfg->hosts, r);
     return rc;
 }
 

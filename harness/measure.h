@@ -29,6 +29,8 @@
 #define MEASURE_HEALTH_MS 3000     /* GET / after a level must answer in this */
 #define MEASURE_LAG_US 1000        /* loadgen's send lag p99 above: client-bound */
 
+struct hosts;
+
 struct measure_cfg {
     const char *path;               /* wrk's URL path */
     int duration_s, warmup_s, pipeline, max_threads;
@@ -37,6 +39,7 @@ struct measure_cfg {
     /* open loop */
     int rate_conns;
     double rate_duration_s, rate_warmup_s, slo_p99_ms;
+    struct hosts *hosts;            /* load hosts (hosts.h), NULL: load here */
 };
 
 int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,

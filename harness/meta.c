@@ -1,5 +1,6 @@
 /* meta.txt (see meta.h). */
 #include "meta.h"
+#include "hosts.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -146,7 +147,7 @@ static void write_options(FILE *f, const struct opts *o, long body, long nofile)
 }
 
 int meta_write(const char *run_dir, const struct opts *o, long body_size,
-               long nofile, char *err, size_t errlen)
+               long nofile, const struct hosts *hosts, char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/meta.txt", run_dir);
@@ -158,6 +159,8 @@ int meta_write(const char *run_dir, const struct opts *o, long body_size,
     write_machine(f);
     write_versions(f);
     write_options(f, o, body_size, nofile);
+    if (hosts)
+        hosts_write_meta(hosts, f);
     if (ferror(f) | fclose(f)) {
         snprintf(err, errlen, "write %s: %s", path, strerror(errno));
         return -1;

@@ -1,10 +1,11 @@
 /* meta.txt: when, where and how a run was made, one "key: value" a line.
  *
- *   meta_write(run_dir, &opts, body_size, nofile, err, sizeof err);
+ *   meta_write(run_dir, &opts, body_size, nofile, hosts_or_NULL, err, sizeof err);
  *
  * Keys: date, host, cpu, cpus_online, cpus_usable, kernel, memory, compiler,
  * wrk, libuv, nginx, h2o, lighttpd, gnuplot, git, command, then the
- * resolved options (conns, duration_s, ...). report.html shows them all. */
+ * resolved options (conns, duration_s, ...), with load hosts target,
+ * load_hosts and load_host_<dest>. report.html shows them all. */
 #ifndef HARNESS_META_H
 #define HARNESS_META_H
 
@@ -12,7 +13,10 @@
 
 #include "opts.h"
 
+struct hosts;
+
+/* hosts: the load hosts (hosts.h), NULL when the load came from here. */
 int meta_write(const char *run_dir, const struct opts *o, long body_size,
-               long nofile, char *err, size_t errlen);
+               long nofile, const struct hosts *hosts, char *err, size_t errlen);
 
 #endif

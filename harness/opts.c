@@ -18,7 +18,8 @@ enum {
     OPT_MODELS = 256, OPT_CONNS, OPT_IDLE, OPT_DURATION, OPT_WARMUP, OPT_REPEAT,
     OPT_PATH, OPT_PIPELINE, OPT_SERVER_CPUS, OPT_CLIENT_CPUS, OPT_THREADS,
     OPT_QUICK, OPT_OUT, OPT_CSV, OPT_HELP, OPT_MEMORY_IDLE, OPT_RATES, OPT_SLO,
-    OPT_RATE_CONNS, OPT_EQUAL, OPT_RATE_DURATION,
+    OPT_RATE_CONNS, OPT_EQUAL, OPT_RATE_DURATION, OPT_LOAD_HOSTS, OPT_TARGET,
+    OPT_SSH_CONFIG, OPT_REMOTE_LOADGEN,
 };
 
 static const struct option longopts[] = {
@@ -42,6 +43,10 @@ static const struct option longopts[] = {
     {"rate-conns", required_argument, 0, OPT_RATE_CONNS},
     {"equal-load", required_argument, 0, OPT_EQUAL},
     {"rate-duration", required_argument, 0, OPT_RATE_DURATION},
+    {"load-hosts", required_argument, 0, OPT_LOAD_HOSTS},
+    {"target", required_argument, 0, OPT_TARGET},
+    {"ssh-config", required_argument, 0, OPT_SSH_CONFIG},
+    {"remote-loadgen", required_argument, 0, OPT_REMOTE_LOADGEN},
     {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0},
 };
@@ -233,6 +238,7 @@ static void finish_defaults(struct opts *o)
     if (o->memory_idle < 0)
         o->memory_idle = o->n_idle ? 0 : o->quick ? OPTS_QUICK_MEMORY_IDLE
                                                   : OPTS_DEFAULT_MEMORY_IDLE;
+    opts_hosts_defaults(o);
     if (o->threads == 0)
         o->threads = CPU_COUNT(&o->client_cpus);
     util_cpuset_format(&o->server_cpus, o->server_cpus_text, sizeof o->server_cpus_text);
@@ -256,6 +262,14 @@ static int parse_command(struct opts *o, const char *word, char *err, size_t err
     return -1;
 }
 
+static const char *opt_name(int opt)
+{
+    for (const struct option *lo = longopts; lo->name; lo++)
+        if (lo->val == opt)
+            return lo->name;
+    return "?";
+}
+
 /* Options that only some commands take. */
 static int check_allowed(const struct opts *o, int opt, char *err, size_t errlen)
 {
@@ -263,12 +277,8 @@ static int check_allowed(const struct opts *o, int opt, char *err, size_t errlen
     bool ok = opt == OPT_HELP || (o->cmd == CMD_RUN && opt != OPT_CSV) ||
               (o->cmd == CMD_VERIFY && (opt == OPT_MODELS || opt == OPT_PATH)) ||
               (o->cmd == CMD_LIST && opt == OPT_CSV);
-    const char *name = "?";
-    for (const struct option *lo = longopts; lo->name; lo++)
-        if (lo->val == opt)
-            name = lo->name;
     if (!ok)
-        snprintf(err, errlen, "'%s' does not take --%s", cmd_names[o->cmd], name);
+        snprintf(err, errlen, "'%s' does not take --%s", cmd_names[o->cmd], opt_name(opt));
     return ok ? 0 : -1;
 }
 
@@ -323,9 +333,13 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
         snprintf(o->path, sizeof o->path, "%s", arg);
         return 0;
     case OPT_SERVER_CPUS:
+        o->server_cpus_given = true;
         return cpu_arg("server-cpus", arg, &o->server_cpus, o->server_cpus_text, err, errlen);
     case OPT_CLIENT_CPUS:
+        o->client_cpus_given = true;
         return cpu_arg("client-cpus", arg, &o->client_cpus, o->client_cpus_text, err, errlen);
+    case OPT_LOAD_HOSTS: case OPT_TARGET: case OPT_SSH_CONFIG: case OPT_REMOTE_LOADGEN:
+        return opts_hosts_arg(o, opt_name(opt), arg, err, errlen);
     case OPT_QUICK: o->quick = true; return 0;
     case OPT_OUT: o->out = arg; return 0;
     case OPT_CSV: o->csv = true; return 0;
@@ -378,6 +392,8 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "report needs a run directory: harness report DIR");
         return -1;
     }
+    if (opts_hosts_check(o, err, errlen))
+        return -1;
     finish_defaults(o);
     return 0;
 }
@@ -448,4 +464,5 @@ void opts_usage(FILE *f, int n_models, int n_available)
             OPTS_DEFAULT_RATE_CONNS, OPTS_RATE_WARMUP_S, OPTS_DEFAULT_RATE_DURATION_S,
             OPTS_QUICK_RATE_DURATION_S, OPTS_QUICK_RATE_WARMUP_S, n_available, n_models,
             est, quick);
+    opts_hosts_usage(f);
 }

@@ -42,6 +42,7 @@
 #define OPTS_QUICK_RATE_WARMUP_S 0.2
 #define OPTS_SEARCH_PRECISION 0.10   /* MSR search: stop when hi <= 1.1 lo */
 #define OPTS_QUICK_SEARCH_PRECISION 1.0 /* quick: doubling only, no cap50/80 */
+#define OPTS_MAX_HOSTS 16            /* --load-hosts */
 
 enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT };
 enum opts_rates { RATES_NONE, RATES_LIST, RATES_AUTO };
@@ -74,6 +75,13 @@ struct opts {
     int duration_s, warmup_s, repeat, pipeline, threads;
     char path[256];
     cpu_set_t server_cpus, client_cpus;
+    bool server_cpus_given, client_cpus_given;
+    /* Load hosts (hosts.h): ssh destinations, the server's address as they
+     * reach it; NULL/0 when the load is generated here. */
+    const char *load_hosts[OPTS_MAX_HOSTS];
+    int n_load_hosts;
+    char load_hosts_text[1024];  /* the --load-hosts list, split in place */
+    const char *target, *ssh_config, *remote_loadgen;
     char server_cpus_text[128], client_cpus_text[128];
     bool quick, csv;
     const char *out;             /* parent of the run directory */
@@ -89,6 +97,15 @@ int opts_parse_rates(const char *s, double *v, int max);
 /* Parses "25%,50%" or "5000,10k" into v; -1 if bad. */
 int opts_parse_loads(const char *s, struct opts_load *v, int max);
 void opts_usage(FILE *f, int n_models, int n_available);
+
+/* The load-host options (opts_hosts.c), for opts.c: name is the long
+ * option without its dashes; check: they come together; defaults: with load
+ * hosts the server and the harness may use every CPU. */
+int opts_hosts_arg(struct opts *o, const char *name, const char *arg, char *err,
+                   size_t errlen);
+int opts_hosts_check(const struct opts *o, char *err, size_t errlen);
+void opts_hosts_defaults(struct opts *o);
+void opts_hosts_usage(FILE *f);
 /* Default split of the usable CPUs: first half server, rest client. */
 void opts_default_cpus(cpu_set_t *server, cpu_set_t *client);
 

@@ -13,7 +13,6 @@
 #include "cgroup.h"
 #include "util.h"
 
-#define PROC_MAX 16          /* live children at once (server, wrk, probe) */
 #define PROC_WAIT_STEP_MS 10
 
 volatile sig_atomic_t proc_interrupted;
@@ -59,13 +58,14 @@ long proc_raise_nofile(void)
     return (long)rl.rlim_cur;
 }
 
-static void remember(pid_t pid)
+static int remember(pid_t pid)
 {
     for (int i = 0; i < PROC_MAX; i++)
         if (live[i] == 0) {
             live[i] = pid;
-            return;
+            return 0;
         }
+    return -1;
 }
 
 void proc_forget(pid_t pid)
@@ -122,8 +122,15 @@ pid_t proc_spawn(const struct proc_spec *sp, char *err, size_t errlen)
     if (pid == 0)
         child_exec(sp, p[1]);
     setpgid(pid, pid); /* also here: no race with an early kill(-pid) */
-    remember(pid);
     close(p[1]);
+    if (remember(pid)) {
+        kill(-pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(p[0]);
+        snprintf(err, errlen, "exec %s: more than %d child processes at once",
+                 sp->argv[0], PROC_MAX);
+        return -1;
+    }
     ssize_t n;
     do
         n = read(p[0], &e, sizeof e);

@@ -20,6 +20,10 @@
 #include <sys/types.h>
 
 #define PROC_GRACE_MS 5000 /* SIGTERM to SIGKILL; the servers' own grace */
+/* Live children at once: the server, a load generator or one ssh per load
+ * host, probes, a cleanup. A child that finds no slot is killed and
+ * proc_spawn fails: one the interrupt handler cannot reach must not run. */
+#define PROC_MAX 64
 
 struct cgroup;
 

@@ -3,9 +3,9 @@
  * same docroot, logging off, keep-alive without a request limit, sendfile
  * where the server has it, in the foreground so the harness owns it.
  *
- *   int port = refs_free_port(err, sizeof err);
+ *   int port = refs_free_port("127.0.0.1", err, sizeof err);
  *   struct refs_cmd cmd;
- *   refs_prepare(m, bin, dir, docroot, port, &cmd, err, sizeof err);
+ *   refs_prepare(m, bin, dir, docroot, "127.0.0.1", port, &cmd, err, sizeof err);
  *   proc_spawn(&(struct proc_spec){.argv = cmd.argv, ...}, ...);
  */
 #ifndef HARNESS_REFS_H
@@ -24,11 +24,12 @@ struct refs_cmd {
     char arg[10][PATH_MAX];     /* storage the argv points into */
 };
 
-/* Binds 127.0.0.1:0, reads the port, closes: the caller passes it on and
+/* Binds ADDR:0 (IPv4), reads the port, closes: the caller passes it on and
  * retries with another one if the server then fails to bind. */
-int refs_free_port(char *err, size_t errlen);
+int refs_free_port(const char *addr, char *err, size_t errlen);
+/* The configuration for m listening on addr:port, written under dir. */
 int refs_prepare(const struct model *m, const char *bin, const char *dir,
-                 const char *docroot, int port, struct refs_cmd *cmd,
-                 char *err, size_t errlen);
+                 const char *docroot, const char *addr, int port,
+                 struct refs_cmd *cmd, char *err, size_t errlen);
 
 #endif

@@ -56,8 +56,15 @@ static int check_arch(struct remote_host *h, char *err, size_t errlen)
         snprintf(err, errlen, "uname: %s", strerror(errno));
         return -1;
     }
-    if (remote_sh(h, "uname -m", "uname -m", &r, err, errlen))
+    /* nproc counts the CPUs this session may use (its affinity), which is
+     * what loadgen's threads get there. */
+    if (remote_sh(h, "uname -m", "uname -m; nproc 2>/dev/null || echo 1", &r, err,
+                  errlen))
         return -1;
+    char *cpus = r.out + strcspn(r.out, "\n");
+    if (*cpus)
+        *cpus++ = '\0';
+    h->cpus = atoi(cpus) > 0 ? atoi(cpus) : 1;
     chomp(r.out);
     snprintf(h->arch, sizeof h->arch, "%.63s", r.out);
     if (strcmp(h->arch, u.machine) != 0) {
@@ -389,20 +396,20 @@ static const char remote_cleanup_script[] =
     "if [ -n \"$d\" ]; then rm -rf -- \"$d\" || exit 1; fi; "
     "if ours; then echo \"PID $p still runs $a\" >&2; exit 1; fi";
 
-int remote_cleanup(struct remote_host *h, char *err, size_t errlen)
+/* The spawned command killed there, and the directory removed unless
+ * keep_dir. */
+static int clean_there(struct remote_host *h, bool keep_dir, char *err, size_t errlen)
 {
     char qa[8200], qd[8200], cmd[REMOTE_CMD_MAX], note[96];
     struct ssh_cmd c;
     struct ssh_out r;
+    const char *dir = keep_dir ? "" : h->dir;
     if (h->ssh_pid > 0)
         proc_stop(h->ssh_pid, 1000, NULL, note, sizeof note);
     h->ssh_pid = 0;
-    if (h->stderr_fd >= 0)
-        close(h->stderr_fd);
-    h->stderr_fd = -1;
-    if (h->remote_pid <= 0 && !h->dir[0])
+    if (h->remote_pid <= 0 && !dir[0])
         return 0;
-    if (ssh_quote(h->remote_argv0, qa, sizeof qa) || ssh_quote(h->dir, qd, sizeof qd) ||
+    if (ssh_quote(h->remote_argv0, qa, sizeof qa) || ssh_quote(dir, qd, sizeof qd) ||
         snprintf(cmd, sizeof cmd, remote_cleanup_script, h->remote_pid, qa, qd) >=
             (int)sizeof cmd) {
         snprintf(err, errlen, "%s: cleanup: path too long", h->dest);
@@ -414,10 +421,25 @@ int remote_cleanup(struct remote_host *h, char *err, size_t errlen)
                 err, errlen)) {
         size_t n = strlen(err);
         snprintf(err + n, errlen - n, " (left there: PID %ld, directory %s)",
-                 h->remote_pid, h->dir[0] ? h->dir : "none");
+                 h->remote_pid, dir[0] ? dir : "none");
         return -1;
     }
     h->remote_pid = 0;
-    h->dir[0] = '\0';
+    if (!keep_dir)
+        h->dir[0] = '\0';
     return 0;
+}
+
+int remote_kill(struct remote_host *h, char *err, size_t errlen)
+{
+    return clean_there(h, true, err, errlen);
+}
+
+int remote_cleanup(struct remote_host *h, char *err, size_t errlen)
+{
+    int rc = clean_there(h, false, err, errlen);
+    if (h->stderr_fd >= 0)
+        close(h->stderr_fd);
+    h->stderr_fd = -1;
+    return rc;
 }

@@ -34,6 +34,7 @@ struct remote_host {
     char dir[4096];          /* temporary directory there, "" if none */
     char loadgen[4096];      /* loadgen's path there, set by remote_prepare */
     char arch[64];           /* `uname -m` there */
+    int cpus;                /* CPUs a session may use there (`nproc`) */
     int64_t offset_ns;       /* remote CLOCK_REALTIME minus local */
     int64_t uncertainty_ns;  /* |true offset - offset_ns| <= this */
     pid_t ssh_pid;           /* local ssh of remote_spawn, 0 if none */
@@ -44,7 +45,8 @@ struct remote_host {
 
 void remote_init(struct remote_host *h, const char *dest, const char *ssh_config);
 
-/* Checks the host answers and runs the local architecture, then either
+/* Checks the host answers and runs the local architecture (and counts its
+ * CPUs: h->cpus), then either
  * checks remote_loadgen is executable there (--remote-loadgen PATH) or,
  * when it is NULL, creates a temporary directory there (mktemp -d) and copies
  * local_loadgen into it with scp. Either way `LOADGEN --version` must run
@@ -69,6 +71,10 @@ int remote_spawn(struct remote_host *h, char *const argv[], int *stdout_fd,
  * gives -1 and the last line of its stderr in err. */
 int remote_wait(struct remote_host *h, int timeout_ms, int *status, char *err,
                 size_t errlen);
+
+/* Kills the spawned command there (as remote_cleanup does), keeping the
+ * directory and loadgen for the next command: a run past its deadline. */
+int remote_kill(struct remote_host *h, char *err, size_t errlen);
 
 /* Kills the spawned command there by its PID (SIGTERM, SIGKILL after 2 s;
  * only if that PID still runs argv[0]), removes the temporary directory,

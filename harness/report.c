@@ -299,6 +299,25 @@ void report_meta(const struct report *r, const char *key, char *out, size_t outl
         snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(pat), "\n"), p + strlen(pat));
 }
 
+/* A load host's own rows become points of their own (r->host_points),
+ * shown in their table and never taken for extra points of the headline,
+ * plots or warnings: the merged rows (host=all) are the points. */
+static int split_points(struct report *r, struct row *rows, size_t n)
+{
+    struct row *own = malloc((n ? n : 1) * sizeof *own);
+    size_t k = 0, h = 0;
+    if (!own)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (stats_per_host(&rows[i]))
+            own[h++] = rows[i];
+        else
+            rows[k++] = rows[i];
+    int rc = stats_points(rows, k, &r->points) || stats_points(own, h, &r->host_points);
+    free(own);
+    return rc ? -1 : 0;
+}
+
 static int load(struct report *r, const char *dir, char *err, size_t errlen)
 {
     char path[PATH_MAX];
@@ -309,7 +328,7 @@ static int load(struct report *r, const char *dir, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/results.csv", dir);
     if (csv_read(path, &rows, &n, err, errlen))
         return -1;
-    int rc = stats_points(rows, n, &r->points);
+    int rc = split_points(r, rows, n);
     free(rows);
     if (rc) {
         snprintf(err, errlen, "reading results.csv: out of memory");
@@ -351,6 +370,7 @@ int report_generate(const char *dir)
         rc = 1;
     }
     stats_free(&r.points);
+    stats_free(&r.host_points);
     free(r.meta);
     return rc;
 }

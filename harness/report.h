@@ -37,7 +37,8 @@ struct report_headline {
 
 struct report {
     const char *dir;
-    struct stats_points points;
+    struct stats_points points;           /* load from here, or merged (host=all) */
+    struct stats_points host_points;      /* each load host's own rows */
     int levels[REPORT_LEVELS], n_levels;  /* closed-loop headline levels */
     double equal[REPORT_EQUAL];           /* equal-load rates, req/s */
     int n_equal;

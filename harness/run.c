@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "hosts.h"
 #include "loadgen.h"
 #include "measure.h"
 #include "meta.h"
@@ -108,6 +109,8 @@ struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
     snprintf(r->category, sizeof r->category, "%s", m->category);
     r->round = round;
     r->pipeline = c->o->pipeline;
+    if (c->cfg.hosts) /* the point's merged row; each host's own: hosts.c */
+        snprintf(r->host, sizeof r->host, "all");
     return r;
 }
 
@@ -148,6 +151,8 @@ static void write_rows(struct run_ctx *c)
         if (csv_write_row(c->csv, &c->rows[i]))
             fprintf(stderr, "harness: write results.csv: %s\n", strerror(errno));
     c->n_rows = 0;
+    if (hosts_write_rows(c->cfg.hosts, c->csv)) /* each load host's own */
+        fprintf(stderr, "harness: write results.csv: %s\n", strerror(errno));
 }
 
 /* Starts (or restarts) the server and verifies it. 0 when it may be loaded. */
@@ -276,7 +281,7 @@ static int order_models(const struct opts *o, const struct model *const *in, int
 }
 
 static void setup(struct run_ctx *c, const struct opts *o,
-                  const struct model *const *models, int n)
+                  const struct model *const *models, int n, struct hosts *hosts)
 {
     const struct model *ordered[PLAN_MAX_MODELS];
     memset(c, 0, sizeof *c);
@@ -285,7 +290,8 @@ static void setup(struct run_ctx *c, const struct opts *o,
     plan_build(&c->plan, o, ordered, n);
     c->env = (struct server_env){.run_dir = c->dir, .cpus = &o->server_cpus,
                                  .workers = CPU_COUNT(&o->server_cpus),
-                                 .docroot = RUN_DOCROOT, .body_size = body_size(o->path)};
+                                 .docroot = RUN_DOCROOT, .body_size = body_size(o->path),
+                                 .addr = o->target};
     c->cfg = (struct measure_cfg){
         .path = o->path, .duration_s = o->duration_s, .warmup_s = o->warmup_s,
         .pipeline = o->pipeline, .max_threads = o->threads,
@@ -293,14 +299,15 @@ static void setup(struct run_ctx *c, const struct opts *o,
         .idle_timeout_ms = o->quick ? RUN_QUICK_IDLE_OPEN_MS : RUN_IDLE_OPEN_MS,
         .rate_conns = o->rate_conns, .rate_duration_s = o->rate_duration_s,
         .rate_warmup_s = o->rate_warmup_s,
-        .slo_p99_ms = o->slo_p99_ms};
+        .slo_p99_ms = o->slo_p99_ms, .hosts = hosts};
 }
 
 static int open_results(struct run_ctx *c, long nofile)
 {
     char path[PATH_MAX], err[512];
     if (make_run_dir(c->o->out, c->dir, sizeof c->dir, err, sizeof err) ||
-        meta_write(c->dir, c->o, c->env.body_size, nofile, err, sizeof err)) {
+        meta_write(c->dir, c->o, c->env.body_size, nofile, c->cfg.hosts, err,
+                   sizeof err)) {
         fprintf(stderr, "harness: %s\n", err);
         return -1;
     }
@@ -327,8 +334,9 @@ static void announce(const struct run_ctx *c, long nofile)
            c->plan.rounds > 1 ? "s" : "", c->plan.steps, est, c->o->server_cpus_text,
            c->o->client_cpus_text, c->o->threads, c->o->path, nofile);
     if (c->plan.n_levels > 0)
-        printf("closed loop (wrk): %d s + %d s warm-up per level\n", c->o->duration_s,
-               c->o->warmup_s);
+        printf("closed loop (%s): %d s + %d s warm-up per level\n",
+               c->cfg.hosts ? "loadgen --closed on the load hosts" : "wrk",
+               c->o->duration_s, c->o->warmup_s);
     if (c->o->rates_mode != RATES_NONE)
         printf("open loop (loadgen): %d connections, %.1f s + %.1f s warm-up per step, "
                "SLO p99 <= %g ms%s\n", c->o->rate_conns, c->o->rate_duration_s,
@@ -336,16 +344,18 @@ static void announce(const struct run_ctx *c, long nofile)
                c->calibration_added ? "; calibration added: the equal-load rates are "
                                       "fractions of its sustainable rate" : "");
     printf("results: %s\n", c->dir);
-    if (CPU_COUNT(&c->o->server_cpus) == 1 && CPU_EQUAL(&c->o->server_cpus, &c->o->client_cpus))
+    if (!c->cfg.hosts && CPU_COUNT(&c->o->server_cpus) == 1 &&
+        CPU_EQUAL(&c->o->server_cpus, &c->o->client_cpus))
         printf("warning: server and wrk share one CPU: the numbers measure both\n");
     fflush(stdout);
 }
 
-int run_command(const struct opts *o, const struct model *const *models, int n)
+int run_command(const struct opts *o, const struct model *const *models, int n,
+                struct hosts *hosts)
 {
     static struct run_ctx c;
     long nofile = proc_raise_nofile();
-    setup(&c, o, models, n);
+    setup(&c, o, models, n, hosts);
     if (open_results(&c, nofile))
         return 1;
     /* The harness samples and opens idle connections from wrk's CPUs, never
@@ -357,6 +367,8 @@ int run_command(const struct opts *o, const struct model *const *models, int n)
     for (int round = 0; round < c.plan.rounds && !proc_interrupted; round++)
         for (int i = 0; i < c.plan.n_models && !proc_interrupted; i++)
             model_round(&c, plan_model(&c.plan, round, i), round);
+    if (hosts) /* before the report: after a Ctrl-C the user waits for this */
+        hosts_cleanup(hosts);
     if (fclose(c.csv))
         fprintf(stderr, "harness: close results.csv: %s\n", strerror(errno));
     int rc = report_generate(c.dir);

@@ -15,6 +15,7 @@
 #ifndef HARNESS_RUN_H
 #define HARNESS_RUN_H
 
+#include "hosts.h"
 #include "models.h"
 #include "opts.h"
 
@@ -28,6 +29,8 @@
 /* Checks what can fail before any work (tools, path, output directory):
  * returns 0, or -1 with one line in err. */
 int run_preflight(const struct opts *o, char *err, size_t errlen);
-int run_command(const struct opts *o, const struct model *const *models, int n);
+/* hosts: the load hosts, prepared (hosts.h); NULL: load from here. */
+int run_command(const struct opts *o, const struct model *const *models, int n,
+                struct hosts *hosts);
 
 #endif

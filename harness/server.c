@@ -182,7 +182,7 @@ static int ended_early(struct server *s, char *why, size_t whylen)
 static int start_model(struct server *s, const char *bin, char *why, size_t whylen)
 {
     char size[32], workers[32], idle[32], line[1024];
-    char *argv[16] = {(char *)bin, "--port", "0", "--bind", "127.0.0.1"};
+    char *argv[16] = {(char *)bin, "--port", "0", "--bind", (char *)s->addr};
     int n = 5;
     snprintf(idle, sizeof idle, "%d", SERVER_IDLE_TIMEOUT_MS);
     if (s->model->kind == MODEL_CALIBRATION) {
@@ -220,11 +220,11 @@ static int start_model(struct server *s, const char *bin, char *why, size_t whyl
     return SERVER_FAILED;
 }
 
-static bool port_accepts(int port)
+static bool port_accepts(const char *addr, int port)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int fd = inet_pton(AF_INET, addr, &sa.sin_addr) == 1
+                 ? socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
     bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
     if (fd >= 0)
         close(fd);
@@ -237,16 +237,16 @@ static int start_reference(struct server *s, const char *bin, char *why, size_t 
     struct refs_cmd cmd;
     snprintf(dir, sizeof dir, "%s/refs/%s", s->env->run_dir, s->model->name);
     for (int attempt = 0; attempt < SERVER_PORT_TRIES; attempt++) {
-        s->port = refs_free_port(why, whylen);
-        if (s->port < 0 || refs_prepare(s->model, bin, dir, s->env->docroot, s->port,
-                                        &cmd, why, whylen) ||
+        s->port = refs_free_port(s->addr, why, whylen);
+        if (s->port < 0 || refs_prepare(s->model, bin, dir, s->env->docroot, s->addr,
+                                        s->port, &cmd, why, whylen) ||
             spawn(s, cmd.argv, why, whylen))
             return SERVER_FAILED;
         double deadline = util_now() + SERVER_START_TIMEOUT_MS / 1000.0;
-        while (server_alive(s) && !port_accepts(s->port) && util_now() < deadline)
+        while (server_alive(s) && !port_accepts(s->addr, s->port) && util_now() < deadline)
             util_sleep_ms(SERVER_POLL_MS);
         util_sleep_ms(SERVER_POLL_MS); /* a bind failure ends it right away */
-        if (server_alive(s) && port_accepts(s->port))
+        if (server_alive(s) && port_accepts(s->addr, s->port))
             return SERVER_OK;
         if (server_alive(s)) {
             char note[256];
@@ -268,6 +268,7 @@ int server_start(struct server *s, const struct model *m,
     memset(s, 0, sizeof *s);
     s->model = m;
     s->env = env;
+    s->addr = env->addr ? env->addr : "127.0.0.1";
     s->out_fd = -1;
     s->starts = starts + 1;
     if (!model_available(m, why, whylen) || model_binary(m, bin, sizeof bin))

@@ -40,6 +40,8 @@ struct server_env {
     int workers;               /* --workers for hybrid models */
     const char *docroot;
     long body_size;            /* calibration response size */
+    const char *addr;          /* IPv4 address every server binds and the
+                                  harness connects to; NULL: 127.0.0.1 */
 };
 
 struct server_counters {
@@ -53,6 +55,7 @@ struct server {
     int out_fd;                /* read end of the server's stdout */
     char buf[4096];            /* its unfinished output line */
     size_t buf_len;
+    const char *addr;          /* env->addr or 127.0.0.1 */
     int port;
     int starts;                /* 1 + restarts */
     char log_path[PATH_MAX];

@@ -35,19 +35,26 @@ double stats_cv_pct(const double *v, int n)
     return mean > 0 ? 100.0 * sqrt(sq / (n - 1)) / mean : -1;
 }
 
-/* Rounds of one point: same model, kind, mode and step, same connections
- * and idle connections; open-loop steps at a fixed rate (rate, equal,
+/* Rounds of one point: same model, kind, mode, step and host (a load
+ * host's own rows are points of their own), same connections and idle
+ * connections; open-loop steps at a fixed rate (rate, equal,
  * search) also the same offered rate. cap50 and cap80 steps and msr rows
  * are one point per model whatever rate the rounds found. */
 static int same_point(const struct row *a, const struct row *b)
 {
     if (strcmp(a->model, b->model) || strcmp(a->kind, b->kind) ||
         strcmp(a->mode, b->mode) || strcmp(a->step, b->step) ||
+        strcmp(a->host, b->host) ||
         a->conns != b->conns || a->idle != b->idle)
         return 0;
     bool by_rate = strcmp(a->kind, "load") == 0 && strcmp(a->mode, "open") == 0 &&
                    strncmp(a->step, "cap", 3) != 0;
     return !by_rate || a->offered_rps == b->offered_rps;
+}
+
+bool stats_per_host(const struct row *m)
+{
+    return m->host[0] && strcmp(m->host, "all") != 0;
 }
 
 bool stats_open(const struct row *m)
@@ -173,7 +180,9 @@ static int point_order(const void *a, const void *b)
         return x->offered_rps < y->offered_rps ? -1 : 1;
     if (x->idle != y->idle)
         return x->idle < y->idle ? -1 : 1;
-    return (x->conns > y->conns) - (x->conns < y->conns);
+    if (x->conns != y->conns)
+        return x->conns < y->conns ? -1 : 1;
+    return strcmp(x->host, y->host);
 }
 
 int stats_points(const struct row *rows, size_t n, struct stats_points *out)

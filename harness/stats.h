@@ -45,6 +45,9 @@ const struct stats_point *stats_find(const struct stats_points *p, const char *m
 const struct stats_point *stats_find_open(const struct stats_points *p,
                                           const char *model, const char *kind,
                                           const char *step, double offered);
+/* One load host's own row (host is an ssh destination, not "" or "all"):
+ * a detail of its merged point, never a point of the headline or plots. */
+bool stats_per_host(const struct row *m);
 /* An open-loop load row (not msr, not memory). */
 bool stats_open(const struct row *m);
 

@@ -40,10 +40,11 @@ static int expect(int fd, const char *method, const char *path, int status,
 }
 
 /* Fresh connection, one request. */
-static int expect_once(int port, const char *method, const char *path, int status,
-                       const char *body, size_t len, char *why, size_t whylen)
+static int expect_once(const char *addr, int port, const char *method,
+                       const char *path, int status, const char *body, size_t len,
+                       char *why, size_t whylen)
 {
-    int fd = httpc_connect(port, VERIFY_TIMEOUT_MS, why, whylen);
+    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
     if (fd < 0)
         return -1;
     int r = expect(fd, method, path, status, body, len, why, whylen);
@@ -51,8 +52,8 @@ static int expect_once(int port, const char *method, const char *path, int statu
     return r;
 }
 
-static int verify_files(int port, const char *docroot, const char *bench_path,
-                        char *why, size_t whylen)
+static int verify_files(const char *addr, int port, const char *docroot,
+                        const char *bench_path, char *why, size_t whylen)
 {
     char path[PATH_MAX], *bench = NULL, *index = NULL;
     size_t bench_len = 0, index_len = 0;
@@ -63,11 +64,11 @@ static int verify_files(int port, const char *docroot, const char *bench_path,
     snprintf(path, sizeof path, "%s/index.html", docroot);
     if (util_read_file(path, &index, &index_len, why, whylen))
         goto out;
-    if (expect_once(port, "GET", bench_path, 200, bench, bench_len, why, whylen) ||
-        expect_once(port, "GET", "/", 200, index, index_len, why, whylen) ||
-        expect_once(port, "GET", VERIFY_MISSING, 404, NULL, 0, why, whylen))
+    if (expect_once(addr, port, "GET", bench_path, 200, bench, bench_len, why, whylen) ||
+        expect_once(addr, port, "GET", "/", 200, index, index_len, why, whylen) ||
+        expect_once(addr, port, "GET", VERIFY_MISSING, 404, NULL, 0, why, whylen))
         goto out;
-    int fd = httpc_connect(port, VERIFY_TIMEOUT_MS, why, whylen);
+    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
     if (fd < 0)
         goto out;
     r = expect(fd, "HEAD", "/", 200, NULL, index_len, why, whylen) ||
@@ -81,11 +82,11 @@ out:
     return r ? -1 : 0;
 }
 
-static int verify_calibration(int port, const char *bench_path, long size,
-                              char *why, size_t whylen)
+static int verify_calibration(const char *addr, int port, const char *bench_path,
+                              long size, char *why, size_t whylen)
 {
     struct httpc_resp r;
-    int fd = httpc_connect(port, VERIFY_TIMEOUT_MS, why, whylen);
+    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
     if (fd < 0)
         return -1;
     for (int i = 0; i < 2; i++) {
@@ -112,14 +113,15 @@ int verify_server(const struct server *s, const char *docroot,
                   const char *bench_path, char *why, size_t whylen)
 {
     if (s->model->kind == MODEL_CALIBRATION)
-        return verify_calibration(s->port, bench_path, s->env->body_size, why, whylen);
-    return verify_files(s->port, docroot, bench_path, why, whylen);
+        return verify_calibration(s->addr, s->port, bench_path, s->env->body_size, why,
+                                  whylen);
+    return verify_files(s->addr, s->port, docroot, bench_path, why, whylen);
 }
 
-int verify_answers(int port, int timeout_ms, char *why, size_t whylen)
+int verify_answers(const char *addr, int port, int timeout_ms, char *why, size_t whylen)
 {
     struct httpc_resp r;
-    int fd = httpc_connect(port, timeout_ms, why, whylen);
+    int fd = httpc_connect(addr, port, timeout_ms, why, whylen);
     if (fd < 0)
         return -1;
     int rc = httpc_request(fd, "GET", "/", &r, timeout_ms, why, whylen);

@@ -22,6 +22,6 @@
 int verify_server(const struct server *s, const char *docroot,
                   const char *bench_path, char *why, size_t whylen);
 /* One GET / answered within timeout_ms: the server still serves. */
-int verify_answers(int port, int timeout_ms, char *why, size_t whylen);
+int verify_answers(const char *addr, int port, int timeout_ms, char *why, size_t whylen);
 
 #endif

@@ -242,6 +242,11 @@ void *lg_thread_main(void *arg)
     }
     pthread_barrier_wait(&sh->ready);
     pthread_barrier_wait(&sh->go);  /* main has set the clock */
+    /* The open loop's first requests are due from t0 on; the closed loop
+     * has no schedule, so it waits for t0 here (--start-at: several hosts
+     * start together), serving only reconnects meanwhile. */
+    if (!sh->abort && sh->o->closed && loop_run(t, sh->clk.t0, false))
+        t->failed = "epoll_pwait2";
     if (!sh->abort) {
         t->running = true;
         uint64_t now = lg_now();

@@ -32,7 +32,8 @@ import sys
 import time
 
 from loadgen_lib import (Calibration, Fail, PyServer, Runner, Skip, expect, hist_percentile,
-                         loadgen, parse_hist, priority_prefix, run, us, within)
+                         loadgen, parse_hist, parse_result, priority_prefix, run, us,
+                         within)
 
 LG = CAL = None
 PRIORITY = []
@@ -255,11 +256,13 @@ def warmup_is_not_counted():
     expect(0 <= served - both <= 4, f"server answered {served}, loadgen {both} in warm-up + window")
 
 
-def start_at_delays_the_schedule():
+def start_at_delays_the_schedule(*mode):
+    """mode: --rate R, or --closed (which must wait for t0 too: the
+    multi-host harness counts the server's responses from before it)."""
     with Calibration(CAL) as srv:
         start = time.time_ns() + 2 * 10**9
         t = time.monotonic()
-        p = subprocess.Popen([LG, "--rate", "500", "--conns", "2", "--duration", "0.5",
+        p = subprocess.Popen([LG, *mode, "--conns", "2", "--duration", "0.5",
                               "--start-at", str(start), srv.url], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, start_new_session=True)
         try:
@@ -276,6 +279,9 @@ def start_at_delays_the_schedule():
            f"1 s before --start-at: {early} (want connections open, no request)")
     expect(p.returncode == 0 and late["requests"] > 0, f"exit {p.returncode}: {err.decode()!r}")
     expect(elapsed >= 2.4, f"finished {elapsed:.2f} s after starting, start-at was 2 s ahead")
+    completed = parse_result(out.decode().splitlines()[-1])["completed"]
+    expect(0 <= late["requests"] - completed <= 2,
+           f"server answered {late['requests']}, loadgen completed {completed} in its window")
 
 
 def closed_loop_mode():
@@ -375,7 +381,10 @@ TESTS = {
                 ("silent server: err_timeout", silent_server_times_out)],
     "output": [("--histograms agree with the result line", histograms_agree_with_result_line),
                ("--warmup is not counted", warmup_is_not_counted),
-               ("--start-at delays the schedule", start_at_delays_the_schedule),
+               ("--start-at delays the schedule",
+                lambda: start_at_delays_the_schedule("--rate", "500")),
+               ("--closed --start-at waits for t0",
+                lambda: start_at_delays_the_schedule("--closed")),
                ("--closed", closed_loop_mode)],
     "h2load": [("h2load --h1 --rps agrees within 5%", h2load_agrees)],
     "efficiency": [("client CPU per request against wrk", efficiency_against_wrk)],

@@ -32,7 +32,7 @@ static void header_lists_the_documented_columns(void **state)
     row_init(&r);
     char *text = write_to_string(&r, 0);
     assert_string_equal(text,
-        "model,category,round,kind,mode,step,conns,idle,idle_open,threads,pipeline,"
+        "model,category,round,kind,mode,step,host,conns,idle,idle_open,threads,pipeline,"
         "duration_s,requests,req_per_s,offered_rps,achieved_rps,bytes_per_s,"
         "lat_mean_us,lat_stdev_us,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,"
         "lat_p9999_us,lat_max_us,lat_p99_uncorrected_us,lag_p99_us,err_connect,"
@@ -53,8 +53,8 @@ static void unmeasured_numbers_are_empty(void **state)
     r.conns = 256;
     char *text = write_to_string(&r, 1);
     const char *line = strchr(text, '\n') + 1;
-    /* 51 columns: 7 filled, the other numbers and flags empty, status, note. */
-    assert_string_equal(line, "nginx,reference,,load,closed,,256,,,,,,,,,,,,,,,,,,,,,,"
+    /* 52 columns: 7 filled, the other numbers and flags empty, status, note. */
+    assert_string_equal(line, "nginx,reference,,load,closed,,,256,,,,,,,,,,,,,,,,,,,,,,"
                               ",,,,,,,,,,,,,,,,,,,,,ok,\n");
     free(text);
 }

@@ -127,6 +127,31 @@ static void open_loop_options(void **state)
     assert_int_equal(opts_parse_rates("0", r, 4), -1);
 }
 
+static void load_hosts_take_every_cpu_here(void **state)
+{
+    (void)state;
+    cpu_set_t all;
+    assert_int_equal(sched_getaffinity(0, sizeof all, &all), 0);
+    assert_int_equal(PARSE("run", "--load-hosts", "h0,user@h1.example", "--target",
+                           "192.0.2.1", "--ssh-config", "/dev/null",
+                           "--remote-loadgen", "/opt/loadgen"), 0);
+    assert_int_equal(o.n_load_hosts, 2);
+    assert_string_equal(o.load_hosts[0], "h0");
+    assert_string_equal(o.load_hosts[1], "user@h1.example");
+    assert_string_equal(o.target, "192.0.2.1");
+    assert_string_equal(o.ssh_config, "/dev/null");
+    assert_string_equal(o.remote_loadgen, "/opt/loadgen");
+    assert_true(CPU_EQUAL(&o.server_cpus, &all) && CPU_EQUAL(&o.client_cpus, &all));
+    /* A split given stays. */
+    assert_int_equal(PARSE("run", "--load-hosts", "h0", "--target", "192.0.2.1",
+                           "--server-cpus", "0"), 0);
+    assert_int_equal(CPU_COUNT(&o.server_cpus), 1);
+    assert_true(CPU_EQUAL(&o.client_cpus, &all));
+    assert_int_equal(PARSE("run"), 0);
+    assert_int_equal(o.n_load_hosts, 0);
+    assert_null(o.target);
+}
+
 static void commands(void **state)
 {
     (void)state;
@@ -172,6 +197,17 @@ static void bad_command_lines_say_why(void **state)
         {{"harness", "run", "--rate-conns", "0", NULL}, "--rate-conns 0"},
         {{"harness", "run", "--rate-duration", "abc", NULL}, "--rate-duration abc"},
         {{"harness", "verify", "--rates", "auto", NULL}, "'verify' does not take"},
+        {{"harness", "run", "--load-hosts", "h0", NULL}, "--load-hosts needs --target"},
+        {{"harness", "run", "--target", "192.0.2.1", NULL}, "--target is only used with"},
+        {{"harness", "run", "--ssh-config", "/dev/null", NULL}, "--ssh-config is only"},
+        {{"harness", "run", "--load-hosts", "h0,,h1", NULL}, "--load-hosts h0,,h1"},
+        {{"harness", "run", "--load-hosts", "-oProxyCommand=x", NULL}, "ssh destinations"},
+        {{"harness", "run", "--load-hosts", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", NULL},
+         "up to 16"},
+        {{"harness", "run", "--target", "::1", NULL}, "--target ::1: expected an IPv4"},
+        {{"harness", "run", "--ssh-config", "/nonexistent/c", NULL},
+         "--ssh-config /nonexistent/c: No such file"},
+        {{"harness", "verify", "--load-hosts", "h0", NULL}, "'verify' does not take"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int argc = 0;
@@ -198,6 +234,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_defaults),
+        cmocka_unit_test(load_hosts_take_every_cpu_here),
         cmocka_unit_test(quick_sets_only_what_was_not_given),
         cmocka_unit_test(explicit_values),
         cmocka_unit_test(idle_sweep_drops_the_memory_row),

@@ -106,11 +106,38 @@ static void memory_comes_from_enough_answers(void **state)
     stats_free(&p);
 }
 
+/* With load hosts a point has a merged row (host=all) and a row per host
+ * each round: the hosts' rows are points of their own, never rounds of
+ * the merged point. */
+static void load_hosts_rows_are_their_own_points(void **state)
+{
+    (void)state;
+    struct row rows[6];
+    const char *hosts[] = {"all", "h0", "h1"};
+    for (int i = 0; i < 6; i++) {
+        rows[i] = make("epoll", "event-driven", i / 3, 16, i % 3 ? 500 : 1000, "ok");
+        snprintf(rows[i].host, sizeof rows[i].host, "%s", hosts[i % 3]);
+    }
+    struct stats_points p;
+    assert_int_equal(stats_points(rows, 6, &p), 0);
+    assert_int_equal(p.n, 3);
+    for (size_t i = 0; i < p.n; i++) {
+        assert_int_equal(p.v[i].rounds, 2);
+        bool merged = strcmp(p.v[i].med.host, "all") == 0;
+        assert_true(p.v[i].med.req_per_s == (merged ? 1000 : 500));
+        assert_int_equal(stats_per_host(&p.v[i].med), !merged);
+    }
+    stats_free(&p);
+    struct row here = make("epoll", "event-driven", 0, 16, 1, "ok");
+    assert_false(stats_per_host(&here)); /* load from this machine: host "" */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(median_and_cv),
         cmocka_unit_test(rounds_become_points),
+        cmocka_unit_test(load_hosts_rows_are_their_own_points),
         cmocka_unit_test(memory_comes_from_enough_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

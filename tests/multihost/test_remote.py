@@ -2,12 +2,12 @@
 """The multihost suite, part 1: harness/remote.c end to end against two load
 hosts (network namespaces with their own sshd, netlab.py) on this machine.
 
-    test_remote.py REMOTE_CHECK BINARY DOCROOT
+    test_remote.py REMOTE_CHECK LOADGEN SERVER DOCROOT
 
-REMOTE_CHECK drives remote.c (remote_check.c); BINARY is a just-built tool
-(a server: it answers --version and serves DOCROOT) copied to the hosts as
-loadgen would be, and started here on the server address so that the hosts'
-path to it is tried too. Checks, each printed PASS/FAIL:
+REMOTE_CHECK drives remote.c (remote_check.c); LOADGEN (build/loadgen) is
+copied to the hosts as the harness does; SERVER (a model) serves DOCROOT on
+the server address so that the hosts' path to it is tried too. Checks, each
+printed PASS/FAIL:
 - the route guard: the lab's targets stay on its veth devices; an address
   elsewhere aborts; a namespace has no route but to the server;
 - per host: prepare (mktemp + scp + --version there), the clock offset
@@ -28,40 +28,14 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
+from mhlib import (FAKE_SKEW_NS, check, client_cpus, expect, failures,  # noqa: E402
+                   fake_tools, gone, only_sshd_left)
 
-FAKE_SKEW_NS = 2_500_000_000     # the fake-clock host's date runs this far ahead
 RUN_TIMEOUT_S = 120              # one remote_check run, on a loaded machine
 KEY_RE = re.compile(r"^([a-z_]+)=(.*)$")
-
-failures = []
-
-
-def check(name, fn, *args):
-    """Runs one check; an AssertionError or exception is a FAIL, not a stop."""
-    try:
-        fn(*args)
-        print(f"PASS {name}", flush=True)
-    except Exception as e:  # noqa: BLE001 (report every kind, keep going)
-        failures.append(name)
-        print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
-
-
-def expect(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-
-
-def client_cpus():
-    """The harness's split (opts.c): the first half of the usable CPUs for
-    the server, the rest for the load; one CPU is shared."""
-    cpus = sorted(os.sched_getaffinity(0))
-    half = max(len(cpus) // 2, 1)
-    rest = cpus[half:] or cpus[:1]
-    return ",".join(map(str, rest))
 
 
 class Driver:
@@ -86,26 +60,6 @@ class Driver:
         print(f"  {dest} {mode}: " + " ".join(
             f"{k}={v}" for k, v in kv.items() if k not in ("lines", "stderr")), flush=True)
         return kv
-
-
-def gone(pid, timeout_s=10.0):
-    """True once PID no longer exists (or is only a zombie)."""
-    deadline = time.monotonic() + timeout_s
-    while netlab.alive(pid):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def only_sshd_left(lab, h, timeout_s=10.0):
-    """Nothing runs in the host's namespace but its sshd listener (sessions
-    end a moment after their client)."""
-    deadline = time.monotonic() + timeout_s
-    while lab.ns_pids(h) != [h.sshd.pid] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    expect(lab.ns_pids(h) == [h.sshd.pid],
-           f"left in {h.netns}: {lab.ns_pids(h)} (sshd is {h.sshd.pid})")
 
 
 def nothing_left_there(drv, lab, h, kv):
@@ -199,9 +153,9 @@ def fake_clock(drv, lab, h):
     expect(abs(off - FAKE_SKEW_NS) <= unc, f"offset {off}, want {FAKE_SKEW_NS} +- {unc}")
 
 
-def serve_from_hosts(drv, lab, binary, docroot):
+def serve_from_hosts(drv, lab, server, docroot):
     """Each host fetches / from the server address (the load's path)."""
-    srv = subprocess.Popen([binary, "--bind", lab.server_addr, "--port", "0",
+    srv = subprocess.Popen([server, "--bind", lab.server_addr, "--port", "0",
                             "--docroot", docroot], stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True)
     try:
@@ -218,30 +172,7 @@ def serve_from_hosts(drv, lab, binary, docroot):
         srv.wait(10)
 
 
-def fake_tools(root):
-    """Directories put first in PATH by the fakearch and fakeclock keys, and
-    a loadgen that cannot run."""
-    arch, clock = os.path.join(root, "fakearch"), os.path.join(root, "fakeclock")
-    for d in (arch, clock, os.path.join(root, "broken")):
-        os.makedirs(d)
-    scripts = {
-        # A loadgen built against a library the host lacks.
-        f"{root}/broken/loadgen": "#!/bin/sh\necho 'loadgen: error while loading "
-                                  "shared libraries: libc10k.so.1' >&2\nexit 127\n",
-        f"{arch}/uname": "#!/bin/sh\necho fakearch64\n",
-        # No bash, so the probe falls back to date, which runs 2.5 s ahead.
-        f"{clock}/bash": "#!/bin/sh\nexec /bin/dash \"$@\"\n",
-        f"{clock}/date": "#!/bin/sh\nt=$(( $(/usr/bin/date +%s%N) + "
-                         f"{FAKE_SKEW_NS} ))\n"
-                         "printf '%d.%09d\\n' $((t / 1000000000)) $((t % 1000000000))\n",
-    }
-    for path, text in scripts.items():
-        netlab.write(path, text)
-        os.chmod(path, 0o755)
-    return arch, clock
-
-
-def run_checks(lab, drv, binary, docroot, cpus, broken):
+def run_checks(lab, drv, binary, server, docroot, cpus, broken):
     h0, h1 = lab.hosts
     for h in lab.hosts:
         print(f"host {h.alias}: netns {h.netns}, {h.addr} via {h.root_dev} "
@@ -253,7 +184,7 @@ def run_checks(lab, drv, binary, docroot, cpus, broken):
     check("spawn records the command's PID", spawn_pid, drv, lab, h0)
     check("Ctrl-C: cleanup kills the remote command", interrupt, drv, lab, h1, binary)
     check("clock offset sign, date fallback", fake_clock, drv, lab, h0)
-    check("hosts reach the server address", serve_from_hosts, drv, lab, binary, docroot)
+    check("hosts reach the server address", serve_from_hosts, drv, lab, server, docroot)
     for name, dest, args, want in (
         ("unreachable (refused)", "h0-refused", ("prepare", binary),
          r"^h0-refused: unreachable: .*Connection refused"),
@@ -283,7 +214,7 @@ def run_checks(lab, drv, binary, docroot, cpus, broken):
 
 
 def main():
-    exe, binary, docroot = (os.path.abspath(a) for a in sys.argv[1:4])
+    exe, binary, server, docroot = (os.path.abspath(a) for a in sys.argv[1:5])
     cpus = client_cpus()
     with tempfile.TemporaryDirectory(prefix="c10k-fake-") as fakes:
         arch, clock = fake_tools(fakes)
@@ -294,7 +225,7 @@ def main():
         try:
             with lab:
                 labdir = lab.dir
-                run_checks(lab, Driver(exe, lab), binary, docroot, cpus,
+                run_checks(lab, Driver(exe, lab), binary, server, docroot, cpus,
                            os.path.join(fakes, "broken", "loadgen"))
         except netlab.Unavailable as e:
             print(f"SKIP: {e}")
