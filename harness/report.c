@@ -111,6 +111,10 @@ static void headline_of(struct report *r, struct report_headline *h)
         const struct stats_point *p = &r->points.v[i];
         if (strcmp(p->med.model, h->model))
             continue;
+        /* A search step that got no answer is how the search found the
+         * limit, not a failure of the server. */
+        if (strcmp(p->med.step, "search") == 0 && strcmp(p->med.status, "crashed"))
+            continue;
         if (strcmp(p->med.status, "ok") && strcmp(h->status, "crashed"))
             snprintf(h->status, sizeof h->status, "%s", p->med.status);
         else if (row_has_flag(&p->med, "starved") && strcmp(h->status, "ok") == 0)
