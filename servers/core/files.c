@@ -1,5 +1,8 @@
 /* The file cache: see files.h. One table per process, guarded by a mutex
- * that is held only for lookups and inserts, never across I/O. */
+ * that is held only for lookups and inserts, never across I/O. The table's
+ * entries are also on a list in order of use (most recent first), so that
+ * the least recently used leave first when the body budget or the entry
+ * limit is passed. */
 #include "files.h"
 
 #include <errno.h>
@@ -22,7 +25,15 @@
 static int docroot_fd = -1;
 static struct file_entry *table[FILES_BUCKETS];
 static int table_count;
+static struct file_entry *lru_head, *lru_tail;
+static size_t body_bytes;  /* bodies of the table's entries */
+static size_t body_budget = (size_t)FILES_BUDGET_DEFAULT_MB << 20;
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void files_set_budget(size_t bytes)
+{
+    body_budget = bytes;
+}
 
 int files_init(const char *docroot, char *err, size_t errsz)
 {
@@ -83,7 +94,7 @@ static struct file_entry *entry_new(const char *rel, int fd, const struct stat *
     char *body = NULL;
     if (!f || !(f->rel = strdup(rel)))
         goto err;
-    if (st->st_size <= FILES_BODY_MAX) {
+    if (st->st_size <= FILES_BODY_MAX && (size_t)st->st_size <= body_budget) {
         body = malloc(st->st_size ? (size_t)st->st_size : 1);
         if (!body || read_all(fd, body, st->st_size) < 0)
             goto err;
@@ -152,26 +163,69 @@ static struct file_entry **slot_of(const char *rel)
     return p;
 }
 
-/* Puts f in the table in place of any older entry for the same name. */
+static size_t body_of(const struct file_entry *f)
+{
+    return f->body ? (size_t)f->size : 0;
+}
+
+static void lru_unlink(struct file_entry *f)
+{
+    *(f->lru_prev ? &f->lru_prev->lru_next : &lru_head) = f->lru_next;
+    *(f->lru_next ? &f->lru_next->lru_prev : &lru_tail) = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_push(struct file_entry *f)
+{
+    f->lru_prev = NULL;
+    f->lru_next = lru_head;
+    *(lru_head ? &lru_head->lru_prev : &lru_tail) = f;
+    lru_head = f;
+}
+
+/* Takes the least recently used entry out of the table (lock held); the
+ * caller drops the table's reference once the lock is released. */
+static struct file_entry *evict_oldest(void)
+{
+    struct file_entry *f = lru_tail, **p = slot_of(f->rel);
+    *p = f->next;
+    lru_unlink(f);
+    body_bytes -= body_of(f);
+    table_count--;
+    f->cached = false;
+    return f;
+}
+
+/* Puts f in the table in place of any older entry for the same name, then
+ * evicts from the old end until the budget and the entry limit hold. */
 static void table_insert(struct file_entry *f)
 {
+    struct file_entry *out[8];
+    int n_out = 0;
     pthread_mutex_lock(&table_lock);
     struct file_entry **p = slot_of(f->rel), *old = *p;
     if (old) {
         f->next = old->next;
         old->cached = false;
-    } else if (table_count >= FILES_MAX_ENTRIES) {
-        pthread_mutex_unlock(&table_lock);
-        return;
+        lru_unlink(old);
+        body_bytes -= body_of(old);
+        out[n_out++] = old;
     } else {
         table_count++;
     }
     f->cached = true;
     entry_ref(f);
     *p = f;
+    lru_push(f);
+    body_bytes += body_of(f);
+    /* At most 8 per insert, so that the lock is held briefly; what is left
+     * over (evicted entries without a body free no bytes) goes at the next. */
+    while ((body_bytes > body_budget || table_count > FILES_MAX_ENTRIES) &&
+           lru_tail != f && n_out < (int)(sizeof out / sizeof out[0]))
+        out[n_out++] = evict_oldest();
     pthread_mutex_unlock(&table_lock);
-    if (old)
-        files_put(old);
+    for (int i = 0; i < n_out; i++)
+        files_put(out[i]);
 }
 
 static struct file_entry *table_find(const char *rel, long long now, bool *fresh)
@@ -180,6 +234,10 @@ static struct file_entry *table_find(const char *rel, long long now, bool *fresh
     struct file_entry *f = *slot_of(rel);
     if (f) {
         entry_ref(f);
+        if (f != lru_head) {
+            lru_unlink(f);
+            lru_push(f);
+        }
         *fresh = now - atomic_load_explicit(&f->checked_ms,
                                             memory_order_relaxed) < FILES_REVALIDATE_MS;
     }
@@ -241,6 +299,8 @@ void files_shutdown(void)
         }
     }
     table_count = 0;
+    lru_head = lru_tail = NULL;
+    body_bytes = 0;
     pthread_mutex_unlock(&table_lock);
     if (docroot_fd >= 0)
         close(docroot_fd);

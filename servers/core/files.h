@@ -11,7 +11,13 @@
  * An entry is revalidated (reopened and compared by inode, size and mtime) at
  * most once per FILES_REVALIDATE_MS, so an unchanged file costs no open or
  * stat per request. Entries are reference-counted: a replaced entry lives on
- * until the last response that uses it has been sent. */
+ * until the last response that uses it has been sent.
+ *
+ * The bodies kept in memory are bounded by a byte budget (files_set_budget,
+ * the servers' --cache-mb): past it, and past FILES_MAX_ENTRIES entries, the
+ * least recently used entries leave the table. Without a bound a file set of
+ * a few hundred MiB would grow the server without end, and a server in a
+ * memory cgroup would be OOM-killed instead of reading from the disk. */
 #ifndef FILES_H
 #define FILES_H
 
@@ -22,7 +28,8 @@
 
 #define FILES_REVALIDATE_MS 1000
 #define FILES_BODY_MAX (64 * 1024)  /* files up to this size are kept in memory */
-#define FILES_MAX_ENTRIES 4096      /* beyond this, files are served uncached */
+#define FILES_MAX_ENTRIES 4096      /* beyond this, the least recently used leave */
+#define FILES_BUDGET_DEFAULT_MB 32  /* bodies kept in memory, per process */
 
 struct file_entry {
     int fd;               /* open read-only; sendfile source */
@@ -39,7 +46,12 @@ struct file_entry {
     _Atomic int refs;
     bool cached;          /* owned by the table */
     struct file_entry *next;
+    struct file_entry *lru_prev, *lru_next; /* table entries, most recent first */
 };
+
+/* Bytes of file bodies the table may keep in memory (0: none; files are
+ * then served from their descriptor). Call before files_init. */
+void files_set_budget(size_t bytes);
 
 /* Opens the docroot. Returns 0, or -1 with a message in err. */
 int files_init(const char *docroot, char *err, size_t errsz);

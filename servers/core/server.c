@@ -68,12 +68,14 @@ static void usage(const struct server_model *m, FILE *to)
             "  --header-timeout MS  close a client that has not sent a whole request "
             "head (default %d)\n"
             "  --idle-timeout MS    close an idle keep-alive connection (default %d)\n"
+            "  --cache-mb N         file bodies (up to 64 KiB each) kept in memory per\n"
+            "                       process, least recently used out first (default %d)\n"
             "  --help               this text\n"
             "  --version            print the version\n\n"
             "Prints \"listening on ADDR:PORT\" when ready. SIGTERM or SIGINT: stop "
             "accepting,\nfinish what is in flight, print the counters line, exit 0. "
             "SIGUSR1: print it now.\n",
-            HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS);
+            HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS, FILES_BUDGET_DEFAULT_MB);
 }
 
 static int parse_int(const char *opt, const char *arg, long min, long max, int *out)
@@ -100,12 +102,14 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
         {"workers", required_argument, 0, 'w'},
         {"header-timeout", required_argument, 0, 'H'},
         {"idle-timeout", required_argument, 0, 'I'},
+        {"cache-mb", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
     *o = (struct server_opts){"127.0.0.1", 8080, C10K_DEFAULT_DOCROOT,
-                              cpus_allowed(), HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS};
+                              cpus_allowed(), HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS,
+                              FILES_BUDGET_DEFAULT_MB};
     opterr = 0;
     int ch, bad = 0;
     while (!bad && (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -118,6 +122,7 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
                                   &o->header_timeout_ms); break;
         case 'I': bad = parse_int("--idle-timeout", optarg, 1, INT_MAX,
                                   &o->idle_timeout_ms); break;
+        case 'M': bad = parse_int("--cache-mb", optarg, 0, 65536, &o->cache_mb); break;
         case 'h': usage(m, stdout); return 1;
         case 'V': printf("%s (c10k-lab) %s\n", m->name, C10K_VERSION); return 1;
         case ':':
@@ -365,6 +370,7 @@ int server_start(struct server *s, const struct server_model *m, int argc,
     if (rc < 0)
         return SERVER_EXIT_USAGE;
     server_options = &s->opts;
+    files_set_budget((size_t)s->opts.cache_mb << 20);
     if (files_init(s->opts.docroot, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
         return SERVER_EXIT_USAGE;

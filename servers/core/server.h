@@ -52,6 +52,7 @@ struct server_opts {
     int workers;           /* default: CPUs this process may run on */
     int header_timeout_ms;
     int idle_timeout_ms;
+    int cache_mb;          /* file bodies kept in memory (files.h), MiB */
 };
 
 struct server {
