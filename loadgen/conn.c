@@ -38,6 +38,7 @@ void lg_conn_close(struct lg_thread *t, struct lg_conn *c)
     c->fd = -1;
     lg_timer_clear(t, c);
     c->next_k -= c->inflight;
+    c->cursor -= c->inflight;  /* the same paths again */
     c->inflight = c->oldest = c->wleft = c->carry_len = 0;
     c->answered = 0;
     resp_init(&c->resp);
@@ -137,8 +138,10 @@ void lg_conn_send_due(struct lg_thread *t, struct lg_conn *c, uint64_t now)
         while (c->inflight + n < o->pipeline && lg_due(t, c, c->next_k + n) <= now)
             n++;
     if (n > 0) {
-        size_t len = n * t->sh->req_len;
-        ssize_t w = write(c->fd, t->sh->req, len);
+        const struct lg_reqs *q = &t->sh->reqs;
+        uint64_t first = c->cursor % q->n;
+        size_t len = q->off[first + n] - q->off[first];
+        ssize_t w = write(c->fd, q->buf + q->off[first], len);
         if (w < 0 && errno != EAGAIN && errno != EINTR) {
             conn_error(t, LG_ERR_WRITE, now);
             lg_conn_close(t, c);
@@ -146,6 +149,8 @@ void lg_conn_send_due(struct lg_thread *t, struct lg_conn *c, uint64_t now)
             return;
         }
         bool in = lg_in_window(t, now);
+        c->cursor += n;
+        c->wend = q->off[first + n];
         for (unsigned i = 0; i < n; i++, c->next_k++) {
             struct lg_slot *s = &c->slots[(c->oldest + c->inflight++) % o->pipeline];
             s->sent_ns = now;
@@ -168,9 +173,8 @@ void lg_conn_send_due(struct lg_thread *t, struct lg_conn *c, uint64_t now)
 
 static void conn_on_writable(struct lg_thread *t, struct lg_conn *c, uint64_t now)
 {
-    /* Requests are identical, so the unwritten tail of any batch is the tail
-     * of the pipeline copies. */
-    const char *end = t->sh->req + t->sh->o->pipeline * t->sh->req_len;
+    /* A batch is one contiguous range of the request bytes (loadgen.h). */
+    const char *end = t->sh->reqs.buf + c->wend;
     ssize_t w = write(c->fd, end - c->wleft, c->wleft);
     if (w < 0 && (errno == EAGAIN || errno == EINTR))
         return;

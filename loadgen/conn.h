@@ -28,11 +28,13 @@ struct lg_conn {
     uint32_t inflight;    /* requests sent, not answered (<= pipeline) */
     uint32_t oldest;      /* ring index of the oldest in flight */
     uint32_t wleft;       /* bytes of the last write not yet written */
+    size_t wend;          /* where the last write ends in the request bytes */
     uint32_t carry_len;   /* bytes kept in carry */
     uint64_t answered;    /* responses on the current socket */
     uint64_t wake_ns;     /* heap key: next due time, or when to retry */
     uint64_t phase_ns;    /* phase_i of the schedule */
     uint64_t next_k;      /* schedule index of the next request to send */
+    uint64_t cursor;      /* its place in the request sequence (mod reqs.n) */
     uint64_t free_ns;     /* when a slot last became free (for lag) */
     uint64_t opened_ns;   /* when the current connect started */
     struct resp resp;     /* framing state of the response being read */
@@ -44,8 +46,7 @@ struct lg_conn {
 struct lg_shared {
     const struct lg_opts *o;
     struct lg_clock clk;
-    const char *req;       /* pipeline copies of the request bytes */
-    size_t req_len;        /* one request */
+    struct lg_reqs reqs;   /* the request bytes (loadgen.h) */
     bool abort;            /* a thread failed to set up: stop before sending */
     pthread_barrier_t ready, go;
 };

@@ -1,12 +1,14 @@
 /* loadgen: an open-loop HTTP/1.1 load generator (see harness/README.md,
  * section "loadgen"). Files: opts.c (command line), main.c (threads, the
- * measured window, the output line), loop.c (one event loop per thread: the
+ * measured window, the output line), reqs.c (the request bytes, --urls), loop.c (one event loop per thread: the
  * schedule, the timer heap, the window), conn.c (a connection: connect,
  * send, receive, reconnect), resp.c (response framing).
  *
  * Request k of connection i is due at t0 + phase_i + k * C / R; latency is
  * measured from the due time (corrected for coordinated omission, Gil Tene)
- * and from the send (uncorrected). Times are CLOCK_MONOTONIC nanoseconds. */
+ * and from the send (uncorrected). Times are CLOCK_MONOTONIC nanoseconds.
+ * With --urls, connection i walks the file's paths cyclically from line
+ * i * N / C on (reqs.c builds the bytes). */
 #ifndef LOADGEN_H
 #define LOADGEN_H
 
@@ -22,6 +24,7 @@
 #define LG_MAX_THREADS 64
 #define LG_MAX_PIPELINE 1024
 #define LG_MAX_HEADERS 16
+#define LG_MAX_URLS 10000000     /* paths of a --urls file */
 #define LG_RETRY_NS 10000000ull  /* a refused connect is retried after 10 ms */
 #define LG_RBUF 65536            /* per-thread read buffer, bytes */
 #define LG_CARRY_MAX 8192        /* a response head (or chunk line) longer than this is an error */
@@ -49,6 +52,7 @@ struct lg_opts {
     const char *path;
     const char *headers[LG_MAX_HEADERS];
     unsigned n_headers;
+    const char *urls;            /* --urls FILE: the paths to walk, or NULL */
     struct sockaddr_storage addr;  /* resolved by main */
     socklen_t addrlen;
 };
@@ -66,6 +70,21 @@ struct lg_clock {
     uint64_t t0, window_start, window_end;  /* CLOCK_MONOTONIC ns */
     double interval_ns;                      /* C / R: one connection's period */
 };
+
+/* The request bytes (reqs.c): request i (0 <= i < n + pipeline) is
+ * buf[off[i] .. off[i + 1]); requests n .. n + pipeline - 1 repeat the first
+ * ones, so that any batch of up to pipeline consecutive requests of the
+ * cyclic sequence is one contiguous range. Without --urls, n = 1. */
+struct lg_reqs {
+    char *buf;
+    size_t *off;
+    uint64_t n;
+};
+
+/* Builds r from --urls (or the URL's path). 0, or the exit status (2: a bad
+ * --urls file, 1: no memory) after one line on stderr. */
+int lg_reqs_build(const struct lg_opts *o, struct lg_reqs *r);
+void lg_reqs_free(struct lg_reqs *r);
 
 /* Parses argv into o; on a bad option prints one line and returns 2, for
  * --help/--version prints and returns 0 with *done set; otherwise 0. */

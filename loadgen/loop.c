@@ -203,6 +203,8 @@ static int loop_setup(struct lg_thread *t)
         c->heap_at = -1;
         c->index = t->first + i * o->threads;
         c->phase_ns = (uint64_t)(loop_uniform(o->seed, c->index) * t->sh->clk.interval_ns);
+        /* Spread evenly over the sequence: every connection its own part. */
+        c->cursor = (uint64_t)((unsigned __int128)c->index * t->sh->reqs.n / o->conns);
         c->slots = slots + (size_t)i * o->pipeline;
         c->state = LG_WAIT_RETRY;
         resp_init(&c->resp);

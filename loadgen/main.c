@@ -1,4 +1,4 @@
-/* loadgen's main: resolve and try the URL, build the request bytes, start
+/* loadgen's main: build the request bytes (reqs.c), resolve and try the URL, start
  * the threads, set the shared clock once every connection is open, measure
  * the process's CPU over the window, merge the threads' counts and print the
  * result line (documented in harness/README.md, section "loadgen"). */
@@ -73,31 +73,6 @@ static int main_nofile(const struct lg_opts *o)
         return -1;
     }
     return 0;
-}
-
-/* The request, `pipeline` times over, so that any number of due requests
- * goes out in one write. */
-static char *main_request(const struct lg_opts *o, size_t *len)
-{
-    char one[8192];
-    int n = snprintf(one, sizeof one, "GET %s HTTP/1.1\r\nHost: %.*s\r\n", o->path,
-                     (int)o->authority_len, o->authority);
-    for (unsigned i = 0; i < o->n_headers && n > 0 && (size_t)n < sizeof one; i++)
-        n += snprintf(one + n, sizeof one - (size_t)n, "%s\r\n", o->headers[i]);
-    if (n < 0 || (size_t)n + 2 >= sizeof one) {
-        fprintf(stderr, "loadgen: the request is longer than %zu bytes\n", sizeof one);
-        return NULL;
-    }
-    memcpy(one + n, "\r\n", 2);
-    *len = (size_t)n + 2;
-    char *req = malloc(*len * o->pipeline);
-    if (!req) {
-        fprintf(stderr, "loadgen: malloc: %s\n", strerror(errno));
-        return NULL;
-    }
-    for (unsigned i = 0; i < o->pipeline; i++)
-        memcpy(req + i * *len, one, *len);
-    return req;
 }
 
 static double main_cpu_s(void)
@@ -272,7 +247,9 @@ int main(int argc, char **argv)
     }
     sh.o = &o;
     sh.clk.interval_ns = o.closed ? 0 : (double)o.conns / o.rate * 1e9;
-    if (main_resolve(&o) || main_nofile(&o) || !(sh.req = main_request(&o, &sh.req_len)))
+    if ((rc = lg_reqs_build(&o, &sh.reqs)))
+        return rc; /* before the network: a bad --urls file is a bad option */
+    if (main_resolve(&o) || main_nofile(&o))
         return 1;
     struct lg_thread *th = calloc(o.threads, sizeof *th);
     if (!th || pthread_barrier_init(&sh.ready, NULL, o.threads + 1) ||
@@ -288,7 +265,7 @@ int main(int argc, char **argv)
     if (rc == 0)
         main_print(&o, &total, cpu_s);
     free(th);
-    free((char *)sh.req);
+    lg_reqs_free(&sh.reqs);
     pthread_barrier_destroy(&sh.ready);
     pthread_barrier_destroy(&sh.go);
     return rc ? 1 : 0;

@@ -35,6 +35,9 @@ static void opts_usage(FILE *f)
         "  --timeout MS     unanswered this long after its send: err_timeout [%d]\n"
         "  --seed N         seed of the random phases [1]\n"
         "  --header LINE    add a request header, e.g. 'Connection: close' (repeatable)\n"
+        "  --urls FILE      request these paths (one per line) in turn instead of the\n"
+        "                   URL's, connection i from line i*N/C on; the URL's path must\n"
+        "                   then be /\n"
         "  --histograms     print the corrected, uncorrected and lag histograms\n"
         "  --help, --version\n"
         "Exit: 0 done, 1 cannot resolve or connect, 2 bad option.\n",
@@ -154,6 +157,9 @@ static int opts_check(struct lg_opts *o, bool have_rate)
         return opts_fail("--conns C is required");
     if (o->duration_s <= 0)
         return opts_fail("--duration S is required");
+    if (o->urls && strcmp(o->path, "/") != 0)
+        return opts_fail("--urls: the URL names the server only; its path must be /, "
+                         "not %s", o->path);
     if (o->threads > o->conns)
         return opts_fail("--threads %u is more than --conns %u", o->threads, o->conns);
     if (o->start_at_ns) {
@@ -189,6 +195,11 @@ static int opts_one(struct lg_opts *o, int opt, const char *name, const char *v)
             goto bad;
         o->headers[o->n_headers++] = v;
         return 0;
+    case 'U':
+        if (!*v)
+            goto bad;
+        o->urls = v;
+        return 0;
     case 'u':
         if ((why = opts_url(o, v)))
             return opts_fail("bad URL '%s': %s", v, why);
@@ -208,7 +219,7 @@ int lg_opts_parse(struct lg_opts *o, int argc, char **argv, bool *done)
         {"cpus", required_argument, 0, 'C'}, {"start-at", required_argument, 0, 'S'},
         {"pipeline", required_argument, 0, 'P'}, {"timeout", required_argument, 0, 'T'},
         {"seed", required_argument, 0, 's'}, {"header", required_argument, 0, 'H'},
-        {"histograms", no_argument, 0, 'G'}, {"help", no_argument, 0, 'h'},
+        {"histograms", no_argument, 0, 'G'}, {"urls", required_argument, 0, 'U'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->threads = 1;
