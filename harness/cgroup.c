@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define CGROUP_V1_CPUACCT "/sys/fs/cgroup/cpuacct"
+#define CGROUP_V1_MEMORY "/sys/fs/cgroup/memory"
 #define CGROUP_V2_ROOT "/sys/fs/cgroup"
 #define CGROUP_REMOVE_TRIES 50   /* x 20 ms: exiting tasks leave the group */
 
@@ -26,7 +27,6 @@ int cgroup_create(struct cgroup *g, const char *name, char *err, size_t errlen)
     g->v2 = is_v2();
     const char *root = g->v2 ? CGROUP_V2_ROOT : CGROUP_V1_CPUACCT;
     snprintf(g->dir, sizeof g->dir, "%s/%s", root, name);
-    snprintf(g->procs, sizeof g->procs, "%s/cgroup.procs", g->dir);
     if (mkdir(g->dir, 0755) && errno != EEXIST) {
         snprintf(err, errlen, "mkdir %s: %s", g->dir, strerror(errno));
         return -1;
@@ -40,16 +40,6 @@ int cgroup_create(struct cgroup *g, const char *name, char *err, size_t errlen)
         return -1;
     }
     return 0;
-}
-
-int cgroup_enter(const struct cgroup *g)
-{
-    int fd = open(g->procs, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = write(fd, "0", 1);
-    close(fd);
-    return n == 1 ? 0 : -1;
 }
 
 /* The number in a one-number file, or after "key " on a line of a
@@ -69,6 +59,73 @@ static int read_u64(const char *path, const char *key, uint64_t *out)
     if (rc == 0)
         *out = v;
     return rc;
+}
+
+/* Writes text to dir/file; -1 with errno set. */
+static int write_to(const char *dir, const char *file, const char *text)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+int cgroup_enter(const struct cgroup *g)
+{
+    if (g->ok && write_to(g->dir, "cgroup.procs", "0"))
+        return -1;
+    if (g->mem_ok && !g->v2 && write_to(g->mem_dir, "cgroup.procs", "0"))
+        return -1;
+    return 0;
+}
+
+int cgroup_limit_memory(struct cgroup *g, const char *name, uint64_t bytes, char *err,
+                        size_t errlen)
+{
+    char limit[32];
+    snprintf(limit, sizeof limit, "%llu", (unsigned long long)bytes);
+    if (g->v2) {
+        /* The root must hand the memory controller down to its children. */
+        write_to(CGROUP_V2_ROOT, "cgroup.subtree_control", "+memory");
+        snprintf(g->mem_dir, sizeof g->mem_dir, "%s", g->dir);
+    } else {
+        snprintf(g->mem_dir, sizeof g->mem_dir, "%s/%s", CGROUP_V1_MEMORY, name);
+        if (mkdir(g->mem_dir, 0755) && errno != EEXIST) {
+            snprintf(err, errlen, "mkdir %s: %s", g->mem_dir, strerror(errno));
+            g->mem_dir[0] = '\0';
+            return -1;
+        }
+    }
+    const char *file = g->v2 ? "memory.max" : "memory.limit_in_bytes";
+    if ((g->v2 && !g->ok) || write_to(g->mem_dir, file, limit)) {
+        snprintf(err, errlen, "%s/%s: %s", g->mem_dir, file,
+                 g->v2 && !g->ok ? "no cgroup for the server" : strerror(errno));
+        if (!g->v2)
+            rmdir(g->mem_dir);
+        g->mem_dir[0] = '\0';
+        return -1;
+    }
+    g->mem_ok = true;
+    return 0;
+}
+
+long cgroup_oom_kills(const struct cgroup *g)
+{
+    char path[PATH_MAX + 32];
+    uint64_t n;
+    if (!g->mem_ok)
+        return -1;
+    /* v1: memory.oom_control has "oom_kill N" (Linux 4.13+); v2:
+     * memory.events. */
+    snprintf(path, sizeof path, "%s/%s", g->mem_dir, g->v2 ? "memory.events" :
+             "memory.oom_control");
+    return read_u64(path, "oom_kill", &n) ? -1 : (long)n;
 }
 
 int cgroup_cpu(const struct cgroup *g, uint64_t *user_ns, uint64_t *sys_ns)
@@ -104,12 +161,20 @@ void cgroup_describe(char *out, size_t outlen)
     cgroup_remove(&g);
 }
 
+static void remove_dir(char *dir)
+{
+    if (!dir[0])
+        return;
+    for (int i = 0; i < CGROUP_REMOVE_TRIES && rmdir(dir) && errno == EBUSY; i++)
+        util_sleep_ms(20);
+    dir[0] = '\0';
+}
+
 void cgroup_remove(struct cgroup *g)
 {
-    if (!g->dir[0])
-        return;
-    for (int i = 0; i < CGROUP_REMOVE_TRIES && rmdir(g->dir) && errno == EBUSY; i++)
-        util_sleep_ms(20);
-    g->ok = false;
-    g->dir[0] = '\0';
+    if (g->mem_ok && !g->v2)
+        remove_dir(g->mem_dir);
+    remove_dir(g->dir);
+    g->ok = g->mem_ok = false;
+    g->mem_dir[0] = '\0';
 }

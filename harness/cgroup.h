@@ -15,7 +15,17 @@
  * level. cgroup v1 (cpuacct.usage_user, cpuacct.usage_sys) and v2
  * (cpu.stat user_usec, system_usec) are both read; where neither can be
  * created (not root, no cgroupfs) the harness falls back to /proc and says
- * so in meta.txt. */
+ * so in meta.txt.
+ *
+ * A memory limit (the disk-bound workload) bounds what the processes that
+ * enter g may keep in memory, their page cache included, so that a file
+ * set larger than the limit is read from the disk:
+ *
+ *   cgroup_limit_memory(&g, "c10k-1234-epoll", 64 << 20, err, sizeof err);
+ *
+ * v1: a group of the same name in the memory hierarchy (its
+ * memory.limit_in_bytes), entered with the CPU group; v2: memory.max of
+ * the group itself. */
 #ifndef HARNESS_CGROUP_H
 #define HARNESS_CGROUP_H
 
@@ -28,12 +38,21 @@ struct cgroup {
     bool ok;                     /* created: CPU is read from it */
     bool v2;
     char dir[PATH_MAX];          /* v1: the cpuacct group; v2: the group */
-    char procs[PATH_MAX + 16];   /* its cgroup.procs */
+    bool mem_ok;                 /* a memory limit is set */
+    char mem_dir[PATH_MAX];      /* v1: the memory group ("" none); v2: = dir */
 };
 
 /* 0 with g->ok, or -1 with g->ok false and why in err. */
 int cgroup_create(struct cgroup *g, const char *name, char *err, size_t errlen);
-/* In a child before exec: moves the calling process into g. */
+/* Sets a memory limit of bytes (page cache included) on g, before its
+ * processes start: 0, or -1 with why in err (no memory controller, not
+ * writable). Usable when cgroup_create failed on v1 (separate hierarchy). */
+int cgroup_limit_memory(struct cgroup *g, const char *name, uint64_t bytes, char *err,
+                        size_t errlen);
+/* Processes of g the kernel killed at its memory limit, or -1 if unknown. */
+long cgroup_oom_kills(const struct cgroup *g);
+/* In a child before exec: moves the calling process into g (its CPU
+ * group and its memory group). */
 int cgroup_enter(const struct cgroup *g);
 /* CPU time of every process that ran in g, nanoseconds. */
 int cgroup_cpu(const struct cgroup *g, uint64_t *user_ns, uint64_t *sys_ns);

@@ -2,6 +2,11 @@
  *
  * Columns, in order (units in the name; empty = not measured):
  *   model, category    the model or reference, its category
+ *   workload           file (one file, --path), fileset (the generated file
+ *                      set through its URL list), fileset-cold (the same,
+ *                      disk-bound: the server's memory limited, the set
+ *                      dropped from the page cache before each point),
+ *                      slow-clients (many connections at a few req/s each)
  *   round              0-based round of --repeat (models rotate per round)
  *   kind               load: a measurement under load; memory: idle
  *                      connections only; msr: the maximum sustainable rate
@@ -11,7 +16,9 @@
  *   step               open loop, why this rate: rate (--rates list), equal
  *                      (equal load, the same for every model), search (a step
  *                      of the sustainable-rate search), cap50 / cap80 (50% /
- *                      80% of the model's own sustainable rate)
+ *                      80% of the model's own sustainable rate), slow (many
+ *                      slow clients: conns connections each offering
+ *                      offered_rps / conns req/s)
  *   host               empty when the load came from this machine; with
  *                      --load-hosts "all" on the merged row of a point (the
  *                      hosts' histograms merged, their counts summed) and
@@ -58,6 +65,11 @@
  *   steal_pct           hypervisor steal on the server and client CPUs, % of
  *                       their time
  *   other_pct           CPU others used there: busy - server - client - harness
+ *   disk_read_bytes, disk_read_ops  reads from the docroot's block device
+ *                       during the measurement (/proc/diskstats: sectors x
+ *                       512, requests completed; every process's, which on a
+ *                       quiet machine is the server's); empty where the
+ *                       docroot has no block device
  *   flags               ';'-separated: client-bound, starved, steal, noisy,
  *                       errors, refused, count-mismatch, idle-partial,
  *                       stopped-answering, restarted; with load hosts
@@ -92,7 +104,8 @@ struct column {
 #define NUM(f, d) {#f, COL_NUM, offsetof(struct row, f), 0, d}
 
 static const struct column columns[] = {
-    STR(model), STR(category), NUM(round, 0), STR(kind), STR(mode), STR(step), STR(host),
+    STR(model), STR(category), STR(workload), NUM(round, 0), STR(kind), STR(mode),
+    STR(step), STR(host),
     NUM(conns, 0), NUM(idle, 0), NUM(idle_open, 0), NUM(threads, 0),
     NUM(pipeline, 0), NUM(duration_s, 3), NUM(requests, 0), NUM(req_per_s, 1),
     NUM(offered_rps, 1), NUM(achieved_rps, 1), NUM(bytes_per_s, 0),
@@ -106,6 +119,7 @@ static const struct column columns[] = {
     NUM(cli_cpu_us_per_req, 2), NUM(peak_rss_kb, 0),
     NUM(tasks, 0), NUM(srv_responses, 0), NUM(srv_refused, 0),
     NUM(mem_per_idle_b, 0), NUM(steal_pct, 1), NUM(other_pct, 1),
+    NUM(disk_read_bytes, 0), NUM(disk_read_ops, 0),
     STR(flags), STR(status), STR(note),
 };
 #define NCOLS ((int)(sizeof columns / sizeof columns[0]))

@@ -23,7 +23,9 @@ struct row {
     char model[32], category[16], kind[8]; /* kind: load | memory | msr */
     char mode[8];                          /* closed (wrk) | open (loadgen) */
     char step[8];                          /* open loop: rate | equal | search |
-                                              cap50 | cap80 (see csv.c) */
+                                              cap50 | cap80 | slow (see csv.c) */
+    char workload[16];                     /* file | fileset | fileset-cold |
+                                              slow-clients (workload.h) */
     char host[ROW_HOST_LEN];               /* "" load from this machine; with
                                               load hosts "all" (merged) or
                                               the ssh destination (one host) */
@@ -37,6 +39,7 @@ struct row {
         srv_cpu_us_per_req, cli_cpu_us_per_req;
     double peak_rss_kb, tasks, srv_responses, srv_refused, mem_per_idle_b;
     double steal_pct, other_pct;
+    double disk_read_bytes, disk_read_ops; /* the docroot's device (diskio.h) */
     char flags[ROW_FLAGS_LEN];             /* ';'-separated, see csv.c */
     char status[12];                       /* ok | failed | crashed | skipped */
     char note[ROW_NOTE_LEN];

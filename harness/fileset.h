@@ -33,6 +33,7 @@
 
 #define FILESET_CLASSES 4
 #define FILESET_FILES 9              /* per class and directory */
+#define FILESET_DIR_BYTES 5119470ll  /* of one directory's 36 files */
 #define FILESET_DEFAULT_DIRS 60      /* 293 MiB */
 #define FILESET_MAX_DIRS 10000       /* 48 GiB */
 #define FILESET_SEQUENCE 100000      /* requests in urls.txt */

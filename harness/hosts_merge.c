@@ -171,6 +171,7 @@ static void host_row(struct hosts *hs, const struct row *r, const struct load_ho
     memcpy(x->kind, r->kind, sizeof x->kind);
     memcpy(x->mode, r->mode, sizeof x->mode);
     memcpy(x->step, r->step, sizeof x->step);
+    memcpy(x->workload, r->workload, sizeof x->workload);
     snprintf(x->host, sizeof x->host, "%s", h->r.dest);
     x->round = r->round;
     x->idle = r->idle;

@@ -96,9 +96,13 @@ int loadgen_start(struct client_run *c, const struct loadgen_args *a, char *err,
     snprintf(warmup, sizeof warmup, "%.3f", a->warmup_s);
     snprintf(timeout, sizeof timeout, "%d", LOADGEN_TIMEOUT_MS);
     snprintf(url, sizeof url, "http://%s:%d%s", a->host ? a->host : "127.0.0.1",
-             a->port, a->path);
-    char *argv[20] = {(char *)loadgen_path()};
+             a->port, a->urls ? "/" : a->path);
+    char *argv[24] = {(char *)loadgen_path()};
     int n = 1;
+    if (a->urls) {
+        argv[n++] = "--urls";
+        argv[n++] = (char *)a->urls;
+    }
     if (a->closed)
         argv[n++] = "--closed";
     else {

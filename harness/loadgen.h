@@ -35,6 +35,7 @@ struct loadgen_args {
     const char *host;          /* NULL: 127.0.0.1 */
     int port;
     const char *path;
+    const char *urls;          /* --urls FILE (the URL's path is then /), or NULL */
     double rate;               /* req/s; ignored when closed */
     bool closed;               /* closed loop instead */
     int conns, threads, pipeline;

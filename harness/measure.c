@@ -14,6 +14,7 @@
 #include "util.h"
 #include "verify.h"
 #include "loadgen.h"
+#include "workload.h"
 #include "wrk.h"
 
 #define MEASURE_SETTLE_MS 300 /* after opening idle connections, before RSS */
@@ -28,6 +29,8 @@ struct snapshot {
     double self_cpu_s;       /* the harness's own CPU time */
     struct server_counters counters;
     int counters_ok;
+    struct diskio_count disk;
+    int disk_ok;
 };
 
 struct peaks {
@@ -51,9 +54,12 @@ static void track(struct peaks *p, const struct sample_tree *t)
         p->tasks = t->tasks;
 }
 
-static void snap(struct server *s, const cpu_set_t *cpus, struct snapshot *sn,
+static void snap(struct server *s, const struct measure_cfg *cfg, struct snapshot *sn,
                  struct peaks *p)
 {
+    cpu_set_t cpus;
+    CPU_OR(&cpus, cfg->server_cpus, cfg->client_cpus);
+    sn->disk_ok = workload_disk(cfg->wl, &sn->disk) == 0;
     sn->counters_ok = server_counters(s, &sn->counters) == 0;
     sn->tree_ok = s->pid > 0 && sample_tree(s->pid, &sn->tree) == 0;
     uint64_t user_ns, sys_ns;
@@ -62,7 +68,7 @@ static void snap(struct server *s, const cpu_set_t *cpus, struct snapshot *sn,
         sn->tree.user_s = user_ns / 1e9;
         sn->tree.sys_s = sys_ns / 1e9;
     }
-    sn->cpus_ok = sample_cpus(cpus, &sn->cpus) == 0;
+    sn->cpus_ok = sample_cpus(&cpus, &sn->cpus) == 0;
     sn->self_cpu_s = self_cpu_s();
     sn->t = util_now();
     if (sn->tree_ok)
@@ -94,7 +100,7 @@ static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
                    int duration_s, struct peaks *p, struct wrk_result *res,
                    char *err, size_t errlen)
 {
-    struct wrk_args a = {.port = s->port, .path = cfg->path, .conns = conns,
+    struct wrk_args a = {.port = s->port, .path = cfg->path, .urls = cfg->urls, .conns = conns,
                          .threads = wrk_threads(conns, cfg->max_threads),
                          .duration_s = duration_s, .pipeline = cfg->pipeline,
                          .cpus = cfg->client_cpus};
@@ -138,7 +144,7 @@ static int run_open(struct server *s, const struct measure_cfg *cfg, double rate
                     char *err, size_t errlen)
 {
     struct loadgen_args a = {.host = s->addr, .port = s->port, .path = cfg->path,
-                             .rate = rate, .conns = cfg->rate_conns,
+                             .urls = cfg->urls, .rate = rate, .conns = cfg->rate_conns,
                              .threads = CPU_COUNT(cfg->client_cpus),
                              .pipeline = cfg->pipeline, .duration_s = cfg->rate_duration_s,
                              .warmup_s = cfg->rate_warmup_s, .cpus = cfg->client_cpus};
@@ -152,7 +158,7 @@ static int run_closed(struct server *s, const struct measure_cfg *cfg, int conns
                       struct loadgen_result *g, char *err, size_t errlen)
 {
     struct loadgen_args a = {.host = s->addr, .port = s->port, .path = cfg->path,
-                             .closed = true, .conns = conns,
+                             .urls = cfg->urls, .closed = true, .conns = conns,
                              .pipeline = cfg->pipeline, .duration_s = duration_s};
     if (!cfg->hosts)
         return run_wrk(s, cfg, conns, duration_s, p, w, err, errlen);
@@ -179,7 +185,8 @@ static void fill_wrk(struct row *r, const struct wrk_result *w)
     r->err_timeout = (double)w->err_timeout;
 }
 
-/* CPU of the server tree, wrk, and everyone else on the measured CPUs. */
+/* CPU of the server tree, wrk, and everyone else on the measured CPUs;
+ * the reads from the docroot's disk. */
 static void fill_cpu(struct row *r, const struct snapshot *a,
                      const struct snapshot *b, double wrk_cpu_s)
 {
@@ -197,6 +204,10 @@ static void fill_cpu(struct row *r, const struct snapshot *a,
         r->srv_cpu_us_per_req = r->requests > 0 ? 1e6 * srv / r->requests : -1;
     }
     r->cli_cpu_us_per_req = r->requests > 0 ? 1e6 * wrk_cpu_s / r->requests : -1;
+    if (a->disk_ok && b->disk_ok) {
+        r->disk_read_bytes = (double)(b->disk.bytes - a->disk.bytes);
+        r->disk_read_ops = (double)(b->disk.ops - a->disk.ops);
+    }
     if (a->cpus_ok && b->cpus_ok) {
         double total = b->cpus.total_s - a->cpus.total_s;
         double busy = b->cpus.busy_s - a->cpus.busy_s;
@@ -333,18 +344,17 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     struct wrk_result w = {0};
     struct loadgen_result g = {0};
     char err[512];
-    cpu_set_t both;
-    CPU_OR(&both, cfg->server_cpus, cfg->client_cpus);
     r->conns = conns;
     r->pipeline = cfg->pipeline;
     r->threads = wrk_threads(conns, cfg->max_threads);
+    workload_before_point(cfg->wl);
     hold_idle(s, cfg, idle, &set, r, &p);
     if (cfg->warmup_s > 0 &&
         run_closed(s, cfg, conns, cfg->warmup_s, NULL, &w, &g, err, sizeof err))
         row_note(r, "warm-up: %s", err);
-    snap(s, &both, &a, &p);
+    snap(s, cfg, &a, &p);
     int rc = run_closed(s, cfg, conns, cfg->duration_s, &p, &w, &g, err, sizeof err);
-    snap(s, &both, &b, &p);
+    snap(s, cfg, &b, &p);
     idle_close(&set);
     if (rc) {
         snprintf(r->status, sizeof r->status, "failed");
@@ -409,17 +419,16 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     struct loadgen_result g = {0};
     char err[512];
     double cpu_s = 0;
-    cpu_set_t both;
-    CPU_OR(&both, cfg->server_cpus, cfg->client_cpus);
     snprintf(r->mode, sizeof r->mode, "open");
     snprintf(r->step, sizeof r->step, "%s", step);
     r->conns = cfg->rate_conns;
     r->pipeline = cfg->pipeline;
     r->threads = CPU_COUNT(cfg->client_cpus);
     r->offered_rps = rate;
-    snap(s, &both, &a, &p);
+    workload_before_point(cfg->wl);
+    snap(s, cfg, &a, &p);
     int rc = run_open(s, cfg, rate, &p, &g, &cpu_s, err, sizeof err);
-    snap(s, &both, &b, &p);
+    snap(s, cfg, &b, &p);
     if (rc) {
         snprintf(r->status, sizeof r->status, "failed");
         row_note(r, "%s", err);

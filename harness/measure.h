@@ -30,9 +30,12 @@
 #define MEASURE_LAG_US 1000        /* loadgen's send lag p99 above: client-bound */
 
 struct hosts;
+struct workload;
 
 struct measure_cfg {
-    const char *path;               /* wrk's URL path */
+    const char *path;               /* the URL path requested */
+    const char *urls;               /* a URL list both load tools walk, or NULL */
+    const struct workload *wl;      /* before each point, disk reads (workload.h) */
     int duration_s, warmup_s, pipeline, max_threads;
     const cpu_set_t *server_cpus, *client_cpus;
     int idle_timeout_ms;            /* to open the idle connections */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "workload.h"
 
 #ifndef C10K_BUILD_ROOT
 #define C10K_BUILD_ROOT "build"
@@ -146,7 +147,7 @@ static void write_options(FILE *f, const struct opts *o, long body, long nofile)
             o->rate_warmup_s);
 }
 
-int meta_write(const char *run_dir, const struct opts *o, long body_size,
+int meta_write(const char *run_dir, const struct opts *o, const struct workload *wl,
                long nofile, const struct hosts *hosts, char *err, size_t errlen)
 {
     char path[4096];
@@ -158,7 +159,8 @@ int meta_write(const char *run_dir, const struct opts *o, long body_size,
     }
     write_machine(f);
     write_versions(f);
-    write_options(f, o, body_size, nofile);
+    write_options(f, o, wl->body_size, nofile);
+    workload_write_meta(wl, f);
     if (hosts)
         hosts_write_meta(hosts, f);
     if (ferror(f) | fclose(f)) {

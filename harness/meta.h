@@ -1,6 +1,6 @@
 /* meta.txt: when, where and how a run was made, one "key: value" a line.
  *
- *   meta_write(run_dir, &opts, body_size, nofile, hosts_or_NULL, err, sizeof err);
+ *   meta_write(run_dir, &opts, &workload, nofile, hosts_or_NULL, err, sizeof err);
  *
  * Keys: date, host, cpu, cpus_online, cpus_usable, kernel, memory, compiler,
  * wrk, libuv, nginx, h2o, lighttpd, gnuplot, git, command, then the
@@ -16,7 +16,8 @@
 struct hosts;
 
 /* hosts: the load hosts (hosts.h), NULL when the load came from here. */
-int meta_write(const char *run_dir, const struct opts *o, long body_size,
+struct workload;
+int meta_write(const char *run_dir, const struct opts *o, const struct workload *wl,
                long nofile, const struct hosts *hosts, char *err, size_t errlen);
 
 #endif

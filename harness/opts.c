@@ -19,7 +19,8 @@ enum {
     OPT_PATH, OPT_PIPELINE, OPT_SERVER_CPUS, OPT_CLIENT_CPUS, OPT_THREADS,
     OPT_QUICK, OPT_OUT, OPT_CSV, OPT_HELP, OPT_MEMORY_IDLE, OPT_RATES, OPT_SLO,
     OPT_RATE_CONNS, OPT_EQUAL, OPT_RATE_DURATION, OPT_LOAD_HOSTS, OPT_TARGET,
-    OPT_SSH_CONFIG, OPT_REMOTE_LOADGEN,
+    OPT_SSH_CONFIG, OPT_REMOTE_LOADGEN, OPT_WORKLOAD, OPT_FILESET_DIRS, OPT_FILESET_SEED,
+    OPT_FILESET_CACHE, OPT_COLD_MEMORY, OPT_WORKERS, OPT_SLOW_CONNS, OPT_SLOW_RATE,
 };
 
 static const struct option longopts[] = {
@@ -47,6 +48,14 @@ static const struct option longopts[] = {
     {"target", required_argument, 0, OPT_TARGET},
     {"ssh-config", required_argument, 0, OPT_SSH_CONFIG},
     {"remote-loadgen", required_argument, 0, OPT_REMOTE_LOADGEN},
+    {"workload", required_argument, 0, OPT_WORKLOAD},
+    {"fileset-dirs", required_argument, 0, OPT_FILESET_DIRS},
+    {"fileset-seed", required_argument, 0, OPT_FILESET_SEED},
+    {"fileset-cache", required_argument, 0, OPT_FILESET_CACHE},
+    {"cold-memory", required_argument, 0, OPT_COLD_MEMORY},
+    {"workers", required_argument, 0, OPT_WORKERS},
+    {"slow-conns", required_argument, 0, OPT_SLOW_CONNS},
+    {"slow-rate", required_argument, 0, OPT_SLOW_RATE},
     {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0},
 };
@@ -220,6 +229,7 @@ static void set_defaults(struct opts *o)
 /* --quick sets the defaults of what was not given. */
 static void finish_defaults(struct opts *o)
 {
+    opts_workload_defaults(o);
     /* An idle sweep is about closed-loop levels: no open loop unless asked. */
     if (!o->rates_given && o->n_idle > 0)
         o->rates_mode = RATES_NONE;
@@ -331,6 +341,7 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
             return -1;
         }
         snprintf(o->path, sizeof o->path, "%s", arg);
+        o->path_given = true;
         return 0;
     case OPT_SERVER_CPUS:
         o->server_cpus_given = true;
@@ -340,6 +351,9 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
         return cpu_arg("client-cpus", arg, &o->client_cpus, o->client_cpus_text, err, errlen);
     case OPT_LOAD_HOSTS: case OPT_TARGET: case OPT_SSH_CONFIG: case OPT_REMOTE_LOADGEN:
         return opts_hosts_arg(o, opt_name(opt), arg, err, errlen);
+    case OPT_WORKLOAD: case OPT_FILESET_DIRS: case OPT_FILESET_SEED: case OPT_FILESET_CACHE:
+    case OPT_COLD_MEMORY: case OPT_WORKERS: case OPT_SLOW_CONNS: case OPT_SLOW_RATE:
+        return opts_workload_arg(o, opt_name(opt), arg, err, errlen);
     case OPT_QUICK: o->quick = true; return 0;
     case OPT_OUT: o->out = arg; return 0;
     case OPT_CSV: o->csv = true; return 0;
@@ -392,7 +406,7 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "report needs a run directory: harness report DIR");
         return -1;
     }
-    if (opts_hosts_check(o, err, errlen))
+    if (opts_hosts_check(o, err, errlen) || opts_workload_check(o, err, errlen))
         return -1;
     finish_defaults(o);
     return 0;
@@ -464,5 +478,6 @@ void opts_usage(FILE *f, int n_models, int n_available)
             OPTS_DEFAULT_RATE_CONNS, OPTS_RATE_WARMUP_S, OPTS_DEFAULT_RATE_DURATION_S,
             OPTS_QUICK_RATE_DURATION_S, OPTS_QUICK_RATE_WARMUP_S, n_available, n_models,
             est, quick);
+    opts_workload_usage(f);
     opts_hosts_usage(f);
 }

@@ -43,9 +43,20 @@
 #define OPTS_SEARCH_PRECISION 0.10   /* MSR search: stop when hi <= 1.1 lo */
 #define OPTS_QUICK_SEARCH_PRECISION 1.0 /* quick: doubling only, no cap50/80 */
 #define OPTS_MAX_HOSTS 16            /* --load-hosts */
+/* Workloads (opts_workload.c, workload.h). Many slow clients: each
+ * connection offers OPTS_DEFAULT_SLOW_RATE req/s, so that 20,000 of them
+ * (20k req/s) stay below what loadgen offers from one CPU here. */
+#define OPTS_DEFAULT_SLOW_CONNS "1000,5000,10000,20000"
+#define OPTS_QUICK_SLOW_CONNS "1000,5000"
+#define OPTS_DEFAULT_SLOW_RATE 1.0   /* req/s per connection */
+#define OPTS_DEFAULT_COLD_MEMORY_MB 64 /* the server's memory, page cache included */
+#define OPTS_COLD_CACHE_MB 4         /* models' --cache-mb in fileset-cold */
+#define OPTS_COLD_WORKERS_PER_CPU 4  /* hybrid models' --workers in fileset-cold */
 
 enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT };
 enum opts_rates { RATES_NONE, RATES_LIST, RATES_AUTO };
+enum opts_workload { WORKLOAD_FILE, WORKLOAD_FILESET, WORKLOAD_FILESET_COLD,
+                     WORKLOAD_SLOW_CLIENTS };
 
 /* An equal-load rate: absolute (req/s) or a percentage of the calibration
  * server's maximum sustainable rate. */
@@ -74,6 +85,18 @@ struct opts {
     int memory_idle;             /* 0: no memory row (with --idle) */
     int duration_s, warmup_s, repeat, pipeline, threads;
     char path[256];
+    bool path_given;
+    /* Workloads (opts_workload.c): the file set's parameters, the
+     * disk-bound variant's memory limit, the slow clients' steps. */
+    enum opts_workload workload;
+    int fileset_dirs;
+    unsigned long long fileset_seed;
+    const char *fileset_cache;
+    int cold_memory_mb;
+    int workers;                 /* hybrid models' --workers; 0: the default */
+    int slow_conns[OPTS_MAX_LIST], n_slow; /* connections per slow step */
+    double slow_rate;            /* req/s per slow connection */
+    bool fileset_given, cold_given, slow_given;
     cpu_set_t server_cpus, client_cpus;
     bool server_cpus_given, client_cpus_given;
     /* Load hosts (hosts.h): ssh destinations, the server's address as they
@@ -106,6 +129,17 @@ int opts_hosts_arg(struct opts *o, const char *name, const char *arg, char *err,
 int opts_hosts_check(const struct opts *o, char *err, size_t errlen);
 void opts_hosts_defaults(struct opts *o);
 void opts_hosts_usage(FILE *f);
+/* The workload options (opts_workload.c), the same way: arg for --NAME,
+ * check the combinations, defaults that depend on the workload (slow
+ * clients: no closed loop, no rate search unless asked), --help's part. */
+int opts_workload_arg(struct opts *o, const char *name, const char *arg, char *err,
+                      size_t errlen);
+int opts_workload_check(const struct opts *o, char *err, size_t errlen);
+void opts_workload_defaults(struct opts *o);
+void opts_workload_usage(FILE *f);
+/* "file", "fileset", "fileset-cold", "slow-clients". */
+const char *opts_workload_name(enum opts_workload w);
+
 /* Default split of the usable CPUs: first half server, rest client. */
 void opts_default_cpus(cpu_set_t *server, cpu_set_t *client);
 

@@ -60,7 +60,8 @@ void plan_build(struct plan *p, const struct opts *o,
                 o->conns[c], o->n_idle ? o->idle[i] : 0};
     p->rounds = o->repeat;
     p->memory_idle = o->memory_idle;
-    p->open_steps = open_steps(o->rates_mode, o->n_rates, o->n_equal, o->quick);
+    p->open_steps = open_steps(o->rates_mode, o->n_rates, o->n_equal, o->quick) +
+                    o->n_slow;
     p->steps = p->n_models * (p->rounds * (p->n_levels + p->open_steps) +
                               (p->memory_idle > 0));
     p->est_level_s = level_s(o->warmup_s, o->duration_s);

@@ -35,10 +35,9 @@ static bool noisy_failure(const struct row *r)
            row_has_flag(r, "client-bound") && !generator_limited(r);
 }
 
-/* One open-loop step; -1 when the server is gone for good (or the run is
- * interrupted), with a note on the row. */
-static int open_step(struct run_ctx *c, struct server *s, const struct model *m,
-                     int round, double rate, const char *step, struct row **out)
+/* One open-loop step (run_ctx.h). */
+int rates_step(struct run_ctx *c, struct server *s, const struct model *m, int round,
+               double rate, const char *step, struct row **out)
 {
     char why[512], first[256];
     const char *status;
@@ -107,7 +106,7 @@ static int search_steps(struct run_ctx *c, struct server *s, const struct model 
 {
     for (double rate; (rate = search_next(se)) > 0 && !proc_interrupted;) {
         struct row *r;
-        int rc = open_step(c, s, m, round, rate, "search", &r);
+        int rc = rates_step(c, s, m, round, rate, "search", &r);
         search_record(se, rate, row_sustained(r), generator_limited(r));
         if (rc)
             return -1;
@@ -121,7 +120,7 @@ static int equal_steps(struct run_ctx *c, struct server *s, const struct model *
 {
     for (int i = 0; i < c->o->n_equal && c->equal[i] > 0; i++) {
         struct row *r;
-        int rc = open_step(c, s, m, round, c->equal[i], "equal", &r);
+        int rc = rates_step(c, s, m, round, c->equal[i], "equal", &r);
         search_record(se, c->equal[i], row_sustained(r),
                       generator_limited(r));
         if (rc)
@@ -174,8 +173,8 @@ static void open_auto(struct run_ctx *c, struct server *s, const struct model *m
             return;
     }
     if (se.lo > 0 && !c->o->quick &&
-        (open_step(c, s, m, round, se.lo / 2, "cap50", &r) ||
-                      open_step(c, s, m, round, se.lo * 0.8, "cap80", &r)))
+        (rates_step(c, s, m, round, se.lo / 2, "cap50", &r) ||
+                      rates_step(c, s, m, round, se.lo * 0.8, "cap80", &r)))
         return;
 }
 
@@ -187,7 +186,7 @@ void rates_measure(struct run_ctx *c, struct server *s, const struct model *m,
         open_auto(c, s, m, round);
     else if (c->o->rates_mode == RATES_LIST)
         for (int i = 0; i < c->o->n_rates; i++)
-            if (open_step(c, s, m, round, c->o->rates[i], "rate", &r))
+            if (rates_step(c, s, m, round, c->o->rates[i], "rate", &r))
                 return;
 }
 

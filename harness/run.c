@@ -22,6 +22,7 @@
 #include "server.h"
 #include "util.h"
 #include "verify.h"
+#include "workload.h"
 
 
 static long body_size(const char *path)
@@ -48,11 +49,12 @@ int run_preflight(const struct opts *o, char *err, size_t errlen)
                  "with --rates none", loadgen_path());
         return -1;
     }
-    if (o->rates_mode == RATES_NONE && o->n_conns == 0) {
+    if (o->rates_mode == RATES_NONE && o->n_conns == 0 && o->n_slow == 0) {
         snprintf(err, errlen, "--conns none with --rates none: nothing to measure");
         return -1;
     }
-    if (body_size(o->path) < 0) {
+    bool one_file = o->workload == WORKLOAD_FILE || o->workload == WORKLOAD_SLOW_CLIENTS;
+    if (one_file && body_size(o->path) < 0) {
         snprintf(err, errlen, "--path %s: no such file under %s", o->path, RUN_DOCROOT);
         return -1;
     }
@@ -109,6 +111,7 @@ struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
     snprintf(r->category, sizeof r->category, "%s", m->category);
     r->round = round;
     r->pipeline = c->o->pipeline;
+    snprintf(r->workload, sizeof r->workload, "%s", c->wl.name);
     if (c->cfg.hosts) /* the point's merged row; each host's own: hosts.c */
         snprintf(r->host, sizeof r->host, "all");
     return r;
@@ -143,6 +146,7 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
     r->conns = c->o->rate_conns;
     snprintf(r->status, sizeof r->status, "%s", status);
     row_note(r, "%s", why);
+    slow_not_measured(c, m, round, status, why);
 }
 
 static void write_rows(struct run_ctx *c)
@@ -164,7 +168,7 @@ static int bring_up(struct run_ctx *c, struct server *s, const struct model *m,
     if (r != SERVER_OK)
         return -1;
     char failed[400], note[256];
-    if (verify_server(s, RUN_DOCROOT, c->o->path, failed, sizeof failed)) {
+    if (verify_server(s, c->env.docroot, c->wl.path, failed, sizeof failed)) {
         server_stop(s, note, sizeof note);
         snprintf(why, whylen, "verify: %s", failed);
         return -1;
@@ -222,32 +226,45 @@ static int measure_levels(struct run_ctx *c, struct server *s, const struct mode
     return proc_interrupted ? -1 : 0;
 }
 
-static void model_round(struct run_ctx *c, const struct model *m, int round)
+/* A server that is up: memory, closed loop, open loop, slow clients. */
+static void measure_server(struct run_ctx *c, struct server *s, const struct model *m,
+                           int round)
 {
-    struct server s = {0};
-    char why[512], note[256];
-    const char *status;
-    c->n_rows = 0;
-    if (bring_up(c, &s, m, why, sizeof why, &status)) {
-        printf("%-12s %s: %s\n", m->name, status, why);
-        rows_not_measured(c, m, round, 0, status, why);
-        write_rows(c);
-        return;
-    }
+    char note[256];
     if (round == 0 && c->plan.memory_idle > 0) {
         struct row *r = run_new_row(c, m, round);
-        measure_memory(&s, &c->cfg, c->plan.memory_idle, r);
+        measure_memory(s, &c->cfg, c->plan.memory_idle, r);
         progress_step(&c->progress, r, PLAN_MEMORY_S);
-        if (recover(c, &s, m, round, r, 0)) {
+        if (recover(c, s, m, round, r, 0)) {
             write_rows(c);
             return;
         }
     }
-    if (measure_levels(c, &s, m, round) == 0)
-        rates_measure(c, &s, m, round);
-    server_stop(&s, note, sizeof note);
+    if (measure_levels(c, s, m, round) == 0) {
+        rates_measure(c, s, m, round);
+        slow_measure(c, s, m, round);
+    }
+    server_stop(s, note, sizeof note);
     if (note[0] && c->n_rows > 0)
         row_note(&c->rows[c->n_rows - 1], "at the end: %s", note);
+    write_rows(c);
+}
+
+static void model_round(struct run_ctx *c, const struct model *m, int round)
+{
+    struct server s = {0};
+    char why[512];
+    const char *status;
+    c->n_rows = 0;
+    if (c->wl.skip[0]) { /* the workload cannot run here: said, never faked */
+        snprintf(why, sizeof why, "%s", c->wl.skip);
+        status = "skipped";
+    } else if (bring_up(c, &s, m, why, sizeof why, &status) == 0) {
+        measure_server(c, &s, m, round);
+        return;
+    }
+    printf("%-12s %s: %s\n", m->name, status, why);
+    rows_not_measured(c, m, round, 0, status, why);
     write_rows(c);
 }
 
@@ -280,34 +297,44 @@ static int order_models(const struct opts *o, const struct model *const *in, int
     return k;
 }
 
-static void setup(struct run_ctx *c, const struct opts *o,
-                  const struct model *const *models, int n, struct hosts *hosts)
+/* The plan, the workload (its file set generated if needed), what every
+ * server and measurement gets. -1 with a line on stderr if the workload
+ * cannot be prepared. */
+static int setup(struct run_ctx *c, const struct opts *o,
+                 const struct model *const *models, int n, struct hosts *hosts)
 {
     const struct model *ordered[PLAN_MAX_MODELS];
+    char err[1024];
     memset(c, 0, sizeof *c);
     c->o = o;
     n = order_models(o, models, n, ordered, &c->calibration_added);
     plan_build(&c->plan, o, ordered, n);
+    if (workload_prepare(&c->wl, o, err, sizeof err)) {
+        fprintf(stderr, "harness: %s\n", err);
+        return -1;
+    }
     c->env = (struct server_env){.run_dir = c->dir, .cpus = &o->server_cpus,
-                                 .workers = CPU_COUNT(&o->server_cpus),
-                                 .docroot = RUN_DOCROOT, .body_size = body_size(o->path),
-                                 .addr = o->target};
+                                 .workers = c->wl.workers, .docroot = c->wl.docroot,
+                                 .body_size = c->wl.body_size, .addr = o->target,
+                                 .cache_mb = c->wl.cache_mb,
+                                 .memory_limit = c->wl.memory_limit};
     c->cfg = (struct measure_cfg){
-        .path = o->path, .duration_s = o->duration_s, .warmup_s = o->warmup_s,
+        .path = c->wl.path, .urls = c->wl.urls, .wl = &c->wl,
+        .duration_s = o->duration_s, .warmup_s = o->warmup_s,
         .pipeline = o->pipeline, .max_threads = o->threads,
         .server_cpus = &o->server_cpus, .client_cpus = &o->client_cpus,
         .idle_timeout_ms = o->quick ? RUN_QUICK_IDLE_OPEN_MS : RUN_IDLE_OPEN_MS,
         .rate_conns = o->rate_conns, .rate_duration_s = o->rate_duration_s,
         .rate_warmup_s = o->rate_warmup_s,
         .slo_p99_ms = o->slo_p99_ms, .hosts = hosts};
+    return 0;
 }
 
 static int open_results(struct run_ctx *c, long nofile)
 {
     char path[PATH_MAX], err[512];
     if (make_run_dir(c->o->out, c->dir, sizeof c->dir, err, sizeof err) ||
-        meta_write(c->dir, c->o, c->env.body_size, nofile, c->cfg.hosts, err,
-                   sizeof err)) {
+        meta_write(c->dir, c->o, &c->wl, nofile, c->cfg.hosts, err, sizeof err)) {
         fprintf(stderr, "harness: %s\n", err);
         return -1;
     }
@@ -329,10 +356,13 @@ static void announce(const struct run_ctx *c, long nofile)
     util_format_duration(c->plan.est_total_s, est, sizeof est);
     printf("c10k-lab harness: %d models x (%d closed-loop levels + about %d open-loop "
            "steps) x %d round%s = about %d steps, %s\n"
-           "server CPUs %s, load CPUs %s (up to %d threads), GET %s, nofile %ld\n",
+           "server CPUs %s, load CPUs %s (up to %d threads), nofile %ld\n"
+           "workload %s\n",
            c->plan.n_models, c->plan.n_levels, c->plan.open_steps, c->plan.rounds,
            c->plan.rounds > 1 ? "s" : "", c->plan.steps, est, c->o->server_cpus_text,
-           c->o->client_cpus_text, c->o->threads, c->o->path, nofile);
+           c->o->client_cpus_text, c->o->threads, nofile, c->wl.detail);
+    if (c->wl.skip[0])
+        printf("every model skipped: %s\n", c->wl.skip);
     if (c->plan.n_levels > 0)
         printf("closed loop (%s): %d s + %d s warm-up per level\n",
                c->cfg.hosts ? "loadgen --closed on the load hosts" : "wrk",
@@ -355,8 +385,7 @@ int run_command(const struct opts *o, const struct model *const *models, int n,
 {
     static struct run_ctx c;
     long nofile = proc_raise_nofile();
-    setup(&c, o, models, n, hosts);
-    if (open_results(&c, nofile))
+    if (setup(&c, o, models, n, hosts) || open_results(&c, nofile))
         return 1;
     /* The harness samples and opens idle connections from wrk's CPUs, never
      * from the server's. */

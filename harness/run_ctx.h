@@ -12,6 +12,7 @@
 #include "opts.h"
 #include "plan.h"
 #include "server.h"
+#include "workload.h"
 
 struct run_ctx {
     const struct opts *o;
@@ -21,7 +22,9 @@ struct run_ctx {
     struct progress progress;
     char dir[PATH_MAX];
     FILE *csv;
-    struct row rows[PLAN_MAX_LEVELS + 1 + PLAN_MAX_OPEN_STEPS]; /* one model's round */
+    struct workload wl;           /* what is served and requested */
+    struct row rows[PLAN_MAX_LEVELS + 1 + PLAN_MAX_OPEN_STEPS + OPTS_MAX_LIST];
+                                  /* one model's round (the last: slow steps) */
     int n_rows;
     double equal[OPTS_MAX_LIST];  /* equal-load rates, req/s; 0: not known yet */
     bool calibration_added;       /* not asked for; needed for equal load */
@@ -36,5 +39,15 @@ int run_restart(struct run_ctx *c, struct server *s, const struct model *m,
 /* The open-loop part of a model's round (rates.c): --rates LIST or auto. */
 void rates_measure(struct run_ctx *c, struct server *s, const struct model *m,
                    int round);
+/* One open-loop step (rates.c) at rate req/s on c->cfg.rate_conns
+ * connections, measured once more if the machine interfered; its row in
+ * *out. -1 when the server is gone for good or the run is interrupted. */
+int rates_step(struct run_ctx *c, struct server *s, const struct model *m, int round,
+               double rate, const char *step, struct row **out);
+/* The slow-client steps (slow.c): --slow-conns connections each offering
+ * --slow-rate req/s; and their rows when the server could not be measured. */
+void slow_measure(struct run_ctx *c, struct server *s, const struct model *m, int round);
+void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
+                       const char *status, const char *why);
 
 #endif

@@ -99,6 +99,10 @@ bool server_alive(struct server *s)
     if (proc_wait(s->pid, 0, &st, NULL) != 1)
         return true;
     proc_describe(st, s->what, sizeof s->what);
+    long oom = cgroup_oom_kills(&s->cg);
+    if (oom > 0) /* SIGKILL from the memory limit, not a crash of its own */
+        snprintf(s->what + strlen(s->what), sizeof s->what - strlen(s->what),
+                 " (%ld processes killed at the memory limit)", oom);
     kill(-s->pid, SIGKILL); /* orphaned workers of a dead parent */
     s->pid = 0;
     return false;
@@ -149,7 +153,7 @@ static int spawn(struct server *s, char *const *argv, char *why, size_t whylen)
         return -1;
     }
     struct proc_spec sp = {.argv = argv, .cpus = s->env->cpus,
-                           .cgroup = s->cg.ok ? &s->cg : NULL,
+                           .cgroup = s->cg.ok || s->cg.mem_ok ? &s->cg : NULL,
                            .stdout_fd = p[1], .stderr_fd = log};
     s->pid = proc_spawn(&sp, why, whylen);
     if (!reference)
@@ -181,7 +185,7 @@ static int ended_early(struct server *s, char *why, size_t whylen)
 
 static int start_model(struct server *s, const char *bin, char *why, size_t whylen)
 {
-    char size[32], workers[32], idle[32], line[1024];
+    char size[32], workers[32], idle[32], cache[32], line[1024];
     char *argv[16] = {(char *)bin, "--port", "0", "--bind", (char *)s->addr};
     int n = 5;
     snprintf(idle, sizeof idle, "%d", SERVER_IDLE_TIMEOUT_MS);
@@ -194,6 +198,11 @@ static int start_model(struct server *s, const char *bin, char *why, size_t whyl
         argv[n++] = (char *)s->env->docroot;
         argv[n++] = "--idle-timeout";
         argv[n++] = idle;
+        if (s->env->cache_mb > 0) {
+            snprintf(cache, sizeof cache, "%d", s->env->cache_mb);
+            argv[n++] = "--cache-mb";
+            argv[n++] = cache;
+        }
     }
     if (strcmp(s->model->category, "hybrid") == 0) {
         snprintf(workers, sizeof workers, "%d", s->env->workers);
@@ -276,6 +285,11 @@ int server_start(struct server *s, const struct model *m,
     char name[128], ignored[256];
     snprintf(name, sizeof name, "c10k-%d-%s-%d", (int)getpid(), m->name, s->starts);
     cgroup_create(&s->cg, name, ignored, sizeof ignored); /* else /proc */
+    if (env->memory_limit &&
+        cgroup_limit_memory(&s->cg, name, env->memory_limit, why, whylen)) {
+        cgroup_remove(&s->cg);
+        return SERVER_SKIPPED; /* a limit that does not hold measures nothing */
+    }
     snprintf(logs, sizeof logs, "%s/logs", env->run_dir);
     if (util_mkdir_p(logs, why, whylen))
         return SERVER_FAILED;

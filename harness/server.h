@@ -42,6 +42,8 @@ struct server_env {
     long body_size;            /* calibration response size */
     const char *addr;          /* IPv4 address every server binds and the
                                   harness connects to; NULL: 127.0.0.1 */
+    int cache_mb;              /* models' --cache-mb; 0: their default (files.h) */
+    uint64_t memory_limit;     /* bytes, page cache included (cgroup.h); 0 none */
 };
 
 struct server_counters {

@@ -43,6 +43,7 @@ double stats_cv_pct(const double *v, int n)
 static int same_point(const struct row *a, const struct row *b)
 {
     if (strcmp(a->model, b->model) || strcmp(a->kind, b->kind) ||
+        strcmp(a->workload, b->workload) ||
         strcmp(a->mode, b->mode) || strcmp(a->step, b->step) ||
         strcmp(a->host, b->host) ||
         a->conns != b->conns || a->idle != b->idle)
@@ -90,6 +91,7 @@ static const size_t numeric[] = {
     offsetof(struct row, tasks), offsetof(struct row, srv_responses),
     offsetof(struct row, srv_refused), offsetof(struct row, mem_per_idle_b),
     offsetof(struct row, steal_pct), offsetof(struct row, other_pct),
+    offsetof(struct row, disk_read_bytes), offsetof(struct row, disk_read_ops),
 };
 
 static double field(const struct row *r, size_t off)
@@ -254,15 +256,17 @@ const struct stats_point *stats_find_open(const struct stats_points *p,
     return NULL;
 }
 
-/* summary.csv: one line per point. Columns: model, category, kind, mode,
- * step, conns, idle, rounds, ok_rounds, then medians over the ok rounds:
+/* summary.csv: one line per point. Columns: model, category, workload,
+ * kind, mode, step, conns, idle, rounds, ok_rounds, then medians over the
+ * ok rounds:
  * offered_rps (msr rows: the maximum sustainable rate), req_per_s and the
  * spread of the point's main figure (req/s, or the sustainable rate on msr
  * rows) req_per_s_min, req_per_s_max, req_per_s_cv_pct, lat_p50_us,
  * lat_p99_us, lat_p999_us, lat_p99_uncorrected_us, lag_p99_us, srv_cpu_pct,
  * cli_cpu_pct, req_per_cpu_s, srv_cpu_us_per_req and its spread
  * srv_cpu_us_per_req_min, _max, peak_rss_kb, tasks, mem_per_idle_b, errors
- * (sum of the classes), srv_refused, steal_pct, other_pct; flags (all
+ * (sum of the classes), srv_refused, steal_pct, other_pct, disk_read_bytes,
+ * disk_read_ops; flags (all
  * rounds, plus high-cv), status (the worst round's), note. Empty = not
  * measured. */
 static void num(FILE *f, double v, int decimals)
@@ -280,26 +284,30 @@ int stats_write_summary(const struct stats_points *p, const char *path, char *er
         snprintf(err, errlen, "open %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "model,category,kind,mode,step,conns,idle,rounds,ok_rounds,offered_rps,"
+    fprintf(f, "model,category,workload,kind,mode,step,conns,idle,rounds,ok_rounds,"
+               "offered_rps,"
                "req_per_s,req_per_s_min,req_per_s_max,req_per_s_cv_pct,lat_p50_us,"
                "lat_p99_us,lat_p999_us,lat_p99_uncorrected_us,lag_p99_us,srv_cpu_pct,"
                "cli_cpu_pct,req_per_cpu_s,srv_cpu_us_per_req,srv_cpu_us_per_req_min,"
                "srv_cpu_us_per_req_max,peak_rss_kb,tasks,mem_per_idle_b,errors,"
-               "srv_refused,steal_pct,other_pct,flags,status,note\n");
+               "srv_refused,steal_pct,other_pct,disk_read_bytes,disk_read_ops,flags,"
+               "status,note\n");
     for (size_t i = 0; i < p->n; i++) {
         const struct stats_point *s = &p->v[i];
         const struct row *m = &s->med;
-        fprintf(f, "%s,%s,%s,%s,%s,%.0f,%.0f,%d,%d,", m->model, m->category, m->kind,
-                m->mode, m->step, m->conns, m->idle < 0 ? 0 : m->idle, s->rounds,
-                s->ok_rounds);
+        fprintf(f, "%s,%s,%s,%s,%s,%s,%.0f,%.0f,%d,%d,", m->model, m->category,
+                m->workload, m->kind, m->mode, m->step, m->conns,
+                m->idle < 0 ? 0 : m->idle, s->rounds, s->ok_rounds);
         double v[] = {m->offered_rps, m->req_per_s, s->rps_min, s->rps_max,
                       s->rps_cv_pct, m->lat_p50_us, m->lat_p99_us, m->lat_p999_us,
                       m->lat_p99_uncorrected_us, m->lag_p99_us, m->srv_cpu_pct,
                       m->cli_cpu_pct, m->req_per_cpu_s, m->srv_cpu_us_per_req,
                       s->cpu_min, s->cpu_max, m->peak_rss_kb, m->tasks,
                       m->mem_per_idle_b, s->ok_rounds ? row_errors(m) : -1,
-                      m->srv_refused, m->steal_pct, m->other_pct};
-        int dec[] = {1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 1, 1};
+                      m->srv_refused, m->steal_pct, m->other_pct, m->disk_read_bytes,
+                      m->disk_read_ops};
+        int dec[] = {1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 1, 1,
+                     0, 0};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             num(f, v[k], dec[k]);
         csv_write_str(f, m->flags);

@@ -10,6 +10,7 @@
 #define C10K_SOURCE_ROOT "."
 #endif
 #define WRK_SCRIPT C10K_SOURCE_ROOT "/bench/report.lua"
+#define WRK_URLS_SCRIPT C10K_SOURCE_ROOT "/bench/urls.lua"
 #define WRK_LINE "c10k-wrk:"
 
 int wrk_threads(int conns, int max_threads)
@@ -63,9 +64,10 @@ int wrk_start(struct client_run *w, const struct wrk_args *a, char *err, size_t 
     snprintf(duration, sizeof duration, "%ds", a->duration_s);
     snprintf(timeout, sizeof timeout, "%ds", WRK_TIMEOUT_S);
     snprintf(pipeline, sizeof pipeline, "%d", a->pipeline);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", a->port, a->path);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", a->port, a->urls ? "/" : a->path);
     char *argv[] = {"wrk", "--latency", "-t", threads, "-c", conns, "-d", duration,
-                    "--timeout", timeout, "-s", WRK_SCRIPT, url, "--", pipeline, NULL};
+                    "--timeout", timeout, "-s", a->urls ? WRK_URLS_SCRIPT : WRK_SCRIPT,
+                    url, "--", pipeline, (char *)a->urls, threads, NULL};
     w->name = "wrk";
     return client_start(w, argv, a->cpus, a->duration_s + WRK_GRACE_S, err, errlen);
 }

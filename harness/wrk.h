@@ -12,7 +12,8 @@
  *   c10k-wrk: duration_us=N requests=N bytes=N connect=N read=N write=N
  *             status=N timeout=N mean_us=X stdev_us=X p50_us=N p90_us=N
  *             p99_us=N p999_us=N max_us=N
- * wrk's human text is never parsed. */
+ * wrk's human text is never parsed. With a URL list (.urls) the script is
+ * bench/urls.lua, which walks it and reports through report.lua's line. */
 #ifndef HARNESS_WRK_H
 #define HARNESS_WRK_H
 
@@ -28,6 +29,7 @@
 struct wrk_args {
     int port;
     const char *path;
+    const char *urls;          /* a URL list walked by bench/urls.lua, or NULL */
     int conns, threads, duration_s, pipeline;
     const cpu_set_t *cpus;
 };

@@ -32,14 +32,16 @@ static void header_lists_the_documented_columns(void **state)
     row_init(&r);
     char *text = write_to_string(&r, 0);
     assert_string_equal(text,
-        "model,category,round,kind,mode,step,host,conns,idle,idle_open,threads,pipeline,"
+        "model,category,workload,round,kind,mode,step,host,conns,idle,idle_open,threads,"
+        "pipeline,"
         "duration_s,requests,req_per_s,offered_rps,achieved_rps,bytes_per_s,"
         "lat_mean_us,lat_stdev_us,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,"
         "lat_p9999_us,lat_max_us,lat_p99_uncorrected_us,lag_p99_us,err_connect,"
         "err_read,err_write,err_status,err_timeout,backlog,reconnects,srv_user_s,"
         "srv_sys_s,srv_cpu_pct,cli_cpu_pct,req_per_cpu_s,srv_cpu_us_per_req,"
         "cli_cpu_us_per_req,peak_rss_kb,tasks,srv_responses,srv_refused,"
-        "mem_per_idle_b,steal_pct,other_pct,flags,status,note\n");
+        "mem_per_idle_b,steal_pct,other_pct,disk_read_bytes,disk_read_ops,flags,status,"
+        "note\n");
     free(text);
 }
 
@@ -53,9 +55,9 @@ static void unmeasured_numbers_are_empty(void **state)
     r.conns = 256;
     char *text = write_to_string(&r, 1);
     const char *line = strchr(text, '\n') + 1;
-    /* 52 columns: 7 filled, the other numbers and flags empty, status, note. */
-    assert_string_equal(line, "nginx,reference,,load,closed,,,256,,,,,,,,,,,,,,,,,,,,,,"
-                              ",,,,,,,,,,,,,,,,,,,,,ok,\n");
+    /* 55 columns: 7 filled, the other numbers and flags empty, status, note. */
+    assert_string_equal(line, "nginx,reference,,,load,closed,,,256,,,,,,,,,,,,,,,,,,,,,,"
+                              ",,,,,,,,,,,,,,,,,,,,,,,ok,\n");
     free(text);
 }
 

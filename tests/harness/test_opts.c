@@ -171,7 +171,7 @@ static void commands(void **state)
 static void bad_command_lines_say_why(void **state)
 {
     (void)state;
-    static const struct { char *argv[6]; const char *says; } cases[] = {
+    static const struct { char *argv[8]; const char *says; } cases[] = {
         {{"harness", NULL}, "no command"},
         {{"harness", "bench", NULL}, "unknown command 'bench'"},
         {{"harness", "run", "--bogus", NULL}, "unknown option '--bogus'"},
@@ -208,6 +208,25 @@ static void bad_command_lines_say_why(void **state)
         {{"harness", "run", "--ssh-config", "/nonexistent/c", NULL},
          "--ssh-config /nonexistent/c: No such file"},
         {{"harness", "verify", "--load-hosts", "h0", NULL}, "'verify' does not take"},
+        {{"harness", "run", "--workload", "disk", NULL}, "--workload disk: expected"},
+        {{"harness", "run", "--fileset-dirs", "4", NULL}, "only used with --workload fileset"},
+        {{"harness", "run", "--workload", "fileset", "--fileset-dirs", "0", NULL},
+         "--fileset-dirs 0"},
+        {{"harness", "run", "--workload", "fileset", "--fileset-dirs", "2.5", NULL},
+         "whole number"},
+        {{"harness", "run", "--workload", "fileset", "--fileset-cache", "rel", NULL},
+         "absolute"},
+        {{"harness", "run", "--workload", "fileset", "--cold-memory", "64", NULL},
+         "--cold-memory is only used with --workload fileset-cold"},
+        {{"harness", "run", "--workload", "fileset-cold", "--cold-memory", "4", NULL},
+         "--cold-memory 4"},
+        {{"harness", "run", "--workload", "fileset", "--path", "/x", NULL},
+         "URL list, not one path"},
+        {{"harness", "run", "--slow-rate", "2", NULL}, "only used with --workload slow"},
+        {{"harness", "run", "--workload", "slow-clients", "--slow-conns", "0", NULL},
+         "--slow-conns 0"},
+        {{"harness", "run", "--workers", "0", NULL}, "--workers 0"},
+        {{"harness", "verify", "--workload", "fileset", NULL}, "'verify' does not take"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int argc = 0;
@@ -217,6 +236,43 @@ static void bad_command_lines_say_why(void **state)
         if (!strstr(err, cases[i].says))
             fail_msg("case %zu: \"%s\" does not say \"%s\"", i, err, cases[i].says);
     }
+}
+
+static void workloads(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("run"), 0);
+    assert_int_equal(o.workload, WORKLOAD_FILE);
+    assert_int_equal(o.n_slow, 0);
+    assert_int_equal(PARSE("run", "--workload", "fileset-cold"), 0);
+    assert_int_equal(o.fileset_dirs, 60);
+    assert_true(o.fileset_seed == 1);
+    assert_int_equal(o.cold_memory_mb, OPTS_DEFAULT_COLD_MEMORY_MB);
+    assert_int_equal(o.n_conns, 6);          /* the usual levels */
+    assert_int_equal(o.rates_mode, RATES_AUTO);
+    assert_int_equal(PARSE("run", "--workload", "fileset", "--fileset-dirs", "8",
+                           "--fileset-seed", "3", "--workers", "6"), 0);
+    assert_true(o.fileset_dirs == 8 && o.fileset_seed == 3 && o.workers == 6);
+    /* Slow clients: concurrency from the clients, so no closed loop and no
+     * rate search unless asked for. */
+    assert_int_equal(PARSE("run", "--workload", "slow-clients"), 0);
+    int want[] = {1000, 5000, 10000, 20000};
+    assert_int_equal(o.n_slow, 4);
+    assert_memory_equal(o.slow_conns, want, sizeof want);
+    assert_true(o.slow_rate == OPTS_DEFAULT_SLOW_RATE);
+    assert_int_equal(o.n_conns, 0);
+    assert_int_equal(o.rates_mode, RATES_NONE);
+    assert_int_equal(PARSE("run", "--workload", "slow-clients", "--quick"), 0);
+    assert_int_equal(o.n_slow, 2);
+    assert_int_equal(PARSE("run", "--workload", "slow-clients", "--conns", "64",
+                           "--rates", "1000", "--slow-conns", "300", "--slow-rate", "2.5"),
+                     0);
+    assert_true(o.n_conns == 1 && o.rates_mode == RATES_LIST && o.n_slow == 1 &&
+                o.slow_conns[0] == 300 && o.slow_rate == 2.5);
+    /* The URL list is not sent to load hosts: refused, with the reason. */
+    assert_int_equal(PARSE("run", "--workload", "fileset", "--load-hosts", "h0",
+                           "--target", "192.0.2.1"), -1);
+    assert_non_null(strstr(err, "not copied to the load hosts"));
 }
 
 static void lists(void **state)
@@ -241,6 +297,7 @@ int main(void)
         cmocka_unit_test(open_loop_options),
         cmocka_unit_test(commands),
         cmocka_unit_test(bad_command_lines_say_why),
+        cmocka_unit_test(workloads),
         cmocka_unit_test(lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
