@@ -140,6 +140,57 @@ static void headline(FILE *f, const struct report *r)
     fputs("</table>\n", f);
 }
 
+/* One cell of the slow-client table: the figure, or why there is none. */
+static void slow_cell(FILE *f, const struct stats_point *p, double v, const char *fmt)
+{
+    if (!p)
+        fputs("<td>-</td>", f);
+    else if (strcmp(p->med.status, "ok") || v < 0)
+        fprintf(f, "<td>%s</td>", p->med.status);
+    else {
+        fprintf(f, row_sustained(&p->med) ? "<td>" : "<td class=bad title=\"not "
+                "sustained\">");
+        fprintf(f, fmt, v);
+        fputs(row_sustained(&p->med) ? "</td>" : " *</td>", f);
+    }
+}
+
+/* --workload slow-clients: p99 and server CPU per request against the
+ * number of clients, each offering a few requests per second. */
+static void slow_table(FILE *f, const struct report *r)
+{
+    double conns[16];
+    int n = report_slow_conns(r, conns, 16);
+    if (n == 0)
+        return;
+    fputs("<h2>Many slow clients</h2>\n<p>Every connection offers the same few requests"
+          " per second (open loop, loadgen), so the concurrency comes from the number"
+          " of clients and not from a saturating loop: the C10K situation. p99 from each"
+          " request's due time; server CPU per request over the step. * = not sustained"
+          " (achieved under 99% of the offered rate, or errors).</p>\n<table><tr>"
+          "<th class=l>model</th>", f);
+    for (int k = 0; k < n; k++)
+        fprintf(f, "<th>p99 ms<br>%.0f clients</th>", conns[k]);
+    for (int k = 0; k < n; k++)
+        fprintf(f, "<th>server CPU &micro;s<br>per req, %.0f</th>", conns[k]);
+    fputs("</tr>\n", f);
+    for (int i = 0; i < r->n_head; i++) {
+        const char *model = r->head[i].model;
+        fprintf(f, "<tr class=\"%s\"><td class=l>%s</td>", is_ref(r->head[i].category) ?
+                "ref" : "", model);
+        for (int k = 0; k < n; k++) {
+            const struct stats_point *p = report_slow_point(r, model, conns[k]);
+            slow_cell(f, p, p ? p->med.lat_p99_us / 1000 : -1, "%.2f");
+        }
+        for (int k = 0; k < n; k++) {
+            const struct stats_point *p = report_slow_point(r, model, conns[k]);
+            slow_cell(f, p, p ? p->med.srv_cpu_us_per_req : -1, "%.1f");
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 struct warn_ctx {
     FILE *f;
     const char *kind;
@@ -230,6 +281,8 @@ static void point_row(FILE *f, const struct stats_point *p)
     num(f, m->srv_responses, "%.0f");
     num(f, m->steal_pct, "%.1f");
     num(f, m->other_pct, "%.1f");
+    num(f, m->disk_read_bytes < 0 ? -1 : m->disk_read_bytes / 1048576, "%.1f");
+    num(f, m->disk_read_ops, "%.0f");
     fputs("<td class=l>", f);
     esc(f, m->flags);
     fprintf(f, "</td><td class=l>%s</td><td class=l>", m->status);
@@ -247,6 +300,7 @@ static void point_table(FILE *f, const struct stats_points *p)
           "<th>req/CPU-s</th><th>srv CPU &micro;s/req</th>"
           "<th>peak RSS MiB</th><th>tasks</th><th>KiB/idle</th>"
           "<th>errors c/r/w/s/t</th><th>srv resp</th><th>steal %</th><th>other %</th>"
+          "<th>disk read MiB</th><th>disk reads</th>"
           "<th class=l>flags</th><th class=l>status</th><th class=l>note</th></tr>\n", f);
     for (size_t i = 0; i < p->n; i++)
         point_row(f, &p->v[i]);
@@ -265,6 +319,20 @@ static void host_table(FILE *f, const struct report *r)
           " connections split evenly); client CPU is its loadgen's. Server figures"
           " belong to the merged point.</p>\n", f);
     point_table(f, &r->host_points);
+}
+
+/* What was served and requested (meta.txt's workload lines). */
+static void workload(FILE *f, const struct report *r)
+{
+    char detail[1024], disk[256];
+    report_meta(r, "workload_detail", detail, sizeof detail);
+    report_meta(r, "disk", disk, sizeof disk);
+    fputs("<p><b>Workload:</b> ", f);
+    esc(f, strcmp(detail, "?") ? detail : "file: one cached file (a run from before "
+        "workloads were recorded)");
+    fputs(". Disk: ", f);
+    esc(f, disk);
+    fputs(".</p>\n", f);
 }
 
 /* Which machines offered the load, when it was not this one. */
@@ -293,7 +361,8 @@ static void full_table(FILE *f, const struct report *r)
           " msr: the maximum sustainable rate found (offered). Errors:"
           " connect/read/write/status/timeout. srv resp: responses the server counted"
           " (the generator's count plus at most those in flight). CPU in % of one CPU;"
-          " steal and other in % of the measured CPUs.</p>\n", f);
+          " steal and other in % of the measured CPUs. Disk: reads from the docroot's"
+          " device during the point (/proc/diskstats).</p>\n", f);
     point_table(f, &r->points);
 }
 
@@ -308,8 +377,8 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
                "<title>c10k-lab results</title><style>%s</style></head><body>\n"
                "<h1>c10k-lab results</h1>\n<p>Run directory: ", style);
     esc(f, r->dir);
-    fputs(". Each model serves the same static file on 127.0.0.1, the server pinned to"
-          " its CPUs and the load generator to the others. Open loop (loadgen): requests"
+    fputs(". Each model serves the same files on 127.0.0.1 (the workload below), the"
+          " server pinned to its CPUs and the load generator to the others. Open loop (loadgen): requests"
           " offered at a fixed rate whatever the server does, latency from when each was"
           " due; the maximum sustainable rate is the highest offered rate a server keeps"
           " up with (99% achieved) within the p99 SLO, and server CPU per request at the"
@@ -318,9 +387,11 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
           " saturation. Rows marked (ref) are the reference servers and the calibration"
           " server (a fixed response without parsing), not models. Columns and flags:"
           " harness/README.md.</p>\n", f);
+    workload(f, r);
     load_hosts(f, r);
     fputs("<h2>Headline</h2>\n", f);
     headline(f, r);
+    slow_table(f, r);
     warnings(f, r);
     plots(f, r);
     full_table(f, r);

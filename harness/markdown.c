@@ -64,6 +64,36 @@ static void count_warning(void *ctx, const char *kind, const char *text)
 }
 
 
+/* --workload slow-clients: p99 ms and server CPU us per request per number
+ * of clients; "*" = not sustained. */
+static void slow_table(FILE *f, const struct report *r)
+{
+    double conns[16];
+    int n = report_slow_conns(r, conns, 16);
+    if (n == 0)
+        return;
+    fprintf(f, "\nMany slow clients (each connection a few req/s; p99 ms / server CPU "
+               "us per request; * not sustained):\n\n| model |");
+    for (int k = 0; k < n; k++)
+        fprintf(f, " %.0f clients |", conns[k]);
+    fprintf(f, "\n|---|");
+    for (int k = 0; k < n; k++)
+        fprintf(f, "---:|");
+    fputc('\n', f);
+    for (int i = 0; i < r->n_head; i++) {
+        fprintf(f, "| %s |", r->head[i].model);
+        for (int k = 0; k < n; k++) {
+            const struct stats_point *p = report_slow_point(r, r->head[i].model, conns[k]);
+            if (!p || strcmp(p->med.status, "ok") || p->med.lat_p99_us < 0)
+                fprintf(f, " %s |", p ? p->med.status : "-");
+            else
+                fprintf(f, " %.2f / %.1f%s |", p->med.lat_p99_us / 1000,
+                        p->med.srv_cpu_us_per_req, row_sustained(&p->med) ? "" : " *");
+        }
+        fputc('\n', f);
+    }
+}
+
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
     char date[64], cpu[128], kernel[128];
@@ -89,6 +119,9 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
                "(geometric mean over the levels shown). KiB/idle conn = server RSS "
                "growth per idle keep-alive connection. calibration and reference rows"
                " are not models.\n\n", date, cpu, kernel);
+    char detail[1024];
+    report_meta(r, "workload_detail", detail, sizeof detail);
+    fprintf(f, "Workload: %s.\n\n", strcmp(detail, "?") ? detail : "file (one cached file)");
     header(f, r);
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];
@@ -128,6 +161,7 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
         cell(f, h->mem_per_conn_kib, "%.1f");
         fprintf(f, " %s |\n", h->status);
     }
+    slow_table(f, r);
     fprintf(f, "\n%d warning%s (client-bound levels, failures, errors, noise, "
                "spread): see report.html.\n", warnings, warnings == 1 ? "" : "s");
     char hosts[512];

@@ -6,7 +6,9 @@
  * = min and max over rounds when there are several), p99 latency (log),
  * requests per server CPU-second, peak memory (log); memory per idle
  * connection as bars; with an --idle sweep also throughput and p99 against
- * idle connections. References are dashed, the calibration server dotted.
+ * idle connections; with slow clients (--workload slow-clients) p99 and
+ * server CPU per request against their number. References are dashed, the
+ * calibration server dotted.
  * The names of the plots that were drawn are in plot_names. */
 #ifndef HARNESS_PLOT_H
 #define HARNESS_PLOT_H

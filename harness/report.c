@@ -180,6 +180,9 @@ static void where(const struct row *m, char *out, size_t outlen)
     if (strcmp(m->kind, "msr") == 0)
         snprintf(out, outlen, "%s, sustainable-rate search (%.0f connections)", m->model,
                  m->conns);
+    else if (stats_open(m) && strcmp(m->step, "slow") == 0)
+        snprintf(out, outlen, "%s, %.0f slow clients (%s req/s offered)", m->model,
+                 m->conns, rate);
     else if (stats_open(m))
         snprintf(out, outlen, "%s at %s req/s offered (%s)", m->model, rate, m->step);
     else if (strcmp(m->kind, "memory") == 0)
@@ -291,6 +294,39 @@ void report_warnings(const struct report *r,
 {
     for (size_t i = 0; i < r->points.n; i++)
         point_warnings(&r->points.v[i], emit, ctx);
+}
+
+const struct stats_point *report_slow_point(const struct report *r, const char *model,
+                                            double conns)
+{
+    for (size_t i = 0; i < r->points.n; i++) {
+        const struct row *m = &r->points.v[i].med;
+        if (stats_open(m) && strcmp(m->step, "slow") == 0 && m->conns == conns &&
+            strcmp(m->model, model) == 0)
+            return &r->points.v[i];
+    }
+    return NULL;
+}
+
+int report_slow_conns(const struct report *r, double *conns, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < r->points.n; i++) {
+        const struct row *m = &r->points.v[i].med;
+        bool dup = !stats_open(m) || strcmp(m->step, "slow") != 0;
+        for (int k = 0; k < n && !dup; k++)
+            dup = conns[k] == m->conns;
+        int at = n;
+        while (!dup && n < max && at > 0 && conns[at - 1] > m->conns) {
+            conns[at] = conns[at - 1]; /* insertion keeps them ascending */
+            at--;
+        }
+        if (!dup && n < max) {
+            conns[at] = m->conns;
+            n++;
+        }
+    }
+    return n;
 }
 
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen)

@@ -50,6 +50,11 @@ struct report {
 };
 
 int report_generate(const char *dir);
+/* The slow-client point of model at conns connections (step slow), or
+ * NULL; report_slow_conns lists the connection counts measured, ascending. */
+const struct stats_point *report_slow_point(const struct report *r, const char *model,
+                                            double conns);
+int report_slow_conns(const struct report *r, double *conns, int max);
 /* The value of "key: value" in meta.txt, or "?". */
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
 

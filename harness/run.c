@@ -138,6 +138,7 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
         row_note(r, "%s", why);
         progress_step(&c->progress, r, 0);
     }
+    slow_not_measured(c, m, round, status, why);
     if (c->o->rates_mode == RATES_NONE)
         return;
     struct row *r = run_new_row(c, m, round); /* the open loop: one msr row */
@@ -146,7 +147,6 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
     r->conns = c->o->rate_conns;
     snprintf(r->status, sizeof r->status, "%s", status);
     row_note(r, "%s", why);
-    slow_not_measured(c, m, round, status, why);
 }
 
 static void write_rows(struct run_ctx *c)
