@@ -94,20 +94,14 @@ static void slow_table(FILE *f, const struct report *r)
     }
 }
 
-int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
+/* The title, what the columns mean, and the workload (meta.txt). */
+static void intro(FILE *f, const struct report *r)
 {
     char date[64], cpu[128], kernel[128];
-    int warnings = 0;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, errlen, "open %s: %s", path, strerror(errno));
-        return -1;
-    }
     report_meta(r, "cpu", cpu, sizeof cpu);
     report_meta(r, "kernel", kernel, sizeof kernel);
     snprintf(date, sizeof date, "%.19s", r->meta && strncmp(r->meta, "date: ", 6) == 0
                                              ? r->meta + 6 : "?");
-    report_warnings(r, count_warning, &warnings);
     fprintf(f, "# c10k-lab results, %s\n\n%s, %s. Medians over the rounds; "
                "Open loop (loadgen, fixed offered rates, latency from each request's due "
                "time): the maximum sustainable rate within the p99 SLO (>= : loadgen's "
@@ -122,6 +116,18 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
     char detail[1024];
     report_meta(r, "workload_detail", detail, sizeof detail);
     fprintf(f, "Workload: %s.\n\n", strcmp(detail, "?") ? detail : "file (one cached file)");
+}
+
+int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
+{
+    int warnings = 0;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    report_warnings(r, count_warning, &warnings);
+    intro(f, r);
     header(f, r);
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];
