@@ -55,7 +55,7 @@ def check_cold(harness):
             tempfile.TemporaryDirectory(prefix="c10k-bench-fileset-", dir="/var/tmp") as cache:
         run, rows, meta, html = harness_run(
             harness, out, "--workload", "fileset-cold", "--models", "epoll,threadpool",
-            "--fileset-dirs", "8", "--cold-memory", "16", "--fileset-cache", cache,
+            "--fileset-dirs", "16", "--cold-memory", "32", "--fileset-cache", cache,
             "--rates", "1000", "--memory-idle", "0")
         if any(r["workload"] != "fileset-cold" for r in rows):
             fail("a row without workload=fileset-cold")
@@ -63,8 +63,8 @@ def check_cold(harness):
         if load and all(r["status"] == "skipped" for r in load):
             print(f"SKIP: every model skipped: {load[0]['note']}")
             sys.exit(SKIP)
-        if "server_memory_limit_bytes: 16777216" not in meta:
-            fail("meta.txt does not record the 16 MiB memory limit")
+        if "server_memory_limit_bytes: 33554432" not in meta:
+            fail("meta.txt does not record the 32 MiB memory limit")
         if "fileset-cold" not in html:
             fail("report.html does not name the workload")
         for r in load:

@@ -46,7 +46,7 @@ static int reqs_read_list(const char *file, char **text, size_t **starts, uint64
 {
     FILE *f = fopen(file, "r");
     char *line = NULL;
-    size_t cap = 0, used = 0, n_cap = 0;
+    size_t cap = 0, used = 0, n_cap = 0, text_cap = 0;
     ssize_t len;
     *text = NULL;
     *starts = NULL;
@@ -67,7 +67,9 @@ static int reqs_read_list(const char *file, char **text, size_t **starts, uint64
                     "without blanks, control characters or #");
             goto fail;
         }
-        char *t = realloc(*text, used + (size_t)len + 1);
+        /* Both grow by doubling: a list of 100,000 paths is read at once. */
+        char *t = used + (size_t)len + 1 > text_cap
+                      ? realloc(*text, text_cap = 2 * (used + (size_t)len + 1)) : *text;
         size_t *s = *n == n_cap ? realloc(*starts, (n_cap = n_cap ? 2 * n_cap : 1024) *
                                                         sizeof *s) : *starts;
         if (t)
