@@ -49,6 +49,12 @@
 #define OPTS_DEFAULT_SLOW_CONNS "1000,5000,10000,20000"
 #define OPTS_QUICK_SLOW_CONNS "1000,5000"
 #define OPTS_DEFAULT_SLOW_RATE 1.0   /* req/s per connection */
+/* Requests each slow connection offers before and in a step's window (not
+ * with --quick): the server's CPU over a step includes accepting the
+ * connections, so each must send several for the CPU per request to
+ * describe serving, not connecting. */
+#define OPTS_SLOW_REQS_WARMUP 2.0
+#define OPTS_SLOW_REQS_WINDOW 3.0
 #define OPTS_DEFAULT_COLD_MEMORY_MB 64 /* the server's memory, page cache included */
 #define OPTS_COLD_CACHE_MB 4         /* models' --cache-mb in fileset-cold */
 #define OPTS_COLD_WORKERS_PER_CPU 4  /* hybrid models' --workers in fileset-cold */

@@ -1,6 +1,7 @@
 /* Run plan, time estimates and the progress line (see plan.h). */
 #include "plan.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,9 +67,14 @@ void plan_build(struct plan *p, const struct opts *o,
                               (p->memory_idle > 0));
     p->est_level_s = level_s(o->warmup_s, o->duration_s);
     p->est_open_step_s = open_step_s(o->rate_warmup_s, o->rate_duration_s);
+    /* Slow-client steps last until each client has sent a few requests. */
+    double per_conn = o->quick || o->slow_rate <= 0 ? 0 : 1 / o->slow_rate;
+    double slow_s = open_step_s(fmax(o->rate_warmup_s, OPTS_SLOW_REQS_WARMUP * per_conn),
+                                fmax(o->rate_duration_s, OPTS_SLOW_REQS_WINDOW * per_conn));
     p->est_total_s = estimate(p->n_models, p->rounds,
                               p->n_levels * p->est_level_s +
-                                  p->open_steps * p->est_open_step_s,
+                                  (p->open_steps - o->n_slow) * p->est_open_step_s +
+                                  o->n_slow * slow_s,
                               p->memory_idle > 0);
 }
 

@@ -3,7 +3,7 @@
  * number, not from a loop that saturates the server. Each step is one
  * open-loop loadgen run on --slow-conns connections, each offering
  * --slow-rate req/s (offered = conns x rate), step "slow" in results.csv,
- * for long enough that each sends a few requests (SLOW_REQS_*);
+ * for long enough that each sends a few requests (OPTS_SLOW_REQS_*);
  * the report plots p99 and server CPU per request against the connections.
  * A step that needs more descriptors than this process may open is a
  * skipped row saying so. */
@@ -16,12 +16,6 @@
 /* Descriptors beyond one per connection: loadgen's own (64) and the
  * server's listener, files and logs. */
 #define SLOW_FDS_SPARE 128
-/* Requests each connection offers before and in the measured window (not
- * with --quick): the server's CPU over a step includes accepting the
- * connections, so each must send several requests for the CPU per request
- * to describe serving, not connecting. */
-#define SLOW_REQS_WARMUP 2.0
-#define SLOW_REQS_WINDOW 3.0
 
 static long nofile_limit(void)
 {
@@ -55,10 +49,10 @@ void slow_measure(struct run_ctx *c, struct server *s, const struct model *m, in
     long nofile = nofile_limit();
     struct measure_cfg saved = c->cfg;
     double per_conn_s = 1 / c->o->slow_rate;
-    if (!c->o->quick && c->cfg.rate_warmup_s < SLOW_REQS_WARMUP * per_conn_s)
-        c->cfg.rate_warmup_s = SLOW_REQS_WARMUP * per_conn_s;
-    if (!c->o->quick && c->cfg.rate_duration_s < SLOW_REQS_WINDOW * per_conn_s)
-        c->cfg.rate_duration_s = SLOW_REQS_WINDOW * per_conn_s;
+    if (!c->o->quick && c->cfg.rate_warmup_s < OPTS_SLOW_REQS_WARMUP * per_conn_s)
+        c->cfg.rate_warmup_s = OPTS_SLOW_REQS_WARMUP * per_conn_s;
+    if (!c->o->quick && c->cfg.rate_duration_s < OPTS_SLOW_REQS_WINDOW * per_conn_s)
+        c->cfg.rate_duration_s = OPTS_SLOW_REQS_WINDOW * per_conn_s;
     for (int i = 0; i < c->o->n_slow && !proc_interrupted; i++) {
         int conns = c->o->slow_conns[i];
         struct row *r;
