@@ -38,6 +38,7 @@ from integration_lib import (  # noqa: E402
     SECRET_SEEN, Conn, Fail, Runner, Server, ServerGone, Skip, expect,
     expect_eq, http_date, kill_all_servers, make_docroot, parse_counters,
     request, short)
+import integration_rfc  # noqa: E402
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 SUITE_BUDGET_S = 170     # meson allows 240 s; the longest check takes < 60 s
@@ -791,7 +792,6 @@ def plan(s):
 
     # Versions.
     check("HTTP/2.0 is 505", s.expect_error, request("/", version="HTTP/2.0"), 505)
-    check("HTTP/1.2 is 505", s.expect_error, request("/", version="HTTP/1.2"), 505)
     check("HTTP/0.9 style 'GET /' is 400 at once", s.check_prompt_400, b"GET /\r\n")
     check("'GET / FOO/1.1' is 400", s.expect_error, request("/", version="FOO/1.1"), 400)
 
@@ -855,6 +855,9 @@ def plan(s):
     check("symlink inside the root is served", s.check_serves, "/link-inside.txt", "/link-inside.txt")
     check("absolute-form request-target is served", s.check_serves, "", "/index.html",
           b"GET http://127.0.0.1/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+
+    # Versions, Host, target forms, framing, %-encoded bytes (RFC 9110/9112).
+    integration_rfc.plan(s)
 
     # Connections.
     check("HTTP/1.1 keeps the connection open", s.check_http11_keepalive)
