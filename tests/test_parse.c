@@ -340,6 +340,8 @@ static const struct error_case deferred_cases[] = {
     E("GET /" H11 "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "parse_rejects_chunked_not_last_across_fields"),
     E("GET /" H11 "Transfer-Encoding: chunked, chunked\r\n\r\n", 400, "parse_rejects_chunked_twice"),
     E("GET /" H11 "Transfer-Encoding: xchunked\r\n\r\n", 400, "parse_rejects_chunked_lookalike"),
+    E("GET /" H11 "Transfer-Encoding: 'chunked'\r\n\r\n", 400, "parse_rejects_apostrophed_chunked"),
+    E("GET /" H11 "Transfer-Encoding: chunked\xff\r\n\r\n", 400, "parse_rejects_obs_text_in_transfer_coding"),
     E("GET /" H11 "Transfer-Encoding: \"chunked\"\r\n\r\n", 400, "parse_rejects_quoted_chunked"),
     E("GET /" H11 "Transfer-Encoding: chunked;x=1\r\n\r\n", 400, "parse_rejects_transfer_coding_with_parameters"),
     E("GET /" H11 "Transfer-Encoding: chunked x\r\n\r\n", 400, "parse_rejects_space_inside_transfer_coding"),
