@@ -20,7 +20,7 @@ import time
 import traceback
 
 IO_TIMEOUT_S = 10.0       # any single connect, send or recv (generous: CI machines are loaded)
-START_TIMEOUT_S = 10.0    # from exec to the "listening on" line
+START_TIMEOUT_S = 20.0    # from exec to the "listening on" line (a loaded machine)
 MAX_HEAD_BYTES = 65536    # a response head longer than this is a failure
 SECRET = "c10k-lab-SECRET-7f3a9d1e-never-served"
 FIXED_MTIME = 1700000000  # Tue, 14 Nov 2023 22:13:20 GMT, for Last-Modified
@@ -404,7 +404,7 @@ class Server:
                     return None
                 self.cond.wait(left)
 
-    def stdout_eof(self, timeout=2.0):
+    def stdout_eof(self, timeout=10.0):
         deadline = time.monotonic() + timeout
         with self.cond:
             while not self.stdout_closed and time.monotonic() < deadline:
