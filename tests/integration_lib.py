@@ -283,11 +283,11 @@ class Conn:
         return bytes(out)
 
 
-def tcp_state(server_port, client_port):
-    """Reads /proc/net/tcp{,6}: the server's socket for this client, and the
-    listener's accept queue. A socket nobody has accepted has inode 0."""
-    listen_q = None
-    conn = None
+def tcp_sockets(port):
+    """The sockets whose local port is port, from /proc/net/tcp{,6}: tuples
+    (remote port, state as hex, tx queue, rx queue, inode). State "0A" is
+    LISTEN (its rx queue is the accept queue); inode "0" is a socket no
+    process holds (not accepted yet, or closed and left to the kernel)."""
     for name in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(name) as f:
@@ -296,15 +296,21 @@ def tcp_state(server_port, client_port):
             continue
         for row in rows:
             col = row.split()
-            lport = int(col[1].rsplit(":", 1)[1], 16)
-            rport = int(col[2].rsplit(":", 1)[1], 16)
-            tx, rx = (int(x, 16) for x in col[4].split(":"))
-            if lport != server_port:
+            if int(col[1].rsplit(":", 1)[1], 16) != port:
                 continue
-            if col[3] == "0A":
-                listen_q = rx
-            elif rport == client_port:
-                conn = (col[3], tx, rx, col[9])
+            tx, rx = (int(x, 16) for x in col[4].split(":"))
+            yield int(col[2].rsplit(":", 1)[1], 16), col[3], tx, rx, col[9]
+
+
+def tcp_state(server_port, client_port):
+    """The server's socket for this client, and the listener's accept queue."""
+    listen_q = None
+    conn = None
+    for rport, st, tx, rx, inode in tcp_sockets(server_port):
+        if st == "0A":
+            listen_q = rx
+        elif rport == client_port:
+            conn = (st, tx, rx, inode)
     if conn is None:
         return f"server side: no socket (listen queue {listen_q})"
     st, tx, rx, inode = conn

@@ -32,6 +32,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from integration_lib import tcp_sockets  # noqa: E402
+
 DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 BLOCKING_MODELS = ("single", "fork", "thread")
 EXIT_SKIP = 77
@@ -120,18 +123,7 @@ def held_connections(port):
     """Sockets on the server's port that a process still holds: not the
     listener, not a socket the kernel alone keeps (TIME_WAIT, FIN_WAIT2 after
     close) nor one waiting in the accept queue (those have inode 0)."""
-    n = 0
-    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(name) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            col = row.split()
-            if int(col[1].rsplit(":", 1)[1], 16) == port and col[3] != "0A" and col[9] != "0":
-                n += 1
-    return n
+    return sum(1 for _, st, _, _, inode in tcp_sockets(port) if st != "0A" and inode != "0")
 
 
 def wait_until(pred, timeout, step=0.05):
