@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -90,6 +91,11 @@ int main(int argc, char **argv)
     int st = server_start(&s, &MODEL, argc, argv);
     if (st)
         return st;
+    /* glibc's gmtime_r loads the time zone on its first call, even for UTC
+     * (it opens and parses /etc/localtime). Load it here, once, so that the
+     * children inherit it instead of each paying seven system calls and a
+     * file parse for its first Date header. */
+    tzset();
     struct sigaction sa = {.sa_handler = on_child, .sa_flags = SA_NOCLDSTOP};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
