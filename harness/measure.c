@@ -302,26 +302,45 @@ static void check_server(struct server *s, struct row *r)
 static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
                       struct idle_set *set, struct row *r, struct peaks *p)
 {
-    struct sample_tree before, after;
+    struct sample_tree after;
+    long before_kb, after_kb;
     char err[256];
     r->idle = idle;
     if (idle <= 0)
         return;
-    int ok = s->pid > 0 && sample_tree(s->pid, &before) == 0;
+    int ok = s->pid > 0 && sample_tree_pss(s->pid, &before_kb) == 0;
     if (idle_open(set, s->addr, s->port, idle, "/", cfg->idle_timeout_ms, err, sizeof err))
         row_note(r, "%s", err);
     util_sleep_ms(MEASURE_SETTLE_MS);
-    ok = ok && s->pid > 0 && sample_tree(s->pid, &after) == 0;
+    ok = ok && s->pid > 0 && sample_tree_pss(s->pid, &after_kb) == 0 &&
+         sample_tree(s->pid, &after) == 0;
     r->idle_open = set->answered;
     if (ok)
         track(p, &after);
     if (ok && set->answered > 0)
-        r->mem_per_idle_b = 1024.0 * (double)(after.rss_kb - before.rss_kb) / set->answered;
+        r->mem_per_idle_b = 1024.0 * (double)(after_kb - before_kb) / set->answered;
     if (set->answered < idle) {
         row_flag(r, "idle-partial");
         row_note(r, "%d of %d idle connections answered within %d ms (%d failed)",
                  set->answered, idle, cfg->idle_timeout_ms, set->failed);
     }
+}
+
+/* Waits until the server holds no more connections than expected (the
+ * idle ones): a level must not start while the last one's connections are
+ * still being accepted, answered or closed. A process-per-connection server
+ * takes seconds to work through thousands (fork: a fork and an answer for
+ * each connection a warm-up already closed). */
+static void drain(struct server *s, long expected, const char *what, struct row *r)
+{
+    long n = 0;
+    double deadline = util_now() + MEASURE_DRAIN_MS / 1000.0;
+    while (sample_tcp_conns(s->port, &n) == 0 && n > expected && !proc_interrupted &&
+           util_now() < deadline)
+        util_sleep_ms(MEASURE_DRAIN_POLL_MS);
+    if (n > expected && !proc_interrupted)
+        row_note(r, "%ld connections of %s still open after %d s", n - expected, what,
+                 MEASURE_DRAIN_MS / 1000);
 }
 
 int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
@@ -338,10 +357,12 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     r->conns = conns;
     r->pipeline = cfg->pipeline;
     r->threads = wrk_threads(conns, cfg->max_threads);
+    drain(s, 0, "the last level", r);
     hold_idle(s, cfg, idle, &set, r, &p);
     if (cfg->warmup_s > 0 &&
         run_closed(s, cfg, conns, cfg->warmup_s, NULL, &w, &g, err, sizeof err))
         row_note(r, "warm-up: %s", err);
+    drain(s, set.answered, "the warm-up", r);
     snap(s, &both, &a, &p);
     int rc = run_closed(s, cfg, conns, cfg->duration_s, &p, &w, &g, err, sizeof err);
     snap(s, &both, &b, &p);
@@ -417,6 +438,7 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     r->pipeline = cfg->pipeline;
     r->threads = CPU_COUNT(cfg->client_cpus);
     r->offered_rps = rate;
+    drain(s, 0, "the last step", r);
     snap(s, &both, &a, &p);
     int rc = run_open(s, cfg, rate, &p, &g, &cpu_s, err, sizeof err);
     snap(s, &both, &b, &p);
