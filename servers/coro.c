@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "coro_switch.h"
 #include "server.h"
@@ -187,7 +188,7 @@ static bool coro_wait(struct coro *co, uint32_t events)
             return false;
         c->waiting = events;
     }
-    timeouts_touch(&sched.tq, c, timeouts_now_ms());
+    conn_timeout_touch(&sched.tq, c);
     coro_yield(co, CORO_WAITING);
     return !co->timed_out;
 }
@@ -199,7 +200,7 @@ static void serve(struct conn *c, struct coro *co)
         if (w == CONN_CLOSE || !coro_wait(co, w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT))
             break;
     }
-    timeouts_remove(&sched.tq, c);
+    timeouts_remove(&sched.tq, &c->tq);
     if (c->waiting)
         epoll_ctl(sched.ep, EPOLL_CTL_DEL, c->fd, NULL);
     conn_close(c);
@@ -259,8 +260,9 @@ static void spawn(int fd)
     resume(co, false);
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     (void)arg;
     resume((struct coro *)c, true);
 }
@@ -293,7 +295,7 @@ int main(int argc, char **argv)
     struct epoll_event events[EPOLL_BATCH];
     bool stopped = false;
     while (!stopped || (sched.nlive > 0 && !server_grace_over())) {
-        int wait = stopped ? 100 : timeouts_next_ms(&sched.tq, timeouts_now_ms());
+        int wait = stopped ? 100 : timeouts_next_ms(&sched.tq, clock_now_ms());
         int n = epoll_pwait(sched.ep, events, EPOLL_BATCH, wait, &server_waitmask);
         if (server_poll_signals() && !stopped) {
             server_close_listener(&s);
@@ -311,7 +313,7 @@ int main(int argc, char **argv)
                 resume(co, false);
             }
         }
-        timeouts_expire(&sched.tq, timeouts_now_ms(), on_timeout, NULL);
+        timeouts_expire(&sched.tq, clock_now_ms(), on_timeout, NULL);
     }
     wake_all(false);
     while (sched.free) {

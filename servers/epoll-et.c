@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -39,14 +40,15 @@ struct reactor {
 
 static void drop(struct reactor *r, struct conn *c)
 {
-    timeouts_remove(&r->tq, c);
+    timeouts_remove(&r->tq, &c->tq);
     epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
     conn_close(c);
     r->nconns--;
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     drop(arg, c);
 }
 
@@ -65,7 +67,7 @@ static void conn_on_event(struct reactor *r, struct conn *c, uint32_t events)
         return;
     }
     c->waiting = w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT;
-    timeouts_touch(&r->tq, c, timeouts_now_ms());
+    conn_timeout_touch(&r->tq, c);
 }
 
 static void accept_all(struct reactor *r, int listen_fd)
@@ -88,7 +90,7 @@ static void accept_all(struct reactor *r, int listen_fd)
         r->nconns++;
         /* Registration reports the current state as a first edge, so a
          * request already received is stepped from that event. */
-        timeouts_touch(&r->tq, c, timeouts_now_ms());
+        conn_timeout_touch(&r->tq, c);
     }
 }
 
@@ -123,7 +125,7 @@ int main(int argc, char **argv)
     struct epoll_event events[EPOLL_BATCH];
     bool stopped = false;
     while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, timeouts_now_ms());
+        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, clock_now_ms());
         int n = epoll_pwait(r.ep, events, EPOLL_BATCH, wait, &server_waitmask);
         if (server_poll_signals() && !stopped) {
             server_close_listener(&s); /* also leaves the epoll set */
@@ -137,7 +139,7 @@ int main(int argc, char **argv)
             else if (fd >= 0 && fd < r.max_fd && r.conns[fd].fd == fd)
                 conn_on_event(&r, &r.conns[fd], events[i].events);
         }
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
+        timeouts_expire(&r.tq, clock_now_ms(), on_timeout, &r);
     }
     for (int fd = 0; fd < r.max_fd; fd++)
         if (r.conns[fd].fd == fd)

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -28,14 +29,15 @@ struct reactor {
 
 static void drop(struct reactor *r, struct conn *c)
 {
-    timeouts_remove(&r->tq, c);
+    timeouts_remove(&r->tq, &c->tq);
     epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
     conn_close(c);
     r->nconns--;
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     drop(arg, c);
 }
 
@@ -52,7 +54,7 @@ static void conn_on_ready(struct reactor *r, struct conn *c)
         epoll_ctl(r->ep, EPOLL_CTL_MOD, c->fd, &ev);
         c->waiting = events;
     }
-    timeouts_touch(&r->tq, c, timeouts_now_ms());
+    conn_timeout_touch(&r->tq, c);
 }
 
 static void accept_all(struct reactor *r, int listen_fd, int max_fd)
@@ -72,7 +74,7 @@ static void accept_all(struct reactor *r, int listen_fd, int max_fd)
             continue;
         }
         r->nconns++;
-        timeouts_touch(&r->tq, c, timeouts_now_ms());
+        conn_timeout_touch(&r->tq, c);
     }
 }
 
@@ -108,7 +110,7 @@ int main(int argc, char **argv)
     struct epoll_event events[EPOLL_BATCH];
     bool stopped = false;
     while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int64_t now = timeouts_now_ms();
+        int64_t now = clock_now_ms();
         int wait = stopped ? 100 : timeouts_next_ms(&r.tq, now);
         int n = epoll_pwait(r.ep, events, EPOLL_BATCH, wait, &server_waitmask);
         if (server_poll_signals() && !stopped) {
@@ -123,7 +125,7 @@ int main(int argc, char **argv)
             else if (r.conns[fd].fd == fd)
                 conn_on_ready(&r, &r.conns[fd]);
         }
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
+        timeouts_expire(&r.tq, clock_now_ms(), on_timeout, &r);
     }
     for (int fd = 0; fd < max_fd; fd++)
         if (r.conns[fd].fd == fd)

@@ -10,9 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
-#include "timeouts.h"
 
 #define ACCEPT_BATCH 64 /* connections taken per wake-up */
 
@@ -73,8 +73,8 @@ static void stop_children(void)
 {
     for (size_t i = 0; i < nkids; i++)
         kill(kids[i], SIGTERM);
-    int64_t until = timeouts_now_ms() + SERVER_GRACE_MS;
-    while (nkids > 0 && timeouts_now_ms() < until) {
+    int64_t until = clock_now_ms() + SERVER_GRACE_MS;
+    while (nkids > 0 && clock_now_ms() < until) {
         usleep(10 * 1000);
         reap();
     }

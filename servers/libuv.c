@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -126,7 +127,7 @@ static void release_send(struct lconn *lc)
 
 static void drop(struct lconn *lc)
 {
-    timeouts_remove(&L.tq, &lc->c);
+    timeouts_remove(&L.tq, &lc->c.tq);
     if (lc->closing)
         return;
     lc->closing = true;
@@ -144,8 +145,9 @@ static void drop(struct lconn *lc)
     finish_if_done();
 }
 
-static void on_expired(struct conn *c, void *arg)
+static void on_expired(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     (void)arg;
     drop((struct lconn *)((char *)c - offsetof(struct lconn, c)));
 }
@@ -304,7 +306,7 @@ static void proceed(struct lconn *lc, enum conn_want w)
     }
     if (!pending)
         release_send(lc);
-    timeouts_touch(&L.tq, &lc->c, timeouts_now_ms());
+    conn_timeout_touch(&L.tq, &lc->c);
 }
 
 static void open_conn(int fd)
@@ -342,13 +344,13 @@ static void on_listen_ready(uv_poll_t *h, int status, int events)
 static void on_tick(uv_timer_t *t)
 {
     (void)t;
-    timeouts_expire(&L.tq, timeouts_now_ms(), on_expired, NULL);
+    timeouts_expire(&L.tq, clock_now_ms(), on_expired, NULL);
 }
 
 static void on_prepare(uv_prepare_t *p)
 {
     (void)p;
-    int ms = timeouts_next_ms(&L.tq, timeouts_now_ms());
+    int ms = timeouts_next_ms(&L.tq, clock_now_ms());
     if (ms < 0)
         uv_timer_stop(&L.tick);
     else

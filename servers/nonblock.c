@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -67,12 +68,13 @@ static void drop(struct loop *l, struct entry *e)
     int last = l->ring[--l->n]; /* the last descriptor fills the hole */
     l->ring[e->slot] = last;
     l->by_fd[last].slot = e->slot;
-    timeouts_remove(&l->tq, &e->conn);
+    timeouts_remove(&l->tq, &e->conn.tq);
     conn_close(&e->conn);
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     drop(arg, (struct entry *)c);
 }
 
@@ -88,7 +90,7 @@ static void accept_all(struct loop *l, int listen_fd)
         conn_init(&e->conn, fd);
         e->slot = l->n;
         l->ring[l->n++] = fd;
-        timeouts_touch(&l->tq, &e->conn, timeouts_now_ms());
+        conn_timeout_touch(&l->tq, &e->conn);
     }
 }
 
@@ -104,7 +106,7 @@ static void step_all(struct loop *l)
             continue;
         }
         if (moved(before, mark_of(&e->conn)))
-            timeouts_touch(&l->tq, &e->conn, timeouts_now_ms());
+            conn_timeout_touch(&l->tq, &e->conn);
         i++;
     }
 }
@@ -152,7 +154,7 @@ int main(int argc, char **argv)
         if (!stopped)
             accept_all(&l, s.listen_fd);
         step_all(&l);
-        timeouts_expire(&l.tq, timeouts_now_ms(), on_timeout, &l);
+        timeouts_expire(&l.tq, clock_now_ms(), on_timeout, &l);
     }
     while (l.n > 0)
         drop(&l, &l.by_fd[l.ring[0]]);

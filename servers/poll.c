@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -38,12 +39,13 @@ static void drop(struct reactor *r, struct entry *e)
     struct pollfd last = r->pfds[--r->npfds]; /* fills the hole */
     r->pfds[e->slot] = last;
     r->by_fd[last.fd].slot = e->slot;
-    timeouts_remove(&r->tq, &e->conn);
+    timeouts_remove(&r->tq, &e->conn.tq);
     conn_close(&e->conn);
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     drop(arg, (struct entry *)c);
 }
 
@@ -55,7 +57,7 @@ static void conn_on_ready(struct reactor *r, struct entry *e)
         return;
     }
     r->pfds[e->slot].events = w == CONN_WANT_READ ? POLLIN : POLLOUT;
-    timeouts_touch(&r->tq, &e->conn, timeouts_now_ms());
+    conn_timeout_touch(&r->tq, &e->conn);
 }
 
 static void accept_all(struct reactor *r, int listen_fd)
@@ -70,7 +72,7 @@ static void accept_all(struct reactor *r, int listen_fd)
         conn_init(&e->conn, fd);
         e->slot = r->npfds++;
         r->pfds[e->slot] = (struct pollfd){.fd = fd, .events = POLLIN};
-        timeouts_touch(&r->tq, &e->conn, timeouts_now_ms());
+        conn_timeout_touch(&r->tq, &e->conn);
     }
 }
 
@@ -116,7 +118,7 @@ int main(int argc, char **argv)
 
     bool stopped = false;
     while (!stopped || (r.npfds > 1 && !server_grace_over())) {
-        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, timeouts_now_ms());
+        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, clock_now_ms());
         struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
         int n = ppoll(r.pfds, (nfds_t)r.npfds, wait < 0 ? NULL : &ts,
                       &server_waitmask);
@@ -129,7 +131,7 @@ int main(int argc, char **argv)
         }
         if (n > 0)
             on_events(&r, s.listen_fd);
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
+        timeouts_expire(&r.tq, clock_now_ms(), on_timeout, &r);
     }
     while (r.npfds > 1)
         drop(&r, &r.by_fd[r.pfds[r.npfds - 1].fd]);

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -44,14 +45,15 @@ struct reactor {
 
 static void drop(struct reactor *r, struct conn *c)
 {
-    timeouts_remove(&r->tq, c);
+    timeouts_remove(&r->tq, &c->tq);
     epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
     conn_close(c);
     r->nconns--;
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     drop(arg, c);
 }
 
@@ -68,7 +70,7 @@ static void conn_on_ready(struct reactor *r, struct conn *c)
         epoll_ctl(r->ep, EPOLL_CTL_MOD, c->fd, &ev);
         c->waiting = events;
     }
-    timeouts_touch(&r->tq, c, timeouts_now_ms());
+    conn_timeout_touch(&r->tq, c);
 }
 
 /* Level-triggered: take everything pending. Other workers woken for the
@@ -90,7 +92,7 @@ static void accept_all(struct reactor *r)
             continue;
         }
         r->nconns++;
-        timeouts_touch(&r->tq, c, timeouts_now_ms());
+        conn_timeout_touch(&r->tq, c);
     }
 }
 
@@ -140,7 +142,7 @@ static int worker_run(struct server *s)
     struct epoll_event events[EPOLL_BATCH];
     bool stopped = false;
     while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int64_t now = timeouts_now_ms();
+        int64_t now = clock_now_ms();
         int wait = stopped ? 100 : timeouts_next_ms(&r.tq, now);
         int n = epoll_pwait(r.ep, events, EPOLL_BATCH, wait, &server_waitmask);
         if (server_poll_signals() && !stopped) {
@@ -154,7 +156,7 @@ static int worker_run(struct server *s)
             else if (r.conns[fd].fd == fd)
                 conn_on_ready(&r, &r.conns[fd]);
         }
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
+        timeouts_expire(&r.tq, clock_now_ms(), on_timeout, &r);
     }
     for (int fd = 0; fd < r.max_fd; fd++)
         if (r.conns[fd].fd == fd)
@@ -189,11 +191,11 @@ static void spawn(struct server *s, struct worker *w)
     }
     if (pid < 0) { /* try again later rather than give up serving */
         fprintf(stderr, "prefork: fork: %s\n", strerror(errno));
-        w->respawn_ms = timeouts_now_ms() + WORKER_MIN_LIFE_MS;
+        w->respawn_ms = clock_now_ms() + WORKER_MIN_LIFE_MS;
         return;
     }
     w->pid = pid;
-    w->started_ms = timeouts_now_ms();
+    w->started_ms = clock_now_ms();
 }
 
 static void describe_exit(int status, char *buf, size_t size)
@@ -222,7 +224,7 @@ static int reap(void)
                 break;
             char why[64];
             describe_exit(status, why, sizeof why);
-            int64_t now = timeouts_now_ms(), soonest = w->started_ms + WORKER_MIN_LIFE_MS;
+            int64_t now = clock_now_ms(), soonest = w->started_ms + WORKER_MIN_LIFE_MS;
             w->respawn_ms = soonest > now ? soonest : now;
             fprintf(stderr, "prefork: worker %d %s; starting a new one%s\n", (int)pid,
                     why, soonest > now ? " in a moment" : "");
@@ -242,7 +244,7 @@ static int respawn_due(struct server *s)
         struct worker *w = &workers[i];
         if (w->pid)
             continue;
-        int64_t left = w->respawn_ms - timeouts_now_ms();
+        int64_t left = w->respawn_ms - clock_now_ms();
         if (left <= 0)
             spawn(s, w);
         if (!w->pid) {
@@ -262,10 +264,10 @@ static void stop_workers(struct server *s)
     for (int i = 0; i < nworkers; i++)
         if (workers[i].pid)
             kill(workers[i].pid, SIGTERM);
-    int64_t until = timeouts_now_ms() + SERVER_GRACE_MS + STRAGGLER_MS;
+    int64_t until = clock_now_ms() + SERVER_GRACE_MS + STRAGGLER_MS;
     int live;
-    while ((live = reap()) > 0 && timeouts_now_ms() < until)
-        server_wait(-1, 0, (int)(until - timeouts_now_ms()));
+    while ((live = reap()) > 0 && clock_now_ms() < until)
+        server_wait(-1, 0, (int)(until - clock_now_ms()));
     for (int i = 0; live > 0 && i < nworkers; i++) {
         if (workers[i].pid) {
             kill(workers[i].pid, SIGKILL);

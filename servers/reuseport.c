@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -40,14 +41,15 @@ struct reactor {
 
 static void drop(struct reactor *r, struct conn *c)
 {
-    timeouts_remove(&r->tq, c);
+    timeouts_remove(&r->tq, &c->tq);
     epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
     conn_close(c);
     r->nconns--;
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     drop(arg, c);
 }
 
@@ -64,7 +66,7 @@ static void conn_on_ready(struct reactor *r, struct conn *c)
         epoll_ctl(r->ep, EPOLL_CTL_MOD, c->fd, &ev);
         c->waiting = events;
     }
-    timeouts_touch(&r->tq, c, timeouts_now_ms());
+    conn_timeout_touch(&r->tq, c);
 }
 
 static void accept_all(struct reactor *r)
@@ -84,7 +86,7 @@ static void accept_all(struct reactor *r)
             continue;
         }
         r->nconns++;
-        timeouts_touch(&r->tq, c, timeouts_now_ms());
+        conn_timeout_touch(&r->tq, c);
     }
 }
 
@@ -110,7 +112,7 @@ static void *reactor_run(void *arg)
     struct epoll_event events[EPOLL_BATCH];
     bool stopped = false;
     while (!stopped || (r->nconns > 0 && !server_grace_over())) {
-        int64_t now = timeouts_now_ms();
+        int64_t now = clock_now_ms();
         int wait = stopped ? 100 : timeouts_next_ms(&r->tq, now);
         int n = epoll_wait(r->ep, events, EPOLL_BATCH, wait);
         for (int i = 0; i < n; i++) {
@@ -124,7 +126,7 @@ static void *reactor_run(void *arg)
                 conn_on_ready(r, &r->conns[fd]);
             }
         }
-        timeouts_expire(&r->tq, timeouts_now_ms(), on_timeout, r);
+        timeouts_expire(&r->tq, clock_now_ms(), on_timeout, r);
     }
     for (int fd = 0; fd < r->max_fd; fd++)
         if (r->conns[fd].fd == fd)

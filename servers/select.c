@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/select.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -48,14 +49,15 @@ static void unwatch(struct reactor *rc, int fd)
 
 static void drop(struct reactor *rc, struct conn *c)
 {
-    timeouts_remove(&rc->tq, c);
+    timeouts_remove(&rc->tq, &c->tq);
     unwatch(rc, c->fd);
     conn_close(c);
     rc->nconns--;
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     drop(arg, c);
 }
 
@@ -70,7 +72,7 @@ static void conn_on_ready(struct reactor *rc, struct conn *c)
         watch(rc, c->fd, w);
         c->waiting = w;
     }
-    timeouts_touch(&rc->tq, c, timeouts_now_ms());
+    conn_timeout_touch(&rc->tq, c);
 }
 
 static void accept_all(struct reactor *rc, int listen_fd)
@@ -90,7 +92,7 @@ static void accept_all(struct reactor *rc, int listen_fd)
         c->waiting = CONN_WANT_READ;
         watch(rc, fd, CONN_WANT_READ);
         rc->nconns++;
-        timeouts_touch(&rc->tq, c, timeouts_now_ms());
+        conn_timeout_touch(&rc->tq, c);
     }
 }
 
@@ -124,7 +126,7 @@ int main(int argc, char **argv)
 
     bool stopped = false;
     while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, timeouts_now_ms());
+        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, clock_now_ms());
         struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
         fd_set rd = r.rd, wr = r.wr;
         int n = pselect(r.max_fd + 1, &rd, &wr, NULL, wait < 0 ? NULL : &ts,
@@ -143,7 +145,7 @@ int main(int argc, char **argv)
                 conn_on_ready(&r, &r.conns[fd]);
         if (n > 0 && s.listen_fd >= 0 && FD_ISSET(s.listen_fd, &rd))
             accept_all(&r, s.listen_fd);
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
+        timeouts_expire(&r.tq, clock_now_ms(), on_timeout, &r);
     }
     for (int fd = 0; fd < FD_SETSIZE; fd++)
         if (r.conns[fd].fd == fd)

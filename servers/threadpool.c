@@ -36,6 +36,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -170,14 +171,15 @@ static void pool_stop(struct pool *p)
 
 static void drop(struct reactor *r, struct client *cl)
 {
-    timeouts_remove(&r->tq, &cl->c);
+    timeouts_remove(&r->tq, &cl->c.tq);
     epoll_ctl(r->ep, EPOLL_CTL_DEL, cl->c.fd, NULL);
     conn_close(&cl->c);
     r->nconns--;
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     struct reactor *r = arg;
     drop(r, &r->clients[c->fd]);
 }
@@ -188,7 +190,7 @@ static void on_timeout(struct conn *c, void *arg)
  * its one shot. */
 static void submit(struct reactor *r, struct client *cl)
 {
-    timeouts_remove(&r->tq, &cl->c);
+    timeouts_remove(&r->tq, &cl->c.tq);
     cl->at_pool = true;
     struct pool *p = &r->pool;
     pthread_mutex_lock(&p->lock);
@@ -205,7 +207,7 @@ static void arm(struct reactor *r, struct client *cl, uint32_t events)
         drop(r, cl);
         return;
     }
-    timeouts_touch(&r->tq, &cl->c, timeouts_now_ms());
+    conn_timeout_touch(&r->tq, &cl->c);
 }
 
 /* Acts on what the conn wants next while the reactor owns it. */
@@ -266,7 +268,7 @@ static void accept_all(struct reactor *r)
             continue;
         }
         r->nconns++;
-        timeouts_touch(&r->tq, &cl->c, timeouts_now_ms());
+        conn_timeout_touch(&r->tq, &cl->c);
     }
 }
 
@@ -322,7 +324,7 @@ int main(int argc, char **argv)
     struct epoll_event events[EPOLL_BATCH];
     bool stopped = false;
     while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int64_t now = timeouts_now_ms();
+        int64_t now = clock_now_ms();
         int wait = stopped ? 100 : timeouts_next_ms(&r.tq, now);
         int n = epoll_pwait(r.ep, events, EPOLL_BATCH, wait, &server_waitmask);
         if (server_poll_signals() && !stopped) {
@@ -338,7 +340,7 @@ int main(int argc, char **argv)
             else if (r.clients[fd].c.fd == fd && !r.clients[fd].at_pool)
                 dispatch(&r, &r.clients[fd], conn_step(&r.clients[fd].c));
         }
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
+        timeouts_expire(&r.tq, clock_now_ms(), on_timeout, &r);
     }
     /* After the joins the reactor owns every connection again, the ones
      * still queued included. */

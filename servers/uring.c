@@ -47,6 +47,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
 #include "timeouts.h"
@@ -193,7 +194,7 @@ static void finish_close(struct uconn *u)
  * cancel takes the rest; the descriptor closes with the last completion. */
 static void drop(struct uconn *u)
 {
-    timeouts_remove(&U.tq, &u->c);
+    timeouts_remove(&U.tq, &u->c.tq);
     if (u->closing)
         return;
     u->closing = true;
@@ -209,8 +210,9 @@ static void drop(struct uconn *u)
     }
 }
 
-static void on_expired(struct conn *c, void *arg)
+static void on_expired(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     (void)arg;
     drop((struct uconn *)c);
 }
@@ -299,7 +301,7 @@ static void proceed(struct uconn *u, enum conn_want w)
         drop(u);
         return;
     }
-    timeouts_touch(&U.tq, &u->c, timeouts_now_ms());
+    conn_timeout_touch(&U.tq, &u->c);
 }
 
 static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
@@ -487,7 +489,7 @@ static void begin_stop(void)
 static void run(void)
 {
     while (!U.stopped || U.nconns > 0) {
-        int ms = U.stopped ? STOP_WAIT_MS : timeouts_next_ms(&U.tq, timeouts_now_ms());
+        int ms = U.stopped ? STOP_WAIT_MS : timeouts_next_ms(&U.tq, clock_now_ms());
         struct __kernel_timespec ts = {ms / 1000, (ms % 1000) * 1000000LL};
         struct io_uring_cqe *cqe;
         io_uring_submit_and_wait_timeout(&U.ring, &cqe, 1, ms < 0 ? NULL : &ts,
@@ -501,7 +503,7 @@ static void run(void)
             n++;
         }
         io_uring_cq_advance(&U.ring, n);
-        timeouts_expire(&U.tq, timeouts_now_ms(), on_expired, NULL);
+        timeouts_expire(&U.tq, clock_now_ms(), on_expired, NULL);
         if (U.stopped && server_grace_over())
             break; /* what is left is closed after the ring */
     }

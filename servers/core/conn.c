@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "files.h"
 #include "http_parse.h"
 #include "path.h"
@@ -130,7 +131,7 @@ bool conn_is_idle(const struct conn *c)
 /* The first bytes of a request head start its header timeout. */
 static void head_begins(struct conn *c)
 {
-    c->head_due_ms = timeouts_now_ms() + server_options->header_timeout_ms;
+    c->head_due_ms = clock_now_ms() + server_options->header_timeout_ms;
 }
 
 int conn_timeout_ms(const struct conn *c)
@@ -139,13 +140,18 @@ int conn_timeout_ms(const struct conn *c)
         return CONN_LINGER_MS;
     int header = server_options->header_timeout_ms;
     if (c->state == CONN_READ_HEAD && c->in_off < c->in_len && c->head_due_ms) {
-        int64_t left = c->head_due_ms - timeouts_now_ms();
+        int64_t left = c->head_due_ms - clock_now_ms();
         return left < 0 ? 0 : left > header ? header : (int)left;
     }
     if (c->state == CONN_READ_BODY ||
         (c->state == CONN_READ_HEAD && c->in_off < c->in_len))
         return header;
     return server_options->idle_timeout_ms;
+}
+
+void conn_timeout_touch(struct timeouts *t, struct conn *c)
+{
+    timeouts_touch(t, &c->tq, clock_now_ms(), conn_timeout_ms(c), conn_is_idle(c));
 }
 
 /* --- building a response ----------------------------------------------- */
@@ -514,9 +520,9 @@ void conn_serve_blocking(int fd)
     struct conn c;
     conn_init(&c, fd);
     enum conn_want w = CONN_WANT_READ;
-    int64_t deadline = timeouts_now_ms() + conn_timeout_ms(&c);
+    int64_t deadline = clock_now_ms() + conn_timeout_ms(&c);
     while (w != CONN_CLOSE) {
-        int64_t now = timeouts_now_ms();
+        int64_t now = clock_now_ms();
         if (now >= deadline ||
             (server_stopping() && (conn_is_idle(&c) || server_grace_over())))
             break;
@@ -525,7 +531,7 @@ void conn_serve_blocking(int fd)
         if (server_wait(fd, w == CONN_WANT_READ ? POLLIN : POLLOUT, slice) <= 0)
             continue;
         w = conn_step(&c);
-        deadline = timeouts_now_ms() + conn_timeout_ms(&c);
+        deadline = clock_now_ms() + conn_timeout_ms(&c);
     }
     conn_close(&c);
 }

@@ -28,7 +28,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+#include "timeouts.h"
 
 struct file_entry;
 
@@ -64,11 +67,9 @@ struct conn {
     int64_t head_due_ms;    /* the head begun must be whole by then */
     struct file_entry *file;/* body source, or NULL */
     off_t file_off;         /* next body byte to send */
-    /* For the models: timeout list links and free fields. */
-    struct conn *tq_prev, *tq_next;
-    int64_t deadline_ms;
-    uint8_t tq_kind;
     uint8_t parse_pending;  /* new input may complete a line */
+    /* For the models: the timeout list link and free fields. */
+    struct timeout_link tq;
     uint32_t waiting;       /* model's own: what it waits for now */
     void *user;             /* model's own */
 };
@@ -84,6 +85,16 @@ enum conn_want conn_step(struct conn *c);
  * still closed on time), the idle timeout between
  * requests, the idle timeout while a response waits for the client. */
 int conn_timeout_ms(const struct conn *c);
+
+/* Puts c on t's list for its current timeout (conn_timeout_ms), counted
+ * from now: what an event model does after each step that did not close. */
+void conn_timeout_touch(struct timeouts *t, struct conn *c);
+
+/* The conn whose link a timeouts_expire() callback got. */
+static inline struct conn *conn_of_timeout(struct timeout_link *l)
+{
+    return (struct conn *)(void *)((char *)l - offsetof(struct conn, tq));
+}
 
 /* True when no request is partly read and no response is partly sent: a
  * stopping server may close such a connection at once. */

@@ -15,7 +15,7 @@
 #include "mime.h"
 #include "path.h"
 #include "response.h"
-#include "timeouts.h"
+#include "clock.h"
 
 #define FILES_BUCKETS 4096 /* power of two */
 
@@ -197,7 +197,7 @@ struct file_entry *files_get(const char *rel, bool dir_slash, int *status)
         *status = 414;
         return NULL;
     }
-    long long now = timeouts_now_ms();
+    long long now = clock_now_ms();
     bool fresh = false;
     struct file_entry *f = table_find(key, now, &fresh);
     if (f && fresh)

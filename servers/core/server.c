@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "files.h"
-#include "timeouts.h"
+#include "clock.h"
 
 #ifndef C10K_DEFAULT_DOCROOT
 #define C10K_DEFAULT_DOCROOT "html"
@@ -189,7 +189,7 @@ bool server_poll_signals(void)
         server_print_counters();
     }
     if (got_stop && !stopping) {
-        stop_ms = timeouts_now_ms();
+        stop_ms = clock_now_ms();
         stopping = true;
     }
     return stopping;
@@ -202,7 +202,7 @@ bool server_stopping(void)
 
 bool server_grace_over(void)
 {
-    return stopping && timeouts_now_ms() - stop_ms > SERVER_GRACE_MS;
+    return stopping && clock_now_ms() - stop_ms > SERVER_GRACE_MS;
 }
 
 int server_wait(int fd, short events, int timeout_ms)
