@@ -45,7 +45,7 @@ struct loop {
  * leaves the conn as it was, but not the bytes counter. */
 struct mark {
     uint64_t bytes;
-    int64_t body_left;
+    int64_t skip_left;
     uint32_t in_len;
     uint8_t state;
 };
@@ -54,12 +54,12 @@ static struct mark mark_of(const struct conn *c)
 {
     return (struct mark){atomic_load_explicit(&server_counters->bytes,
                                               memory_order_relaxed),
-                         c->body_left, c->in_len, c->state};
+                         c->skip_left, c->in_len, c->state};
 }
 
 static bool moved(struct mark a, struct mark b)
 {
-    return a.bytes != b.bytes || a.body_left != b.body_left ||
+    return a.bytes != b.bytes || a.skip_left != b.skip_left ||
            a.in_len != b.in_len || a.state != b.state;
 }
 

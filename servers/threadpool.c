@@ -19,7 +19,7 @@
  *                                                                 verdict = its result
  *   pop all  <-- eventfd rung <---  done queue  <---------------  push
  *   at_pool = false
- *   conn_step() again, re-arm, back on the timeouts
+ *   conn_step() if it wants to read, re-arm, back on the timeouts
  *
  * Exactly one side owns it at any moment; the queues' mutex orders what one
  * side wrote before the other reads it. The socket is registered with
@@ -231,9 +231,10 @@ static void dispatch(struct reactor *r, struct client *cl, enum conn_want w)
 
 /* Takes back every connection the workers are done with. The verdict says
  * how: CONN_CLOSE closes it; CONN_WANT_WRITE (the client's window is full)
- * waits for room, the reactor sending the rest; CONN_WANT_READ (sent whole)
- * goes on with conn_step() at once, as a pipelined request may be buffered
- * already and its disarmed socket would not tell. */
+ * waits for room, the reactor sending the rest; CONN_WANT_WORK (a pipelined
+ * request was buffered already) goes back to the pool; CONN_WANT_READ (sent
+ * whole) goes on with conn_step() at once, which reads what a disarmed
+ * socket would not announce and gives the buffer back to this thread. */
 static void take_back(struct reactor *r)
 {
     uint64_t rings;
