@@ -63,13 +63,13 @@ static void release_buf_if_idle(struct conn *c)
     }
 }
 
-/* release_buf_if_idle, except in a pool's worker (handoff): buffers come
- * from the reactor thread's free list, and the reactor gives them back when
- * it steps the connection again, so that no thread's list keeps growing
- * while another thread allocates. */
+/* release_buf_if_idle, except for a connection the readiness driver moves:
+ * the driver gives the buffer back when it stops (rather than here, before
+ * the read that takes it again), and from the reactor's thread, whose free
+ * list it came from, not from a pool's worker. */
 static void settle_buf(struct conn *c)
 {
-    if (!c->handoff)
+    if (!c->driven)
         release_buf_if_idle(c);
 }
 
@@ -252,6 +252,8 @@ size_t conn_recv_space(struct conn *c, char **p)
     if (!c->buf) {
         if (!(c->buf = bufpool_get()))
             return 0;
+        c->in_off = c->in_len = 0;
+    } else if (c->in_off == c->in_len) {
         c->in_off = c->in_len = 0;
     } else if (c->in_off > 0) {
         memmove(c->buf, c->buf + c->in_off, c->in_len - c->in_off);
@@ -444,6 +446,7 @@ enum conn_want conn_step(struct conn *c)
 {
     if (c->state == CONN_DONE)
         return CONN_CLOSE;
+    c->driven = true;
     return drive(c, c->state == CONN_WRITE ? CONN_WANT_WRITE : CONN_WANT_READ);
 }
 
@@ -460,8 +463,9 @@ enum conn_want conn_work(struct conn *c)
 /* Waits in slices so that a thread notices a stop requested elsewhere. */
 #define CONN_WAIT_SLICE_MS 250
 
-void conn_serve_blocking(int fd)
+int conn_serve_blocking(int fd)
 {
+    int rc = 0;
     struct conn c;
     conn_init(&c, fd);
     enum conn_want w = CONN_WANT_READ;
@@ -473,10 +477,18 @@ void conn_serve_blocking(int fd)
             break;
         int slice = deadline - now < CONN_WAIT_SLICE_MS ? (int)(deadline - now)
                                                          : CONN_WAIT_SLICE_MS;
-        if (server_wait(fd, w == CONN_WANT_READ ? POLLIN : POLLOUT, slice) <= 0)
+        int ready = server_wait(fd, w == CONN_WANT_READ ? POLLIN : POLLOUT, slice);
+        if (ready < 0) {
+            rc = -1;
+            break;
+        }
+        if (ready == 0)
             continue;
         w = conn_step(&c);
         deadline = clock_now_ms() + conn_timeout_ms(&c);
     }
+    int err = errno;
     conn_close(&c);
+    errno = err;
+    return rc;
 }

@@ -72,6 +72,7 @@ struct conn {
     bool keep_alive;        /* keep the connection after this response */
     bool handoff;           /* stop at each complete request (thread pools) */
     bool edge_triggered;    /* set by edge-triggered models: read to EAGAIN */
+    bool driven;            /* conn_step moves its bytes */
     bool drained;           /* conn_step: the last recv was short */
     bool parse_pending;     /* new input may complete a line */
     char *buf;              /* pool buffer, NULL while idle */
@@ -131,9 +132,10 @@ void conn_close(struct conn *c);
 /* conn_close without closing the socket (the model closes it). */
 void conn_detach(struct conn *c);
 
-/* The blocking-style loop above, waiting with poll(2) on the one socket; used
- * by single, fork and thread. Returns when the connection is finished. */
-void conn_serve_blocking(int fd);
+/* The blocking-style loop above, waiting with ppoll(2) on the one socket;
+ * used by single, fork and thread. Returns 0 when the connection is
+ * finished, -1 with errno when ppoll failed. */
+int conn_serve_blocking(int fd);
 
 /* The completion-style primitives; see above. */
 size_t conn_recv_room(const struct conn *c);

@@ -182,6 +182,17 @@ void server_unblock_signals(void)
     pthread_sigmask(SIG_SETMASK, &server_waitmask, NULL);
 }
 
+void server_let_signals_in(void)
+{
+    sigset_t pending, blocked;
+    if (sigpending(&pending) < 0 || (!sigismember(&pending, SIGTERM) &&
+                                     !sigismember(&pending, SIGINT) &&
+                                     !sigismember(&pending, SIGUSR1)))
+        return;
+    pthread_sigmask(SIG_SETMASK, &server_waitmask, &blocked); /* handlers run */
+    pthread_sigmask(SIG_SETMASK, &blocked, NULL);
+}
+
 bool server_poll_signals(void)
 {
     if (got_report) {
@@ -210,7 +221,12 @@ int server_wait(int fd, short events, int timeout_ms)
     struct pollfd p = {.fd = fd, .events = events};
     struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
     int n = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, &server_waitmask);
+    int err = errno;
     server_poll_signals();
+    if (n < 0 && err != EINTR) {
+        errno = err;
+        return -1;
+    }
     return n < 0 ? 0 : n;
 }
 
@@ -291,6 +307,11 @@ int server_listen_again(const struct server *s)
     return fd;
 }
 
+const char *server_name(void)
+{
+    return prog;
+}
+
 void server_refuse(int fd)
 {
     atomic_fetch_add_explicit(&server_counters->refused, 1, memory_order_relaxed);
@@ -351,8 +372,8 @@ static void print_listening(struct server *s)
     fflush(stdout);
 }
 
-int server_start(struct server *s, const struct server_model *m, int argc,
-                 char **argv)
+int server_start_probed(struct server *s, const struct server_model *m, int argc,
+                        char **argv, int (*probe)(char *why, size_t whysz))
 {
     char err[512];
     memset(s, 0, sizeof *s);
@@ -364,6 +385,10 @@ int server_start(struct server *s, const struct server_model *m, int argc,
         exit(0); /* --help or --version: done, nothing to serve */
     if (rc < 0)
         return SERVER_EXIT_USAGE;
+    if (probe && probe(err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return SERVER_EXIT_UNAVAILABLE;
+    }
     server_options = &s->opts;
     if (files_init(s->opts.docroot, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
@@ -377,6 +402,12 @@ int server_start(struct server *s, const struct server_model *m, int argc,
     reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     print_listening(s);
     return 0;
+}
+
+int server_start(struct server *s, const struct server_model *m, int argc,
+                 char **argv)
+{
+    return server_start_probed(s, m, argc, argv, NULL);
 }
 
 void server_close_listener(struct server *s)
