@@ -261,7 +261,11 @@ void server_print_counters(void)
 /* --- listening and accepting ------------------------------------------- */
 
 static int reserve_fd = -1; /* spent to shed connections at EMFILE */
-static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Accepts hold it shared, a shed exclusively: with several threads
+ * accepting (reuseport), another thread's accept could otherwise take the
+ * descriptor a shed frees, the reserve could not be reopened, and the
+ * listener would stay ready with nothing able to empty it. */
+static pthread_rwlock_t reserve_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static int listen_on(const struct server *s, int port, char *err, size_t errsz)
 {
@@ -323,7 +327,9 @@ void server_refuse(int fd)
  * them, so that clients see a close instead of a hang and we do not spin. */
 static void shed_pending(int listen_fd)
 {
-    pthread_mutex_lock(&reserve_lock);
+    pthread_rwlock_wrlock(&reserve_lock);
+    if (reserve_fd < 0) /* lost to a file another thread opened meanwhile */
+        reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (reserve_fd >= 0) {
         close(reserve_fd);
         int fd;
@@ -331,13 +337,17 @@ static void shed_pending(int listen_fd)
             server_refuse(fd);
         reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
-    pthread_mutex_unlock(&reserve_lock);
+    pthread_rwlock_unlock(&reserve_lock);
 }
 
 int server_accept(int listen_fd)
 {
     for (;;) {
+        pthread_rwlock_rdlock(&reserve_lock);
         int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int err = errno;
+        pthread_rwlock_unlock(&reserve_lock);
+        errno = err;
         if (fd >= 0) {
             int one = 1; /* responses go out whole: Nagle would only delay them */
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
