@@ -40,11 +40,7 @@
 #include <uv.h>
 
 #include "clock.h"
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
-
-#define STOP_CHECK_MS 100 /* after SIGTERM: how often the grace period is checked */
+#include "reactor.h"
 
 static const struct server_model MODEL = {
     "libuv",
@@ -395,7 +391,7 @@ static void begin_stop(void)
     L.stopped = true;
     uv_close((uv_handle_t *)&L.listener, NULL); /* leaves epoll before the close */
     server_close_listener(L.srv);
-    uv_timer_start(&L.stop_timer, on_stop_timer, STOP_CHECK_MS, STOP_CHECK_MS);
+    uv_timer_start(&L.stop_timer, on_stop_timer, REACTOR_STOP_CHECK_MS, REACTOR_STOP_CHECK_MS);
     uv_walk(L.loop, close_if_idle, NULL);
     finish_if_done();
 }

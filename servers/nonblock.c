@@ -13,12 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "clock.h"
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
+#include "reactor.h"
 
 static const struct server_model MODEL = {
     "nonblock",
@@ -133,11 +130,9 @@ int main(int argc, char **argv)
      * must be deliverable all the time; a handler interrupting a recv or
      * send makes it fail with EINTR, which conn_step() retries. */
     server_unblock_signals();
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    struct loop l = {.max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur};
-    l.by_fd = calloc((size_t)l.max_fd, sizeof *l.by_fd);
-    l.ring = calloc((size_t)l.max_fd, sizeof *l.ring);
+    struct loop l = {0};
+    l.by_fd = reactor_table_new(sizeof(struct entry), 0, &l.max_fd);
+    l.ring = l.by_fd ? calloc((size_t)l.max_fd, sizeof *l.ring) : NULL;
     if (!l.by_fd || !l.ring) {
         fprintf(stderr, "nonblock: setup: %s\n", strerror(errno));
         return 1;
@@ -145,7 +140,7 @@ int main(int argc, char **argv)
     timeouts_init(&l.tq);
 
     bool stopped = false;
-    while (!stopped || (l.n > 0 && !server_grace_over())) {
+    while (reactor_going(stopped, l.n)) {
         if (server_poll_signals() && !stopped) {
             server_close_listener(&s);
             close_idle(&l);
