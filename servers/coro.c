@@ -175,16 +175,16 @@ static void resume(struct coro *co, bool timed_out)
 
 /* --- the blocking style ---------------------------------------------------- */
 
-/* Records the first failure of a wait or registration (fd -1: not about
- * one socket); the scheduler ends. */
-static void sched_fail(const char *what, int fd)
+/* Records the first failure of the wait (op NULL) or of an epoll_ctl op
+ * on fd; the scheduler ends. */
+static void sched_fail(const char *op, int fd)
 {
     if (sched.error[0])
         return;
-    if (fd < 0)
-        snprintf(sched.error, sizeof sched.error, "%s: %s", what, strerror(errno));
+    if (!op)
+        snprintf(sched.error, sizeof sched.error, "epoll_pwait: %s", strerror(errno));
     else
-        snprintf(sched.error, sizeof sched.error, "%s fd %d: %s", what, fd,
+        snprintf(sched.error, sizeof sched.error, "epoll_ctl (%s fd %d): %s", op, fd,
                  strerror(errno));
 }
 
@@ -198,7 +198,7 @@ static bool coro_wait(struct coro *co, uint32_t events)
         if (epoll_ctl(sched.ep, c->waiting ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd,
                       &ev) < 0) {
             if (c->waiting || (errno != ENOMEM && errno != ENOSPC))
-                sched_fail(c->waiting ? "epoll_ctl (modify)" : "epoll_ctl (add)", c->fd);
+                sched_fail(c->waiting ? "modify" : "add", c->fd);
             return false;
         }
         c->waiting = events;
@@ -217,7 +217,7 @@ static void serve(struct conn *c, struct coro *co)
     }
     timeouts_remove(&sched.tq, &c->tq);
     if (c->waiting && epoll_ctl(sched.ep, EPOLL_CTL_DEL, c->fd, NULL) < 0)
-        sched_fail("epoll_ctl (delete)", c->fd);
+        sched_fail("delete", c->fd);
     conn_close(c);
 }
 
@@ -303,7 +303,7 @@ static bool run(struct server *s)
         int n = epoll_pwait(sched.ep, events, EPOLL_BATCH,
                             reactor_wait_ms(stopped, &sched.tq), &server_waitmask);
         if (n < 0 && errno != EINTR)
-            sched_fail("epoll_pwait", -1);
+            sched_fail(NULL, -1);
         if (server_poll_signals() && !stopped) {
             server_close_listener(s);
             wake_all(true);

@@ -200,6 +200,5 @@ int main(int argc, char **argv)
     bool failed = !server_stopping();
     stop_workers(&s);
     free(workers);
-    int rc = server_finish(&s);
-    return failed ? 1 : rc;
+    return failed ? 1 : server_finish(&s);
 }
