@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What an event-driven model promises beyond tests/integration.py, for one
-server binary (meson runs it once per event model):
+server binary (meson runs it once per event-driven and hybrid model):
 
     python3 tests/event_models.py build/servers/epoll-et
 
@@ -19,7 +19,8 @@ Checks, each with its own server on 127.0.0.1 port 0, killed at the end:
     stderr, and the refused counter matches the clients closed unserved.
 
 Output: "ok - name" / "not ok - name: why" / "skip - name: why" per check
-and a summary line; exit status 1 if any check failed. About 15 s.
+and a summary line; exit status 1 if any check failed, 77 (meson's skip)
+when the model cannot run here (uring without io_uring). About 15 s.
 """
 
 import errno
@@ -37,6 +38,8 @@ import time
 
 DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 START_TIMEOUT_S = 10.0
+EXIT_UNAVAILABLE = 69      # SERVER_EXIT_UNAVAILABLE: the model cannot run here
+EXIT_SKIP = 77
 IO_TIMEOUT_S = 5.0
 LOW_NOFILE = 64            # the server's RLIMIT_NOFILE in the EMFILE check
 HELD_CLIENTS = 100         # clients held open against that limit
@@ -58,6 +61,10 @@ class Fail(Exception):
 
 class Skip(Exception):
     pass
+
+
+class Unavailable(Exception):
+    """The model said it cannot run on this machine (exit 69)."""
 
 
 def expect(cond, msg):
@@ -83,6 +90,8 @@ class Server:
         line = self.wait_line(lambda ln: ln.startswith("listening on "), START_TIMEOUT_S)
         if not line:
             self.kill()
+            if self.proc.returncode == EXIT_UNAVAILABLE:
+                raise Unavailable(self.stderr_text().strip())
             raise Fail(f"no 'listening on' line; stderr {self.stderr_text()!r}")
         self.port = int(line.rsplit(":", 1)[1])
 
@@ -395,6 +404,9 @@ def main():
             print(f"ok - {name} ({detail}; {time.monotonic() - t:.1f} s)")
         except Skip as e:
             print(f"skip - {name}: {e}")
+        except Unavailable as e:
+            print(f"skip - all checks: {e}")
+            return EXIT_SKIP
         except (Fail, OSError) as e:
             failed += 1
             print(f"not ok - {name}: {e}")
