@@ -15,9 +15,6 @@
  * Prints one line per case; exits 0, 1 if a case failed, 77 when seccomp
  * filters are not available here. */
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,22 +24,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "seccomp_deny.h"
+
 #define EXIT_SKIP 77
 #define CASE_TIMEOUT_MS 10000
-#define ANY_OP -1
+#define ANY_OP SECCOMP_ANY_ARG
 
-#if defined(__x86_64__)
-#define AUDIT_ARCH_HERE AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define AUDIT_ARCH_HERE AUDIT_ARCH_AARCH64
-#endif
 
 enum client {
     NO_CLIENT,   /* the first wait fails by itself */
@@ -87,33 +80,6 @@ static long long now_ms(void)
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Fails system call nr (with second argument op, unless ANY_OP) with EIO. */
-static int deny(int nr, int op)
-{
-#ifdef AUDIT_ARCH_HERE
-    struct sock_filter code[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_HERE, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)op, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, op == ANY_OP ? SECCOMP_RET_ERRNO | EIO : SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EIO),
-    };
-    struct sock_fprog prog = {sizeof code / sizeof code[0], code};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-#else
-    (void)nr, (void)op;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
 /* Starts binary under the filter. Returns -1 when it cannot be installed. */
 static int start(const char *binary, const struct fcase *fc, struct run *r)
 {
@@ -132,7 +98,7 @@ static int start(const char *binary, const struct fcase *fc, struct run *r)
         dup2(out[1], 1);
         dup2(err[1], 2);
         close(out[0]), close(err[0]), close(ready[0]);
-        char ok = deny(fc->nr, fc->op) == 0 ? 'y' : 'n';
+        char ok = seccomp_deny(fc->nr, fc->op, EIO) == 0 ? 'y' : 'n';
         if (write(ready[1], &ok, 1) != 1 || ok != 'y')
             _exit(127);
         execl(binary, binary, "--port", "0", "--docroot", C10K_HTML, "--workers", "2",
