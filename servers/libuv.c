@@ -1,5 +1,7 @@
-/* libuv: libuv's own loop drives the core through its completion-style
- * interface (conn.h): libuv reads, the core parses and answers, libuv sends.
+/* libuv: beyond the tutorials, the reactor handed to a library. libuv's own
+ * loop drives the core through its completion-style interface (conn.h):
+ * libuv reads, the core parses and answers, libuv sends. Its waits are
+ * libuv's: a failed epoll_wait aborts inside libuv, which we cannot check.
  *
  * - Accepting: a uv_poll_t on the listening socket calls server_accept(), so
  *   the core counts connections and sheds them at EMFILE (uv_listen's own

@@ -1,5 +1,6 @@
-/* select: the reactor over pselect(2). Two descriptor sets say what each
- * socket waits for; select overwrites its arguments, so they are copied
+/* select: beyond the tutorials, the oldest way to wait for many sockets and
+ * what it costs: the reactor over pselect(2). Two descriptor sets say what
+ * each socket waits for; select overwrites its arguments, so they are copied
  * before every wait, and the result is scanned bit by bit up to the highest
  * descriptor: O(highest descriptor) per wake-up, whatever is ready.
  *

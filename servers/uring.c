@@ -1,5 +1,8 @@
-/* uring: one io_uring (through liburing) does every socket operation; the
- * core decides through its completion-style interface (conn.h).
+/* uring: beyond the tutorials, completions instead of readiness. One
+ * io_uring (through liburing; set up in uring_ring.c) does every socket
+ * operation; the core decides through its completion-style interface
+ * (conn.h): the model hands the kernel a receive or a send and is told
+ * later what it did, never that a socket is ready.
  *
  * - Accepting: one multishot accept (Linux 5.19+) that keeps producing
  *   connections; where the kernel refuses it (EINVAL), a single-shot accept
@@ -32,7 +35,9 @@
  *   sleeping, so pending ones are also let in once per batch.
  * - io_uring unavailable (ENOSYS, EPERM from kernel.io_uring_disabled or a
  *   seccomp filter, a kernel without buffer rings): one line on stderr and
- *   exit SERVER_EXIT_UNAVAILABLE before listening. */
+ *   exit SERVER_EXIT_UNAVAILABLE before listening. Once running, an
+ *   io_uring_enter that fails (other than EINTR, EBUSY, EAGAIN) ends the
+ *   loop with one line and exit 1. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
