@@ -1,9 +1,9 @@
 /* poll: beyond the tutorials, select without its descriptor limit but with
  * its walk over everything open: the reactor over ppoll(2) and a compact
- * pollfd array, the open descriptors in no particular order, no holes. When one is deleted,
- * the last entry moves into its place, so the array the kernel walks is
- * never longer than what is open. An entry finds its descriptor in it; a
- * descriptor finds its entry through slot_of.
+ * pollfd array, the open descriptors in no particular order, no holes. When
+ * one is deleted, the last entry moves into its place, so the array the
+ * kernel walks is never longer than what is open. An entry finds its
+ * descriptor in it; a descriptor finds its entry through slot_of.
  *
  * Unlike select there is no descriptor limit, but the whole array is copied
  * into the kernel and walked on every wait, and walked again here to find
