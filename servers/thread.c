@@ -16,6 +16,9 @@
 #include "timeouts.h"
 
 #define ACCEPT_BATCH 64 /* connections taken per wake-up */
+/* SIGTERM may be taken by a connection thread's wait instead of the main
+ * thread's: the main thread waits in slices of this to see the stop. */
+#define STOP_CHECK_MS 250
 
 /* Enough for conn_step's deepest path (path normalisation keeps an 8 KiB
  * buffer on the stack) with room to spare; glibc's default is 8 MiB. */
@@ -66,7 +69,7 @@ int main(int argc, char **argv)
     pthread_attr_setstacksize(&attr, THREAD_STACK);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     while (!server_stopping()) {
-        int ready = server_wait(s.listen_fd, POLLIN, -1);
+        int ready = server_wait(s.listen_fd, POLLIN, STOP_CHECK_MS);
         if (ready < 0) {
             fail("ppoll");
             break;
