@@ -11,6 +11,13 @@ per check ("ok - name", "not ok - name: detail", "skip - name: reason") and a
 summary; the exit status is 1 if any check failed, 77 (meson's skip) if the
 model cannot run on this machine (io_uring unavailable), else 0.
 
+One check, or a few, by name: --check TEXT runs only the checks whose name
+(as printed after "ok - ") contains TEXT; it may be given more than once.
+A TEXT that names no check is an error (exit 2):
+
+    python3 tests/integration.py build/servers/epoll --check "HEAD has GET"
+    meson test -C build integration-epoll --test-args='--check "HEAD has GET"'
+
 The model is the binary's basename. For `single`, which serves one connection
 at a time (keep-alive included), every check opens, uses and closes one
 connection before the next; checks that need simultaneous connections are
@@ -930,17 +937,30 @@ def plan(s):
     check("SIGTERM: exit 0 and a consistent counters line", s.check_final_sigterm, always=True)
 
 
+def parse_args(argv):
+    """Returns (binary, check name texts), or None after printing usage."""
+    args, only = argv[1:], []
+    while len(args) >= 2 and args[-2] == "--check":
+        only.insert(0, args[-1])
+        args = args[:-2]
+    if len(args) != 1 or args[0].startswith("-"):
+        print(f"usage: {argv[0]} /path/to/build/servers/<model> [--check TEXT]...",
+              file=sys.stderr)
+        return None
+    return args[0], only
+
+
 def main(argv):
-    if len(argv) != 2:
-        print(f"usage: {argv[0]} /path/to/build/servers/<model>", file=sys.stderr)
+    parsed = parse_args(argv)
+    if not parsed:
         return 2
-    binary = os.path.abspath(argv[1])
+    binary, only = os.path.abspath(parsed[0]), parsed[1]
     model = os.path.basename(binary)
     # meson stops a test that runs too long with SIGTERM: turn it into an
     # exception so that the finally below still kills every server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     raise_nofile()   # before starting servers, which inherit it
-    runner = Runner(model, SUITE_BUDGET_S)
+    runner = Runner(model, SUITE_BUDGET_S, only)
     with tempfile.TemporaryDirectory(prefix=f"c10k-it-{model}-") as tmp:
         try:
             suite = Suite(binary, tmp, runner)
@@ -977,6 +997,10 @@ def main(argv):
             plan(suite)
         finally:
             kill_all_servers()
+    if only and sum(runner.counts.values()) == 0:
+        print(f"no check is named like {only} (see the names a full run prints)",
+              file=sys.stderr)
+        return 2
     return runner.summary()
 
 
