@@ -326,6 +326,24 @@ static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
     }
 }
 
+/* What every load row ends with: the peaks, no answer at all is a failure,
+ * the server still alive and answering, the load hosts' own rows. */
+static int finish_row(struct server *s, const struct measure_cfg *cfg,
+                      const struct peaks *p, int rc, struct row *r)
+{
+    r->peak_rss_kb = p->rss_kb > 0 ? (double)p->rss_kb : -1;
+    r->tasks = p->tasks > 0 ? (double)p->tasks : -1;
+    if (rc == 0 && r->requests == 0) {
+        snprintf(r->status, sizeof r->status, "failed");
+        row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
+                 r->err_timeout, r->err_connect);
+    }
+    check_server(s, r);
+    if (cfg->hosts)
+        hosts_record(cfg->hosts, r);
+    return rc;
+}
+
 /* Waits until the server holds no more connections than expected (the
  * idle ones): a level must not start while the last one's connections are
  * still being accepted, answered or closed. A process-per-connection server
@@ -379,18 +397,8 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
         fill_cpu(r, &a, &b, w.cpu_s);
         check_counts(r, &a, &b, conns, cfg->pipeline);
     }
-    r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
-    r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
     flag_level(r, cfg, p.tasks);
-    if (rc == 0 && r->requests == 0) {
-        snprintf(r->status, sizeof r->status, "failed");
-        row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
-                 r->err_timeout, r->err_connect);
-    }
-    check_server(s, r);
-    if (cfg->hosts)
-        hosts_record(cfg->hosts, r);
-    return rc;
+    return finish_row(s, cfg, &p, rc, r);
 }
 
 /* The generator's own limits first: a late or busy loadgen did not offer
@@ -461,17 +469,7 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
         r->cli_cpu_us_per_req = g.completed ? 1e6 * g.client_cpu_s / g.completed : -1;
         flag_open(r, cfg, &g);
     }
-    r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
-    r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
-    if (rc == 0 && r->requests == 0) {
-        snprintf(r->status, sizeof r->status, "failed");
-        row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
-                 r->err_timeout, r->err_connect);
-    }
-    check_server(s, r);
-    if (cfg->hosts)
-        hosts_record(cfg->hosts, r);
-    return rc;
+    return finish_row(s, cfg, &p, rc, r);
 }
 
 int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,

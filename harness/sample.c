@@ -189,17 +189,24 @@ static void precise_rss(struct sample_tree *t, const struct proc_list *l,
     t->rss_kb = sum;
 }
 
+/* Every process, sorted by pid, and which of them are root's tree (*in,
+ * caller frees both). -1 if root is not there. */
+static int read_tree(pid_t root, struct proc_list *l, char **in)
+{
+    *in = NULL;
+    if (read_all(l))
+        return -1;
+    qsort(l->v, l->n, sizeof *l->v, by_pid);
+    *in = calloc(l->n ? l->n : 1, 1);
+    return *in && mark_tree(l, root, *in) ? 0 : -1;
+}
+
 int sample_tree(pid_t root, struct sample_tree *t)
 {
     struct proc_list l = {0};
+    char *in;
     memset(t, 0, sizeof *t);
-    if (read_all(&l)) {
-        free(l.v);
-        return -1;
-    }
-    qsort(l.v, l.n, sizeof *l.v, by_pid);
-    char *in = calloc(l.n ? l.n : 1, 1);
-    int found = in && mark_tree(&l, root, in);
+    int found = read_tree(root, &l, &in) == 0;
     for (size_t i = 0; found && i < l.n; i++)
         if (in[i])
             add_to_tree(t, &l.v[i]);
@@ -229,14 +236,9 @@ static long pss_kb(pid_t pid)
 int sample_tree_pss(pid_t root, long *out)
 {
     struct proc_list l = {0};
+    char *in;
     long sum = 0;
-    if (read_all(&l)) {
-        free(l.v);
-        return -1;
-    }
-    qsort(l.v, l.n, sizeof *l.v, by_pid);
-    char *in = calloc(l.n ? l.n : 1, 1);
-    int found = in && mark_tree(&l, root, in);
+    int found = read_tree(root, &l, &in) == 0;
     for (size_t i = 0; found && i < l.n; i++) {
         long kb = in[i] ? pss_kb(l.v[i].pid) : 0;
         sum += kb > 0 ? kb : 0; /* one that just exited adds nothing */
