@@ -140,39 +140,30 @@ static void headline(FILE *f, const struct report *r)
     fputs("</table>\n", f);
 }
 
-struct warn_ctx {
-    FILE *f;
-    const char *kind;
-    int n;
-};
-
-static void emit_kind(void *ctx, const char *kind, const char *text)
-{
-    struct warn_ctx *w = ctx;
-    if (strcmp(kind, w->kind))
-        return;
-    fputs("<li>", w->f);
-    esc(w->f, text);
-    fputs("</li>\n", w->f);
-    w->n++;
-}
-
+/* One line per kind, its points behind <details>. */
 static void warnings(FILE *f, const struct report *r)
 {
-    static const struct { const char *kind, *title; } kinds[] = {
-        {"failure", "Crashes, failures and skipped models"},
-        {"count-mismatch", "Lost or invented responses, restarts"},
-        {"errors", "Refused or starved connections, load errors, unsustained load"},
-        {"client-bound", "Client-bound points (the load generator was the busy side)"},
-        {"noise", "Steal and other processes (over 5% of the measured CPUs)"},
-        {"high-cv", "High spread between rounds (CV over 5%)"},
-    };
-    fputs("<h2>Warnings</h2>\n", f);
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        struct warn_ctx w = {f, kinds[k].kind, 0};
-        fprintf(f, "<h3>%s</h3>\n<ul class=warn>\n", kinds[k].title);
-        report_warnings(r, emit_kind, &w);
-        fprintf(f, "%s</ul>\n", w.n ? "" : "<li>none</li>\n");
+    fputs("<h2 id=warnings>Warnings</h2>\n", f);
+    if (r->n_warn == 0) {
+        fputs("<p>None.</p>\n", f);
+        return;
+    }
+    fputs("<p>One line per kind; open a line for its points.</p>\n", f);
+    for (int k = 0; k < WARN_KINDS; k++) {
+        const struct report_warn_kind *s = &r->warn_kinds[k];
+        if (s->count == 0)
+            continue;
+        fprintf(f, "<details class=warn><summary><b>%s</b>: ", warn_name(k));
+        esc(f, s->line);
+        fputs("</summary>\n<ul>\n", f);
+        for (size_t i = 0; i < r->n_warn; i++) {
+            if (r->warn[i].kind != (enum warn_kind)k)
+                continue;
+            fputs("<li>", f);
+            esc(f, r->warn[i].text);
+            fputs("</li>\n", f);
+        }
+        fputs("</ul></details>\n", f);
     }
 }
 

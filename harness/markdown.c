@@ -56,18 +56,22 @@ static void header(FILE *f, const struct report *r)
     fprintf(f, "---:|---:|---|\n");
 }
 
-static void count_warning(void *ctx, const char *kind, const char *text)
+/* One line per kind of warning; its points are in report.html. */
+static void warnings(FILE *f, const struct report *r)
 {
-    (void)kind;
-    (void)text;
-    (*(int *)ctx)++;
+    fprintf(f, "\n## Warnings\n\n");
+    if (r->n_warn == 0)
+        fprintf(f, "None.\n");
+    for (int k = 0; k < WARN_KINDS; k++)
+        if (r->warn_kinds[k].count)
+            fprintf(f, "- **%s**: %s\n", warn_name(k), r->warn_kinds[k].line);
+    if (r->n_warn)
+        fprintf(f, "\nEach point: report.html, section Warnings.\n");
 }
-
 
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
     char date[64], cpu[128], kernel[128];
-    int warnings = 0;
     FILE *f = fopen(path, "w");
     if (!f) {
         snprintf(err, errlen, "open %s: %s", path, strerror(errno));
@@ -77,7 +81,6 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
     report_meta(r, "kernel", kernel, sizeof kernel);
     snprintf(date, sizeof date, "%.19s", r->meta && strncmp(r->meta, "date: ", 6) == 0
                                              ? r->meta + 6 : "?");
-    report_warnings(r, count_warning, &warnings);
     fprintf(f, "# c10k-lab results, %s\n\n%s, %s. Medians over the rounds; "
                "Open loop (loadgen, fixed offered rates, latency from each request's due "
                "time): the maximum sustainable rate within the p99 SLO (>= : loadgen's "
@@ -128,8 +131,7 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
         cell(f, h->mem_per_conn_kib, "%.1f");
         fprintf(f, " %s |\n", h->status);
     }
-    fprintf(f, "\n%d warning%s (client-bound levels, failures, errors, noise, "
-               "spread): see report.html.\n", warnings, warnings == 1 ? "" : "s");
+    warnings(f, r);
     char hosts[512];
     report_meta(r, "load_hosts", hosts, sizeof hosts);
     if (strcmp(hosts, "?"))

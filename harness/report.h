@@ -4,8 +4,8 @@
  *   report_generate("results/20250101-120000");
  *
  * The stages: stats.c groups rounds into points (median, spread, CV),
- * plot.c draws, html.c and markdown.c write the pages from the headline
- * computed here and the warnings listed here. */
+ * warn.c lists the warnings, verdict.c words the answer, plot.c draws;
+ * html.c and markdown.c write the pages from struct report alone. */
 #ifndef HARNESS_REPORT_H
 #define HARNESS_REPORT_H
 
@@ -35,6 +35,27 @@ struct report_headline {
                                       "starved" if ok but some level starved */
 };
 
+/* Warnings (warn.c): one per point and problem, in the order of the
+ * points; the pages show a summary line per kind, then its points. */
+enum warn_kind {
+    WARN_FAILURE, WARN_LOST, WARN_STARVED, WARN_ERRORS, WARN_UNSUSTAINED,
+    WARN_CLIENT_BOUND, WARN_NOISE, WARN_HIGH_CV, WARN_KINDS
+};
+
+struct report_warning {
+    enum warn_kind kind;
+    const struct stats_point *point;   /* in report.points */
+    char text[640];                    /* "epoll at c=256: wrk at 99% CPU ..." */
+};
+
+struct report_warn_kind {
+    int count;                         /* points with this warning */
+    char models[512];                  /* "every event-driven model, nginx" */
+    char where[512];                   /* "c=256, 1024; open loop at equal load" */
+    char line[1280];                   /* "52 points, every event-driven model
+                                          at c=256: read req/CPU-s, not req/s" */
+};
+
 struct report {
     const char *dir;
     struct stats_points points;           /* load from here, or merged (host=all) */
@@ -47,16 +68,24 @@ struct report {
     int n_head;
     struct plot_set plots;
     char *meta;                    /* meta.txt, or NULL */
+    struct report_warning *warn;   /* warn_collect() */
+    size_t n_warn, cap_warn;
+    bool warn_oom;
+    struct report_warn_kind warn_kinds[WARN_KINDS];
 };
 
 int report_generate(const char *dir);
 /* The value of "key: value" in meta.txt, or "?". */
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
 
-/* Writes the warnings, one "- what: where" line each, through emit. */
-void report_warnings(const struct report *r,
-                     void (*emit)(void *ctx, const char *kind, const char *text),
-                     void *ctx);
+/* Fills r->warn and r->warn_kinds from r->points and r->head; -1 when out
+ * of memory. warn_free releases them. */
+int warn_collect(struct report *r);
+void warn_free(struct report *r);
+/* A kind's short name ("client-bound"), title and how to read such points. */
+const char *warn_name(enum warn_kind k);
+const char *warn_title(enum warn_kind k);
+const char *warn_advice(enum warn_kind k);
 
 int html_write(const struct report *r, const char *path, char *err, size_t errlen);
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen);
