@@ -69,6 +69,14 @@ static void warnings(FILE *f, const struct report *r)
         fprintf(f, "\nEach point: report.html, section Warnings.\n");
 }
 
+static void verdict(FILE *f, const struct report *r)
+{
+    fprintf(f, "## Verdict\n\n");
+    for (int i = 0; i < r->n_verdict; i++)
+        fprintf(f, i ? "- %s\n" : "%s\n\n", r->verdict[i]);
+    fprintf(f, "\n## Headline\n\n");
+}
+
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
     char date[64], cpu[128], kernel[128];
@@ -81,7 +89,9 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
     report_meta(r, "kernel", kernel, sizeof kernel);
     snprintf(date, sizeof date, "%.19s", r->meta && strncmp(r->meta, "date: ", 6) == 0
                                              ? r->meta + 6 : "?");
-    fprintf(f, "# c10k-lab results, %s\n\n%s, %s. Medians over the rounds; "
+    fprintf(f, "# c10k-lab results, %s\n\n", date);
+    verdict(f, r);
+    fprintf(f, "%s, %s. Medians over the rounds; "
                "Open loop (loadgen, fixed offered rates, latency from each request's due "
                "time): the maximum sustainable rate within the p99 SLO (>= : loadgen's "
                "own limit came first), server CPU microseconds per request at equal "
@@ -91,7 +101,7 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
                "CPU (process tree, /proc). \"vs nginx\" = req/CPU-s relative to nginx "
                "(geometric mean over the levels shown). KiB/idle conn = server RSS "
                "growth per idle keep-alive connection. calibration and reference rows"
-               " are not models.\n\n", date, cpu, kernel);
+               " are not models.\n\n", cpu, kernel);
     header(f, r);
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];

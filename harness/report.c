@@ -241,6 +241,7 @@ int report_generate(const char *dir)
         fprintf(stderr, "harness: report: out of memory\n");
         rc = 1;
     }
+    verdict_build(&r);
     snprintf(path, sizeof path, "%s/summary.csv", dir);
     if (stats_write_summary(&r.points, path, err, sizeof err) ||
         plot_all(dir, &r.points, &r.plots, err, sizeof err)) {

@@ -17,6 +17,7 @@
 #define REPORT_LEVELS 3            /* headline levels: 256, 1024, 10000 */
 #define REPORT_EQUAL 4             /* equal-load rates shown */
 #define REPORT_MAX_MODELS 64
+#define REPORT_VERDICT_LINES 12    /* sentences of the verdict at most */
 
 struct report_headline {
     char model[32], category[16];
@@ -72,6 +73,8 @@ struct report {
     size_t n_warn, cap_warn;
     bool warn_oom;
     struct report_warn_kind warn_kinds[WARN_KINDS];
+    char verdict[REPORT_VERDICT_LINES][1536]; /* verdict_build(): plain text */
+    int n_verdict;
 };
 
 int report_generate(const char *dir);
@@ -86,6 +89,12 @@ void warn_free(struct report *r);
 const char *warn_name(enum warn_kind k);
 const char *warn_title(enum warn_kind k);
 const char *warn_advice(enum warn_kind k);
+
+/* The answer first (verdict.c): the best model at low, medium and high
+ * concurrency, at each equal load and by sustainable rate, against the
+ * calibration server and the references, claims only beyond the rounds'
+ * spread; from r->points and r->head, into r->verdict. */
+void verdict_build(struct report *r);
 
 int html_write(const struct report *r, const char *path, char *err, size_t errlen);
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen);
