@@ -186,8 +186,11 @@ static void warnings(FILE *f, const struct report *r)
 
 static void plots(FILE *f, const struct report *r)
 {
-    fputs("<h2 id=plots>Plots</h2>\n<p>References are dashed, the calibration server dotted."
-          " Error bars: lowest and highest of the rounds.</p>\n", f);
+    fputs("<h2 id=plots>Plots</h2>\n<p>One panel per category of model; the calibration"
+          " server (black, dotted) and the references (grey, dashed) are drawn in every"
+          " panel for scale. A model has the same colour in every plot. Error bars: the"
+          " lowest and highest round. An axis spanning more than a factor 20 is"
+          " logarithmic and says so. Each plot is also a PNG in plots/.</p>\n", f);
     for (int i = 0; i < r->plots.n; i++) {
         char path[PATH_MAX], err[256], *svg;
         size_t len;
@@ -199,8 +202,9 @@ static void plots(FILE *f, const struct report *r)
         fprintf(f, "<figure><img alt=\"%s\" src=\"data:image/svg+xml;base64,",
                 r->plots.titles[i]);
         base64(f, (const unsigned char *)svg, len);
-        fprintf(f, "\"><figcaption>%s (plots/%s.svg, .png)</figcaption></figure>\n",
-                r->plots.titles[i], r->plots.names[i]);
+        fprintf(f, "\"><figcaption>%s: <a href=\"plots/%s.png\">plots/%s.png</a>"
+                   "</figcaption></figure>\n", r->plots.titles[i], r->plots.names[i],
+                r->plots.names[i]);
         free(svg);
     }
 }
