@@ -202,7 +202,7 @@ static int split_points(struct report *r, struct row *rows, size_t n)
     return rc ? -1 : 0;
 }
 
-static int load(struct report *r, const char *dir, char *err, size_t errlen)
+int report_load(struct report *r, const char *dir, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     struct row *rows;
@@ -222,7 +222,19 @@ static int load(struct report *r, const char *dir, char *err, size_t errlen)
     char ignored[256];
     if (util_read_file(path, &r->meta, NULL, ignored, sizeof ignored))
         r->meta = NULL;
+    choose_levels(r);
+    find_equal(r);
+    build_headline(r);
     return 0;
+}
+
+void report_free(struct report *r)
+{
+    warn_free(r);
+    stats_free(&r->points);
+    stats_free(&r->host_points);
+    free(r->meta);
+    r->meta = NULL;
 }
 
 int report_generate(const char *dir)
@@ -230,13 +242,10 @@ int report_generate(const char *dir)
     static struct report r;
     char path[PATH_MAX], err[512];
     int rc = 0;
-    if (load(&r, dir, err, sizeof err)) {
+    if (report_load(&r, dir, err, sizeof err)) {
         fprintf(stderr, "harness: report: %s\n", err);
         return 1;
     }
-    choose_levels(&r);
-    find_equal(&r);
-    build_headline(&r);
     if (warn_collect(&r)) {
         fprintf(stderr, "harness: report: out of memory\n");
         rc = 1;
@@ -258,9 +267,6 @@ int report_generate(const char *dir)
         fprintf(stderr, "harness: report: %s\n", err);
         rc = 1;
     }
-    warn_free(&r);
-    stats_free(&r.points);
-    stats_free(&r.host_points);
-    free(r.meta);
+    report_free(&r);
     return rc;
 }

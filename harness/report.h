@@ -78,6 +78,11 @@ struct report {
 };
 
 int report_generate(const char *dir);
+/* Reads dir/results.csv and meta.txt into r: points, headline levels,
+ * equal-load rates, the headline per model. -1 with err ("open
+ * dir/results.csv: ...") when it cannot; report_free releases r. */
+int report_load(struct report *r, const char *dir, char *err, size_t errlen);
+void report_free(struct report *r);
 /* The value of "key: value" in meta.txt, or "?". */
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
 
