@@ -77,6 +77,45 @@ static void verdict(FILE *f, const struct report *r)
     fprintf(f, "\n## Headline\n\n");
 }
 
+static void headline_row(FILE *f, const struct report *r, const struct report_headline *h)
+{
+    bool ref = strcmp(h->category, "reference") == 0 ||
+               strcmp(h->category, "calibration") == 0;
+    fprintf(f, "| %s%s%s | %s |", ref ? "*" : "**", h->model, ref ? "*" : "**",
+            h->category);
+    if (r->open) {
+        if (h->msr < 0)
+            fprintf(f, " - |");
+        else if (h->msr == 0)
+            fprintf(f, " none |");
+        else {
+            char s[32];
+            util_format_rate(h->msr, s, sizeof s);
+            fprintf(f, " %s%s |", h->msr_lower_bound ? ">= " : "", s);
+        }
+        for (int e = 0; e < r->n_equal; e++)
+            cell(f, h->cpu_us[e], "%.1f");
+        cell(f, h->p99_cap50_ms, "%.2f");
+        cell(f, h->p99_cap80_ms, "%.2f");
+    }
+    if (h->best_rps < 0)
+        fprintf(f, " - |");
+    else {
+        char s[32];
+        util_format_rate(h->best_rps, s, sizeof s);
+        fprintf(f, " %s (c=%d) |", s, h->best_conns);
+    }
+    for (int l = 0; l < r->n_levels; l++)
+        rate_cell(f, h->rps[l]);
+    for (int l = 0; l < r->n_levels; l++)
+        cell(f, h->p99_ms[l], "%.2f");
+    for (int l = 0; l < r->n_levels; l++)
+        rate_cell(f, h->eff[l]);
+    cell(f, h->vs_nginx, "%.2f");
+    cell(f, h->mem_per_conn_kib, "%.1f");
+    fprintf(f, " %s |\n", h->status);
+}
+
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
     char date[64], cpu[128], kernel[128];
@@ -103,44 +142,8 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
                "growth per idle keep-alive connection. calibration and reference rows"
                " are not models.\n\n", cpu, kernel);
     header(f, r);
-    for (int i = 0; i < r->n_head; i++) {
-        const struct report_headline *h = &r->head[i];
-        bool ref = strcmp(h->category, "reference") == 0 ||
-                   strcmp(h->category, "calibration") == 0;
-        fprintf(f, "| %s%s%s | %s |", ref ? "*" : "**", h->model, ref ? "*" : "**",
-                h->category);
-        if (r->open) {
-            if (h->msr < 0)
-                fprintf(f, " - |");
-            else if (h->msr == 0)
-                fprintf(f, " none |");
-            else {
-                char s[32];
-                util_format_rate(h->msr, s, sizeof s);
-                fprintf(f, " %s%s |", h->msr_lower_bound ? ">= " : "", s);
-            }
-            for (int e = 0; e < r->n_equal; e++)
-                cell(f, h->cpu_us[e], "%.1f");
-            cell(f, h->p99_cap50_ms, "%.2f");
-            cell(f, h->p99_cap80_ms, "%.2f");
-        }
-        if (h->best_rps < 0)
-            fprintf(f, " - |");
-        else {
-            char s[32];
-            util_format_rate(h->best_rps, s, sizeof s);
-            fprintf(f, " %s (c=%d) |", s, h->best_conns);
-        }
-        for (int l = 0; l < r->n_levels; l++)
-            rate_cell(f, h->rps[l]);
-        for (int l = 0; l < r->n_levels; l++)
-            cell(f, h->p99_ms[l], "%.2f");
-        for (int l = 0; l < r->n_levels; l++)
-            rate_cell(f, h->eff[l]);
-        cell(f, h->vs_nginx, "%.2f");
-        cell(f, h->mem_per_conn_kib, "%.1f");
-        fprintf(f, " %s |\n", h->status);
-    }
+    for (int i = 0; i < r->n_head; i++)
+        headline_row(f, r, &r->head[i]);
     warnings(f, r);
     char hosts[512];
     report_meta(r, "load_hosts", hosts, sizeof hosts);
