@@ -17,6 +17,7 @@ started as the machine notes say it must be here: headless, no sandbox (we
 may be root), no GPU, no background networking, a new empty profile. Exit
 77 (skip) when one of those packages is missing, naming it.
 """
+import contextlib
 import os
 import shutil
 import sys
@@ -92,26 +93,33 @@ return problems;
 """
 
 
-def check(run, width=1280, height=900):
-    page = os.path.join(os.path.abspath(run), "report.html")
-    if not os.path.isfile(page):
-        print(f"FAIL: {page} missing")
-        return 1
+@contextlib.contextmanager
+def opened(page, width, height):
+    """A browser showing page; closed and its profile removed afterwards."""
     profile = tempfile.mkdtemp(prefix="c10k-browser-")
     driver = None
     try:
         driver = open_browser(width, height, profile)
         driver.get("file://" + page)
+        yield driver
+    finally:
+        if driver:
+            driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def check(run, width=1280, height=900):
+    page = os.path.join(os.path.abspath(run), "report.html")
+    if not os.path.isfile(page):
+        print(f"FAIL: {page} missing")
+        return 1
+    with opened(page, width, height) as driver:
         problems = driver.execute_script(PAGE_CHECKS)
         # Script errors and resources that failed to load, as Chromium logs
         # them to the console (level SEVERE).
         for entry in driver.get_log("browser"):
             if entry.get("level") == "SEVERE":
                 problems.append("console: " + entry.get("message", "")[:200])
-    finally:
-        if driver:
-            driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
     for p in problems:
         print("FAIL:", p)
     if not problems:
@@ -125,18 +133,10 @@ def screenshot(run, out, width=1280, height=900):
     if not os.path.isfile(page):
         print(f"harness/browser.py: {page} missing", file=sys.stderr)
         return 2
-    profile = tempfile.mkdtemp(prefix="c10k-browser-")
-    driver = None
-    try:
-        driver = open_browser(width, height, profile)
-        driver.get("file://" + page)
+    with opened(page, width, height) as driver:
         if not driver.save_screenshot(out):
             print(f"harness/browser.py: could not write {out}", file=sys.stderr)
             return 1
-    finally:
-        if driver:
-            driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
     print(f"wrote {out} ({width}x{height}, the top of {page})")
     return 0
 

@@ -13,6 +13,8 @@
                                           check fails on a broken page
     report.py compare HARNESS A B         harness compare: B's known changes
                                           against A, one round, bad directories
+    report.py derive-b RUN_A RUN_B        writes the fixture run-b from run-a
+                                          (derive_b() lists the changes)
 
 Every run is copied into a temporary directory first (the fixtures stay
 untouched) and removed at the end.
@@ -34,12 +36,14 @@ def fail(msg):
     print("FAIL:", msg)
 
 
-def copy_run(src, dst, keep=lambda row: True):
-    """results.csv (rows for which keep is true) and meta.txt of src into dst."""
-    os.makedirs(dst)
+def copy_run(src, dst, keep=lambda row: True, change=lambda row: row,
+             meta=lambda text: text):
+    """results.csv (rows for which keep is true, through change) and
+    meta.txt (through meta) of src into dst."""
+    os.makedirs(dst, exist_ok=True)
     with open(os.path.join(src, "results.csv"), newline="") as f:
         rd = csv.DictReader(f)
-        rows = [r for r in rd if keep(r)]
+        rows = [change(r) for r in rd if keep(r)]
         cols = rd.fieldnames
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=cols, lineterminator="\n")
@@ -47,8 +51,31 @@ def copy_run(src, dst, keep=lambda row: True):
     w.writerows(rows)
     with open(os.path.join(dst, "results.csv"), "w") as f:
         f.write(out.getvalue())
-    shutil.copy(os.path.join(src, "meta.txt"), os.path.join(dst, "meta.txt"))
+    with open(os.path.join(dst, "meta.txt"), "w") as f:
+        f.write(meta(read(os.path.join(src, "meta.txt"))))
     return dst
+
+
+def derive_b(row):
+    """run-b is run-a with known changes (what compare must find):
+    - epoll, closed loop at c=256 and 1024: 2.5 times the req/s and the
+      requests per server CPU-second in every round (CPU per request / 2.5):
+      beyond the rounds' spread, so faster;
+    - epoll's maximum sustainable rate doubled in every round: faster;
+    - nginx, closed loop at c=16 and 256: p99 three times as long: slower;
+    - everything else unchanged (within noise); fork at c=1024 keeps its one
+      ok round (not judged); meta.txt's date moves a day on."""
+    closed = row["kind"] == "load" and row["mode"] == "closed"
+    if row["model"] == "epoll" and closed and row["conns"] in ("256", "1024"):
+        for col, f, digits in (("req_per_s", 2.5, 1), ("requests", 2.5, 1),
+                               ("req_per_cpu_s", 2.5, 1), ("srv_cpu_us_per_req", 0.4, 2)):
+            if row[col]:
+                row[col] = f"{float(row[col]) * f:.{digits}f}"
+    if row["model"] == "epoll" and row["kind"] == "msr" and row["offered_rps"]:
+        row["offered_rps"] = f"{float(row['offered_rps']) * 2:.1f}"
+    if row["model"] == "nginx" and closed and row["conns"] in ("16", "256"):
+        row["lat_p99_us"] = str(int(row["lat_p99_us"]) * 3)
+    return row
 
 
 def report(harness, run):
@@ -178,7 +205,7 @@ def compare(harness, a, b, tmp):
         cells = [c.strip() for c in line.strip("|").split("|")]
         if len(cells) == 7 and cells[0] not in ("model", "---"):
             rows[(cells[0], cells[1], cells[2])] = cells
-    # What tests/report/README.md says run-b changed, and what it left.
+    # What derive_b() changed in run-b, and what it left.
     known = {
         ("epoll", "c=256", "req/s"): "faster",
         ("epoll", "c=256", "req/CPU-s"): "faster",
@@ -212,6 +239,10 @@ def compare(harness, a, b, tmp):
 
 
 def main():
+    if sys.argv[1] == "derive-b":   # report.py derive-b RUN_A RUN_B: writes run-b
+        copy_run(sys.argv[2], sys.argv[3], change=derive_b,
+                 meta=lambda t: t.replace("date: 2026-11-30", "date: 2026-12-01", 1))
+        return
     cmd, harness = sys.argv[1], os.path.abspath(sys.argv[2])
     args = [os.path.abspath(a) for a in sys.argv[3:]]
     with tempfile.TemporaryDirectory(prefix="c10k-report-") as tmp:
