@@ -53,6 +53,9 @@ def open_browser(width, height, profile):
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.set_page_load_timeout(PAGE_TIMEOUT_S)
+    # The viewport exactly width x height (--window-size counts the window).
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
     return driver
 
 

@@ -258,8 +258,17 @@ static void verdict(FILE *f, const struct report *r)
 {
     fputs("<section id=verdict>\n<h2>Verdict</h2>\n", f);
     for (int i = 0; i < r->n_verdict; i++) {
+        const char *v = r->verdict[i], *colon = strstr(v, ": ");
         fputs(i == 0 ? "<p>" : i == 1 ? "<ul>\n<li>" : "<li>", f);
-        html_esc(f, r->verdict[i]);
+        if (i > 0 && colon) { /* the question in bold, then the answer */
+            char label[256];
+            snprintf(label, sizeof label, "%.*s", (int)(colon - v), v);
+            fputs("<b>", f);
+            html_esc(f, label);
+            fputs("</b>", f);
+            v = colon;
+        }
+        html_esc(f, v);
         fputs(i == 0 ? "</p>\n" : "</li>\n", f);
     }
     fputs(r->n_verdict > 1 ? "</ul>\n</section>\n" : "</section>\n", f);
@@ -271,18 +280,19 @@ static void verdict(FILE *f, const struct report *r)
 static void run_line(FILE *f, const struct report *r)
 {
     char date[64] = "?", cpu[128], kernel[128];
-    const char *base;
-    size_t len = strlen(r->dir);
-    while (len > 1 && r->dir[len - 1] == '/') /* "run/" names "run" */
+    char real[PATH_MAX];
+    const char *dir = realpath(r->dir, real) ? real : r->dir, *base; /* not "latest" */
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') /* "run/" names "run" */
         len--;
-    for (base = r->dir + len; base > r->dir && base[-1] != '/'; base--)
+    for (base = dir + len; base > dir && base[-1] != '/'; base--)
         ;
     if (r->meta && strncmp(r->meta, "date: ", 6) == 0)
         snprintf(date, sizeof date, "%.19s", r->meta + 6);
     report_meta(r, "cpu", cpu, sizeof cpu);
     report_meta(r, "kernel", kernel, sizeof kernel);
     fputs("<p>Run ", f);
-    fprintf(f, "%.*s", (int)(r->dir + len - base), base);
+    fprintf(f, "%.*s", (int)(dir + len - base), base);
     fputs(" (", f);
     html_esc(f, date);
     fputs("), ", f);

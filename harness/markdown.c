@@ -72,8 +72,13 @@ static void warnings(FILE *f, const struct report *r)
 static void verdict(FILE *f, const struct report *r)
 {
     fprintf(f, "## Verdict\n\n");
-    for (int i = 0; i < r->n_verdict; i++)
-        fprintf(f, i ? "- %s\n" : "%s\n\n", r->verdict[i]);
+    for (int i = 0; i < r->n_verdict; i++) {
+        const char *v = r->verdict[i], *colon = strstr(v, ": ");
+        if (i && colon) /* the question in bold, then the answer */
+            fprintf(f, "- **%.*s**%s\n", (int)(colon - v), v, colon);
+        else
+            fprintf(f, i ? "- %s\n" : "%s\n\n", v);
+    }
     fprintf(f, "\n## Headline\n\n");
 }
 

@@ -313,18 +313,21 @@ static void open_answers(struct report *r)
         answer(r, Q_EQUAL, r->equal[e], label, "");
     }
     double low = -1;
+    int n_bounds = 0;
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];
         if (is_model(h->category) && h->msr > 0 && h->msr_lower_bound) {
             append(bounds, sizeof bounds, ", ", h->model);
             low = low < 0 || h->msr < low ? h->msr : low;
+            n_bounds++;
         }
     }
     if (bounds[0]) {
         char rate[32];
         util_format_rate(low, rate, sizeof rate);
         snprintf(extra, sizeof extra, " Loadgen's own limit came first for %s (at least "
-                 "%s req/s): the search does not rank them.", bounds, rate);
+                 "%s req/s): the search does not rank %s.", bounds, rate,
+                 n_bounds > 1 ? "them" : "it");
     }
     report_meta(r, "slo_p99_ms", slo, sizeof slo);
     snprintf(label, sizeof label, "Maximum sustainable rate (p99 <= %s ms)", slo);
