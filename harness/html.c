@@ -24,8 +24,8 @@ static const char *style =
     "white-space:nowrap;font-variant-numeric:tabular-nums}"
     "th{background:#eef0f3;position:sticky;top:0;z-index:1;vertical-align:bottom}"
     "td.l,th.l{text-align:left}tr.ref td{color:#555;font-style:italic}"
-    "tr.bad td{background:#fdecea}td.note{white-space:normal;min-width:12em;"
-    "max-width:28em}td.note summary{cursor:pointer;color:#2a5db0}"
+    "tr.bad td{background:#fdecea}td.note{white-space:normal;min-width:16em;"
+    "max-width:28em}td.note summary{cursor:pointer;color:#2a5db0;white-space:nowrap}"
     ".tag{display:inline-block;font-size:11px;line-height:1.3;padding:0 4px;"
     "margin:1px 2px 1px 0;border-radius:3px;background:#fff1d6;color:#6a4a00}"
     ".tag.bad{background:#fbd9d6;color:#8a1c12}.legend{font-size:13px}"
@@ -86,11 +86,10 @@ bool html_is_ref(const char *category)
  * side. */
 static void open_head(FILE *f, const struct report *r)
 {
-    char slo[32], rate[32];
+    char rate[32];
     if (!r->open)
         return;
-    report_meta(r, "slo_p99_ms", slo, sizeof slo);
-    fprintf(f, "<th>max sustainable<br>req/s (p99 &le; %s ms)</th>", slo);
+    fprintf(f, "<th>max sustainable<br>req/s (p99 &le; %s ms)</th>", r->run.slo_ms);
     for (int e = 0; e < r->n_equal; e++) {
         util_format_rate(r->equal[e], rate, sizeof rate);
         fprintf(f, "<th>server CPU &micro;s<br>per req at %s/s</th>", rate);
@@ -226,15 +225,12 @@ static void host_table(FILE *f, const struct report *r)
 /* Which machines offered the load, when it was not this one. */
 static void load_hosts(FILE *f, const struct report *r)
 {
-    char hosts[512], target[64];
-    report_meta(r, "load_hosts", hosts, sizeof hosts);
-    report_meta(r, "target", target, sizeof target);
-    if (strcmp(hosts, "?") == 0)
+    if (strcmp(r->run.load_hosts, "?") == 0)
         return;
     fputs("<p><b>Load hosts:</b> ", f);
-    html_esc(f, hosts);
+    html_esc(f, r->run.load_hosts);
     fputs(" offered the load over ssh, each its share, to the server on ", f);
-    html_esc(f, target);
+    html_esc(f, r->run.target);
     fputs("; every point merges them (results.csv host=all), their own rows are"
           " under <a href=\"#hosts\">Each load host</a>, their clock offsets in"
           " meta.txt.</p>\n", f);
@@ -279,7 +275,6 @@ static void verdict(FILE *f, const struct report *r)
  * where the run was copied to. */
 static void run_line(FILE *f, const struct report *r)
 {
-    char date[64] = "?", cpu[128], kernel[128];
     char real[PATH_MAX];
     const char *dir = realpath(r->dir, real) ? real : r->dir, *base; /* not "latest" */
     size_t len = strlen(dir);
@@ -287,18 +282,14 @@ static void run_line(FILE *f, const struct report *r)
         len--;
     for (base = dir + len; base > dir && base[-1] != '/'; base--)
         ;
-    if (r->meta && strncmp(r->meta, "date: ", 6) == 0)
-        snprintf(date, sizeof date, "%.19s", r->meta + 6);
-    report_meta(r, "cpu", cpu, sizeof cpu);
-    report_meta(r, "kernel", kernel, sizeof kernel);
     fputs("<p>Run ", f);
     fprintf(f, "%.*s", (int)(dir + len - base), base);
     fputs(" (", f);
-    html_esc(f, date);
+    html_esc(f, r->run.date);
     fputs("), ", f);
-    html_esc(f, cpu);
+    html_esc(f, r->run.cpu);
     fputs(", ", f);
-    html_esc(f, kernel);
+    html_esc(f, r->run.kernel);
     fputs(".</p>\n<nav><a href=\"#verdict\">Verdict</a><a href=\"#headline\">Headline</a>"
           "<a href=\"#warnings\">Warnings</a><a href=\"#plots\">Plots</a>"
           "<a href=\"#points\">Every point</a><a href=\"#meta\">Machine</a></nav>\n", f);

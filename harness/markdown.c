@@ -30,11 +30,10 @@ static void rate_cell(FILE *f, double v)
 
 static void header(FILE *f, const struct report *r)
 {
-    char slo[32], rate[32];
+    char rate[32];
     fprintf(f, "| model | category |");
     if (r->open) {
-        report_meta(r, "slo_p99_ms", slo, sizeof slo);
-        fprintf(f, " max sustainable req/s (p99 <= %s ms) |", slo);
+        fprintf(f, " max sustainable req/s (p99 <= %s ms) |", r->run.slo_ms);
         for (int e = 0; e < r->n_equal; e++) {
             util_format_rate(r->equal[e], rate, sizeof rate);
             fprintf(f, " server CPU us/req at %s/s |", rate);
@@ -123,17 +122,12 @@ static void headline_row(FILE *f, const struct report *r, const struct report_he
 
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
-    char date[64], cpu[128], kernel[128];
     FILE *f = fopen(path, "w");
     if (!f) {
         snprintf(err, errlen, "open %s: %s", path, strerror(errno));
         return -1;
     }
-    report_meta(r, "cpu", cpu, sizeof cpu);
-    report_meta(r, "kernel", kernel, sizeof kernel);
-    snprintf(date, sizeof date, "%.19s", r->meta && strncmp(r->meta, "date: ", 6) == 0
-                                             ? r->meta + 6 : "?");
-    fprintf(f, "# c10k-lab results, %s\n\n", date);
+    fprintf(f, "# c10k-lab results, %s\n\n", r->run.date);
     verdict(f, r);
     fprintf(f, "%s, %s. Medians over the rounds; "
                "Open loop (loadgen, fixed offered rates, latency from each request's due "
@@ -145,16 +139,14 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
                "CPU (process tree, /proc). \"vs nginx\" = req/CPU-s relative to nginx "
                "(geometric mean over the levels shown). KiB/idle conn = server RSS "
                "growth per idle keep-alive connection. calibration and reference rows"
-               " are not models.\n\n", cpu, kernel);
+               " are not models.\n\n", r->run.cpu, r->run.kernel);
     header(f, r);
     for (int i = 0; i < r->n_head; i++)
         headline_row(f, r, &r->head[i]);
     warnings(f, r);
-    char hosts[512];
-    report_meta(r, "load_hosts", hosts, sizeof hosts);
-    if (strcmp(hosts, "?"))
+    if (strcmp(r->run.load_hosts, "?"))
         fprintf(f, "\nLoad offered over ssh by %s, each its share; the figures merge "
-                   "them (each host's own rows: report.html).\n", hosts);
+                   "them (each host's own rows: report.html).\n", r->run.load_hosts);
     if (ferror(f) | fclose(f)) {
         snprintf(err, errlen, "write %s: %s", path, strerror(errno));
         return -1;

@@ -49,7 +49,8 @@ static void style_of(struct plot_series *s)
         s->point = 7;
     } else if (s->context) {
         s->colour = ref_colours[refs % 4];
-        s->dash = 2 + refs % 3 * 2;  /* dashed, dash-dot, long dashes */
+        static const int dashes[] = {2, 4, 5}; /* dashed, dash-dot, dash-dot-dot */
+        s->dash = dashes[refs % 3];
         s->point = 4 + refs % 3 * 2;
     } else {
         s->colour = model_colours[idx % (sizeof model_colours / sizeof model_colours[0])];

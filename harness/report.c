@@ -183,6 +183,21 @@ void report_meta(const struct report *r, const char *key, char *out, size_t outl
         snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(pat), "\n"), p + strlen(pat));
 }
 
+static void read_run(struct report *r)
+{
+    struct report_run *run = &r->run;
+    char quick[8];
+    snprintf(run->date, sizeof run->date, "%.19s", r->meta && strncmp(r->meta, "date: ", 6) == 0
+                                                       ? r->meta + 6 : "?");
+    report_meta(r, "cpu", run->cpu, sizeof run->cpu);
+    report_meta(r, "kernel", run->kernel, sizeof run->kernel);
+    report_meta(r, "slo_p99_ms", run->slo_ms, sizeof run->slo_ms);
+    report_meta(r, "load_hosts", run->load_hosts, sizeof run->load_hosts);
+    report_meta(r, "target", run->target, sizeof run->target);
+    report_meta(r, "quick", quick, sizeof quick);
+    run->quick = strcmp(quick, "yes") == 0;
+}
+
 /* A load host's own rows become points of their own (r->host_points),
  * shown in their table and never taken for extra points of the headline,
  * plots or warnings: the merged rows (host=all) are the points. */
@@ -222,6 +237,7 @@ int report_load(struct report *r, const char *dir, char *err, size_t errlen)
     char ignored[256];
     if (util_read_file(path, &r->meta, NULL, ignored, sizeof ignored))
         r->meta = NULL;
+    read_run(r);
     choose_levels(r);
     find_equal(r);
     build_headline(r);

@@ -57,8 +57,18 @@ struct report_warn_kind {
                                           at c=256: read req/CPU-s, not req/s" */
 };
 
+/* What the pages say about the run, from meta.txt ("?" when missing). */
+struct report_run {
+    char date[32];                 /* "2025-01-01 12:00:00" */
+    char cpu[128], kernel[128];
+    char slo_ms[16];               /* --slo-p99 */
+    char load_hosts[512], target[64]; /* "?" without load hosts */
+    bool quick;                    /* a --quick run */
+};
+
 struct report {
     const char *dir;
+    struct report_run run;         /* report_load(), from meta.txt */
     struct stats_points points;           /* load from here, or merged (host=all) */
     struct stats_points host_points;      /* each load host's own rows */
     int levels[REPORT_LEVELS], n_levels;  /* closed-loop headline levels */

@@ -153,11 +153,9 @@ static bool tied(const struct judge_figure *best, const struct judge_figure *o,
 
 static double margin_of(const struct report *r, enum question q)
 {
-    char quick[16];
-    report_meta(r, "quick", quick, sizeof quick);
     if (q != Q_MSR)
         return VERDICT_MARGIN;
-    return strcmp(quick, "yes") ? OPTS_SEARCH_PRECISION : OPTS_QUICK_SEARCH_PRECISION;
+    return r->run.quick ? OPTS_QUICK_SEARCH_PRECISION : OPTS_SEARCH_PRECISION;
 }
 
 /* A model with at least one usable point: the others are listed once, as
@@ -301,7 +299,7 @@ static void closed_answers(struct report *r)
 
 static void open_answers(struct report *r)
 {
-    char label[96], bounds[512] = "", slo[32], extra[700] = "";
+    char label[96], bounds[512] = "", extra[700] = "";
     if (!r->open) {
         say(r, "Open loop: not in this run (--rates none).");
         return;
@@ -329,8 +327,7 @@ static void open_answers(struct report *r)
                  "%s req/s): the search does not rank %s.", bounds, rate,
                  n_bounds > 1 ? "them" : "it");
     }
-    report_meta(r, "slo_p99_ms", slo, sizeof slo);
-    snprintf(label, sizeof label, "Maximum sustainable rate (p99 <= %s ms)", slo);
+    snprintf(label, sizeof label, "Maximum sustainable rate (p99 <= %s ms)", r->run.slo_ms);
     answer(r, Q_MSR, 0, label, extra);
 }
 
@@ -386,19 +383,18 @@ static void partial(struct report *r)
 
 static void intro(struct report *r)
 {
-    char quick[16], noise[160] = "";
+    char noise[160] = "";
     int noisy = r->warn_kinds[WARN_NOISE].count;
     int rounds = 0;
     for (size_t i = 0; i < r->points.n; i++)
         rounds = r->points.v[i].rounds > rounds ? r->points.v[i].rounds : rounds;
-    report_meta(r, "quick", quick, sizeof quick);
     if (noisy)
         snprintf(noise, sizeof noise, " Other processes or steal took over 5%% of the "
                  "measured CPUs at %d point%s (warnings: noise).", noisy, noisy > 1 ? "s" : "");
     say(r, "%s%s%s Closed loop ranked by requests per server CPU-second (on a small "
         "machine wrk, not the server, limits req/s). Only the models compete; the "
         "calibration server (a fixed answer) and the references give the scale.",
-        strcmp(quick, "yes") ? "" : "A --quick run (short levels and steps): a smoke "
+        !r->run.quick ? "" : "A --quick run (short levels and steps): a smoke "
         "test more than a measurement. ",
         rounds > 1 ? "Medians over the rounds; models whose rounds overlap tie." :
         "One round: differences under 10% are not claimed (those models tie); "
