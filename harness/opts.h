@@ -44,7 +44,7 @@
 #define OPTS_QUICK_SEARCH_PRECISION 1.0 /* quick: doubling only, no cap50/80 */
 #define OPTS_MAX_HOSTS 16            /* --load-hosts */
 
-enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT };
+enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT, CMD_COMPARE };
 enum opts_rates { RATES_NONE, RATES_LIST, RATES_AUTO };
 
 /* An equal-load rate: absolute (req/s) or a percentage of the calibration
@@ -84,8 +84,9 @@ struct opts {
     const char *target, *ssh_config, *remote_loadgen;
     char server_cpus_text[128], client_cpus_text[128];
     bool quick, csv;
-    const char *out;             /* parent of the run directory */
+    const char *out;             /* parent of the run directory; compare: the page */
     const char *report_dir;      /* report DIR */
+    const char *compare_a, *compare_b; /* compare RUN_A RUN_B */
     char command_line[2048];     /* for meta.txt */
 };
 
