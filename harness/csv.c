@@ -61,7 +61,8 @@
  *   srv_responses       responses the server counted (its counters line
  *                       before and after); empty for nginx, h2o, lighttpd
  *   srv_refused         connections the server refused (e.g. FD_SETSIZE)
- *   mem_per_idle_b      (RSS with the idle connections - RSS before) / idle_open
+ *   mem_per_idle_b      (PSS of the tree with the idle connections - before)
+ *                       / idle_open
  *   steal_pct           hypervisor steal on the server and client CPUs, % of
  *                       their time
  *   other_pct           CPU others used there: busy - server - client - harness

@@ -65,6 +65,8 @@ int hosts_finish(struct hosts *hs, struct loadgen_result *merged, char *err,
  * share differ by more than 10%; then one row per host (its own figures,
  * r's model, kind, step...) kept for hosts_write_rows. */
 void hosts_record(struct hosts *hs, struct row *r);
+/* Drops the per-host rows of the last hosts_record (a step measured again). */
+void hosts_unrecord(struct hosts *hs);
 int hosts_write_rows(struct hosts *hs, FILE *csv);
 /* meta.txt's lines: target, load_hosts and one load_host_<dest> per host
  * (its architecture, CPUs, clock offset, loadgen's path there). */

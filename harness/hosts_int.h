@@ -38,6 +38,7 @@ struct hosts {
     struct hist corrected, uncorrected, lag; /* merged */
     struct row *rows;          /* each host's rows, until hosts_write_rows */
     size_t n_rows, cap_rows;
+    size_t last_rows;        /* rows the last hosts_record added */
     struct load_host h[];
 };
 

@@ -206,9 +206,17 @@ void hosts_record(struct hosts *hs, struct row *r)
     for (int i = 0; i < hs->n; i++)
         r->threads += hs->h[i].conns > 0 ? hs->h[i].threads : 0;
     flag_merged(hs, r);
+    size_t before = hs->n_rows;
     for (int i = 0; i < hs->n; i++)
         if (hs->h[i].conns > 0)
             host_row(hs, r, &hs->h[i]);
+    hs->last_rows = hs->n_rows - before;
+}
+
+void hosts_unrecord(struct hosts *hs)
+{
+    hs->n_rows -= hs->last_rows;
+    hs->last_rows = 0;
 }
 
 int hosts_write_rows(struct hosts *hs, FILE *csv)

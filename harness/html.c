@@ -5,19 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "report.h"
 #include "util.h"
 
+/* Fits a 1280 px window: the page is at most 1200 px wide; a table wider
+ * than that scrolls inside its own box, the table of every point also
+ * vertically under a sticky header. */
 static const char *style =
-    "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;"
-    "padding:0 1em;color:#222}table{border-collapse:collapse;font-size:13px;"
-    "margin:1em 0}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}"
-    "th{background:#f0f0f0}td.l,th.l{text-align:left}tr.ref td{color:#555;"
-    "font-style:italic}tr.bad td{background:#fdecea}figure{margin:1.5em 0}"
-    "img{max-width:100%}pre{background:#f6f6f6;padding:1em;overflow:auto}"
-    ".warn li{margin:.2em 0}h2{border-bottom:1px solid #ddd}";
+    "body{font-family:system-ui,sans-serif;max-width:1200px;margin:1em auto;"
+    "padding:0 1em;color:#222;line-height:1.45}h2{border-bottom:1px solid #ddd;"
+    "margin-top:1.6em}nav a{margin-right:1em}"
+    "#verdict{background:#f3f7fd;border:1px solid #c9d9ef;border-radius:6px;"
+    "padding:.2em 1.2em .6em;margin-top:1em}#verdict h2{margin-top:.5em}#verdict li{margin:.35em 0}"
+    ".scroll{overflow:auto;max-width:100%;margin:.6em 0}.points{max-height:80vh}"
+    "table{border-collapse:separate;border-spacing:0;font-size:13px}"
+    "th,td{border-bottom:1px solid #ddd;padding:3px 6px;text-align:right;"
+    "white-space:nowrap;font-variant-numeric:tabular-nums}"
+    "th{background:#eef0f3;position:sticky;top:0;z-index:1;vertical-align:bottom}"
+    "td.l,th.l{text-align:left}tr.ref td{color:#555;font-style:italic}"
+    "tr.bad td{background:#fdecea}td.note{white-space:normal;min-width:16em;"
+    "max-width:28em}td.note summary{cursor:pointer;color:#2a5db0;white-space:nowrap}"
+    ".tag{display:inline-block;font-size:11px;line-height:1.3;padding:0 4px;"
+    "margin:1px 2px 1px 0;border-radius:3px;background:#fff1d6;color:#6a4a00}"
+    ".tag.bad{background:#fbd9d6;color:#8a1c12}.legend{font-size:13px}"
+    "details.warn{margin:.4em 0}details.warn summary{cursor:pointer}"
+    "details.warn li{font-size:14px}figure{margin:1.2em 0}figcaption{font-size:14px}"
+    "img{max-width:100%;height:auto}pre{background:#f6f6f6;padding:1em;overflow:auto}";
 
-static void esc(FILE *f, const char *s)
+void html_esc(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -44,7 +60,7 @@ static void base64(FILE *f, const unsigned char *p, size_t n)
     }
 }
 
-static void num(FILE *f, double v, const char *fmt)
+void html_num(FILE *f, double v, const char *fmt)
 {
     fputs("<td>", f);
     if (v < 0)
@@ -54,14 +70,14 @@ static void num(FILE *f, double v, const char *fmt)
     fputs("</td>", f);
 }
 
-static void rate(FILE *f, double v)
+void html_rate(FILE *f, double v)
 {
     char s[32];
     util_format_rate(v, s, sizeof s);
     fprintf(f, "<td>%s</td>", v < 0 ? "-" : s);
 }
 
-static bool is_ref(const char *category)
+bool html_is_ref(const char *category)
 {
     return strcmp(category, "reference") == 0 || strcmp(category, "calibration") == 0;
 }
@@ -70,11 +86,10 @@ static bool is_ref(const char *category)
  * side. */
 static void open_head(FILE *f, const struct report *r)
 {
-    char slo[32], rate[32];
+    char rate[32];
     if (!r->open)
         return;
-    report_meta(r, "slo_p99_ms", slo, sizeof slo);
-    fprintf(f, "<th>max sustainable<br>req/s (p99 &le; %s ms)</th>", slo);
+    fprintf(f, "<th>max sustainable<br>req/s (p99 &le; %s ms)</th>", r->run.slo_ms);
     for (int e = 0; e < r->n_equal; e++) {
         util_format_rate(r->equal[e], rate, sizeof rate);
         fprintf(f, "<th>server CPU &micro;s<br>per req at %s/s</th>", rate);
@@ -96,14 +111,15 @@ static void open_cells(FILE *f, const struct report *r, const struct report_head
         fprintf(f, "<td>%s%s</td>", h->msr_lower_bound ? "&ge; " : "", s);
     }
     for (int e = 0; e < r->n_equal; e++)
-        num(f, h->cpu_us[e], "%.1f");
-    num(f, h->p99_cap50_ms, "%.2f");
-    num(f, h->p99_cap80_ms, "%.2f");
+        html_num(f, h->cpu_us[e], "%.1f");
+    html_num(f, h->p99_cap50_ms, "%.2f");
+    html_num(f, h->p99_cap80_ms, "%.2f");
 }
 
 static void headline(FILE *f, const struct report *r)
 {
-    fputs("<table><tr><th class=l>model</th><th class=l>category</th>", f);
+    fputs("<div class=scroll><table><thead><tr><th class=l>model</th>"
+          "<th class=l>category</th>", f);
     open_head(f, r);
     fputs("<th>best req/s<br>(closed loop)</th>", f);
     for (int l = 0; l < r->n_levels; l++)
@@ -113,12 +129,12 @@ static void headline(FILE *f, const struct report *r)
     for (int l = 0; l < r->n_levels; l++)
         fprintf(f, "<th>req per server<br>CPU-s c=%d</th>", r->levels[l]);
     fputs("<th>vs nginx<br>(req/CPU-s)</th><th>KiB per idle<br>connection</th>"
-          "<th class=l>status</th></tr>\n", f);
+          "<th class=l>status</th></tr></thead>\n<tbody>\n", f);
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];
         fprintf(f, "<tr class=\"%s\"><td class=l>%s%s</td><td class=l>%s</td>",
-                is_ref(h->category) ? "ref" : strcmp(h->status, "ok") ? "bad" : "",
-                h->model, is_ref(h->category) ? " (ref)" : "", h->category);
+                html_is_ref(h->category) ? "ref" : strcmp(h->status, "ok") ? "bad" : "",
+                h->model, html_is_ref(h->category) ? " (ref)" : "", h->category);
         open_cells(f, r, h);
         if (h->best_rps < 0)
             fputs("<td>-</td>", f);
@@ -128,109 +144,52 @@ static void headline(FILE *f, const struct report *r)
             fprintf(f, "<td>%s (c=%d)</td>", s, h->best_conns);
         }
         for (int l = 0; l < r->n_levels; l++)
-            rate(f, h->rps[l]);
+            html_rate(f, h->rps[l]);
         for (int l = 0; l < r->n_levels; l++)
-            num(f, h->p99_ms[l], "%.2f");
+            html_num(f, h->p99_ms[l], "%.2f");
         for (int l = 0; l < r->n_levels; l++)
-            rate(f, h->eff[l]);
-        num(f, h->vs_nginx, "%.2f");
-        num(f, h->mem_per_conn_kib, "%.1f");
+            html_rate(f, h->eff[l]);
+        html_num(f, h->vs_nginx, "%.2f");
+        html_num(f, h->mem_per_conn_kib, "%.1f");
         fprintf(f, "<td class=l>%s</td></tr>\n", h->status);
     }
-    fputs("</table>\n", f);
+    fputs("</tbody></table></div>\n", f);
 }
 
-/* One cell of the slow-client table: the figure, or why there is none. */
-static void slow_cell(FILE *f, const struct stats_point *p, double v, const char *fmt)
-{
-    if (!p)
-        fputs("<td>-</td>", f);
-    else if (strcmp(p->med.status, "ok") || v < 0)
-        fprintf(f, "<td>%s</td>", p->med.status);
-    else {
-        fprintf(f, row_sustained(&p->med) ? "<td>" : "<td class=bad title=\"not "
-                "sustained\">");
-        fprintf(f, fmt, v);
-        fputs(row_sustained(&p->med) ? "</td>" : " *</td>", f);
-    }
-}
-
-/* --workload slow-clients: p99 and server CPU per request against the
- * number of clients, each offering a few requests per second. */
-static void slow_table(FILE *f, const struct report *r)
-{
-    double conns[16];
-    int n = report_slow_conns(r, conns, 16);
-    if (n == 0)
-        return;
-    fputs("<h2>Many slow clients</h2>\n<p>Every connection offers the same few requests"
-          " per second (open loop, loadgen), so the concurrency comes from the number"
-          " of clients and not from a saturating loop: the C10K situation. p99 from each"
-          " request's due time; server CPU per request over the step. * = not sustained"
-          " (achieved under 99% of the offered rate, or errors).</p>\n<table><tr>"
-          "<th class=l>model</th>", f);
-    for (int k = 0; k < n; k++)
-        fprintf(f, "<th>p99 ms<br>%.0f clients</th>", conns[k]);
-    for (int k = 0; k < n; k++)
-        fprintf(f, "<th>server CPU &micro;s<br>per req, %.0f</th>", conns[k]);
-    fputs("</tr>\n", f);
-    for (int i = 0; i < r->n_head; i++) {
-        const char *model = r->head[i].model;
-        fprintf(f, "<tr class=\"%s\"><td class=l>%s</td>", is_ref(r->head[i].category) ?
-                "ref" : "", model);
-        for (int k = 0; k < n; k++) {
-            const struct stats_point *p = report_slow_point(r, model, conns[k]);
-            slow_cell(f, p, p ? p->med.lat_p99_us / 1000 : -1, "%.2f");
-        }
-        for (int k = 0; k < n; k++) {
-            const struct stats_point *p = report_slow_point(r, model, conns[k]);
-            slow_cell(f, p, p ? p->med.srv_cpu_us_per_req : -1, "%.1f");
-        }
-        fputs("</tr>\n", f);
-    }
-    fputs("</table>\n", f);
-}
-
-struct warn_ctx {
-    FILE *f;
-    const char *kind;
-    int n;
-};
-
-static void emit_kind(void *ctx, const char *kind, const char *text)
-{
-    struct warn_ctx *w = ctx;
-    if (strcmp(kind, w->kind))
-        return;
-    fputs("<li>", w->f);
-    esc(w->f, text);
-    fputs("</li>\n", w->f);
-    w->n++;
-}
-
+/* One line per kind, its points behind <details>. */
 static void warnings(FILE *f, const struct report *r)
 {
-    static const struct { const char *kind, *title; } kinds[] = {
-        {"failure", "Crashes, failures and skipped models"},
-        {"count-mismatch", "Lost or invented responses, restarts"},
-        {"errors", "Refused or starved connections, load errors, unsustained load"},
-        {"client-bound", "Client-bound points (the load generator was the busy side)"},
-        {"noise", "Steal and other processes (over 5% of the measured CPUs)"},
-        {"high-cv", "High spread between rounds (CV over 5%)"},
-    };
-    fputs("<h2>Warnings</h2>\n", f);
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        struct warn_ctx w = {f, kinds[k].kind, 0};
-        fprintf(f, "<h3>%s</h3>\n<ul class=warn>\n", kinds[k].title);
-        report_warnings(r, emit_kind, &w);
-        fprintf(f, "%s</ul>\n", w.n ? "" : "<li>none</li>\n");
+    fputs("<h2 id=warnings>Warnings</h2>\n", f);
+    if (r->n_warn == 0) {
+        fputs("<p>None.</p>\n", f);
+        return;
+    }
+    fputs("<p>One line per kind; open a line for its points.</p>\n", f);
+    for (int k = 0; k < WARN_KINDS; k++) {
+        const struct report_warn_kind *s = &r->warn_kinds[k];
+        if (s->count == 0)
+            continue;
+        fprintf(f, "<details class=warn><summary><b>%s</b>: ", warn_name(k));
+        html_esc(f, s->line);
+        fputs("</summary>\n<ul>\n", f);
+        for (size_t i = 0; i < r->n_warn; i++) {
+            if (r->warn[i].kind != (enum warn_kind)k)
+                continue;
+            fputs("<li>", f);
+            html_esc(f, r->warn[i].text);
+            fputs("</li>\n", f);
+        }
+        fputs("</ul></details>\n", f);
     }
 }
 
 static void plots(FILE *f, const struct report *r)
 {
-    fputs("<h2>Plots</h2>\n<p>References are dashed, the calibration server dotted."
-          " Error bars: lowest and highest of the rounds.</p>\n", f);
+    fputs("<h2 id=plots>Plots</h2>\n<p>One panel per category of model; the calibration"
+          " server (black, dotted) and the references (grey, dashed) are drawn in every"
+          " panel for scale. A model has the same colour in every plot. Error bars: the"
+          " lowest and highest round. An axis spanning more than a factor 20 is"
+          " logarithmic and says so. Each plot is also a PNG in plots/.</p>\n", f);
     for (int i = 0; i < r->plots.n; i++) {
         char path[PATH_MAX], err[256], *svg;
         size_t len;
@@ -242,69 +201,11 @@ static void plots(FILE *f, const struct report *r)
         fprintf(f, "<figure><img alt=\"%s\" src=\"data:image/svg+xml;base64,",
                 r->plots.titles[i]);
         base64(f, (const unsigned char *)svg, len);
-        fprintf(f, "\"><figcaption>%s (plots/%s.svg, .png)</figcaption></figure>\n",
-                r->plots.titles[i], r->plots.names[i]);
+        fprintf(f, "\"><figcaption>%s: <a href=\"plots/%s.png\">plots/%s.png</a>"
+                   "</figcaption></figure>\n", r->plots.titles[i], r->plots.names[i],
+                r->plots.names[i]);
         free(svg);
     }
-}
-
-static void point_row(FILE *f, const struct stats_point *p)
-{
-    const struct row *m = &p->med;
-    bool bad = strcmp(m->status, "ok") != 0;
-    fprintf(f, "<tr class=\"%s\"><td class=l>%s%s", is_ref(m->category) ? "ref" :
-            bad ? "bad" : "", m->model, stats_per_host(m) ? " @ " : "");
-    esc(f, stats_per_host(m) ? m->host : "");
-    fprintf(f, "</td><td class=l>%s%s%s%s%s</td><td>%.0f</td><td>%.0f</td><td>%d/%d</td>",
-            m->kind,
-            m->mode[0] && strcmp(m->kind, "memory") ? " " : "",
-            strcmp(m->kind, "memory") ? m->mode : "", m->step[0] ? " " : "", m->step,
-            m->conns, m->idle < 0 ? 0 : m->idle, p->ok_rounds, p->rounds);
-    rate(f, m->offered_rps);
-    rate(f, m->req_per_s);
-    num(f, p->rps_cv_pct, "%.1f");
-    num(f, m->lat_p50_us < 0 ? -1 : m->lat_p50_us / 1000, "%.2f");
-    num(f, m->lat_p99_us < 0 ? -1 : m->lat_p99_us / 1000, "%.2f");
-    num(f, m->lat_p999_us < 0 ? -1 : m->lat_p999_us / 1000, "%.2f");
-    num(f, m->lat_p99_uncorrected_us < 0 ? -1 : m->lat_p99_uncorrected_us / 1000, "%.2f");
-    num(f, m->lag_p99_us, "%.0f");
-    num(f, m->srv_cpu_pct, "%.0f");
-    num(f, m->cli_cpu_pct, "%.0f");
-    rate(f, m->req_per_cpu_s);
-    num(f, m->srv_cpu_us_per_req, "%.1f");
-    num(f, m->peak_rss_kb < 0 ? -1 : m->peak_rss_kb / 1024, "%.1f");
-    num(f, m->tasks, "%.0f");
-    num(f, m->mem_per_idle_b < 0 ? -1 : m->mem_per_idle_b / 1024, "%.1f");
-    fprintf(f, "<td>%.0f/%.0f/%.0f/%.0f/%.0f</td>", m->err_connect < 0 ? 0 : m->err_connect,
-            m->err_read < 0 ? 0 : m->err_read, m->err_write < 0 ? 0 : m->err_write,
-            m->err_status < 0 ? 0 : m->err_status, m->err_timeout < 0 ? 0 : m->err_timeout);
-    num(f, m->srv_responses, "%.0f");
-    num(f, m->steal_pct, "%.1f");
-    num(f, m->other_pct, "%.1f");
-    num(f, m->disk_read_bytes < 0 ? -1 : m->disk_read_bytes / 1048576, "%.1f");
-    num(f, m->disk_read_ops, "%.0f");
-    fputs("<td class=l>", f);
-    esc(f, m->flags);
-    fprintf(f, "</td><td class=l>%s</td><td class=l>", m->status);
-    esc(f, m->note);
-    fputs("</td></tr>\n", f);
-}
-
-/* Every point of p, one row each. */
-static void point_table(FILE *f, const struct stats_points *p)
-{
-    fputs("<table><tr><th class=l>model</th><th class=l>kind</th><th>conns</th>"
-          "<th>idle</th><th>rounds</th><th>offered req/s</th><th>req/s</th><th>CV %</th>"
-          "<th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>p99 uncorr. ms</th>"
-          "<th>lag p99 &micro;s</th><th>srv CPU %</th><th>client CPU %</th>"
-          "<th>req/CPU-s</th><th>srv CPU &micro;s/req</th>"
-          "<th>peak RSS MiB</th><th>tasks</th><th>KiB/idle</th>"
-          "<th>errors c/r/w/s/t</th><th>srv resp</th><th>steal %</th><th>other %</th>"
-          "<th>disk read MiB</th><th>disk reads</th>"
-          "<th class=l>flags</th><th class=l>status</th><th class=l>note</th></tr>\n", f);
-    for (size_t i = 0; i < p->n; i++)
-        point_row(f, &p->v[i]);
-    fputs("</table>\n", f);
 }
 
 /* With load hosts: what each host offered and measured, its share of
@@ -318,35 +219,18 @@ static void host_table(FILE *f, const struct report *r)
           " the shared window. Each host offered its share of the load (rate and"
           " connections split evenly); client CPU is its loadgen's. Server figures"
           " belong to the merged point.</p>\n", f);
-    point_table(f, &r->host_points);
-}
-
-/* What was served and requested (meta.txt's workload lines). */
-static void workload(FILE *f, const struct report *r)
-{
-    char detail[1024], disk[256];
-    report_meta(r, "workload_detail", detail, sizeof detail);
-    report_meta(r, "disk", disk, sizeof disk);
-    fputs("<p><b>Workload:</b> ", f);
-    esc(f, strcmp(detail, "?") ? detail : "file: one cached file (a run from before "
-        "workloads were recorded)");
-    fputs(". Disk: ", f);
-    esc(f, disk);
-    fputs(".</p>\n", f);
+    html_points(f, &r->host_points);
 }
 
 /* Which machines offered the load, when it was not this one. */
 static void load_hosts(FILE *f, const struct report *r)
 {
-    char hosts[512], target[64];
-    report_meta(r, "load_hosts", hosts, sizeof hosts);
-    report_meta(r, "target", target, sizeof target);
-    if (strcmp(hosts, "?") == 0)
+    if (strcmp(r->run.load_hosts, "?") == 0)
         return;
     fputs("<p><b>Load hosts:</b> ", f);
-    esc(f, hosts);
+    html_esc(f, r->run.load_hosts);
     fputs(" offered the load over ssh, each its share, to the server on ", f);
-    esc(f, target);
+    html_esc(f, r->run.target);
     fputs("; every point merges them (results.csv host=all), their own rows are"
           " under <a href=\"#hosts\">Each load host</a>, their clock offsets in"
           " meta.txt.</p>\n", f);
@@ -354,7 +238,7 @@ static void load_hosts(FILE *f, const struct report *r)
 
 static void full_table(FILE *f, const struct report *r)
 {
-    fputs("<h2>Every point</h2>\n<p>Medians over the ok rounds (rounds: ok/all)."
+    fputs("<h2 id=points>Every point</h2>\n<p>Medians over the ok rounds (rounds: ok/all)."
           " Closed loop: wrk, latency from the send. Open loop: loadgen at the offered"
           " rate, latency from each request's due time (corrected for coordinated"
           " omission); p99 uncorr.: from the actual send; lag: how late loadgen sent."
@@ -363,7 +247,71 @@ static void full_table(FILE *f, const struct report *r)
           " (the generator's count plus at most those in flight). CPU in % of one CPU;"
           " steal and other in % of the measured CPUs. Disk: reads from the docroot's"
           " device during the point (/proc/diskstats).</p>\n", f);
-    point_table(f, &r->points);
+    html_points(f, &r->points);
+}
+
+/* The answer first: the verdict is the page's first section. */
+static void verdict(FILE *f, const struct report *r)
+{
+    fputs("<section id=verdict>\n<h2>Verdict</h2>\n", f);
+    for (int i = 0; i < r->n_verdict; i++) {
+        const char *v = r->verdict[i], *colon = strstr(v, ": ");
+        fputs(i == 0 ? "<p>" : i == 1 ? "<ul>\n<li>" : "<li>", f);
+        if (i > 0 && colon) { /* the question in bold, then the answer */
+            char label[256];
+            snprintf(label, sizeof label, "%.*s", (int)(colon - v), v);
+            fputs("<b>", f);
+            html_esc(f, label);
+            fputs("</b>", f);
+            v = colon;
+        }
+        html_esc(f, v);
+        fputs(i == 0 ? "</p>\n" : "</li>\n", f);
+    }
+    fputs(r->n_verdict > 1 ? "</ul>\n</section>\n" : "</section>\n", f);
+}
+
+/* "Run 20250101-120000 (2025-01-01 12:00:00), AMD EPYC, Linux ...": from
+ * meta.txt and the directory's name, so that the page does not depend on
+ * where the run was copied to. */
+static void run_line(FILE *f, const struct report *r)
+{
+    char real[PATH_MAX];
+    const char *dir = realpath(r->dir, real) ? real : r->dir, *base; /* not "latest" */
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') /* "run/" names "run" */
+        len--;
+    for (base = dir + len; base > dir && base[-1] != '/'; base--)
+        ;
+    fputs("<p>Run ", f);
+    fprintf(f, "%.*s", (int)(dir + len - base), base);
+    fputs(" (", f);
+    html_esc(f, r->run.date);
+    fputs("), ", f);
+    html_esc(f, r->run.cpu);
+    fputs(", ", f);
+    html_esc(f, r->run.kernel);
+    fputs(".</p>\n<nav><a href=\"#verdict\">Verdict</a><a href=\"#headline\">Headline</a>"
+          "<a href=\"#warnings\">Warnings</a><a href=\"#plots\">Plots</a>"
+          "<a href=\"#points\">Every point</a><a href=\"#meta\">Machine</a></nav>\n", f);
+}
+
+static void about(FILE *f, const struct report *r)
+{
+    fputs("<p><b>Workload:</b> ", f);
+    html_esc(f, r->run.workload);
+    fputs(". Disk: ", f);
+    html_esc(f, r->run.disk);
+    fputs(".</p>\n<p>Each model serves the same files on 127.0.0.1 (the workload above),"
+          " the server pinned to its CPUs and the load generator to the others. Open loop (loadgen): requests"
+          " offered at a fixed rate whatever the server does, latency from when each was"
+          " due; the maximum sustainable rate is the highest offered rate a server keeps"
+          " up with (99% achieved) within the p99 SLO, and server CPU per request at the"
+          " same offered load for every server is the fair efficiency figure. Closed"
+          " loop (wrk): every connection sends when answered, so the server runs at"
+          " saturation. Rows in italics are the reference servers and the calibration"
+          " server (a fixed response without parsing), not models. Columns and flags:"
+          " harness/README.md.</p>\n", f);
 }
 
 int html_write(const struct report *r, const char *path, char *err, size_t errlen)
@@ -374,30 +322,22 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
         return -1;
     }
     fprintf(f, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+               "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
                "<title>c10k-lab results</title><style>%s</style></head><body>\n"
-               "<h1>c10k-lab results</h1>\n<p>Run directory: ", style);
-    esc(f, r->dir);
-    fputs(". Each model serves the same files on 127.0.0.1 (the workload below), the"
-          " server pinned to its CPUs and the load generator to the others. Open loop (loadgen): requests"
-          " offered at a fixed rate whatever the server does, latency from when each was"
-          " due; the maximum sustainable rate is the highest offered rate a server keeps"
-          " up with (99% achieved) within the p99 SLO, and server CPU per request at the"
-          " same offered load for every server is the fair efficiency figure. Closed"
-          " loop (wrk): every connection sends when answered, so the server runs at"
-          " saturation. Rows marked (ref) are the reference servers and the calibration"
-          " server (a fixed response without parsing), not models. Columns and flags:"
-          " harness/README.md.</p>\n", f);
-    workload(f, r);
+               "<h1>c10k-lab results</h1>\n", style);
+    run_line(f, r);
+    verdict(f, r);
+    fputs("<h2 id=headline>Headline</h2>\n", f);
+    about(f, r);
     load_hosts(f, r);
-    fputs("<h2>Headline</h2>\n", f);
     headline(f, r);
-    slow_table(f, r);
+    html_slow(f, r);
     warnings(f, r);
     plots(f, r);
     full_table(f, r);
     host_table(f, r);
-    fputs("<h2>Machine and options (meta.txt)</h2>\n<pre>", f);
-    esc(f, r->meta ? r->meta : "meta.txt missing\n");
+    fputs("<h2 id=meta>Machine and options (meta.txt)</h2>\n<pre>", f);
+    html_esc(f, r->meta ? r->meta : "meta.txt missing\n");
     fputs("</pre>\n</body></html>\n", f);
     if (ferror(f) | fclose(f)) {
         snprintf(err, errlen, "write %s: %s", path, strerror(errno));

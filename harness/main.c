@@ -1,6 +1,6 @@
 /* c10k-lab harness: measures the concurrency models against each other.
  *
- *   harness list | verify | run [options] | report DIR     (harness --help)
+ *   harness list | verify | run [options] | report DIR | compare A B  (--help)
  *
  * main parses the command line, checks everything that can fail before any
  * work starts (one line on stderr, exit 2), then hands over to a command. */
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "compare.h"
 #include "hosts.h"
 #include "models.h"
 #include "opts.h"
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
         return list_command(o.csv);
     if (o.cmd == CMD_REPORT)
         return report_generate(o.report_dir);
+    if (o.cmd == CMD_COMPARE)
+        return compare_command(o.compare_a, o.compare_b, o.out);
     int n = models_select(o.models, models, PLAN_MAX_MODELS, err, sizeof err);
     if (n < 0 || (o.cmd == CMD_RUN && run_preflight(&o, err, sizeof err))) {
         fprintf(stderr, "harness: %s\n", err);

@@ -30,11 +30,10 @@ static void rate_cell(FILE *f, double v)
 
 static void header(FILE *f, const struct report *r)
 {
-    char slo[32], rate[32];
+    char rate[32];
     fprintf(f, "| model | category |");
     if (r->open) {
-        report_meta(r, "slo_p99_ms", slo, sizeof slo);
-        fprintf(f, " max sustainable req/s (p99 <= %s ms) |", slo);
+        fprintf(f, " max sustainable req/s (p99 <= %s ms) |", r->run.slo_ms);
         for (int e = 0; e < r->n_equal; e++) {
             util_format_rate(r->equal[e], rate, sizeof rate);
             fprintf(f, " server CPU us/req at %s/s |", rate);
@@ -56,13 +55,70 @@ static void header(FILE *f, const struct report *r)
     fprintf(f, "---:|---:|---|\n");
 }
 
-static void count_warning(void *ctx, const char *kind, const char *text)
+/* One line per kind of warning; its points are in report.html. */
+static void warnings(FILE *f, const struct report *r)
 {
-    (void)kind;
-    (void)text;
-    (*(int *)ctx)++;
+    fprintf(f, "\n## Warnings\n\n");
+    if (r->n_warn == 0)
+        fprintf(f, "None.\n");
+    for (int k = 0; k < WARN_KINDS; k++)
+        if (r->warn_kinds[k].count)
+            fprintf(f, "- **%s**: %s\n", warn_name(k), r->warn_kinds[k].line);
+    if (r->n_warn)
+        fprintf(f, "\nEach point: report.html, section Warnings.\n");
 }
 
+static void verdict(FILE *f, const struct report *r)
+{
+    fprintf(f, "## Verdict\n\n");
+    for (int i = 0; i < r->n_verdict; i++) {
+        const char *v = r->verdict[i], *colon = strstr(v, ": ");
+        if (i && colon) /* the question in bold, then the answer */
+            fprintf(f, "- **%.*s**%s\n", (int)(colon - v), v, colon);
+        else
+            fprintf(f, i ? "- %s\n" : "%s\n\n", v);
+    }
+    fprintf(f, "\n## Headline\n\n");
+}
+
+static void headline_row(FILE *f, const struct report *r, const struct report_headline *h)
+{
+    bool ref = strcmp(h->category, "reference") == 0 ||
+               strcmp(h->category, "calibration") == 0;
+    fprintf(f, "| %s%s%s | %s |", ref ? "*" : "**", h->model, ref ? "*" : "**",
+            h->category);
+    if (r->open) {
+        if (h->msr < 0)
+            fprintf(f, " - |");
+        else if (h->msr == 0)
+            fprintf(f, " none |");
+        else {
+            char s[32];
+            util_format_rate(h->msr, s, sizeof s);
+            fprintf(f, " %s%s |", h->msr_lower_bound ? ">= " : "", s);
+        }
+        for (int e = 0; e < r->n_equal; e++)
+            cell(f, h->cpu_us[e], "%.1f");
+        cell(f, h->p99_cap50_ms, "%.2f");
+        cell(f, h->p99_cap80_ms, "%.2f");
+    }
+    if (h->best_rps < 0)
+        fprintf(f, " - |");
+    else {
+        char s[32];
+        util_format_rate(h->best_rps, s, sizeof s);
+        fprintf(f, " %s (c=%d) |", s, h->best_conns);
+    }
+    for (int l = 0; l < r->n_levels; l++)
+        rate_cell(f, h->rps[l]);
+    for (int l = 0; l < r->n_levels; l++)
+        cell(f, h->p99_ms[l], "%.2f");
+    for (int l = 0; l < r->n_levels; l++)
+        rate_cell(f, h->eff[l]);
+    cell(f, h->vs_nginx, "%.2f");
+    cell(f, h->mem_per_conn_kib, "%.1f");
+    fprintf(f, " %s |\n", h->status);
+}
 
 /* --workload slow-clients: p99 ms and server CPU us per request per number
  * of clients; "*" = not sustained. */
@@ -94,15 +150,16 @@ static void slow_table(FILE *f, const struct report *r)
     }
 }
 
-/* The title, what the columns mean, and the workload (meta.txt). */
-static void intro(FILE *f, const struct report *r)
+int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
-    char date[64], cpu[128], kernel[128];
-    report_meta(r, "cpu", cpu, sizeof cpu);
-    report_meta(r, "kernel", kernel, sizeof kernel);
-    snprintf(date, sizeof date, "%.19s", r->meta && strncmp(r->meta, "date: ", 6) == 0
-                                             ? r->meta + 6 : "?");
-    fprintf(f, "# c10k-lab results, %s\n\n%s, %s. Medians over the rounds; "
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "# c10k-lab results, %s\n\n", r->run.date);
+    verdict(f, r);
+    fprintf(f, "%s, %s. Medians over the rounds; "
                "Open loop (loadgen, fixed offered rates, latency from each request's due "
                "time): the maximum sustainable rate within the p99 SLO (>= : loadgen's "
                "own limit came first), server CPU microseconds per request at equal "
@@ -112,69 +169,16 @@ static void intro(FILE *f, const struct report *r)
                "CPU (process tree, /proc). \"vs nginx\" = req/CPU-s relative to nginx "
                "(geometric mean over the levels shown). KiB/idle conn = server RSS "
                "growth per idle keep-alive connection. calibration and reference rows"
-               " are not models.\n\n", date, cpu, kernel);
-    char detail[1024];
-    report_meta(r, "workload_detail", detail, sizeof detail);
-    fprintf(f, "Workload: %s.\n\n", strcmp(detail, "?") ? detail : "file (one cached file)");
-}
-
-int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
-{
-    int warnings = 0;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, errlen, "open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    report_warnings(r, count_warning, &warnings);
-    intro(f, r);
+               " are not models.\n\nWorkload: %s.\n\n", r->run.cpu, r->run.kernel,
+            r->run.workload);
     header(f, r);
-    for (int i = 0; i < r->n_head; i++) {
-        const struct report_headline *h = &r->head[i];
-        bool ref = strcmp(h->category, "reference") == 0 ||
-                   strcmp(h->category, "calibration") == 0;
-        fprintf(f, "| %s%s%s | %s |", ref ? "*" : "**", h->model, ref ? "*" : "**",
-                h->category);
-        if (r->open) {
-            if (h->msr < 0)
-                fprintf(f, " - |");
-            else if (h->msr == 0)
-                fprintf(f, " none |");
-            else {
-                char s[32];
-                util_format_rate(h->msr, s, sizeof s);
-                fprintf(f, " %s%s |", h->msr_lower_bound ? ">= " : "", s);
-            }
-            for (int e = 0; e < r->n_equal; e++)
-                cell(f, h->cpu_us[e], "%.1f");
-            cell(f, h->p99_cap50_ms, "%.2f");
-            cell(f, h->p99_cap80_ms, "%.2f");
-        }
-        if (h->best_rps < 0)
-            fprintf(f, " - |");
-        else {
-            char s[32];
-            util_format_rate(h->best_rps, s, sizeof s);
-            fprintf(f, " %s (c=%d) |", s, h->best_conns);
-        }
-        for (int l = 0; l < r->n_levels; l++)
-            rate_cell(f, h->rps[l]);
-        for (int l = 0; l < r->n_levels; l++)
-            cell(f, h->p99_ms[l], "%.2f");
-        for (int l = 0; l < r->n_levels; l++)
-            rate_cell(f, h->eff[l]);
-        cell(f, h->vs_nginx, "%.2f");
-        cell(f, h->mem_per_conn_kib, "%.1f");
-        fprintf(f, " %s |\n", h->status);
-    }
+    for (int i = 0; i < r->n_head; i++)
+        headline_row(f, r, &r->head[i]);
     slow_table(f, r);
-    fprintf(f, "\n%d warning%s (client-bound levels, failures, errors, noise, "
-               "spread): see report.html.\n", warnings, warnings == 1 ? "" : "s");
-    char hosts[512];
-    report_meta(r, "load_hosts", hosts, sizeof hosts);
-    if (strcmp(hosts, "?"))
+    warnings(f, r);
+    if (strcmp(r->run.load_hosts, "?"))
         fprintf(f, "\nLoad offered over ssh by %s, each its share; the figures merge "
-                   "them (each host's own rows: report.html).\n", hosts);
+                   "them (each host's own rows: report.html).\n", r->run.load_hosts);
     if (ferror(f) | fclose(f)) {
         snprintf(err, errlen, "write %s: %s", path, strerror(errno));
         return -1;

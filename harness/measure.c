@@ -313,26 +313,63 @@ static void check_server(struct server *s, struct row *r)
 static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
                       struct idle_set *set, struct row *r, struct peaks *p)
 {
-    struct sample_tree before, after;
+    struct sample_tree after;
+    long before_kb, after_kb;
     char err[256];
     r->idle = idle;
     if (idle <= 0)
         return;
-    int ok = s->pid > 0 && sample_tree(s->pid, &before) == 0;
+    int ok = s->pid > 0 && sample_tree_pss(s->pid, &before_kb) == 0;
     if (idle_open(set, s->addr, s->port, idle, "/", cfg->idle_timeout_ms, err, sizeof err))
         row_note(r, "%s", err);
     util_sleep_ms(MEASURE_SETTLE_MS);
-    ok = ok && s->pid > 0 && sample_tree(s->pid, &after) == 0;
+    ok = ok && s->pid > 0 && sample_tree_pss(s->pid, &after_kb) == 0 &&
+         sample_tree(s->pid, &after) == 0;
     r->idle_open = set->answered;
     if (ok)
         track(p, &after);
     if (ok && set->answered > 0)
-        r->mem_per_idle_b = 1024.0 * (double)(after.rss_kb - before.rss_kb) / set->answered;
+        r->mem_per_idle_b = 1024.0 * (double)(after_kb - before_kb) / set->answered;
     if (set->answered < idle) {
         row_flag(r, "idle-partial");
         row_note(r, "%d of %d idle connections answered within %d ms (%d failed)",
                  set->answered, idle, cfg->idle_timeout_ms, set->failed);
     }
+}
+
+/* What every load row ends with: the peaks, no answer at all is a failure,
+ * the server still alive and answering, the load hosts' own rows. */
+static int finish_row(struct server *s, const struct measure_cfg *cfg,
+                      const struct peaks *p, int rc, struct row *r)
+{
+    r->peak_rss_kb = p->rss_kb > 0 ? (double)p->rss_kb : -1;
+    r->tasks = p->tasks > 0 ? (double)p->tasks : -1;
+    if (rc == 0 && r->requests == 0) {
+        snprintf(r->status, sizeof r->status, "failed");
+        row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
+                 r->err_timeout, r->err_connect);
+    }
+    check_server(s, r);
+    if (cfg->hosts)
+        hosts_record(cfg->hosts, r);
+    return rc;
+}
+
+/* Waits until the server holds no more connections than expected (the
+ * idle ones): a level must not start while the last one's connections are
+ * still being accepted, answered or closed. A process-per-connection server
+ * takes seconds to work through thousands (fork: a fork and an answer for
+ * each connection a warm-up already closed). */
+static void drain(struct server *s, long expected, const char *what, struct row *r)
+{
+    long n = 0;
+    double deadline = util_now() + MEASURE_DRAIN_MS / 1000.0;
+    while (sample_tcp_conns(s->port, &n) == 0 && n > expected && !proc_interrupted &&
+           util_now() < deadline)
+        util_sleep_ms(MEASURE_DRAIN_POLL_MS);
+    if (n > expected && !proc_interrupted)
+        row_note(r, "%ld connections of %s still open after %d s", n - expected, what,
+                 MEASURE_DRAIN_MS / 1000);
 }
 
 int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
@@ -347,11 +384,13 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     r->conns = conns;
     r->pipeline = cfg->pipeline;
     r->threads = wrk_threads(conns, cfg->max_threads);
+    drain(s, 0, "the last level", r);
     workload_before_point(cfg->wl);
     hold_idle(s, cfg, idle, &set, r, &p);
     if (cfg->warmup_s > 0 &&
         run_closed(s, cfg, conns, cfg->warmup_s, NULL, &w, &g, err, sizeof err))
         row_note(r, "warm-up: %s", err);
+    drain(s, set.answered, "the warm-up", r);
     snap(s, cfg, &a, &p);
     int rc = run_closed(s, cfg, conns, cfg->duration_s, &p, &w, &g, err, sizeof err);
     snap(s, cfg, &b, &p);
@@ -368,18 +407,8 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
         fill_cpu(r, &a, &b, w.cpu_s);
         check_counts(r, &a, &b, conns, cfg->pipeline);
     }
-    r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
-    r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
     flag_level(r, cfg, p.tasks);
-    if (rc == 0 && r->requests == 0) {
-        snprintf(r->status, sizeof r->status, "failed");
-        row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
-                 r->err_timeout, r->err_connect);
-    }
-    check_server(s, r);
-    if (cfg->hosts)
-        hosts_record(cfg->hosts, r);
-    return rc;
+    return finish_row(s, cfg, &p, rc, r);
 }
 
 /* The generator's own limits first: a late or busy loadgen did not offer
@@ -425,9 +454,13 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     r->pipeline = cfg->pipeline;
     r->threads = CPU_COUNT(cfg->client_cpus);
     r->offered_rps = rate;
+    drain(s, 0, "the last step", r);
     workload_before_point(cfg->wl);
     snap(s, cfg, &a, &p);
-    int rc = run_open(s, cfg, rate, &p, &g, &cpu_s, err, sizeof err);
+    /* No sampling of the tree during the window: a scan of /proc costs
+     * milliseconds on the generator's CPU and showed as send lag; below
+     * saturation the snapshots around it see the same memory. */
+    int rc = run_open(s, cfg, rate, NULL, &g, &cpu_s, err, sizeof err);
     snap(s, cfg, &b, &p);
     if (rc) {
         snprintf(r->status, sizeof r->status, "failed");
@@ -445,17 +478,7 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
         r->cli_cpu_us_per_req = g.completed ? 1e6 * g.client_cpu_s / g.completed : -1;
         flag_open(r, cfg, &g);
     }
-    r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
-    r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
-    if (rc == 0 && r->requests == 0) {
-        snprintf(r->status, sizeof r->status, "failed");
-        row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
-                 r->err_timeout, r->err_connect);
-    }
-    check_server(s, r);
-    if (cfg->hosts)
-        hosts_record(cfg->hosts, r);
-    return rc;
+    return finish_row(s, cfg, &p, rc, r);
 }
 
 int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,

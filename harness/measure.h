@@ -28,6 +28,8 @@
 #define MEASURE_STARVED_MIN_CONNS 8
 #define MEASURE_HEALTH_MS 3000     /* GET / after a level must answer in this */
 #define MEASURE_LAG_US 1000        /* loadgen's send lag p99 above: client-bound */
+#define MEASURE_DRAIN_MS 15000     /* the last load's connections gone within */
+#define MEASURE_DRAIN_POLL_MS 50
 
 struct hosts;
 struct workload;

@@ -11,19 +11,21 @@
 #define C10K_BUILD_ROOT "build"
 #endif
 
-#define MODEL(name, category, origin, built) \
-    {name, category, origin, MODEL_SERVER, built},
+#define MODEL(name, category, origin, limits, built) \
+    {name, category, origin, MODEL_SERVER, built, limits},
 
 static const struct model table[] = {
 #include "models.def"
     {"calibration", "calibration",
      "bench/calibration.c: one fixed 200 response per request, no parsing: "
-     "the load generator's ceiling", MODEL_CALIBRATION, true},
+     "the load generator's ceiling", MODEL_CALIBRATION, true,
+     "an answer without reading the request: the floor of what serving costs"},
     {"nginx", "reference", "nginx, one worker, sendfile, as installed",
-     MODEL_REFERENCE, true},
-    {"h2o", "reference", "h2o, one thread, as installed", MODEL_REFERENCE, true},
+     MODEL_REFERENCE, true, "one worker process here: one CPU at most"},
+    {"h2o", "reference", "h2o, one thread, as installed", MODEL_REFERENCE, true,
+     "one thread here: one CPU at most"},
     {"lighttpd", "reference", "lighttpd, one process, sendfile, as installed",
-     MODEL_REFERENCE, true},
+     MODEL_REFERENCE, true, "one process: one CPU at most"},
 };
 
 /* Debian packages of the references, for "not installed" messages. */

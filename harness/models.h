@@ -26,6 +26,7 @@ struct model {
     const char *origin;
     enum model_kind kind;
     bool built;            /* servers: meson built it here */
+    const char *limits;    /* what limits it by design, in words, or NULL */
 };
 
 int models_count(void);

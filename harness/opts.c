@@ -259,7 +259,8 @@ static int parse_command(struct opts *o, const char *word, char *err, size_t err
 {
     static const struct { const char *name; enum opts_cmd cmd; } cmds[] = {
         {"list", CMD_LIST}, {"verify", CMD_VERIFY}, {"run", CMD_RUN},
-        {"report", CMD_REPORT}, {"help", CMD_HELP}, {"--help", CMD_HELP},
+        {"report", CMD_REPORT}, {"compare", CMD_COMPARE}, {"help", CMD_HELP},
+        {"--help", CMD_HELP},
         {"-h", CMD_HELP},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
@@ -268,7 +269,7 @@ static int parse_command(struct opts *o, const char *word, char *err, size_t err
             return 0;
         }
     snprintf(err, errlen, "unknown command '%s' (commands: list, verify, run, "
-             "report; harness --help)", word);
+             "report, compare; harness --help)", word);
     return -1;
 }
 
@@ -283,8 +284,9 @@ static const char *opt_name(int opt)
 /* Options that only some commands take. */
 static int check_allowed(const struct opts *o, int opt, char *err, size_t errlen)
 {
-    static const char *cmd_names[] = {"help", "list", "verify", "run", "report"};
+    static const char *cmd_names[] = {"help", "list", "verify", "run", "report", "compare"};
     bool ok = opt == OPT_HELP || (o->cmd == CMD_RUN && opt != OPT_CSV) ||
+              (o->cmd == CMD_COMPARE && opt == OPT_OUT) ||
               (o->cmd == CMD_VERIFY && (opt == OPT_MODELS || opt == OPT_PATH)) ||
               (o->cmd == CMD_LIST && opt == OPT_CSV);
     if (!ok)
@@ -379,11 +381,14 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
     set_defaults(o);
     save_command_line(o, argc, argv);
     if (argc < 2) {
-        snprintf(err, errlen, "no command (list, verify, run, report; harness --help)");
+        snprintf(err, errlen, "no command (list, verify, run, report, compare; harness "
+                 "--help)");
         return -1;
     }
     if (parse_command(o, argv[1], err, errlen))
         return -1;
+    if (o->cmd == CMD_COMPARE)
+        o->out = NULL; /* compare.html goes beside RUN_B unless --out says */
     optind = 2;
     opterr = 0;
     int opt;
@@ -398,12 +403,18 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
     }
     if (o->cmd == CMD_REPORT && optind < argc)
         o->report_dir = argv[optind++];
+    for (; o->cmd == CMD_COMPARE && optind < argc && !o->compare_b; optind++)
+        *(o->compare_a ? &o->compare_b : &o->compare_a) = argv[optind];
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
         return -1;
     }
     if (o->cmd == CMD_REPORT && !o->report_dir) {
         snprintf(err, errlen, "report needs a run directory: harness report DIR");
+        return -1;
+    }
+    if (o->cmd == CMD_COMPARE && !o->compare_b) {
+        snprintf(err, errlen, "compare needs two run directories: harness compare RUN_A RUN_B");
         return -1;
     }
     if (opts_hosts_check(o, err, errlen) || opts_workload_check(o, err, errlen))
@@ -422,6 +433,7 @@ void opts_usage(FILE *f, int n_models, int n_available)
 "       harness verify [--models LIST] [--path P]\n"
 "       harness run [options]\n"
 "       harness report DIR\n"
+"       harness compare RUN_A RUN_B [--out compare.html]\n"
 "\n"
 "list     every model and reference, its category, origin and whether it runs here\n"
 "verify   start each model and check it serves the sample site (200 + exact body,\n"
@@ -430,6 +442,8 @@ void opts_usage(FILE *f, int n_models, int n_available)
 "         connection row, the closed-loop levels (wrk), then the open-loop steps\n"
 "         (loadgen at fixed offered rates)\n"
 "report   regenerate plots, report.html and summary.md from DIR/results.csv\n"
+"compare  B against A per model and point: ratios, faster/slower beyond the\n"
+"         rounds' spread; Markdown on stdout, RUN_B/compare.html (or --out)\n"
 "\n"
 "run options (defaults in brackets):\n"
 "  --models all|a,b,c   models, references or categories [all: %d here]\n"

@@ -59,7 +59,7 @@
 #define OPTS_COLD_CACHE_MB 4         /* models' --cache-mb in fileset-cold */
 #define OPTS_COLD_WORKERS_PER_CPU 4  /* hybrid models' --workers in fileset-cold */
 
-enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT };
+enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT, CMD_COMPARE };
 enum opts_rates { RATES_NONE, RATES_LIST, RATES_AUTO };
 enum opts_workload { WORKLOAD_FILE, WORKLOAD_FILESET, WORKLOAD_FILESET_COLD,
                      WORKLOAD_SLOW_CLIENTS };
@@ -113,8 +113,9 @@ struct opts {
     const char *target, *ssh_config, *remote_loadgen;
     char server_cpus_text[128], client_cpus_text[128];
     bool quick, csv;
-    const char *out;             /* parent of the run directory */
+    const char *out;             /* parent of the run directory; compare: the page */
     const char *report_dir;      /* report DIR */
+    const char *compare_a, *compare_b; /* compare RUN_A RUN_B */
     char command_line[2048];     /* for meta.txt */
 };
 

@@ -1,33 +1,65 @@
-/* gnuplot plots (see plot.h). */
+/* gnuplot plots (see plot.h): line plots as small multiples, one panel
+ * per category of model with the calibration server and the references
+ * drawn in every panel, one legend beside them; a model has the same
+ * colour in every plot; a y axis spanning more than LOG_RATIO is
+ * logarithmic; error bars are the lowest and highest round. */
 #include "plot.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "judge.h"
 #include "models.h"
+#include "plot_int.h"
 #include "proc.h"
 #include "util.h"
 
 #define PLOT_TIMEOUT_MS 60000
-#define PLOT_SIZE "1000,560"
+#define LOG_RATIO 20.0            /* max / min above this: log axis */
+#define LEGEND_SHARE 0.16         /* of the width, right of the panels */
 
-/* Distinct colours for up to 20 series, then they repeat. */
-static const char *colours[] = {
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-    "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
-    "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363",
+/* Model colours by position in the model table (tab20's distinct half);
+ * calibration black, references greys told apart by their dashes. */
+static const unsigned model_colours[] = {
+    0x1f77b4, 0xd62728, 0x2ca02c, 0xff7f0e, 0x9467bd, 0x8c564b, 0xe377c2,
+    0x17becf, 0xbcbd22, 0x393b79, 0x637939, 0xad494a, 0x7b4173, 0x3182bd,
 };
+static const unsigned ref_colours[] = {0x505050, 0x8a8a8a, 0x2f2f2f, 0x707070};
 
-struct series {
-    char model[32], category[16];
-    int first;                       /* index of its first point */
-};
+static void style_of(struct plot_series *s)
+{
+    int idx = 0, refs = 0;
+    for (int i = 0; i < models_count(); i++) {
+        const struct model *m = models_get(i);
+        if (strcmp(m->name, s->model) == 0)
+            break;
+        if (m->kind == MODEL_SERVER)
+            idx++;
+        else if (m->kind == MODEL_REFERENCE)
+            refs++;
+    }
+    s->context = model_category_rank(s->category) >= 3;
+    if (strcmp(s->category, "calibration") == 0) {
+        s->colour = 0x000000;
+        s->dash = 3;
+        s->point = 7;
+    } else if (s->context) {
+        s->colour = ref_colours[refs % 4];
+        static const int dashes[] = {2, 4, 5}; /* dashed, dash-dot, dash-dot-dot */
+        s->dash = dashes[refs % 3];
+        s->point = 4 + refs % 3 * 2;
+    } else {
+        s->colour = model_colours[idx % (sizeof model_colours / sizeof model_colours[0])];
+        s->dash = 1;
+        s->point = 1 + idx % 13;
+    }
+}
 
-/* Models in report order, each once. */
-static int list_series(const struct stats_points *p, struct series *s, int max)
+int plot_list_series(const struct stats_points *p, struct plot_series *s, int max)
 {
     int n = 0;
     for (size_t i = 0; i < p->n; i++) {
@@ -37,314 +69,300 @@ static int list_series(const struct stats_points *p, struct series *s, int max)
         if (!seen && n < max) {
             snprintf(s[n].model, sizeof s[n].model, "%s", p->v[i].med.model);
             snprintf(s[n].category, sizeof s[n].category, "%s", p->v[i].med.category);
-            s[n++].first = (int)i;
+            style_of(&s[n++]);
         }
     }
     return n;
 }
 
-static bool usable(const struct stats_point *pt)
+bool plot_usable(const struct stats_point *pt)
 {
     return pt->ok_rounds > 0 && pt->med.requests > 0;
 }
 
-/* plots/data/<model>.dat: conns rps min max p99_ms req_per_cpu rss_mib
- * (load points without idle connections), and <model>-idle.dat: the same
- * against idle connections, for the --idle sweep at its first --conns. */
-static int write_data(const char *dir, const struct stats_points *p,
-                      const struct series *s, int sweep_conns, int *rows)
+void plot_terminal(FILE *gp, const char *name, bool png, int height)
 {
-    bool idle = sweep_conns > 0;
+    if (png)
+        fprintf(gp, "reset\nset terminal pngcairo size %d,%d enhanced font 'Helvetica,10' "
+                    "background rgb 'white'\nset output '%s.png'\n", PLOT_WIDTH, height, name);
+    else
+        fprintf(gp, "reset\nset terminal svg size %d,%d dynamic enhanced font "
+                    "'Helvetica,12' background rgb 'white'\nset output '%s.svg'\n",
+                PLOT_WIDTH, height, name);
+}
+
+void plot_add(struct plot_set *set, const char *name, const char *title)
+{
+    if (set->n < PLOT_MAX) {
+        set->names[set->n] = name;
+        set->titles[set->n++] = title;
+    }
+}
+
+enum plot_x { X_CONNS, X_IDLE, X_OFFERED, X_SLOW };
+enum plot_fig { FIG_RPS, FIG_P99, FIG_EFF, FIG_RSS, FIG_CPU };
+
+struct line_def {
+    const char *name, *title, *xlabel, *ylabel;
+    enum plot_x x;
+    enum plot_fig fig;
+};
+
+static const struct line_def open_def = {
+    "openloop_p99", "p99 latency against offered load (open loop)",
+    "offered load (req/s)", "p99 from the due time (ms)", X_OFFERED, FIG_P99};
+static const struct line_def conns_defs[] = {
+    {"throughput", "throughput against connections (closed loop)",
+     "concurrent connections", "requests/s", X_CONNS, FIG_RPS},
+    {"p99", "p99 latency against connections (closed loop)", "concurrent connections",
+     "p99 latency (ms)", X_CONNS, FIG_P99},
+    {"efficiency", "requests per server CPU-second (closed loop)",
+     "concurrent connections", "requests per server CPU-second", X_CONNS, FIG_EFF},
+    {"memory", "peak RSS of the server (closed loop)", "concurrent connections",
+     "peak RSS (MiB)", X_CONNS, FIG_RSS},
+};
+/* --workload slow-clients: against the number of clients. */
+static const struct line_def slow_defs[] = {
+    {"slow_p99", "p99 latency against the number of slow clients",
+     "slow clients (connections at a few req/s each)", "p99 from the due time (ms)",
+     X_SLOW, FIG_P99},
+    {"slow_cpu", "server CPU per request against the number of slow clients",
+     "slow clients (connections at a few req/s each)", "server CPU per request (us)",
+     X_SLOW, FIG_CPU},
+};
+static const struct line_def idle_defs[] = {
+    {"idle_throughput", "throughput against idle connections",
+     "idle keep-alive connections held open", "requests/s", X_IDLE, FIG_RPS},
+    {"idle_p99", "p99 latency against idle connections",
+     "idle keep-alive connections held open", "p99 latency (ms)", X_IDLE, FIG_P99},
+};
+
+/* What one plot spans, from its data files. */
+struct extent {
+    double xmin, xmax, ymin, ymax;   /* ymin: smallest positive */
+    int rows[64];                    /* per series */
+    bool bars;                       /* some point has several rounds */
+};
+
+static struct judge_figure value_of(const struct stats_point *pt, enum plot_fig fig)
+{
+    struct judge_figure f = {pt->med.peak_rss_kb / 1024, -1, -1, pt->ok_rounds};
+    switch (fig) {
+    case FIG_RPS: return judge_rps(pt);
+    case FIG_P99: return judge_p99(pt);
+    case FIG_EFF: return judge_eff(pt);
+    case FIG_CPU: return judge_cpu(pt);
+    case FIG_RSS: break;
+    }
+    f.lo = f.hi = f.med;
+    return f;
+}
+
+static bool selected(const struct row *m, enum plot_x x, int sweep_conns)
+{
+    if (x == X_OFFERED || x == X_SLOW) /* slow steps vary the clients, not the rate */
+        return stats_open(m) && (strcmp(m->step, "slow") == 0) == (x == X_SLOW);
+    if (strcmp(m->kind, "load") || strcmp(m->mode, "closed"))
+        return false;
+    return x == X_CONNS ? m->idle <= 0 : m->conns == sweep_conns;
+}
+
+static void widen(struct extent *e, double x, double lo, double hi)
+{
+    e->xmin = e->xmin < 0 || x < e->xmin ? x : e->xmin;
+    e->xmax = x > e->xmax ? x : e->xmax;
+    if (lo > 0 && (e->ymin < 0 || lo < e->ymin))
+        e->ymin = lo;
+    e->ymax = hi > e->ymax ? hi : e->ymax;
+}
+
+/* plots/data/<plot>-<model>.dat: x median lowest highest, by x. */
+static int write_data(const char *dir, const struct stats_points *p, const struct line_def *d,
+                      const struct plot_series *s, int n, int sweep, struct extent *e)
+{
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/plots/data/%s%s.dat", dir, s->model, idle ? "-idle" : "");
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "# %s req/s min max p99_ms req_per_cpu_s peak_rss_mib\n",
-            idle ? "idle" : "conns");
-    *rows = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const struct stats_point *pt = &p->v[i];
-        const struct row *m = &pt->med;
-        if (strcmp(m->model, s->model) || strcmp(m->kind, "load") || !usable(pt) ||
-            strcmp(m->mode, "closed") ||
-            (idle ? m->conns != sweep_conns : m->idle > 0))
-            continue;
-        fprintf(f, "%.0f %.1f %.1f %.1f %.4f %.1f %.3f\n", idle ? m->idle : m->conns,
-                m->req_per_s, pt->rps_min, pt->rps_max, m->lat_p99_us / 1000.0,
-                m->req_per_cpu_s, m->peak_rss_kb / 1024.0);
-        (*rows)++;
+    *e = (struct extent){-1, -1, -1, -1, {0}, false};
+    for (int k = 0; k < n; k++) {
+        snprintf(path, sizeof path, "%s/plots/data/%s-%s.dat", dir, d->name, s[k].model);
+        FILE *f = fopen(path, "w");
+        if (!f)
+            return -1;
+        fprintf(f, "# %s: x median lowest highest (over the rounds)\n", d->title);
+        for (size_t i = 0; i < p->n; i++) {
+            const struct stats_point *pt = &p->v[i];
+            const struct row *m = &pt->med;
+            if (strcmp(m->model, s[k].model) || !plot_usable(pt) || !selected(m, d->x, sweep))
+                continue;
+            struct judge_figure v = value_of(pt, d->fig);
+            double x = d->x == X_CONNS || d->x == X_SLOW ? m->conns
+                       : d->x == X_IDLE ? m->idle : m->offered_rps;
+            if (v.med < 0)
+                continue;
+            fprintf(f, "%.1f %.4f %.4f %.4f\n", x, v.med, v.lo, v.hi);
+            widen(e, x, v.lo, v.hi);
+            e->bars |= pt->ok_rounds > 1;
+            e->rows[k]++;
+        }
+        if (fclose(f))
+            return -1;
     }
-    return fclose(f) ? -1 : 0;
+    return 0;
 }
 
-static const char *dash(const char *category)
+/* A log axis over less than three decades gets tics at 1, 2 and 5 times
+ * the powers of ten (gnuplot puts them at the powers only). */
+static void log_tics(FILE *gp, double lo, double hi)
 {
-    return strcmp(category, "reference") == 0 ? "dt 2" :
-           strcmp(category, "calibration") == 0 ? "dt 3" : "dt 1";
+    static const double steps[] = {1, 2, 5};
+    if (hi / lo >= 1000)
+        return;
+    fprintf(gp, "set ytics (");
+    int n = 0;
+    for (double p = pow(10, floor(log10(lo))); p <= hi; p *= 10)
+        for (int k = 0; k < 3; k++)
+            if (p * steps[k] >= lo && p * steps[k] <= hi)
+                fprintf(gp, "%s%g", n++ ? ", " : "", p * steps[k]);
+    fprintf(gp, ")\n");
 }
 
-static void write_header(FILE *gp, const char *name, const char *xlabel,
-                         const char *ylabel, bool logx, bool logy)
+static void axes(FILE *gp, const struct line_def *d, const struct extent *e, bool *logy)
 {
-    fprintf(gp, "reset\nset terminal svg size " PLOT_SIZE " dynamic enhanced "
-                "font 'Helvetica,12' background rgb 'white'\n"
-                "set output '%s.svg'\nset title '%s'\n", name, ylabel);
-    fprintf(gp, "set xlabel '%s'\nset ylabel '%s'\nset grid\n"
-                "set key outside right top vertical spacing 1.1\n"
-                "set format y '%%.1s%%c'\n", xlabel, ylabel);
+    bool logx = d->x == X_CONNS || d->x == X_SLOW || (d->x == X_OFFERED && e->xmin > 0 &&
+                                    e->xmax / e->xmin > LOG_RATIO);
+    *logy = e->ymin > 0 && e->ymax / e->ymin > LOG_RATIO;
+    fprintf(gp, "set grid\nunset key\nset xlabel '%s%s'\n", d->xlabel,
+            logx ? " (log scale)" : "");
     if (logx)
-        fprintf(gp, "set logscale x\n");
-    fprintf(gp, logy ? "set logscale y\n" : "set yrange [0:*]\n");
-}
-
-static void write_footer(FILE *gp, const char *name)
-{
-    fprintf(gp, "set terminal pngcairo size " PLOT_SIZE " enhanced font 'Helvetica,10'"
-                " background rgb 'white'\nset output '%s.png'\nreplot\nunset output\n",
-            name);
-}
-
-/* One plot: every series that has data, column ycol of its .dat. */
-static void write_plot(FILE *gp, const struct series *s, const int *rows, int n,
-                       const char *suffix, int ycol, bool bars)
-{
-    bool first = true;
-    for (int i = 0; i < n; i++) {
-        if (rows[i] == 0)
-            continue;
-        const char *c = colours[i % (sizeof colours / sizeof colours[0])];
-        fprintf(gp, "%s 'data/%s%s.dat' using 1:%d%s with %s title '%s%s' "
-                    "lc rgb '%s' lw 2 pt %d ps 0.8 %s",
-                first ? "plot" : ", \\\n    ", s[i].model, suffix, ycol,
-                bars ? ":3:4" : "", bars ? "yerrorlines" : "linespoints",
-                s[i].model, model_category_rank(s[i].category) >= 3 ? " (ref)" : "",
-                c, 1 + i % 13, dash(s[i].category));
-        first = false;
+        fprintf(gp, "set logscale x\nset xrange [%g:%g]\nset format x '%%.0s%%c'\n",
+                e->xmin / 1.5, e->xmax * 1.5);
+    else
+        fprintf(gp, "set xrange [0:%g]\n", e->xmax > 0 ? e->xmax * 1.05 : 1);
+    if (*logy) {
+        fprintf(gp, "set logscale y\nset yrange [%g:%g]\nset format y '%%.1s%%c'\n",
+                e->ymin / 1.3, e->ymax * 1.3);
+        log_tics(gp, e->ymin / 1.3, e->ymax * 1.3);
     }
-    /* gnuplot refuses a plot without points: draw an empty frame. */
-    fprintf(gp, "%s\n", first ? "unset logscale\nset label 'no data' at graph 0.5,0.5 "
-                                "center\nplot [0:1][0:1] -1 notitle" : "");
+    else
+        fprintf(gp, "set yrange [0:%g]\nset format y '%%.1s%%c'\n",
+                e->ymax > 0 ? e->ymax * 1.08 : 1);
 }
 
-static void xtics(FILE *gp, const struct stats_points *p, bool idle)
+/* Explicit x tics at the levels measured (connections or idle). */
+static void level_tics(FILE *gp, const struct stats_points *p, const struct line_def *d,
+                       int sweep)
 {
     double seen[64];
     int n = 0;
+    if (d->x == X_OFFERED)
+        return;
     fprintf(gp, "set xtics (");
     for (size_t i = 0; i < p->n && n < 64; i++) {
         const struct row *m = &p->v[i].med;
-        double x = idle ? m->idle : m->conns;
-        bool dup = strcmp(m->kind, "load") != 0 || (!idle && m->idle > 0) ||
-                   strcmp(m->mode, "closed") != 0;
+        double x = d->x == X_IDLE ? m->idle : m->conns; /* X_SLOW: conns too */
+        bool dup = !selected(m, d->x, sweep);
         for (int k = 0; k < n && !dup; k++)
             dup = seen[k] == x;
         if (!dup) {
-            fprintf(gp, "%s%.0f", n ? ", " : "", x);
+            fprintf(gp, "%s'%.0f' %.0f", n ? ", " : "", x, x);
             seen[n++] = x;
         }
     }
     fprintf(gp, ")\n");
 }
 
-/* Memory per idle connection: one bar per model. */
-static int write_memory(FILE *gp, const char *dir, const struct stats_points *p)
+static void series_style(FILE *gp, const struct plot_series *s)
 {
-    char path[PATH_MAX];
-    int n = 0;
-    snprintf(path, sizeof path, "%s/plots/data/memory.dat", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "# model KiB-per-idle-connection idle-connections\n");
-    for (size_t i = 0; i < p->n; i++) {
-        const struct row *m = &p->v[i].med;
-        const struct stats_point *mp = stats_memory_point(p, m->model);
-        if (mp != &p->v[i])
-            continue;
-        fprintf(f, "\"%s\" %.3f %.0f\n", m->model, m->mem_per_idle_b / 1024.0, m->idle_open);
-        n++;
-    }
-    if (fclose(f) || n == 0)
-        return n == 0 ? 0 : -1;
-    write_header(gp, "memory_per_conn", "model",
-                 "memory per idle keep-alive connection (KiB of server RSS)", false, false);
-    fprintf(gp, "set style fill solid 0.7\nset boxwidth 0.6\nset xtics rotate by -30\n"
-                "set yrange [0:*]\nunset key\n"
-                "plot 'data/memory.dat' using 0:2:xtic(1) with boxes lc rgb '#1f77b4',"
-                " '' using 0:2:(sprintf('%%.1f', $2)) with labels offset 0,0.7\n");
-    write_footer(gp, "memory_per_conn");
-    return 1;
+    fprintf(gp, "lc rgb '#%06x' lw %s pt %d ps 0.7 dt %d", s->colour, s->context ? "1.5" : "2",
+            s->point, s->dash);
 }
 
-static void add(struct plot_set *set, const char *name, const char *title);
-
-/* plots/data/<model>-open.dat: offered achieved p99_ms, the open-loop load
- * points (every step) by offered rate. */
-static int write_open_data(const char *dir, const struct stats_points *p,
-                           const struct series *s, int *rows)
+/* One panel: the models of category cat (NULL: none) and the context. */
+static void panel(FILE *gp, const struct line_def *d, const struct plot_series *s, int n,
+                  const struct extent *e, const char *cat)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/plots/data/%s-open.dat", dir, s->model);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "# offered_rps achieved_rps p99_ms (corrected)\n");
-    *rows = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const struct row *m = &p->v[i].med;
-        if (strcmp(m->model, s->model) || !stats_open(m) || !usable(&p->v[i]) ||
-            strcmp(m->step, "slow") == 0)
+    bool first = true;
+    for (int k = 0; k < n; k++) {
+        if (!e->rows[k] || (!s[k].context && (!cat || strcmp(s[k].category, cat))))
             continue;
-        fprintf(f, "%.1f %.1f %.4f\n", m->offered_rps, m->achieved_rps,
-                m->lat_p99_us / 1000.0);
-        (*rows)++;
-    }
-    return fclose(f) ? -1 : 0;
-}
-
-/* The maximum sustainable rate per server as bars (error bars: lowest and
- * highest round), and server CPU per request at each equal-load rate. */
-static int write_open_bars(FILE *gp, const char *dir, const struct stats_points *p)
-{
-    char path[PATH_MAX];
-    int n = 0;
-    snprintf(path, sizeof path, "%s/plots/data/msr.dat", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "# model msr_rps min max reference(0/1)\n");
-    for (size_t i = 0; i < p->n; i++) {
-        const struct stats_point *pt = &p->v[i];
-        if (strcmp(pt->med.kind, "msr") || pt->ok_rounds == 0)
-            continue;
-        fprintf(f, "\"%s%s\" %.1f %.1f %.1f %d\n", pt->med.model,
-                row_has_flag(&pt->med, "lower-bound") ? " (>=)" : "", pt->med.offered_rps,
-                pt->rps_min, pt->rps_max, model_category_rank(pt->med.category) >= 3);
-        n++;
-    }
-    if (fclose(f) || n == 0)
-        return n == 0 ? 0 : -1;
-    write_header(gp, "msr", "server", "maximum sustainable rate (req/s, p99 within the SLO)",
-                 false, false);
-    fprintf(gp, "set style fill solid 0.7\nset boxwidth 0.6\nset xtics rotate by -30\n"
-                "unset key\nplot 'data/msr.dat' using 0:2:($5 > 0 ? 0x999999 : 0x1f77b4):"
-                "xtic(1) with boxes lc rgb variable, '' using 0:2:3:4 with yerrorbars "
-                "lc rgb 'black' pt 0\n");
-    write_footer(gp, "msr");
-    return 1;
-}
-
-static int write_cpu_bars(FILE *gp, const char *dir, const struct stats_points *p)
-{
-    char path[PATH_MAX];
-    double rates[4];
-    int n_rates = 0, n = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const struct row *m = &p->v[i].med;
-        bool dup = !stats_open(m) || strcmp(m->step, "equal") || n_rates == 4;
-        for (int k = 0; k < n_rates && !dup; k++)
-            dup = rates[k] == m->offered_rps;
-        if (!dup)
-            rates[n_rates++] = m->offered_rps;
-    }
-    snprintf(path, sizeof path, "%s/plots/data/cpu_per_req.dat", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "# model then server CPU us per request at each equal-load rate\n");
-    for (size_t i = 0; i < p->n; i++) {
-        const struct row *m = &p->v[i].med;
-        if (strcmp(m->kind, "msr"))
-            continue;
-        fprintf(f, "\"%s\"", m->model);
-        for (int k = 0; k < n_rates; k++) {
-            const struct stats_point *e = stats_find_open(p, m->model, "load", "equal",
-                                                          rates[k]);
-            fprintf(f, " %.2f", e && usable(e) ? e->med.srv_cpu_us_per_req : 0.0);
-        }
-        fputc('\n', f);
-        n++;
-    }
-    if (fclose(f) || n == 0 || n_rates == 0)
-        return n == 0 || n_rates == 0 ? 0 : -1;
-    write_header(gp, "cpu_per_req", "server",
-                 "server CPU per request at equal offered load (microseconds)", false, false);
-    fprintf(gp, "set style data histogram\nset style histogram clustered gap 1\n"
-                "set style fill solid 0.7\nset xtics rotate by -30\nset key inside top left\n");
-    for (int k = 0; k < n_rates; k++) {
-        char rate[32];
-        util_format_rate(rates[k], rate, sizeof rate);
-        fprintf(gp, "%s 'data/cpu_per_req.dat' using %d%s title 'at %s req/s'",
-                k ? ", \\\n    " : "plot", k + 2, k ? "" : ":xtic(1)", rate);
+        fprintf(gp, "%s 'data/%s-%s.dat' using 1:2%s with %s notitle ", first ? "plot" :
+                ", \\\n    ", d->name, s[k].model, e->bars ? ":3:4" : "",
+                e->bars ? "yerrorlines" : "linespoints");
+        series_style(gp, &s[k]);
+        first = false;
     }
     fputc('\n', gp);
-    write_footer(gp, "cpu_per_req");
-    return 1;
 }
 
-static void open_plots(FILE *gp, const char *dir, const struct stats_points *p,
-                       const struct series *s, const int *rows, int n,
-                       struct plot_set *out)
+/* The legend alone, right of the panels: every series with data. */
+static void legend(FILE *gp, const struct plot_series *s, int n, const struct extent *e,
+                   double x0)
 {
-    write_header(gp, "openloop_p99", "offered load (requests/s)",
-                 "p99 latency from the due time (ms, log scale) against offered load",
-                 false, true);
-    write_plot(gp, s, rows, n, "-open", 3, false);
-    write_footer(gp, "openloop_p99");
-    add(out, "openloop_p99", "p99 latency against offered load (open loop)");
-    if (write_open_bars(gp, dir, p) > 0)
-        add(out, "msr", "maximum sustainable rate");
-    if (write_cpu_bars(gp, dir, p) > 0)
-        add(out, "cpu_per_req", "server CPU per request at equal load");
-}
-
-/* plots/data/<model>-slow.dat: conns p99_ms srv_cpu_us_per_req, the
- * slow-client steps (--workload slow-clients). */
-static int write_slow_data(const char *dir, const struct stats_points *p,
-                           const struct series *s, int *rows)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/plots/data/%s-slow.dat", dir, s->model);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "# conns p99_ms (corrected) server_cpu_us_per_request\n");
-    *rows = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const struct row *m = &p->v[i].med;
-        if (strcmp(m->model, s->model) || strcmp(m->step, "slow") || !usable(&p->v[i]))
+    bool first = true;
+    fprintf(gp, "set origin %.3f,0\nset size %.3f,1\nunset border\nunset tics\nunset grid\n"
+                "unset title\nunset xlabel\nunset ylabel\nunset logscale\nset xrange [0:1]\n"
+                "set yrange [0:1]\nset key center center vertical Left reverse "
+                "spacing 1.2 samplen 3\n", x0, 1 - x0);
+    for (int k = 0; k < n; k++) {
+        if (!e->rows[k])
             continue;
-        fprintf(f, "%.0f %.4f %.2f\n", m->conns, m->lat_p99_us / 1000.0,
-                m->srv_cpu_us_per_req);
-        (*rows)++;
+        fprintf(gp, "%s NaN title '%s%s' with linespoints ", first ? "plot" : ", \\\n    ",
+                s[k].model, s[k].context ? " (ref)" : "");
+        series_style(gp, &s[k]);
+        first = false;
     }
-    return fclose(f) ? -1 : 0;
+    fputc('\n', gp);
 }
 
-/* p99 and server CPU per request against the number of slow clients. */
-static void slow_plots(FILE *gp, const struct series *s, const int *rows, int n,
-                       struct plot_set *out)
+static void line_plot(FILE *gp, const struct stats_points *p, const struct line_def *d,
+                      const struct plot_series *s, int n, const struct extent *e, int sweep,
+                      bool png)
 {
-    static const struct { const char *name, *ylabel, *title; int col; bool logy; } P[] = {
-        {"slow_p99", "p99 latency from the due time (ms, log scale)",
-         "p99 latency against the number of slow clients", 2, true},
-        {"slow_cpu", "server CPU per request (microseconds)",
-         "server CPU per request against the number of slow clients", 3, false},
-    };
-    for (size_t k = 0; k < sizeof P / sizeof P[0]; k++) {
-        write_header(gp, P[k].name, "slow clients: connections, each at a few req/s "
-                     "(log scale)", P[k].ylabel, true, P[k].logy);
-        write_plot(gp, s, rows, n, "-slow", P[k].col, false);
-        write_footer(gp, P[k].name);
-        add(out, P[k].name, P[k].title);
+    static const char *cats[] = {"blocking", "event-driven", "hybrid"};
+    const char *used[3];
+    int np = 0;
+    bool logy, any = false;
+    for (int c = 0; c < 3; c++) {
+        bool has = false;
+        for (int k = 0; k < n; k++)
+            has |= e->rows[k] > 0 && strcmp(s[k].category, cats[c]) == 0;
+        if (has)
+            used[np++] = cats[c];
     }
+    for (int k = 0; k < n; k++)
+        any |= e->rows[k] > 0;
+    plot_terminal(gp, d->name, png, PLOT_HEIGHT);
+    if (!any) { /* gnuplot refuses a plot without points: an empty frame */
+        fprintf(gp, "set title '%s'\nset label 'not measured in this run' at graph 0.5,0.5 "
+                    "center\nplot [0:1][0:1] NaN notitle\nunset output\n", d->title);
+        return;
+    }
+    double w = (1 - LEGEND_SHARE) / (np ? np : 1);
+    fprintf(gp, "set multiplot title '%s' font ',14'\n", d->title);
+    axes(gp, d, e, &logy);
+    level_tics(gp, p, d, sweep);
+    for (int i = 0; i < (np ? np : 1); i++) {
+        fprintf(gp, "set origin %.3f,0\nset size %.3f,0.95\nset title '%s'\nset ylabel '%s'\n",
+                i * w, w, np ? used[i] : "references", i ? "" : d->ylabel);
+        panel(gp, d, s, n, e, np ? used[i] : NULL);
+    }
+    legend(gp, s, n, e, (np ? np : 1) * w);
+    fprintf(gp, "unset multiplot\nunset output\n");
+    (void)logy;
 }
 
-static void add(struct plot_set *set, const char *name, const char *title)
+static int lines(FILE *gp, const char *dir, const struct stats_points *p,
+                 const struct line_def *d, const struct plot_series *s, int n, int sweep,
+                 bool always, struct plot_set *out)
 {
-    set->names[set->n] = name;
-    set->titles[set->n++] = title;
+    struct extent e;
+    if (write_data(dir, p, d, s, n, sweep, &e))
+        return -1;
+    if (e.xmax < 0 && !always)
+        return 0;
+    line_plot(gp, p, d, s, n, &e, sweep, false);
+    line_plot(gp, p, d, s, n, &e, sweep, true);
+    plot_add(out, d->name, d->title);
+    return 0;
 }
 
 static int run_gnuplot(const char *dir, char *err, size_t errlen)
@@ -375,93 +393,45 @@ static int run_gnuplot(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
-static void conns_plots(FILE *gp, const struct stats_points *p, const struct series *s,
-                        const int *rows, int n, bool bars, struct plot_set *out)
+static int write_script(FILE *gp, const char *dir, const struct stats_points *p,
+                        struct plot_set *out)
 {
-    static const struct { const char *name, *ylabel; int col; bool logy; } P[] = {
-        {"throughput", "throughput (requests/s)", 2, false},
-        {"p99", "p99 latency (ms, log scale)", 5, true},
-        {"efficiency", "requests per server CPU-second", 6, false},
-        {"memory", "peak RSS of the server (MiB, log scale)", 7, true},
-    };
-    for (size_t k = 0; k < sizeof P / sizeof P[0]; k++) {
-        write_header(gp, P[k].name, "concurrent connections (log scale)",
-                     P[k].ylabel, true, P[k].logy);
-        xtics(gp, p, false);
-        write_plot(gp, s, rows, n, "", P[k].col, bars && P[k].col == 2);
-        write_footer(gp, P[k].name);
-        add(out, P[k].name, P[k].ylabel);
-    }
-}
-
-static void idle_plots(FILE *gp, const struct stats_points *p, const struct series *s,
-                       const int *rows, int n, bool bars, struct plot_set *out)
-{
-    write_header(gp, "idle_throughput", "idle keep-alive connections held open",
-                 "throughput with idle connections open (requests/s)", false, false);
-    xtics(gp, p, true);
-    write_plot(gp, s, rows, n, "-idle", 2, bars);
-    write_footer(gp, "idle_throughput");
-    add(out, "idle_throughput", "throughput against idle connections");
-    write_header(gp, "idle_p99", "idle keep-alive connections held open",
-                 "p99 latency with idle connections open (ms, log scale)", false, true);
-    xtics(gp, p, true);
-    write_plot(gp, s, rows, n, "-idle", 5, false);
-    write_footer(gp, "idle_p99");
-    add(out, "idle_p99", "p99 latency against idle connections");
+    struct plot_series s[64];
+    int n = plot_list_series(p, s, 64), sweep = -1, rc = 0;
+    for (size_t i = 0; i < p->n && sweep < 0; i++)
+        if (strcmp(p->v[i].med.kind, "load") == 0 && p->v[i].med.idle > 0)
+            sweep = (int)p->v[i].med.conns;
+    fprintf(gp, "# Generated by the c10k-lab harness from summary.csv; run in this"
+                " directory: gnuplot plots.gp\ncd '%s/plots'\n", dir);
+    rc |= lines(gp, dir, p, &open_def, s, n, sweep, false, out);
+    rc |= plot_open_bars(gp, dir, p, s, n, out);
+    for (size_t k = 0; k < sizeof conns_defs / sizeof conns_defs[0]; k++)
+        rc |= lines(gp, dir, p, &conns_defs[k], s, n, sweep, true, out);
+    rc |= plot_memory_bars(gp, dir, p, s, n, out);
+    for (size_t k = 0; sweep > 0 && k < sizeof idle_defs / sizeof idle_defs[0]; k++)
+        rc |= lines(gp, dir, p, &idle_defs[k], s, n, sweep, false, out);
+    for (size_t k = 0; k < sizeof slow_defs / sizeof slow_defs[0]; k++)
+        rc |= lines(gp, dir, p, &slow_defs[k], s, n, sweep, false, out);
+    return rc ? -1 : 0;
 }
 
 int plot_all(const char *dir, const struct stats_points *p, struct plot_set *out,
              char *err, size_t errlen)
 {
-    struct series s[64];
-    int rows[64], idle_rows[64], open_rows[64], slow_rows[64], n = list_series(p, s, 64),
-        any_idle = 0, any_open = 0, any_slow = 0;
-    bool bars = false;
     char path[PATH_MAX];
     memset(out, 0, sizeof *out);
     snprintf(path, sizeof path, "%s/plots/data", dir);
     if (util_mkdir_p(path, err, errlen))
         return -1;
-    int sweep_conns = -1;
-    for (size_t i = 0; i < p->n; i++) {
-        const struct row *m = &p->v[i].med;
-        bars |= p->v[i].ok_rounds > 1;
-        if (sweep_conns < 0 && strcmp(m->kind, "load") == 0 && m->idle > 0)
-            sweep_conns = (int)m->conns;
-    }
-    for (int i = 0; i < n; i++) {
-        idle_rows[i] = 0;
-        if (write_data(dir, p, &s[i], -1, &rows[i]) ||
-            write_open_data(dir, p, &s[i], &open_rows[i]) ||
-            write_slow_data(dir, p, &s[i], &slow_rows[i]) ||
-            (sweep_conns > 0 && write_data(dir, p, &s[i], sweep_conns, &idle_rows[i]))) {
-            snprintf(err, errlen, "write %s/plots/data: %s", dir, strerror(errno));
-            return -1;
-        }
-        any_idle += idle_rows[i];
-        any_open += open_rows[i];
-        any_slow += slow_rows[i];
-    }
     snprintf(path, sizeof path, "%s/plots/plots.gp", dir);
     FILE *gp = fopen(path, "w");
     if (!gp) {
         snprintf(err, errlen, "open %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(gp, "# Generated by the c10k-lab harness from summary.csv; run in this"
-                " directory: gnuplot plots.gp\ncd '%s/plots'\n", dir);
-    if (any_slow)
-        slow_plots(gp, s, slow_rows, n, out);
-    if (any_open)
-        open_plots(gp, dir, p, s, open_rows, n, out);
-    conns_plots(gp, p, s, rows, n, bars, out);
-    if (write_memory(gp, dir, p) > 0)
-        add(out, "memory_per_conn", "memory per idle connection");
-    if (any_idle)
-        idle_plots(gp, p, s, idle_rows, n, bars, out);
-    if (fclose(gp)) {
-        snprintf(err, errlen, "write %s: %s", path, strerror(errno));
+    int rc = write_script(gp, dir, p, out);
+    if (fclose(gp) || rc) {
+        snprintf(err, errlen, "write %s/plots: %s", dir, strerror(errno));
         return -1;
     }
     return run_gnuplot(dir, err, errlen);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hosts.h"
 #include "proc.h"
 #include "run_ctx.h"
 #include "search.h"
@@ -46,7 +47,9 @@ int rates_step(struct run_ctx *c, struct server *s, const struct model *m, int r
     if (noisy_failure(r) && !proc_interrupted) {
         snprintf(first, sizeof first, "measured twice: the first try had a send lag "
                  "p99 of %.0f us with loadgen at %.0f%% CPU", r->lag_p99_us, r->cli_cpu_pct);
-        c->n_rows--; /* replaced */
+        c->n_rows--; /* replaced, with the load hosts' own rows of it */
+        if (c->cfg.hosts)
+            hosts_unrecord(c->cfg.hosts);
         r = run_new_row(c, m, round);
         measure_open(s, &c->cfg, rate, step, r);
         row_note(r, "%s", first);

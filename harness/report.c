@@ -173,127 +173,33 @@ static void build_headline(struct report *r)
     compare_nginx(r);
 }
 
-static void where(const struct row *m, char *out, size_t outlen)
+void report_meta(const struct report *r, const char *key, char *out, size_t outlen)
 {
-    char rate[32];
-    util_format_rate(m->offered_rps, rate, sizeof rate);
-    if (strcmp(m->kind, "msr") == 0)
-        snprintf(out, outlen, "%s, sustainable-rate search (%.0f connections)", m->model,
-                 m->conns);
-    else if (stats_open(m) && strcmp(m->step, "slow") == 0)
-        snprintf(out, outlen, "%s, %.0f slow clients (%s req/s offered)", m->model,
-                 m->conns, rate);
-    else if (stats_open(m))
-        snprintf(out, outlen, "%s at %s req/s offered (%s)", m->model, rate, m->step);
-    else if (strcmp(m->kind, "memory") == 0)
-        snprintf(out, outlen, "%s, %.0f idle connections", m->model, m->idle);
-    else if (m->idle > 0)
-        snprintf(out, outlen, "%s at c=%.0f with %.0f idle", m->model, m->conns, m->idle);
-    else
-        snprintf(out, outlen, "%s at c=%.0f", m->model, m->conns);
+    char pat[64];
+    snprintf(out, outlen, "?");
+    snprintf(pat, sizeof pat, "\n%s: ", key);
+    const char *p = r->meta ? strstr(r->meta, pat) : NULL;
+    if (p)
+        snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(pat), "\n"), p + strlen(pat));
 }
 
-/* One warning per point and problem. kinds: failure, client-bound,
- * count-mismatch, errors, refused, noise, high-cv. */
-/* What an open-loop point has to say. Search steps are expected to fail
- * near the limit: only a crash or a restart among them is a warning. */
-static bool open_warnings(const struct stats_point *p, const char *at,
-                          void (*emit)(void *, const char *, const char *), void *ctx)
+static void read_run(struct report *r)
 {
-    const struct row *m = &p->med;
-    char text[1024], rate[32];
-    if (strcmp(m->kind, "msr") == 0) {
-        util_format_rate(m->offered_rps, rate, sizeof rate);
-        if (row_has_flag(m, "lower-bound")) {
-            snprintf(text, sizeof text, "%s: at least %s req/s: loadgen reached its own "
-                     "limit first, so the server's is higher", at, rate);
-            emit(ctx, "client-bound", text);
-        }
-        if (row_has_flag(m, "none-sustained")) {
-            snprintf(text, sizeof text, "%s: %s", at, m->note);
-            emit(ctx, "errors", text);
-        }
-        return strcmp(m->status, "ok") == 0;
-    }
-    if (!stats_open(m))
-        return false;
-    if (strcmp(m->step, "search") == 0)
-        return strcmp(m->status, "crashed") && !row_has_flag(m, "restarted");
-    if (strcmp(m->status, "ok"))
-        return false;
-    if (row_has_flag(m, "client-bound")) {
-        snprintf(text, sizeof text, "%s: loadgen at %.0f%% CPU, send lag p99 %.0f us: the"
-                 " generator was the busy side", at, m->cli_cpu_pct, m->lag_p99_us);
-        emit(ctx, "client-bound", text);
-    }
-    if (!row_sustained(m)) {
-        util_format_rate(m->achieved_rps, rate, sizeof rate);
-        snprintf(text, sizeof text, "%s: not sustained: achieved %s req/s, p99 %.2f ms, "
-                 "%.0f errors", at, rate, m->lat_p99_us / 1000, row_errors(m));
-        emit(ctx, "errors", text);
-    }
-    return false; /* the generic checks below apply too */
-}
-
-static void point_warnings(const struct stats_point *p,
-                           void (*emit)(void *, const char *, const char *), void *ctx)
-{
-    const struct row *m = &p->med;
-    char at[128], text[1024];
-    where(m, at, sizeof at);
-    if (open_warnings(p, at, emit, ctx))
-        return;
-    if (strcmp(m->status, "ok")) {
-        snprintf(text, sizeof text, "%s: %s%s%s", at, m->status, m->note[0] ? ": " : "", m->note);
-        emit(ctx, "failure", text);
-        return;
-    }
-    if (row_has_flag(m, "idle-partial")) {
-        snprintf(text, sizeof text, "%s: only %.0f of %.0f idle connections were answered"
-                 "%s", at, m->idle_open, m->idle,
-                 m->idle_open * 2 < m->idle ? ": no memory per connection reported" : "");
-        emit(ctx, "errors", text);
-    }
-    if (row_has_flag(m, "starved")) {
-        snprintf(text, sizeof text, "%s: starved connections: on average %.1f of %.0f"
-                 " were being served (req/s x mean latency); wrk reports no error for"
-                 " the others", at, m->req_per_s * m->lat_mean_us / 1e6, m->conns);
-        emit(ctx, "errors", text);
-    }
-    if (row_has_flag(m, "client-bound") && !stats_open(m)) {
-        snprintf(text, sizeof text, "%s: wrk at %.0f%% CPU, server at %.0f%%: the client"
-                 " was the busy side", at, m->cli_cpu_pct, m->srv_cpu_pct);
-        emit(ctx, "client-bound", text);
-    }
-    if (row_has_flag(m, "count-mismatch") || row_has_flag(m, "stopped-answering") ||
-        row_has_flag(m, "restarted")) {
-        snprintf(text, sizeof text, "%s: %s", at, m->note);
-        emit(ctx, "count-mismatch", text);
-    }
-    if (row_errors(m) > 0 || row_has_flag(m, "refused")) {
-        snprintf(text, sizeof text, "%s: wrk errors connect %.0f, read %.0f, write %.0f,"
-                 " status %.0f, timeout %.0f; server refused %.0f", at, m->err_connect,
-                 m->err_read, m->err_write, m->err_status, m->err_timeout,
-                 m->srv_refused > 0 ? m->srv_refused : 0);
-        emit(ctx, "errors", text);
-    }
-    if (row_has_flag(m, "steal") || row_has_flag(m, "noisy")) {
-        snprintf(text, sizeof text, "%s: steal %.1f%%, other processes %.1f%% of the"
-                 " measured CPUs", at, m->steal_pct, m->other_pct);
-        emit(ctx, "noise", text);
-    }
-    if (row_has_flag(m, "high-cv")) {
-        snprintf(text, sizeof text, "%s: req/s varied by %.1f%% (CV) over %d rounds"
-                 " (%.0f to %.0f)", at, p->rps_cv_pct, p->ok_rounds, p->rps_min, p->rps_max);
-        emit(ctx, "high-cv", text);
-    }
-}
-
-void report_warnings(const struct report *r,
-                     void (*emit)(void *ctx, const char *kind, const char *text), void *ctx)
-{
-    for (size_t i = 0; i < r->points.n; i++)
-        point_warnings(&r->points.v[i], emit, ctx);
+    struct report_run *run = &r->run;
+    char quick[8];
+    snprintf(run->date, sizeof run->date, "%.19s", r->meta && strncmp(r->meta, "date: ", 6) == 0
+                                                       ? r->meta + 6 : "?");
+    report_meta(r, "cpu", run->cpu, sizeof run->cpu);
+    report_meta(r, "kernel", run->kernel, sizeof run->kernel);
+    report_meta(r, "slo_p99_ms", run->slo_ms, sizeof run->slo_ms);
+    report_meta(r, "load_hosts", run->load_hosts, sizeof run->load_hosts);
+    report_meta(r, "target", run->target, sizeof run->target);
+    report_meta(r, "quick", quick, sizeof quick);
+    run->quick = strcmp(quick, "yes") == 0;
+    report_meta(r, "workload_detail", run->workload, sizeof run->workload);
+    if (strcmp(run->workload, "?") == 0) /* a run from before workloads */
+        snprintf(run->workload, sizeof run->workload, "file: one cached file");
+    report_meta(r, "disk", run->disk, sizeof run->disk);
 }
 
 const struct stats_point *report_slow_point(const struct report *r, const char *model,
@@ -329,16 +235,6 @@ int report_slow_conns(const struct report *r, double *conns, int max)
     return n;
 }
 
-void report_meta(const struct report *r, const char *key, char *out, size_t outlen)
-{
-    char pat[64];
-    snprintf(out, outlen, "?");
-    snprintf(pat, sizeof pat, "\n%s: ", key);
-    const char *p = r->meta ? strstr(r->meta, pat) : NULL;
-    if (p)
-        snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(pat), "\n"), p + strlen(pat));
-}
-
 /* A load host's own rows become points of their own (r->host_points),
  * shown in their table and never taken for extra points of the headline,
  * plots or warnings: the merged rows (host=all) are the points. */
@@ -358,7 +254,7 @@ static int split_points(struct report *r, struct row *rows, size_t n)
     return rc ? -1 : 0;
 }
 
-static int load(struct report *r, const char *dir, char *err, size_t errlen)
+int report_load(struct report *r, const char *dir, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     struct row *rows;
@@ -378,7 +274,20 @@ static int load(struct report *r, const char *dir, char *err, size_t errlen)
     char ignored[256];
     if (util_read_file(path, &r->meta, NULL, ignored, sizeof ignored))
         r->meta = NULL;
+    read_run(r);
+    choose_levels(r);
+    find_equal(r);
+    build_headline(r);
     return 0;
+}
+
+void report_free(struct report *r)
+{
+    warn_free(r);
+    stats_free(&r->points);
+    stats_free(&r->host_points);
+    free(r->meta);
+    r->meta = NULL;
 }
 
 int report_generate(const char *dir)
@@ -386,13 +295,15 @@ int report_generate(const char *dir)
     static struct report r;
     char path[PATH_MAX], err[512];
     int rc = 0;
-    if (load(&r, dir, err, sizeof err)) {
+    if (report_load(&r, dir, err, sizeof err)) {
         fprintf(stderr, "harness: report: %s\n", err);
         return 1;
     }
-    choose_levels(&r);
-    find_equal(&r);
-    build_headline(&r);
+    if (warn_collect(&r)) {
+        fprintf(stderr, "harness: report: out of memory\n");
+        rc = 1;
+    }
+    verdict_build(&r);
     snprintf(path, sizeof path, "%s/summary.csv", dir);
     if (stats_write_summary(&r.points, path, err, sizeof err) ||
         plot_all(dir, &r.points, &r.plots, err, sizeof err)) {
@@ -409,8 +320,6 @@ int report_generate(const char *dir)
         fprintf(stderr, "harness: report: %s\n", err);
         rc = 1;
     }
-    stats_free(&r.points);
-    stats_free(&r.host_points);
-    free(r.meta);
+    report_free(&r);
     return rc;
 }

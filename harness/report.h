@@ -4,8 +4,8 @@
  *   report_generate("results/20250101-120000");
  *
  * The stages: stats.c groups rounds into points (median, spread, CV),
- * plot.c draws, html.c and markdown.c write the pages from the headline
- * computed here and the warnings listed here. */
+ * warn.c lists the warnings, verdict.c words the answer, plot.c draws;
+ * html.c and markdown.c write the pages from struct report alone. */
 #ifndef HARNESS_REPORT_H
 #define HARNESS_REPORT_H
 
@@ -17,6 +17,7 @@
 #define REPORT_LEVELS 3            /* headline levels: 256, 1024, 10000 */
 #define REPORT_EQUAL 4             /* equal-load rates shown */
 #define REPORT_MAX_MODELS 64
+#define REPORT_VERDICT_LINES 12    /* sentences of the verdict at most */
 
 struct report_headline {
     char model[32], category[16];
@@ -35,8 +36,41 @@ struct report_headline {
                                       "starved" if ok but some level starved */
 };
 
+/* Warnings (warn.c): one per point and problem, in the order of the
+ * points; the pages show a summary line per kind, then its points. */
+enum warn_kind {
+    WARN_FAILURE, WARN_LOST, WARN_STARVED, WARN_ERRORS, WARN_UNSUSTAINED,
+    WARN_CLIENT_BOUND, WARN_NOISE, WARN_HIGH_CV, WARN_KINDS
+};
+
+struct report_warning {
+    enum warn_kind kind;
+    const struct stats_point *point;   /* in report.points */
+    char text[640];                    /* "epoll at c=256: wrk at 99% CPU ..." */
+};
+
+struct report_warn_kind {
+    int count;                         /* points with this warning */
+    char models[512];                  /* "every event-driven model, nginx" */
+    char where[512];                   /* "c=256, 1024; open loop at equal load" */
+    char line[1280];                   /* "52 points, every event-driven model
+                                          at c=256: read req/CPU-s, not req/s" */
+};
+
+/* What the pages say about the run, from meta.txt ("?" when missing). */
+struct report_run {
+    char date[32];                 /* "2025-01-01 12:00:00" */
+    char cpu[128], kernel[128];
+    char slo_ms[16];               /* --slo-p99 */
+    char load_hosts[512], target[64]; /* "?" without load hosts */
+    bool quick;                    /* a --quick run */
+    char workload[768];            /* meta.txt's workload_detail */
+    char disk[256];                /* where disk reads came from */
+};
+
 struct report {
     const char *dir;
+    struct report_run run;         /* report_load(), from meta.txt */
     struct stats_points points;           /* load from here, or merged (host=all) */
     struct stats_points host_points;      /* each load host's own rows */
     int levels[REPORT_LEVELS], n_levels;  /* closed-loop headline levels */
@@ -47,9 +81,20 @@ struct report {
     int n_head;
     struct plot_set plots;
     char *meta;                    /* meta.txt, or NULL */
+    struct report_warning *warn;   /* warn_collect() */
+    size_t n_warn, cap_warn;
+    bool warn_oom;
+    struct report_warn_kind warn_kinds[WARN_KINDS];
+    char verdict[REPORT_VERDICT_LINES][1536]; /* verdict_build(): plain text */
+    int n_verdict;
 };
 
 int report_generate(const char *dir);
+/* Reads dir/results.csv and meta.txt into r: points, headline levels,
+ * equal-load rates, the headline per model. -1 with err ("open
+ * dir/results.csv: ...") when it cannot; report_free releases r. */
+int report_load(struct report *r, const char *dir, char *err, size_t errlen);
+void report_free(struct report *r);
 /* The slow-client point of model at conns connections (step slow), or
  * NULL; report_slow_conns lists the connection counts measured, ascending. */
 const struct stats_point *report_slow_point(const struct report *r, const char *model,
@@ -58,10 +103,20 @@ int report_slow_conns(const struct report *r, double *conns, int max);
 /* The value of "key: value" in meta.txt, or "?". */
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
 
-/* Writes the warnings, one "- what: where" line each, through emit. */
-void report_warnings(const struct report *r,
-                     void (*emit)(void *ctx, const char *kind, const char *text),
-                     void *ctx);
+/* Fills r->warn and r->warn_kinds from r->points and r->head; -1 when out
+ * of memory. warn_free releases them. */
+int warn_collect(struct report *r);
+void warn_free(struct report *r);
+/* A kind's short name ("client-bound"), title and how to read such points. */
+const char *warn_name(enum warn_kind k);
+const char *warn_title(enum warn_kind k);
+const char *warn_advice(enum warn_kind k);
+
+/* The answer first (verdict.c): the best model at low, medium and high
+ * concurrency, at each equal load and by sustainable rate, against the
+ * calibration server and the references, claims only beyond the rounds'
+ * spread; from r->points and r->head, into r->verdict. */
+void verdict_build(struct report *r);
 
 int html_write(const struct report *r, const char *path, char *err, size_t errlen);
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen);

@@ -47,6 +47,16 @@ struct sample_cpus {          /* /proc/stat summed over a CPU set, seconds */
 int sample_parse_stat(const char *text, struct sample_stat *st);
 int sample_read_stat(pid_t pid, struct sample_stat *st);
 int sample_tree(pid_t root, struct sample_tree *t);
+/* Proportional set size of the tree, kB (/proc/PID/smaps_rollup): shared
+ * pages counted once over the processes that share them, so a process per
+ * connection is charged what it adds, not the whole C library again. */
+int sample_tree_pss(pid_t root, long *pss_kb);
+/* TCP sockets on this machine whose local port is port, in any state but
+ * LISTEN, TIME_WAIT and CLOSE (sock_diag): a server's connections, accepted
+ * or still queued. */
+#define SAMPLE_TCP_STATES (0xfff & ~(1u << 10 | 1u << 6 | 1u << 7)) /* TCP_LISTEN,
+                                                  TCP_TIME_WAIT, TCP_CLOSE */
+int sample_tcp_conns(int port, long *n);
 double sample_cpu_s(const struct sample_tree *t);
 int sample_cpus(const cpu_set_t *set, struct sample_cpus *c);
 /* Parses /proc/stat text for the CPUs of set. */

@@ -142,10 +142,14 @@ static void summarise(struct stats_point *p, const struct row *const *all, int n
     /* The spread of the point's main figure: req/s, or for msr rows the
      * sustainable rate; and of the server CPU per request. */
     bool msr = strcmp(p->med.kind, "msr") == 0;
-    p->rps_min = p->rps_max = p->cpu_min = p->cpu_max = -1;
+    p->rps_min = p->rps_max = p->cpu_min = p->cpu_max = p->p99_min = p->p99_max = -1;
     for (int i = 0; i < k; i++) {
         rps[i] = msr ? use[i]->offered_rps : use[i]->req_per_s;
-        double cpu = use[i]->srv_cpu_us_per_req;
+        double cpu = use[i]->srv_cpu_us_per_req, p99 = use[i]->lat_p99_us;
+        if (p99 >= 0 && (p->p99_min < 0 || p99 < p->p99_min))
+            p->p99_min = p99;
+        if (p99 > p->p99_max)
+            p->p99_max = p99;
         if (p->rps_min < 0 || rps[i] < p->rps_min)
             p->rps_min = rps[i];
         if (rps[i] > p->rps_max)
@@ -184,6 +188,8 @@ static int point_order(const void *a, const void *b)
         return x->idle < y->idle ? -1 : 1;
     if (x->conns != y->conns)
         return x->conns < y->conns ? -1 : 1;
+    if ((c = strcmp(x->step, y->step))) /* so that the order never depends on qsort */
+        return c;
     return strcmp(x->host, y->host);
 }
 

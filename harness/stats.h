@@ -24,6 +24,7 @@ struct stats_point {
     int rounds, ok_rounds;
     double rps_min, rps_max, rps_cv_pct; /* msr points: of the sustainable rate */
     double cpu_min, cpu_max;             /* srv_cpu_us_per_req over the rounds */
+    double p99_min, p99_max;             /* lat_p99_us over the rounds */
 };
 
 struct stats_points {

@@ -21,10 +21,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "clock.h"
 #include "coro_switch.h"
-#include "server.h"
-#include "timeouts.h"
+#include "reactor.h"
 
 #if defined(__SANITIZE_ADDRESS__) /* gcc; clang says it through __has_feature */
 #define CORO_ASAN 1
@@ -74,6 +73,7 @@ static struct {
     struct coro *free;     /* stacks kept for reuse */
     int nfree;
     struct timeouts tq;
+    char error[160];       /* a failed wait or epoll_ctl: the loop ends */
     void *main_fake;       /* ASan: the scheduler's stack while away */
     const void *main_bottom;
     size_t main_size;
@@ -175,6 +175,19 @@ static void resume(struct coro *co, bool timed_out)
 
 /* --- the blocking style ---------------------------------------------------- */
 
+/* Records the first failure of the wait (op NULL) or of an epoll_ctl op
+ * on fd; the scheduler ends. */
+static void sched_fail(const char *op, int fd)
+{
+    if (sched.error[0])
+        return;
+    if (!op)
+        snprintf(sched.error, sizeof sched.error, "epoll_pwait: %s", strerror(errno));
+    else
+        snprintf(sched.error, sizeof sched.error, "epoll_ctl (%s fd %d): %s", op, fd,
+                 strerror(errno));
+}
+
 /* Waits until the socket is ready for events (EPOLLIN or EPOLLOUT) or the
  * connection's deadline passes. Returns false on timeout or failure. */
 static bool coro_wait(struct coro *co, uint32_t events)
@@ -183,11 +196,14 @@ static bool coro_wait(struct coro *co, uint32_t events)
     if (events != c->waiting) { /* waiting 0: not registered yet */
         struct epoll_event ev = {.events = events, .data.ptr = co};
         if (epoll_ctl(sched.ep, c->waiting ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd,
-                      &ev) < 0)
+                      &ev) < 0) {
+            if (c->waiting || (errno != ENOMEM && errno != ENOSPC))
+                sched_fail(c->waiting ? "modify" : "add", c->fd);
             return false;
+        }
         c->waiting = events;
     }
-    timeouts_touch(&sched.tq, c, timeouts_now_ms());
+    conn_timeout_touch(&sched.tq, c);
     coro_yield(co, CORO_WAITING);
     return !co->timed_out;
 }
@@ -199,9 +215,9 @@ static void serve(struct conn *c, struct coro *co)
         if (w == CONN_CLOSE || !coro_wait(co, w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT))
             break;
     }
-    timeouts_remove(&sched.tq, c);
-    if (c->waiting)
-        epoll_ctl(sched.ep, EPOLL_CTL_DEL, c->fd, NULL);
+    timeouts_remove(&sched.tq, &c->tq);
+    if (c->waiting && epoll_ctl(sched.ep, EPOLL_CTL_DEL, c->fd, NULL) < 0)
+        sched_fail("delete", c->fd);
     conn_close(c);
 }
 
@@ -259,8 +275,9 @@ static void spawn(int fd)
     resume(co, false);
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     (void)arg;
     resume((struct coro *)c, true);
 }
@@ -276,6 +293,39 @@ static void wake_all(bool idle_only)
     }
 }
 
+/* The scheduler: resumes the coroutines whose sockets are ready or whose
+ * deadlines passed, until stopped and drained. False when a wait failed. */
+static bool run(struct server *s)
+{
+    struct epoll_event events[EPOLL_BATCH];
+    bool stopped = false;
+    while (!sched.error[0] && reactor_going(stopped, sched.nlive)) {
+        int n = epoll_pwait(sched.ep, events, EPOLL_BATCH,
+                            reactor_wait_ms(stopped, &sched.tq), &server_waitmask);
+        if (n < 0 && errno != EINTR)
+            sched_fail(NULL, -1);
+        if (server_poll_signals() && !stopped) {
+            server_close_listener(s);
+            wake_all(true);
+            stopped = true;
+            continue; /* events may name coroutines just ended */
+        }
+        for (int i = 0; i < n; i++) {
+            struct coro *co = events[i].data.ptr;
+            int fd;
+            if (!co) {
+                for (int k = 0; k < REACTOR_ACCEPT_BATCH &&
+                                (fd = server_accept(s->listen_fd)) >= 0; k++)
+                    spawn(fd);
+            } else if (co->state == CORO_WAITING) {
+                resume(co, false);
+            }
+        }
+        timeouts_expire(&sched.tq, clock_now_ms(), on_timeout, NULL);
+    }
+    return !sched.error[0];
+}
+
 int main(int argc, char **argv)
 {
     struct server s;
@@ -289,30 +339,7 @@ int main(int argc, char **argv)
         return 1;
     }
     timeouts_init(&sched.tq);
-
-    struct epoll_event events[EPOLL_BATCH];
-    bool stopped = false;
-    while (!stopped || (sched.nlive > 0 && !server_grace_over())) {
-        int wait = stopped ? 100 : timeouts_next_ms(&sched.tq, timeouts_now_ms());
-        int n = epoll_pwait(sched.ep, events, EPOLL_BATCH, wait, &server_waitmask);
-        if (server_poll_signals() && !stopped) {
-            server_close_listener(&s);
-            wake_all(true);
-            stopped = true;
-            continue; /* events may name coroutines just ended */
-        }
-        for (int i = 0; i < n; i++) {
-            struct coro *co = events[i].data.ptr;
-            int fd;
-            if (!co) {
-                while ((fd = server_accept(s.listen_fd)) >= 0)
-                    spawn(fd);
-            } else if (co->state == CORO_WAITING) {
-                resume(co, false);
-            }
-        }
-        timeouts_expire(&sched.tq, timeouts_now_ms(), on_timeout, NULL);
-    }
+    bool ok = run(&s);
     wake_all(false);
     while (sched.free) {
         struct coro *co = sched.free;
@@ -324,5 +351,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "coro: deepest stack %zu of %zu bytes\n", stack_deepest,
             stack_size());
 #endif
+    if (!ok) {
+        fprintf(stderr, "coro: %s\n", sched.error);
+        return 1;
+    }
     return server_finish(&s);
 }

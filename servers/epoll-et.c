@@ -1,148 +1,75 @@
-/* epoll-et: one edge-triggered epoll reactor. Each socket is registered once
- * for both directions with EPOLLET and never modified: an edge is reported
- * when new input arrives or send space opens up, and never again for the
- * same readiness. So every handler must drain until EAGAIN or it may wait
- * forever: conn_step() reads and writes until EAGAIN (a pipelined burst
- * larger than one read included), and the listener accepts until EAGAIN.
+/* epoll-et: the edge-triggered epoll server, one reactor. Each socket is
+ * registered once for both directions with EPOLLET and never modified: an
+ * edge is reported when new input arrives or send space opens up, and never
+ * again for the same readiness. So every handler must drain until EAGAIN
+ * or it may wait forever: the reactor accepts until EAGAIN, and conn_step()
+ * reads and writes until EAGAIN (a pipelined burst larger than one read
+ * included), which costs one read per request that level-triggered epoll
+ * saves, and saves the epoll_ctl calls that level-triggered epoll makes
+ * when a connection switches direction.
  *
- * With both directions registered, an event calls conn_step(), which knows
- * whether it is reading or writing, unless the edge is only for the
- * direction the connection does not wait for. At EMFILE,
+ * With both directions registered, an edge only for the direction the
+ * connection does not wait for (send space while it reads; input while its
+ * response is stuck, which the step after the next EPOLLOUT reads) changes
+ * nothing: the wait drops it instead of stepping into EAGAIN. At EMFILE,
  * server_accept() closes every pending connection through its reserved
  * descriptor before returning EAGAIN, so the backlog is empty and the next
  * client makes a new edge: the listener neither spins nor goes deaf. */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
-
-#define EPOLL_BATCH 512 /* events taken per wait */
+#include "reactor_epoll.h"
 
 static const struct server_model MODEL = {
     "epoll-et", "one edge-triggered epoll reactor, every socket drained to EAGAIN",
     false, false};
 
-struct reactor {
-    int ep;
-    struct conn *conns;    /* indexed by descriptor */
-    int max_fd;            /* size of conns, from RLIMIT_NOFILE */
-    int nconns;            /* open connections */
-    struct timeouts tq;
+/* Registration reports the current state as a first edge, so a request
+ * that arrived before it is stepped from that event. */
+static int et_add(struct reactor *r, int fd, int events)
+{
+    (void)events;
+    uint32_t both = fd == r->listen_fd ? EPOLLIN : EPOLLIN | EPOLLOUT;
+    return reactor_epoll_ctl(r, EPOLL_CTL_ADD, fd, both | EPOLLET);
+}
+
+static int et_modify(struct reactor *r, int fd, int events)
+{
+    (void)r, (void)fd, (void)events;
+    return 0; /* registered for both directions already */
+}
+
+/* Passes on the edges a connection waits for; errors and hang-ups always. */
+static int et_wait(struct reactor *r, int timeout_ms)
+{
+    struct epoll_event *ev;
+    int n = reactor_epoll_pwait(r, timeout_ms, &ev), ready = 0;
+    for (int i = 0; i < n; i++) {
+        int fd = ev[i].data.fd;
+        if (fd != r->listen_fd && fd < r->max_fd) {
+            unsigned w = reactor_conn(r, fd)->waiting;
+            uint32_t wanted = (w & REACTOR_READ ? EPOLLIN : 0) |
+                              (w & REACTOR_WRITE ? EPOLLOUT : 0) | EPOLLERR | EPOLLHUP;
+            if (!(ev[i].events & wanted))
+                continue;
+        }
+        r->fired[ready++] = fd;
+    }
+    return n < 0 ? n : ready;
+}
+
+static const struct reactor_backend epoll_et = {
+    .open_call = "epoll_create1",
+    .wait_call = "epoll_pwait",
+    .ctl_call = "epoll_ctl",
+    .batch = REACTOR_EPOLL_BATCH,
+    .edge_triggered = true,
+    .open = reactor_epoll_open,
+    .close = reactor_epoll_close,
+    .add = et_add,
+    .modify = et_modify,
+    .del = reactor_epoll_del,
+    .wait = et_wait,
 };
-
-static void drop(struct reactor *r, struct conn *c)
-{
-    timeouts_remove(&r->tq, c);
-    epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    conn_close(c);
-    r->nconns--;
-}
-
-static void on_timeout(struct conn *c, void *arg)
-{
-    drop(arg, c);
-}
-
-/* An edge for the direction the connection does not wait for changes
- * nothing (send space while it reads; input while its response is stuck,
- * which the step after the next EPOLLOUT reads): skip the step that would
- * only find EAGAIN. Errors and hang-ups always step. */
-static void conn_on_event(struct reactor *r, struct conn *c, uint32_t events)
-{
-    uint32_t wanted = c->waiting | EPOLLERR | EPOLLHUP | EPOLLRDHUP;
-    if (!(events & wanted))
-        return;
-    enum conn_want w = conn_step(c);
-    if (w == CONN_CLOSE) {
-        drop(r, c);
-        return;
-    }
-    c->waiting = w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT;
-    timeouts_touch(&r->tq, c, timeouts_now_ms());
-}
-
-static void accept_all(struct reactor *r, int listen_fd)
-{
-    int fd;
-    while ((fd = server_accept(listen_fd)) >= 0) { /* until EAGAIN */
-        if (fd >= r->max_fd) { /* beyond the table sized from RLIMIT_NOFILE */
-            server_refuse(fd);
-            continue;
-        }
-        struct conn *c = &r->conns[fd];
-        conn_init(c, fd);
-        c->edge_triggered = true; /* no edge will say more input is there */
-        c->waiting = EPOLLIN;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = fd};
-        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            server_refuse(fd);
-            continue;
-        }
-        r->nconns++;
-        /* Registration reports the current state as a first edge, so a
-         * request already received is stepped from that event. */
-        timeouts_touch(&r->tq, c, timeouts_now_ms());
-    }
-}
-
-/* On stop: no new connections; idle ones close now, busy ones finish. */
-static void close_idle(struct reactor *r)
-{
-    for (int fd = 0; fd < r->max_fd; fd++)
-        if (r->conns[fd].fd == fd && conn_is_idle(&r->conns[fd]))
-            drop(r, &r->conns[fd]);
-}
 
 int main(int argc, char **argv)
 {
-    struct server s;
-    int st = server_start(&s, &MODEL, argc, argv);
-    if (st)
-        return st;
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    struct reactor r = {.ep = epoll_create1(EPOLL_CLOEXEC),
-                        .max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur};
-    r.conns = calloc((size_t)r.max_fd, sizeof *r.conns);
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.fd = s.listen_fd};
-    if (r.ep < 0 || !r.conns || epoll_ctl(r.ep, EPOLL_CTL_ADD, s.listen_fd, &ev) < 0) {
-        fprintf(stderr, "epoll-et: setup: %s\n", strerror(errno));
-        return 1;
-    }
-    for (int i = 0; i < r.max_fd; i++)
-        r.conns[i].fd = -1;
-    timeouts_init(&r.tq);
-
-    struct epoll_event events[EPOLL_BATCH];
-    bool stopped = false;
-    while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, timeouts_now_ms());
-        int n = epoll_pwait(r.ep, events, EPOLL_BATCH, wait, &server_waitmask);
-        if (server_poll_signals() && !stopped) {
-            server_close_listener(&s); /* also leaves the epoll set */
-            close_idle(&r);
-            stopped = true;
-        }
-        for (int i = 0; i < n; i++) {
-            int fd = events[i].data.fd;
-            if (fd == s.listen_fd)
-                accept_all(&r, fd);
-            else if (fd >= 0 && fd < r.max_fd && r.conns[fd].fd == fd)
-                conn_on_event(&r, &r.conns[fd], events[i].events);
-        }
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
-    }
-    for (int fd = 0; fd < r.max_fd; fd++)
-        if (r.conns[fd].fd == fd)
-            conn_close(&r.conns[fd]);
-    free(r.conns);
-    close(r.ep);
-    return server_finish(&s);
+    return reactor_main(&MODEL, &epoll_et, argc, argv);
 }

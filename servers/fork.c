@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "server.h"
-#include "timeouts.h"
 
 #define ACCEPT_BATCH 64 /* connections taken per wake-up */
 
@@ -55,7 +56,10 @@ static void serve_in_child(struct server *s, int fd)
     pid_t pid = fork();
     if (pid == 0) {
         server_close_listener(s);
-        conn_serve_blocking(fd);
+        if (conn_serve_blocking(fd) < 0) {
+            fprintf(stderr, "fork: ppoll: %s\n", strerror(errno));
+            _exit(1);
+        }
         _exit(0);
     }
     if (pid < 0) { /* process limit: this client is refused, not hung */
@@ -73,8 +77,8 @@ static void stop_children(void)
 {
     for (size_t i = 0; i < nkids; i++)
         kill(kids[i], SIGTERM);
-    int64_t until = timeouts_now_ms() + SERVER_GRACE_MS;
-    while (nkids > 0 && timeouts_now_ms() < until) {
+    int64_t until = clock_now_ms() + SERVER_GRACE_MS;
+    while (nkids > 0 && clock_now_ms() < until) {
         usleep(10 * 1000);
         reap();
     }
@@ -90,6 +94,11 @@ int main(int argc, char **argv)
     int st = server_start(&s, &MODEL, argc, argv);
     if (st)
         return st;
+    /* glibc's gmtime_r loads the time zone on its first call, even for UTC
+     * (it opens and parses /etc/localtime). Load it here, once, so that the
+     * children inherit it instead of each paying seven system calls and a
+     * file parse for its first Date header. */
+    tzset();
     struct sigaction sa = {.sa_handler = on_child, .sa_flags = SA_NOCLDSTOP};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
@@ -97,8 +106,12 @@ int main(int argc, char **argv)
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL); /* delivered only inside the wait */
-    while (!server_stopping()) {
-        server_wait(s.listen_fd, POLLIN, -1);
+    bool failed = false;
+    while (!failed && !server_stopping()) {
+        if (server_wait(s.listen_fd, POLLIN, -1) < 0) {
+            fprintf(stderr, "fork: ppoll: %s\n", strerror(errno));
+            failed = true;
+        }
         reap();
         /* A bounded batch: signals are let in only inside the wait, and a
          * flood of connections must not keep SIGTERM or SIGUSR1 out. */
@@ -109,5 +122,5 @@ int main(int argc, char **argv)
     server_close_listener(&s);
     stop_children();
     free(kids);
-    return server_finish(&s);
+    return failed ? 1 : server_finish(&s);
 }

@@ -1,5 +1,7 @@
-/* libuv: libuv's own loop drives the core through its completion-style
- * interface (conn.h): libuv reads, the core parses and answers, libuv sends.
+/* libuv: beyond the tutorials, the reactor handed to a library. libuv's own
+ * loop drives the core through its completion-style interface (conn.h):
+ * libuv reads, the core parses and answers, libuv sends. Its waits are
+ * libuv's: a failed epoll_wait aborts inside libuv, which we cannot check.
  *
  * - Accepting: a uv_poll_t on the listening socket calls server_accept(), so
  *   the core counts connections and sheds them at EMFILE (uv_listen's own
@@ -39,11 +41,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
-
-#define STOP_CHECK_MS 100 /* after SIGTERM: how often the grace period is checked */
+#include "clock.h"
+#include "reactor.h"
 
 static const struct server_model MODEL = {
     "libuv",
@@ -126,7 +125,7 @@ static void release_send(struct lconn *lc)
 
 static void drop(struct lconn *lc)
 {
-    timeouts_remove(&L.tq, &lc->c);
+    timeouts_remove(&L.tq, &lc->c.tq);
     if (lc->closing)
         return;
     lc->closing = true;
@@ -144,8 +143,9 @@ static void drop(struct lconn *lc)
     finish_if_done();
 }
 
-static void on_expired(struct conn *c, void *arg)
+static void on_expired(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     (void)arg;
     drop((struct lconn *)((char *)c - offsetof(struct lconn, c)));
 }
@@ -304,7 +304,7 @@ static void proceed(struct lconn *lc, enum conn_want w)
     }
     if (!pending)
         release_send(lc);
-    timeouts_touch(&L.tq, &lc->c, timeouts_now_ms());
+    conn_timeout_touch(&L.tq, &lc->c);
 }
 
 static void open_conn(int fd)
@@ -342,13 +342,13 @@ static void on_listen_ready(uv_poll_t *h, int status, int events)
 static void on_tick(uv_timer_t *t)
 {
     (void)t;
-    timeouts_expire(&L.tq, timeouts_now_ms(), on_expired, NULL);
+    timeouts_expire(&L.tq, clock_now_ms(), on_expired, NULL);
 }
 
 static void on_prepare(uv_prepare_t *p)
 {
     (void)p;
-    int ms = timeouts_next_ms(&L.tq, timeouts_now_ms());
+    int ms = timeouts_next_ms(&L.tq, clock_now_ms());
     if (ms < 0)
         uv_timer_stop(&L.tick);
     else
@@ -393,7 +393,7 @@ static void begin_stop(void)
     L.stopped = true;
     uv_close((uv_handle_t *)&L.listener, NULL); /* leaves epoll before the close */
     server_close_listener(L.srv);
-    uv_timer_start(&L.stop_timer, on_stop_timer, STOP_CHECK_MS, STOP_CHECK_MS);
+    uv_timer_start(&L.stop_timer, on_stop_timer, REACTOR_STOP_CHECK_MS, REACTOR_STOP_CHECK_MS);
     uv_walk(L.loop, close_if_idle, NULL);
     finish_if_done();
 }

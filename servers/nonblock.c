@@ -13,11 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
+#include "clock.h"
+#include "reactor.h"
 
 static const struct server_model MODEL = {
     "nonblock",
@@ -44,7 +42,7 @@ struct loop {
  * leaves the conn as it was, but not the bytes counter. */
 struct mark {
     uint64_t bytes;
-    int64_t body_left;
+    int64_t skip_left;
     uint32_t in_len;
     uint8_t state;
 };
@@ -53,12 +51,12 @@ static struct mark mark_of(const struct conn *c)
 {
     return (struct mark){atomic_load_explicit(&server_counters->bytes,
                                               memory_order_relaxed),
-                         c->body_left, c->in_len, c->state};
+                         c->skip_left, c->in_len, c->state};
 }
 
 static bool moved(struct mark a, struct mark b)
 {
-    return a.bytes != b.bytes || a.body_left != b.body_left ||
+    return a.bytes != b.bytes || a.skip_left != b.skip_left ||
            a.in_len != b.in_len || a.state != b.state;
 }
 
@@ -67,12 +65,13 @@ static void drop(struct loop *l, struct entry *e)
     int last = l->ring[--l->n]; /* the last descriptor fills the hole */
     l->ring[e->slot] = last;
     l->by_fd[last].slot = e->slot;
-    timeouts_remove(&l->tq, &e->conn);
+    timeouts_remove(&l->tq, &e->conn.tq);
     conn_close(&e->conn);
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static void on_timeout(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     drop(arg, (struct entry *)c);
 }
 
@@ -88,7 +87,7 @@ static void accept_all(struct loop *l, int listen_fd)
         conn_init(&e->conn, fd);
         e->slot = l->n;
         l->ring[l->n++] = fd;
-        timeouts_touch(&l->tq, &e->conn, timeouts_now_ms());
+        conn_timeout_touch(&l->tq, &e->conn);
     }
 }
 
@@ -104,7 +103,7 @@ static void step_all(struct loop *l)
             continue;
         }
         if (moved(before, mark_of(&e->conn)))
-            timeouts_touch(&l->tq, &e->conn, timeouts_now_ms());
+            conn_timeout_touch(&l->tq, &e->conn);
         i++;
     }
 }
@@ -131,11 +130,9 @@ int main(int argc, char **argv)
      * must be deliverable all the time; a handler interrupting a recv or
      * send makes it fail with EINTR, which conn_step() retries. */
     server_unblock_signals();
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    struct loop l = {.max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur};
-    l.by_fd = calloc((size_t)l.max_fd, sizeof *l.by_fd);
-    l.ring = calloc((size_t)l.max_fd, sizeof *l.ring);
+    struct loop l = {0};
+    l.by_fd = reactor_table_new(sizeof(struct entry), 0, &l.max_fd);
+    l.ring = l.by_fd ? calloc((size_t)l.max_fd, sizeof *l.ring) : NULL;
     if (!l.by_fd || !l.ring) {
         fprintf(stderr, "nonblock: setup: %s\n", strerror(errno));
         return 1;
@@ -143,7 +140,7 @@ int main(int argc, char **argv)
     timeouts_init(&l.tq);
 
     bool stopped = false;
-    while (!stopped || (l.n > 0 && !server_grace_over())) {
+    while (reactor_going(stopped, l.n)) {
         if (server_poll_signals() && !stopped) {
             server_close_listener(&s);
             close_idle(&l);
@@ -152,7 +149,7 @@ int main(int argc, char **argv)
         if (!stopped)
             accept_all(&l, s.listen_fd);
         step_all(&l);
-        timeouts_expire(&l.tq, timeouts_now_ms(), on_timeout, &l);
+        timeouts_expire(&l.tq, clock_now_ms(), on_timeout, &l);
     }
     while (l.n > 0)
         drop(&l, &l.by_fd[l.ring[0]]);

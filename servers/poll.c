@@ -1,139 +1,112 @@
-/* poll: one ppoll(2) loop over a compact pollfd array: slot 0 is the
- * listener, the others are the open connections in no particular order.
- * When a connection closes, the last slot moves into its hole, so the array
- * the kernel walks is never longer than what is open. A slot finds its conn
- * through its descriptor, a conn finds its slot through its entry.
+/* poll: beyond the tutorials, select without its descriptor limit but with
+ * its walk over everything open: the reactor over ppoll(2) and a compact
+ * pollfd array, the open descriptors in no particular order, no holes. When
+ * one is deleted, the last entry moves into its place, so the array the
+ * kernel walks is never longer than what is open. An entry finds its
+ * descriptor in it; a descriptor finds its entry through slot_of.
  *
  * Unlike select there is no descriptor limit, but the whole array is copied
- * into the kernel and walked on every wait: O(connections) per wake-up. */
+ * into the kernel and walked on every wait, and walked again here to find
+ * what is ready: O(connections) per wake-up, however few are ready. */
 #include <errno.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
 
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
+#include "reactor.h"
 
 static const struct server_model MODEL = {
     "poll", "one ppoll loop over a compact pollfd array", false, false};
 
-struct entry {
-    struct conn conn;      /* first: the timeouts hand back a struct conn */
-    int slot;              /* index of its pollfd */
+struct poll_state {
+    struct pollfd *pfds;   /* the watched descriptors, no holes */
+    int n;                 /* entries in use */
+    int *slot_of;          /* descriptor -> its entry */
 };
 
-struct reactor {
-    struct pollfd *pfds;   /* [0] the listener (fd -1 once closed), then conns */
-    int npfds;             /* slots in use, listener included */
-    struct entry *by_fd;   /* indexed by descriptor */
-    int max_fd;            /* size of pfds and by_fd, from RLIMIT_NOFILE */
-    struct timeouts tq;
+static int poll_open(struct reactor *r)
+{
+    struct poll_state *st = malloc(sizeof *st);
+    if (!st)
+        return -1;
+    st->n = 0;
+    st->pfds = malloc(sizeof *st->pfds * (size_t)r->max_fd);
+    st->slot_of = malloc(sizeof *st->slot_of * (size_t)r->max_fd);
+    if (!st->pfds || !st->slot_of) {
+        free(st->pfds);
+        free(st->slot_of);
+        free(st);
+        return -1;
+    }
+    r->be_state = st;
+    return 0;
+}
+
+static void poll_close(struct reactor *r)
+{
+    struct poll_state *st = r->be_state;
+    free(st->pfds);
+    free(st->slot_of);
+    free(st);
+}
+
+static short poll_events(int events)
+{
+    return (short)((events & REACTOR_READ ? POLLIN : 0) |
+                   (events & REACTOR_WRITE ? POLLOUT : 0));
+}
+
+static int poll_add(struct reactor *r, int fd, int events)
+{
+    struct poll_state *st = r->be_state;
+    st->slot_of[fd] = st->n;
+    st->pfds[st->n++] = (struct pollfd){.fd = fd, .events = poll_events(events)};
+    return 0;
+}
+
+static int poll_modify(struct reactor *r, int fd, int events)
+{
+    struct poll_state *st = r->be_state;
+    st->pfds[st->slot_of[fd]].events = poll_events(events);
+    return 0;
+}
+
+static int poll_del(struct reactor *r, int fd)
+{
+    struct poll_state *st = r->be_state;
+    struct pollfd last = st->pfds[--st->n]; /* fills the hole */
+    st->pfds[st->slot_of[fd]] = last;
+    st->slot_of[last.fd] = st->slot_of[fd];
+    return 0;
+}
+
+static int poll_wait(struct reactor *r, int timeout_ms)
+{
+    struct poll_state *st = r->be_state;
+    struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    int n = ppoll(st->pfds, (nfds_t)st->n, timeout_ms < 0 ? NULL : &ts,
+                  r->signals ? &server_waitmask : NULL);
+    if (n < 0)
+        return errno == EINTR ? 0 : -1;
+    int ready = 0;
+    for (int i = 0; ready < n && i < st->n; i++)
+        if (st->pfds[i].revents)
+            r->fired[ready++] = st->pfds[i].fd;
+    return ready;
+}
+
+static const struct reactor_backend poll_backend = {
+    .open_call = "poll setup",
+    .wait_call = "ppoll",
+    .ctl_call = "pollfd array",
+    .open = poll_open,
+    .close = poll_close,
+    .add = poll_add,
+    .modify = poll_modify,
+    .del = poll_del,
+    .wait = poll_wait,
 };
-
-static void drop(struct reactor *r, struct entry *e)
-{
-    struct pollfd last = r->pfds[--r->npfds]; /* fills the hole */
-    r->pfds[e->slot] = last;
-    r->by_fd[last.fd].slot = e->slot;
-    timeouts_remove(&r->tq, &e->conn);
-    conn_close(&e->conn);
-}
-
-static void on_timeout(struct conn *c, void *arg)
-{
-    drop(arg, (struct entry *)c);
-}
-
-static void conn_on_ready(struct reactor *r, struct entry *e)
-{
-    enum conn_want w = conn_step(&e->conn);
-    if (w == CONN_CLOSE) {
-        drop(r, e);
-        return;
-    }
-    r->pfds[e->slot].events = w == CONN_WANT_READ ? POLLIN : POLLOUT;
-    timeouts_touch(&r->tq, &e->conn, timeouts_now_ms());
-}
-
-static void accept_all(struct reactor *r, int listen_fd)
-{
-    int fd;
-    while ((fd = server_accept(listen_fd)) >= 0) {
-        if (fd >= r->max_fd) { /* beyond the table sized from RLIMIT_NOFILE */
-            server_refuse(fd);
-            continue;
-        }
-        struct entry *e = &r->by_fd[fd];
-        conn_init(&e->conn, fd);
-        e->slot = r->npfds++;
-        r->pfds[e->slot] = (struct pollfd){.fd = fd, .events = POLLIN};
-        timeouts_touch(&r->tq, &e->conn, timeouts_now_ms());
-    }
-}
-
-/* On stop: no new connections; idle ones close now, busy ones finish. */
-static void close_idle(struct reactor *r)
-{
-    for (int i = r->npfds - 1; i >= 1; i--) {
-        struct entry *e = &r->by_fd[r->pfds[i].fd];
-        if (conn_is_idle(&e->conn))
-            drop(r, e);
-    }
-}
-
-/* From the top down: a closed slot takes the last one, already handled. New
- * connections are appended after the walk and have no revents yet. */
-static void on_events(struct reactor *r, int listen_fd)
-{
-    for (int i = r->npfds - 1; i >= 1; i--)
-        if (r->pfds[i].revents)
-            conn_on_ready(r, &r->by_fd[r->pfds[i].fd]);
-    if (listen_fd >= 0 && r->pfds[0].revents)
-        accept_all(r, listen_fd);
-}
 
 int main(int argc, char **argv)
 {
-    struct server s;
-    int st = server_start(&s, &MODEL, argc, argv);
-    if (st)
-        return st;
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    struct reactor r = {.max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur};
-    r.pfds = calloc((size_t)r.max_fd + 1, sizeof *r.pfds);
-    r.by_fd = calloc((size_t)r.max_fd, sizeof *r.by_fd);
-    if (!r.pfds || !r.by_fd) {
-        fprintf(stderr, "poll: setup: %s\n", strerror(errno));
-        return 1;
-    }
-    r.pfds[0] = (struct pollfd){.fd = s.listen_fd, .events = POLLIN};
-    r.npfds = 1;
-    timeouts_init(&r.tq);
-
-    bool stopped = false;
-    while (!stopped || (r.npfds > 1 && !server_grace_over())) {
-        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, timeouts_now_ms());
-        struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
-        int n = ppoll(r.pfds, (nfds_t)r.npfds, wait < 0 ? NULL : &ts,
-                      &server_waitmask);
-        if (server_poll_signals() && !stopped) {
-            server_close_listener(&s);
-            r.pfds[0].fd = -1; /* poll skips negative descriptors */
-            close_idle(&r);
-            stopped = true;
-            continue; /* revents may belong to slots just moved */
-        }
-        if (n > 0)
-            on_events(&r, s.listen_fd);
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
-    }
-    while (r.npfds > 1)
-        drop(&r, &r.by_fd[r.pfds[r.npfds - 1].fd]);
-    free(r.by_fd);
-    free(r.pfds);
-    return server_finish(&s);
+    return reactor_main(&MODEL, &poll_backend, argc, argv);
 }

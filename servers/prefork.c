@@ -1,6 +1,7 @@
-/* prefork: a pool of worker processes, each an epoll reactor over the one
- * listening socket they all inherit (the tutorials' closing advice: combine
- * I/O multiplexing with a pool of processes; nginx works this way).
+/* prefork: a pool of worker processes, each the epoll reactor (the epoll
+ * model's, core/reactor.c) over the one listening socket they all inherit
+ * (the tutorials' closing advice: combine I/O multiplexing with a pool of
+ * processes; nginx works this way). What it teaches is the supervisor below.
  *
  * Every worker adds the shared listener to its own epoll set with
  * EPOLLEXCLUSIVE, so a new connection wakes one waiting worker (sometimes a
@@ -13,17 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
+#include "clock.h"
+#include "reactor_epoll.h"
 
-#define EPOLL_BATCH 512          /* events taken per wait */
 #define WORKER_MIN_LIFE_MS 1000  /* a worker dying younger is replaced this late */
 #define STRAGGLER_MS 1000        /* after a worker's own grace, before SIGKILL */
 
@@ -31,135 +28,26 @@ static const struct server_model MODEL = {
     "prefork", "worker processes, each an epoll reactor on one shared listener",
     true, false};
 
-/* ---- a worker: one epoll reactor ---------------------------------------- */
-
-struct reactor {
-    int ep;
-    int listen_fd;         /* the shared listener, -1 once stopped */
-    struct conn *conns;    /* indexed by descriptor */
-    int max_fd;            /* size of conns, from RLIMIT_NOFILE */
-    int nconns;            /* open connections */
-    struct timeouts tq;
-};
-
-static void drop(struct reactor *r, struct conn *c)
-{
-    timeouts_remove(&r->tq, c);
-    epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    conn_close(c);
-    r->nconns--;
-}
-
-static void on_timeout(struct conn *c, void *arg)
-{
-    drop(arg, c);
-}
-
-static void conn_on_ready(struct reactor *r, struct conn *c)
-{
-    enum conn_want w = conn_step(c);
-    if (w == CONN_CLOSE) {
-        drop(r, c);
-        return;
-    }
-    uint32_t events = w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT;
-    if (events != c->waiting) {
-        struct epoll_event ev = {.events = events, .data.fd = c->fd};
-        epoll_ctl(r->ep, EPOLL_CTL_MOD, c->fd, &ev);
-        c->waiting = events;
-    }
-    timeouts_touch(&r->tq, c, timeouts_now_ms());
-}
-
-/* Level-triggered: take everything pending. Other workers woken for the
- * same connections find none left and go back to waiting. */
-static void accept_all(struct reactor *r)
-{
-    int fd;
-    while ((fd = server_accept(r->listen_fd)) >= 0) {
-        if (fd >= r->max_fd) {
-            server_refuse(fd);
-            continue;
-        }
-        struct conn *c = &r->conns[fd];
-        conn_init(c, fd);
-        c->waiting = EPOLLIN;
-        struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
-        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            server_refuse(fd);
-            continue;
-        }
-        r->nconns++;
-        timeouts_touch(&r->tq, c, timeouts_now_ms());
-    }
-}
-
-/* On stop: leave the listener to the others (closing our descriptor is not
- * enough: the parent and the other workers keep the socket open, and epoll
- * drops an entry only when the last descriptor of its file closes), then
- * close idle connections; busy ones finish. */
-static void reactor_stop(struct reactor *r, struct server *s)
-{
-    epoll_ctl(r->ep, EPOLL_CTL_DEL, r->listen_fd, NULL);
-    server_close_listener(s);
-    r->listen_fd = -1;
-    for (int fd = 0; fd < r->max_fd; fd++)
-        if (r->conns[fd].fd == fd && conn_is_idle(&r->conns[fd]))
-            drop(r, &r->conns[fd]);
-}
-
-static int reactor_init(struct reactor *r, struct server *s)
-{
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    r->max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur;
-    r->listen_fd = s->listen_fd;
-    r->nconns = 0;
-    timeouts_init(&r->tq);
-    r->conns = calloc((size_t)r->max_fd, sizeof(struct conn));
-    if ((r->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || !r->conns)
-        return -1;
-    for (int i = 0; i < r->max_fd; i++)
-        r->conns[i].fd = -1;
-    /* EPOLLEXCLUSIVE is allowed only with EPOLL_CTL_ADD, never MOD. */
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
-                             .data.fd = r->listen_fd};
-    return epoll_ctl(r->ep, EPOLL_CTL_ADD, r->listen_fd, &ev);
-}
+/* ---- a worker: the epoll reactor on the shared listener ------------------ */
 
 /* The worker's life; returns its exit status. It never prints the counters:
- * that is the parent's job, once, for all workers. */
+ * that is the parent's job, once, for all workers. The listener is shared,
+ * so the reactor registers it with EPOLLEXCLUSIVE and, on stop, leaves it to
+ * the others before closing its own descriptor. */
 static int worker_run(struct server *s)
 {
     struct reactor r;
-    if (reactor_init(&r, s) < 0) {
-        fprintf(stderr, "prefork: worker %d: setup: %s\n", (int)getpid(),
-                strerror(errno));
+    if (reactor_init(&r, &reactor_epoll, s->listen_fd, sizeof(struct conn)) < 0) {
+        fprintf(stderr, "prefork: worker %d: setup: %s\n", (int)getpid(), r.error);
         return 1;
     }
-    struct epoll_event events[EPOLL_BATCH];
-    bool stopped = false;
-    while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int64_t now = timeouts_now_ms();
-        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, now);
-        int n = epoll_pwait(r.ep, events, EPOLL_BATCH, wait, &server_waitmask);
-        if (server_poll_signals() && !stopped) {
-            reactor_stop(&r, s);
-            stopped = true;
-        }
-        for (int i = 0; i < n; i++) {
-            int fd = events[i].data.fd;
-            if (fd == r.listen_fd)
-                accept_all(&r);
-            else if (r.conns[fd].fd == fd)
-                conn_on_ready(&r, &r.conns[fd]);
-        }
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
-    }
-    for (int fd = 0; fd < r.max_fd; fd++)
-        if (r.conns[fd].fd == fd)
-            conn_close(&r.conns[fd]);
-    return 0;
+    s->listen_fd = -1; /* the reactor's now */
+    r.shared_listener = true;
+    int rc = reactor_run(&r);
+    if (rc < 0)
+        fprintf(stderr, "prefork: worker %d: %s\n", (int)getpid(), r.error);
+    reactor_free(&r);
+    return rc < 0 ? 1 : 0;
 }
 
 /* ---- the parent: fork, replace, stop, reap ------------------------------ */
@@ -189,11 +77,11 @@ static void spawn(struct server *s, struct worker *w)
     }
     if (pid < 0) { /* try again later rather than give up serving */
         fprintf(stderr, "prefork: fork: %s\n", strerror(errno));
-        w->respawn_ms = timeouts_now_ms() + WORKER_MIN_LIFE_MS;
+        w->respawn_ms = clock_now_ms() + WORKER_MIN_LIFE_MS;
         return;
     }
     w->pid = pid;
-    w->started_ms = timeouts_now_ms();
+    w->started_ms = clock_now_ms();
 }
 
 static void describe_exit(int status, char *buf, size_t size)
@@ -222,7 +110,7 @@ static int reap(void)
                 break;
             char why[64];
             describe_exit(status, why, sizeof why);
-            int64_t now = timeouts_now_ms(), soonest = w->started_ms + WORKER_MIN_LIFE_MS;
+            int64_t now = clock_now_ms(), soonest = w->started_ms + WORKER_MIN_LIFE_MS;
             w->respawn_ms = soonest > now ? soonest : now;
             fprintf(stderr, "prefork: worker %d %s; starting a new one%s\n", (int)pid,
                     why, soonest > now ? " in a moment" : "");
@@ -242,7 +130,7 @@ static int respawn_due(struct server *s)
         struct worker *w = &workers[i];
         if (w->pid)
             continue;
-        int64_t left = w->respawn_ms - timeouts_now_ms();
+        int64_t left = w->respawn_ms - clock_now_ms();
         if (left <= 0)
             spawn(s, w);
         if (!w->pid) {
@@ -262,10 +150,11 @@ static void stop_workers(struct server *s)
     for (int i = 0; i < nworkers; i++)
         if (workers[i].pid)
             kill(workers[i].pid, SIGTERM);
-    int64_t until = timeouts_now_ms() + SERVER_GRACE_MS + STRAGGLER_MS;
+    int64_t until = clock_now_ms() + SERVER_GRACE_MS + STRAGGLER_MS;
     int live;
-    while ((live = reap()) > 0 && timeouts_now_ms() < until)
-        server_wait(-1, 0, (int)(until - timeouts_now_ms()));
+    while ((live = reap()) > 0 && clock_now_ms() < until)
+        if (server_wait(-1, 0, (int)(until - clock_now_ms())) < 0)
+            break; /* the stragglers are killed below */
     for (int i = 0; live > 0 && i < nworkers; i++) {
         if (workers[i].pid) {
             kill(workers[i].pid, SIGKILL);
@@ -302,10 +191,14 @@ int main(int argc, char **argv)
         int next = respawn_due(&s);
         /* No descriptor (poll ignores a negative one): this waits only for
          * a signal (a worker's death, SIGTERM, SIGUSR1) or the next respawn. */
-        server_wait(-1, 0, next);
+        if (server_wait(-1, 0, next) < 0) {
+            fprintf(stderr, "prefork: ppoll: %s\n", strerror(errno));
+            break;
+        }
         reap();
     }
+    bool failed = !server_stopping();
     stop_workers(&s);
     free(workers);
-    return server_finish(&s);
+    return failed ? 1 : server_finish(&s);
 }

@@ -1,180 +1,116 @@
-/* reuseport: N reactor threads, each with its own listening socket on the
- * same port (SO_REUSEPORT) and its own epoll loop; the kernel spreads new
- * connections over the sockets by a hash of the addresses. Nothing is shared
- * between reactors but the process: no lock, no hand-off, no herd.
+/* reuseport: N reactor threads, each the epoll reactor (the epoll model's,
+ * core/reactor.c) with its own listening socket on the same port
+ * (SO_REUSEPORT); the kernel spreads new connections over the sockets by a
+ * hash of the addresses. Nothing is shared between reactors but the
+ * process: no lock, no hand-off, no herd.
  *
  * The main thread serves nothing. Signals reach it alone (the reactors are
- * created with them blocked); on SIGTERM or SIGINT it asks every reactor to
- * stop through the reactor's eventfd, joins them and prints the counters. */
+ * created with them blocked and wait without them); on SIGTERM or SIGINT
+ * it wakes every reactor through the reactor's eventfd, each sees the stop
+ * and finishes as the epoll model does, and the main thread joins them and
+ * prints the counters. A reactor whose wait fails signals the process, so
+ * that the main thread stops the others and exits non-zero. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
-
-#define EPOLL_BATCH 512 /* events taken per wait */
+#include "reactor_epoll.h"
 
 static const struct server_model MODEL = {
     "reuseport", "reactor threads, each with its own SO_REUSEPORT listener",
     true, true};
 
-struct reactor {
+struct rthread {
+    struct reactor r;
     pthread_t thread;
-    int ep;
-    int listen_fd;         /* this reactor's own socket, -1 once stopped */
     int stop_fd;           /* eventfd: the main thread writes it to stop us */
-    struct conn *conns;    /* indexed by descriptor; only this reactor's */
-    int max_fd;            /* size of conns, from RLIMIT_NOFILE */
-    int nconns;            /* open connections */
-    struct timeouts tq;
+    bool running;          /* the thread was started */
+    int rc;                /* reactor_run()'s */
 };
 
-static void drop(struct reactor *r, struct conn *c)
+/* The ring only wakes the wait; the reactor sees server_stopping(). */
+static void on_stop_ring(struct reactor *r, void *arg)
 {
-    timeouts_remove(&r->tq, c);
-    epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    conn_close(c);
-    r->nconns--;
-}
-
-static void on_timeout(struct conn *c, void *arg)
-{
-    drop(arg, c);
-}
-
-static void conn_on_ready(struct reactor *r, struct conn *c)
-{
-    enum conn_want w = conn_step(c);
-    if (w == CONN_CLOSE) {
-        drop(r, c);
-        return;
-    }
-    uint32_t events = w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT;
-    if (events != c->waiting) {
-        struct epoll_event ev = {.events = events, .data.fd = c->fd};
-        epoll_ctl(r->ep, EPOLL_CTL_MOD, c->fd, &ev);
-        c->waiting = events;
-    }
-    timeouts_touch(&r->tq, c, timeouts_now_ms());
-}
-
-static void accept_all(struct reactor *r)
-{
-    int fd;
-    while ((fd = server_accept(r->listen_fd)) >= 0) {
-        if (fd >= r->max_fd) {
-            server_refuse(fd);
-            continue;
-        }
-        struct conn *c = &r->conns[fd];
-        conn_init(c, fd);
-        c->waiting = EPOLLIN;
-        struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
-        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            server_refuse(fd);
-            continue;
-        }
-        r->nconns++;
-        timeouts_touch(&r->tq, c, timeouts_now_ms());
-    }
-}
-
-/* On stop: close our listener (the only descriptor of that socket, so it
- * also leaves the epoll set; connections still in its queue are reset, as
- * with any server that stops listening), then idle connections; busy ones
- * finish. */
-static void reactor_stop(struct reactor *r)
-{
-    uint64_t one;
-    if (read(r->stop_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+    struct rthread *t = arg;
+    uint64_t rings;
+    (void)r;
+    if (read(t->stop_fd, &rings, sizeof rings) < 0 && errno != EAGAIN)
         perror("reuseport: read eventfd");
-    close(r->listen_fd);
-    r->listen_fd = -1;
-    for (int fd = 0; fd < r->max_fd; fd++)
-        if (r->conns[fd].fd == fd && conn_is_idle(&r->conns[fd]))
-            drop(r, &r->conns[fd]);
 }
 
-static void *reactor_run(void *arg)
+static void *reactor_thread(void *arg)
 {
-    struct reactor *r = arg;
-    struct epoll_event events[EPOLL_BATCH];
-    bool stopped = false;
-    while (!stopped || (r->nconns > 0 && !server_grace_over())) {
-        int64_t now = timeouts_now_ms();
-        int wait = stopped ? 100 : timeouts_next_ms(&r->tq, now);
-        int n = epoll_wait(r->ep, events, EPOLL_BATCH, wait);
-        for (int i = 0; i < n; i++) {
-            int fd = events[i].data.fd;
-            if (fd == r->stop_fd) {
-                reactor_stop(r);
-                stopped = true;
-            } else if (fd == r->listen_fd) {
-                accept_all(r);
-            } else if (r->conns[fd].fd == fd) {
-                conn_on_ready(r, &r->conns[fd]);
-            }
-        }
-        timeouts_expire(&r->tq, timeouts_now_ms(), on_timeout, r);
-    }
-    for (int fd = 0; fd < r->max_fd; fd++)
-        if (r->conns[fd].fd == fd)
-            conn_close(&r->conns[fd]);
+    struct rthread *t = arg;
+    if ((t->rc = reactor_run(&t->r)) < 0)
+        kill(getpid(), SIGTERM); /* the main thread takes it and stops us all */
     return NULL;
 }
 
-static int watch(int ep, int fd)
+/* Everything but the thread; takes ownership of listen_fd. Returns 0 or -1
+ * with t->r.error. */
+static int rthread_init(struct rthread *t, int listen_fd)
 {
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
-    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-}
-
-/* Everything but the thread; takes ownership of listen_fd. */
-static int reactor_init(struct reactor *r, int listen_fd, int max_fd)
-{
-    r->listen_fd = listen_fd;
-    r->max_fd = max_fd;
-    timeouts_init(&r->tq);
-    r->ep = epoll_create1(EPOLL_CLOEXEC);
-    r->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    r->conns = calloc((size_t)max_fd, sizeof(struct conn));
-    if (listen_fd < 0 || r->ep < 0 || r->stop_fd < 0 || !r->conns ||
-        watch(r->ep, listen_fd) < 0 || watch(r->ep, r->stop_fd) < 0)
+    if (reactor_init(&t->r, &reactor_epoll, listen_fd, sizeof(struct conn)) < 0)
         return -1;
-    for (int i = 0; i < max_fd; i++)
-        r->conns[i].fd = -1;
-    return 0;
+    t->r.signals = false;
+    t->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (t->stop_fd < 0) {
+        snprintf(t->r.error, sizeof t->r.error, "eventfd: %s", strerror(errno));
+        return -1;
+    }
+    return reactor_watch(&t->r, t->stop_fd, on_stop_ring, t);
 }
 
-static void reactor_free(struct reactor *r)
-{
-    if (r->listen_fd >= 0)
-        close(r->listen_fd);
-    if (r->ep >= 0)
-        close(r->ep);
-    if (r->stop_fd >= 0)
-        close(r->stop_fd);
-    free(r->conns);
-}
-
-/* Asks the first n reactors to stop and waits for them. */
-static void stop_reactors(struct reactor *rs, int n)
+/* Wakes the started reactors, waits for them and frees them all. Returns
+ * 1 after printing the first reactor's error, else 0. */
+static int stop_reactors(struct rthread *ts, int n)
 {
     uint64_t one = 1;
+    int status = 0;
     for (int i = 0; i < n; i++)
-        if (write(rs[i].stop_fd, &one, sizeof one) < 0)
+        if (ts[i].running && write(ts[i].stop_fd, &one, sizeof one) < 0)
             perror("reuseport: write eventfd");
-    for (int i = 0; i < n; i++)
-        pthread_join(rs[i].thread, NULL);
+    for (int i = 0; i < n; i++) {
+        if (ts[i].running)
+            pthread_join(ts[i].thread, NULL);
+        if (ts[i].rc < 0 && !status) {
+            fprintf(stderr, "reuseport: reactor %d: %s\n", i, ts[i].r.error);
+            status = 1;
+        }
+        reactor_free(&ts[i].r);
+        if (ts[i].stop_fd >= 0)
+            close(ts[i].stop_fd);
+    }
+    return status;
+}
+
+/* The core's socket (already SO_REUSEPORT) becomes reactor 0's; the others
+ * bind the same address and port. Returns 0, or -1 after printing why. */
+static int start_reactors(struct server *s, struct rthread *ts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int fd = i == 0 ? s->listen_fd : server_listen_again(s);
+        if (i == 0)
+            s->listen_fd = -1; /* owned by reactor 0 now */
+        if (fd < 0)
+            return -1; /* server_listen_again said why */
+        if (rthread_init(&ts[i], fd) < 0) {
+            fprintf(stderr, "reuseport: reactor %d: %s\n", i, ts[i].r.error);
+            return -1;
+        }
+        int err = pthread_create(&ts[i].thread, NULL, reactor_thread, &ts[i]);
+        if (err) {
+            fprintf(stderr, "reuseport: reactor %d: %s\n", i, strerror(err));
+            return -1;
+        }
+        ts[i].running = true;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -183,42 +119,22 @@ int main(int argc, char **argv)
     int st = server_start(&s, &MODEL, argc, argv);
     if (st)
         return st;
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    int max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur;
     int n = s.opts.workers;
-    struct reactor *rs = calloc((size_t)n, sizeof *rs);
-    if (!rs) {
+    struct rthread *ts = calloc((size_t)n, sizeof *ts);
+    if (!ts) {
         fprintf(stderr, "reuseport: setup: %s\n", strerror(errno));
         return 1;
     }
     for (int i = 0; i < n; i++)
-        rs[i].listen_fd = rs[i].ep = rs[i].stop_fd = -1;
-    /* The core's socket (already SO_REUSEPORT) becomes reactor 0's; the
-     * others bind the same address and port. */
-    int started = 0, err = 0;
-    for (int i = 0; i < n && !err; i++) {
-        int fd = i == 0 ? s.listen_fd : server_listen_again(&s);
-        if (i == 0)
-            s.listen_fd = -1; /* owned by reactor 0 now */
-        if (reactor_init(&rs[i], fd, max_fd) < 0)
-            err = errno ? errno : EINVAL;
-        if (!err)
-            err = pthread_create(&rs[i].thread, NULL, reactor_run, &rs[i]);
-        if (!err)
-            started++;
-    }
-    if (err)
-        fprintf(stderr, "reuseport: reactor %d: %s\n", started, strerror(err));
+        ts[i].stop_fd = ts[i].r.listen_fd = -1; /* nothing to close yet */
+    bool ok = start_reactors(&s, ts, n) == 0;
     /* Signals are let in only inside sigsuspend, so none is lost between
      * the check and the wait. */
-    while (!err && !server_stopping()) {
+    while (ok && !server_stopping()) {
         sigsuspend(&server_waitmask);
         server_poll_signals();
     }
-    stop_reactors(rs, started);
-    for (int i = 0; i < n; i++)
-        reactor_free(&rs[i]);
-    free(rs);
-    return err ? 1 : server_finish(&s);
+    int failed = stop_reactors(ts, n);
+    free(ts);
+    return !ok || failed ? 1 : server_finish(&s);
 }

@@ -1,152 +1,103 @@
-/* select: one pselect(2) loop over two descriptor sets kept up to date as
- * connections change what they wait for, copied before each wait (select
- * overwrites its arguments) and scanned up to the highest descriptor after.
+/* select: beyond the tutorials, the oldest way to wait for many sockets and
+ * what it costs: the reactor over pselect(2). Two descriptor sets say what
+ * each socket waits for; select overwrites its arguments, so they are copied
+ * before every wait, and the result is scanned bit by bit up to the highest
+ * descriptor: O(highest descriptor) per wake-up, whatever is ready.
  *
- * An fd_set is a bitmap of FD_SETSIZE (1024) bits: FD_SET on a larger
- * descriptor writes past it. So a connection whose descriptor is at or above
- * the limit is closed unserved, counted as refused, with one warning. pselect
- * installs server_waitmask for the wait only, so a signal cannot slip in
- * between checking for it and going to sleep. */
-#include <stdio.h>
+ * An fd_set is a bitmap of FD_SETSIZE (1024) bits and FD_SET on a larger
+ * descriptor writes past it, so the connection table stops at FD_SETSIZE:
+ * a connection above it is closed unserved, counted as refused, with one
+ * warning. pselect installs server_waitmask for the wait only, so a signal
+ * cannot slip in between checking for it and going to sleep. */
+#include <errno.h>
+#include <stdlib.h>
 #include <sys/select.h>
 
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
+#include "reactor.h"
 
 static const struct server_model MODEL = {
     "select", "one pselect loop; descriptors above FD_SETSIZE are refused",
     false, false};
 
-struct reactor {
-    struct conn conns[FD_SETSIZE]; /* indexed by descriptor; fd -1 when free */
+struct select_state {
     fd_set rd, wr;         /* what each descriptor waits for */
     int max_fd;            /* highest descriptor in rd or wr, or -1 */
-    int nconns;            /* open connections */
-    bool warned;           /* the FD_SETSIZE warning was printed */
-    struct timeouts tq;
 };
 
-static struct reactor r; /* 1024 conns: too big for the stack */
-
-static void watch(struct reactor *rc, int fd, enum conn_want w)
+static int select_open(struct reactor *r)
 {
-    FD_CLR(fd, w == CONN_WANT_READ ? &rc->wr : &rc->rd);
-    FD_SET(fd, w == CONN_WANT_READ ? &rc->rd : &rc->wr);
-    if (fd > rc->max_fd)
-        rc->max_fd = fd;
+    struct select_state *st = malloc(sizeof *st);
+    if (!st)
+        return -1;
+    FD_ZERO(&st->rd);
+    FD_ZERO(&st->wr);
+    st->max_fd = -1;
+    r->be_state = st;
+    return 0;
 }
 
-static void unwatch(struct reactor *rc, int fd)
+static void select_close(struct reactor *r)
 {
-    FD_CLR(fd, &rc->rd);
-    FD_CLR(fd, &rc->wr);
-    while (rc->max_fd >= 0 && !FD_ISSET(rc->max_fd, &rc->rd) &&
-           !FD_ISSET(rc->max_fd, &rc->wr))
-        rc->max_fd--;
+    free(r->be_state);
 }
 
-static void drop(struct reactor *rc, struct conn *c)
+static int select_modify(struct reactor *r, int fd, int events)
 {
-    timeouts_remove(&rc->tq, c);
-    unwatch(rc, c->fd);
-    conn_close(c);
-    rc->nconns--;
+    struct select_state *st = r->be_state;
+    FD_CLR(fd, &st->rd);
+    FD_CLR(fd, &st->wr);
+    if (events & REACTOR_READ)
+        FD_SET(fd, &st->rd);
+    if (events & REACTOR_WRITE)
+        FD_SET(fd, &st->wr);
+    if (fd > st->max_fd)
+        st->max_fd = fd;
+    return 0;
 }
 
-static void on_timeout(struct conn *c, void *arg)
+static int select_del(struct reactor *r, int fd)
 {
-    drop(arg, c);
+    struct select_state *st = r->be_state;
+    FD_CLR(fd, &st->rd);
+    FD_CLR(fd, &st->wr);
+    while (st->max_fd >= 0 && !FD_ISSET(st->max_fd, &st->rd) &&
+           !FD_ISSET(st->max_fd, &st->wr))
+        st->max_fd--;
+    return 0;
 }
 
-static void conn_on_ready(struct reactor *rc, struct conn *c)
+static int select_wait(struct reactor *r, int timeout_ms)
 {
-    enum conn_want w = conn_step(c);
-    if (w == CONN_CLOSE) {
-        drop(rc, c);
-        return;
-    }
-    if (w != c->waiting) {
-        watch(rc, c->fd, w);
-        c->waiting = w;
-    }
-    timeouts_touch(&rc->tq, c, timeouts_now_ms());
+    struct select_state *st = r->be_state;
+    struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    fd_set rd = st->rd, wr = st->wr;
+    int n = pselect(st->max_fd + 1, &rd, &wr, NULL, timeout_ms < 0 ? NULL : &ts,
+                    r->signals ? &server_waitmask : NULL);
+    if (n < 0)
+        return errno == EINTR ? 0 : -1;
+    int ready = 0;
+    for (int fd = 0; ready < n && fd <= st->max_fd; fd++)
+        if (FD_ISSET(fd, &rd) || FD_ISSET(fd, &wr))
+            r->fired[ready++] = fd;
+    return ready;
 }
 
-static void accept_all(struct reactor *rc, int listen_fd)
-{
-    int fd;
-    while ((fd = server_accept(listen_fd)) >= 0) {
-        if (fd >= FD_SETSIZE) {
-            if (!rc->warned)
-                fprintf(stderr, "select: descriptor %d >= FD_SETSIZE (%d): refusing "
-                        "connections above the limit\n", fd, FD_SETSIZE);
-            rc->warned = true;
-            server_refuse(fd);
-            continue;
-        }
-        struct conn *c = &rc->conns[fd];
-        conn_init(c, fd);
-        c->waiting = CONN_WANT_READ;
-        watch(rc, fd, CONN_WANT_READ);
-        rc->nconns++;
-        timeouts_touch(&rc->tq, c, timeouts_now_ms());
-    }
-}
-
-/* On stop: no new connections; idle ones close now, busy ones finish. */
-static void close_idle(struct reactor *rc)
-{
-    for (int fd = 0; fd <= rc->max_fd; fd++)
-        if (rc->conns[fd].fd == fd && conn_is_idle(&rc->conns[fd]))
-            drop(rc, &rc->conns[fd]);
-}
+static const struct reactor_backend select_backend = {
+    .open_call = "select setup",
+    .wait_call = "pselect",
+    .ctl_call = "FD_SET",
+    .max_fds = FD_SETSIZE,
+    .limit = "FD_SETSIZE",
+    .batch = FD_SETSIZE,
+    .open = select_open,
+    .close = select_close,
+    .add = select_modify,
+    .modify = select_modify,
+    .del = select_del,
+    .wait = select_wait,
+};
 
 int main(int argc, char **argv)
 {
-    struct server s;
-    int st = server_start(&s, &MODEL, argc, argv);
-    if (st)
-        return st;
-    if (s.listen_fd >= FD_SETSIZE) {
-        fprintf(stderr, "select: listening descriptor %d >= FD_SETSIZE (%d)\n",
-                s.listen_fd, FD_SETSIZE);
-        return SERVER_EXIT_UNAVAILABLE;
-    }
-    for (int fd = 0; fd < FD_SETSIZE; fd++)
-        r.conns[fd].fd = -1;
-    FD_ZERO(&r.rd);
-    FD_ZERO(&r.wr);
-    r.max_fd = -1;
-    FD_SET(s.listen_fd, &r.rd);
-    r.max_fd = s.listen_fd;
-    timeouts_init(&r.tq);
-
-    bool stopped = false;
-    while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, timeouts_now_ms());
-        struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
-        fd_set rd = r.rd, wr = r.wr;
-        int n = pselect(r.max_fd + 1, &rd, &wr, NULL, wait < 0 ? NULL : &ts,
-                        &server_waitmask);
-        if (server_poll_signals() && !stopped) {
-            unwatch(&r, s.listen_fd);
-            server_close_listener(&s);
-            close_idle(&r);
-            stopped = true;
-            continue; /* the sets returned may name closed descriptors */
-        }
-        /* Connections first, the listener last: a descriptor accepted now
-         * may reuse one closed in this scan whose bit is still set. */
-        for (int fd = 0; n > 0 && fd <= r.max_fd; fd++)
-            if ((FD_ISSET(fd, &rd) || FD_ISSET(fd, &wr)) && r.conns[fd].fd == fd)
-                conn_on_ready(&r, &r.conns[fd]);
-        if (n > 0 && s.listen_fd >= 0 && FD_ISSET(s.listen_fd, &rd))
-            accept_all(&r, s.listen_fd);
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
-    }
-    for (int fd = 0; fd < FD_SETSIZE; fd++)
-        if (r.conns[fd].fd == fd)
-            conn_close(&r.conns[fd]);
-    return server_finish(&s);
+    return reactor_main(&MODEL, &select_backend, argc, argv);
 }

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +16,9 @@
 #include "timeouts.h"
 
 #define ACCEPT_BATCH 64 /* connections taken per wake-up */
+/* SIGTERM may be taken by a connection thread's wait instead of the main
+ * thread's: the main thread waits in slices of this to see the stop. */
+#define STOP_CHECK_MS 250
 
 /* Enough for conn_step's deepest path (path normalisation keeps an 8 KiB
  * buffer on the stack) with room to spare; glibc's default is 8 MiB. */
@@ -23,10 +28,20 @@ static const struct server_model MODEL = {
     "thread", "a detached thread per connection", false, false};
 
 static _Atomic int live_threads;
+static _Atomic bool failed; /* a wait failed: stop, then exit non-zero */
+
+static void fail(const char *call)
+{
+    fprintf(stderr, "thread: %s: %s\n", call, strerror(errno));
+    failed = true;
+}
 
 static void *serve(void *arg)
 {
-    conn_serve_blocking((int)(intptr_t)arg);
+    if (conn_serve_blocking((int)(intptr_t)arg) < 0) {
+        fail("ppoll");
+        kill(getpid(), SIGTERM); /* the main thread takes it and stops */
+    }
     live_threads--;
     return NULL;
 }
@@ -54,7 +69,12 @@ int main(int argc, char **argv)
     pthread_attr_setstacksize(&attr, THREAD_STACK);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     while (!server_stopping()) {
-        if (server_wait(s.listen_fd, POLLIN, -1) <= 0)
+        int ready = server_wait(s.listen_fd, POLLIN, STOP_CHECK_MS);
+        if (ready < 0) {
+            fail("ppoll");
+            break;
+        }
+        if (ready == 0)
             continue;
         /* A bounded batch: signals are let in only inside the wait, and a
          * flood of connections must not keep SIGTERM or SIGUSR1 out. */
@@ -67,5 +87,5 @@ int main(int argc, char **argv)
     while (live_threads > 0)
         usleep(10 * 1000);
     pthread_attr_destroy(&attr);
-    return server_finish(&s);
+    return failed ? 1 : server_finish(&s);
 }

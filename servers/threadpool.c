@@ -1,6 +1,7 @@
-/* threadpool: one epoll reactor owns every socket and does all the waiting;
- * a fixed pool of worker threads answers the requests (the tutorials'
- * closing advice with threads, in the half-sync/half-async shape).
+/* threadpool: one epoll reactor (the epoll model's, core/reactor.c) owns
+ * every socket and does all the waiting; a fixed pool of worker threads
+ * answers the requests (the tutorials' closing advice with threads, in the
+ * half-sync/half-async shape). What this file adds is the hand-off.
  *
  * The reactor reads until a whole request head is buffered (the core's
  * handoff mode), then hands the connection to the pool; a worker resolves
@@ -13,13 +14,13 @@
  *
  *   reactor                           pool lock                  worker
  *   conn_step() says CONN_WANT_WORK
- *   off the timeouts, at_pool = true
+ *   off the timeouts, marked away
  *   push  ----------------------->  work queue  --------------->  pop
  *                                                                 conn_work()
  *                                                                 verdict = its result
  *   pop all  <-- eventfd rung <---  done queue  <---------------  push
- *   at_pool = false
- *   conn_step() again, re-arm, back on the timeouts
+ *   conn_step() if it wants to read, then reactor_act(): re-arm and back
+ *   on the timeouts, or the pool again, or the close
  *
  * Exactly one side owns it at any moment; the queues' mutex orders what one
  * side wrote before the other reads it. The socket is registered with
@@ -31,24 +32,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
-
-#define EPOLL_BATCH 512 /* events taken per wait */
+#include "reactor_epoll.h"
 
 static const struct server_model MODEL = {
     "threadpool", "one epoll reactor handing requests to a pool of threads",
     true, false};
 
+/* A slot of the reactor's table. */
 struct client {
-    struct conn c;
-    bool at_pool;             /* reactor's: queued, being answered, or done */
+    struct conn c;            /* first: the reactor's table holds clients */
     enum conn_want verdict;   /* worker's: what conn_work() returned */
     struct client *next;      /* link in the work or done queue, under lock */
 };
@@ -66,16 +61,6 @@ struct pool {
     int done_fd;              /* eventfd the reactor waits on */
     pthread_t *threads;
     int nthreads;             /* started */
-};
-
-struct reactor {
-    int ep;
-    int listen_fd;            /* -1 once stopped */
-    struct client *clients;   /* indexed by descriptor */
-    int max_fd;               /* size of clients, from RLIMIT_NOFILE */
-    int nconns;               /* open connections, the pool's included */
-    struct timeouts tq;
-    struct pool pool;
 };
 
 /* ---- the queues ---------------------------------------------------------- */
@@ -166,141 +151,70 @@ static void pool_stop(struct pool *p)
     pthread_mutex_destroy(&p->lock);
 }
 
-/* ---- the reactor --------------------------------------------------------- */
+/* ---- the reactor's side ---------------------------------------------------- */
 
-static void drop(struct reactor *r, struct client *cl)
-{
-    timeouts_remove(&r->tq, &cl->c);
-    epoll_ctl(r->ep, EPOLL_CTL_DEL, cl->c.fd, NULL);
-    conn_close(&cl->c);
-    r->nconns--;
-}
-
-static void on_timeout(struct conn *c, void *arg)
-{
-    struct reactor *r = arg;
-    drop(r, &r->clients[c->fd]);
-}
-
-/* The reactor gives cl away: off the timeouts first (the lists link
- * neighbours through it, and a worker may hold it past any deadline). Its
- * socket is already disarmed: the event that brought the request in was
+/* The reactor gives c away (it has taken it off its timeouts: the lists
+ * link neighbours through it, and a worker may hold it past any deadline).
+ * Its socket is already disarmed: the event that brought the request in was
  * its one shot. */
-static void submit(struct reactor *r, struct client *cl)
+static void submit(struct reactor *r, struct conn *c)
 {
-    timeouts_remove(&r->tq, &cl->c);
-    cl->at_pool = true;
-    struct pool *p = &r->pool;
+    struct pool *p = r->user;
     pthread_mutex_lock(&p->lock);
-    queue_push(&p->work, cl);
+    queue_push(&p->work, (struct client *)c);
     pthread_cond_signal(&p->work_ready);
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Waits for the socket again: one shot of events, and a deadline. */
-static void arm(struct reactor *r, struct client *cl, uint32_t events)
-{
-    struct epoll_event ev = {.events = events | EPOLLONESHOT, .data.fd = cl->c.fd};
-    if (epoll_ctl(r->ep, EPOLL_CTL_MOD, cl->c.fd, &ev) < 0) {
-        drop(r, cl);
-        return;
-    }
-    timeouts_touch(&r->tq, &cl->c, timeouts_now_ms());
-}
-
-/* Acts on what the conn wants next while the reactor owns it. */
-static void dispatch(struct reactor *r, struct client *cl, enum conn_want w)
-{
-    switch (w) {
-    case CONN_WANT_READ:
-        arm(r, cl, EPOLLIN);
-        break;
-    case CONN_WANT_WRITE:
-        arm(r, cl, EPOLLOUT);
-        break;
-    case CONN_WANT_WORK:
-        submit(r, cl);
-        break;
-    case CONN_CLOSE:
-        drop(r, cl);
-        break;
-    }
-}
-
 /* Takes back every connection the workers are done with. The verdict says
  * how: CONN_CLOSE closes it; CONN_WANT_WRITE (the client's window is full)
- * waits for room, the reactor sending the rest; CONN_WANT_READ (sent whole)
- * goes on with conn_step() at once, as a pipelined request may be buffered
- * already and its disarmed socket would not tell. */
-static void take_back(struct reactor *r)
+ * waits for room, the reactor sending the rest; CONN_WANT_WORK (a pipelined
+ * request was buffered already) goes back to the pool; CONN_WANT_READ (sent
+ * whole) goes on with conn_step() at once, which reads what a disarmed
+ * socket would not announce and gives the buffer back to this thread. */
+static void take_back(struct reactor *r, void *arg)
 {
+    struct pool *p = arg;
     uint64_t rings;
-    if (read(r->pool.done_fd, &rings, sizeof rings) < 0 && errno != EAGAIN)
+    if (read(p->done_fd, &rings, sizeof rings) < 0 && errno != EAGAIN)
         perror("threadpool: read eventfd");
-    pthread_mutex_lock(&r->pool.lock);
-    struct client *list = r->pool.done.head;
-    r->pool.done.head = r->pool.done.tail = NULL;
-    pthread_mutex_unlock(&r->pool.lock);
+    pthread_mutex_lock(&p->lock);
+    struct client *list = p->done.head;
+    p->done.head = p->done.tail = NULL;
+    pthread_mutex_unlock(&p->lock);
     while (list) {
         struct client *cl = list;
-        list = cl->next; /* before dispatch, which may queue cl again */
-        cl->at_pool = false;
-        dispatch(r, cl, cl->verdict == CONN_WANT_READ ? conn_step(&cl->c) : cl->verdict);
+        list = cl->next; /* before reactor_act, which may queue cl again */
+        enum conn_want w = cl->verdict;
+        reactor_act(r, &cl->c, w == CONN_WANT_READ ? conn_step(&cl->c) : w);
     }
 }
 
-static void accept_all(struct reactor *r)
+/* Workers are created after server_start(), so they inherit its blocked
+ * signals: SIGTERM, SIGINT and SIGUSR1 reach the reactor's wait alone. On
+ * stop, idle connections the reactor owns close; busy ones, the pool's
+ * included, finish: the core closes each once it is idle. */
+static int serve(struct server *s, struct pool *p)
 {
-    int fd;
-    while ((fd = server_accept(r->listen_fd)) >= 0) {
-        if (fd >= r->max_fd) {
-            server_refuse(fd);
-            continue;
-        }
-        struct client *cl = &r->clients[fd];
-        conn_init(&cl->c, fd);
-        cl->c.handoff = true;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = fd};
-        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            server_refuse(fd);
-            continue;
-        }
-        r->nconns++;
-        timeouts_touch(&r->tq, &cl->c, timeouts_now_ms());
+    struct reactor r;
+    int listen_fd = s->listen_fd;
+    s->listen_fd = -1; /* the reactor's now */
+    int rc = reactor_init(&r, &reactor_epoll, listen_fd, sizeof(struct client));
+    if (rc == 0) {
+        r.oneshot = true; /* see the top of the file */
+        r.on_work = submit;
+        r.user = p;
+        rc = reactor_watch(&r, p->done_fd, take_back, p);
     }
-}
-
-/* On stop: no new connections; idle ones the reactor owns close now. Busy
- * ones, the pool's included, finish: the core closes each once it is idle. */
-static void reactor_stop(struct reactor *r, struct server *s)
-{
-    server_close_listener(s); /* its only descriptor: leaves the epoll set */
-    r->listen_fd = -1;
-    for (int fd = 0; fd < r->max_fd; fd++) {
-        struct client *cl = &r->clients[fd];
-        if (!cl->at_pool && cl->c.fd == fd && conn_is_idle(&cl->c))
-            drop(r, cl);
-    }
-}
-
-static int reactor_init(struct reactor *r, struct server *s)
-{
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    r->max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur;
-    r->listen_fd = s->listen_fd;
-    timeouts_init(&r->tq);
-    r->ep = epoll_create1(EPOLL_CLOEXEC);
-    r->clients = calloc((size_t)r->max_fd, sizeof *r->clients);
-    if (r->ep < 0 || !r->clients)
-        return -1;
-    for (int i = 0; i < r->max_fd; i++)
-        r->clients[i].c.fd = -1;
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = r->listen_fd};
-    if (epoll_ctl(r->ep, EPOLL_CTL_ADD, r->listen_fd, &ev) < 0)
-        return -1;
-    ev.data.fd = r->pool.done_fd;
-    return epoll_ctl(r->ep, EPOLL_CTL_ADD, r->pool.done_fd, &ev);
+    if (rc == 0)
+        rc = reactor_run(&r);
+    if (rc < 0)
+        fprintf(stderr, "threadpool: %s\n", r.error);
+    /* After the joins the reactor owns every connection again, the ones
+     * still queued included, and closes them. */
+    pool_stop(p);
+    reactor_free(&r);
+    return rc < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -309,44 +223,12 @@ int main(int argc, char **argv)
     int st = server_start(&s, &MODEL, argc, argv);
     if (st)
         return st;
-    /* Workers are created after server_start(), so they inherit its blocked
-     * signals: SIGTERM, SIGINT and SIGUSR1 reach the reactor's wait alone. */
-    struct reactor r = {.pool = {.done_fd = -1}};
-    int err = pool_start(&r.pool, s.opts.workers);
-    if (err || reactor_init(&r, &s) < 0) {
-        fprintf(stderr, "threadpool: setup: %s\n", strerror(err ? err : errno));
-        pool_stop(&r.pool);
+    struct pool p = {.done_fd = -1};
+    int err = pool_start(&p, s.opts.workers);
+    if (err) {
+        fprintf(stderr, "threadpool: setup: %s\n", strerror(err));
+        pool_stop(&p);
         return 1;
     }
-
-    struct epoll_event events[EPOLL_BATCH];
-    bool stopped = false;
-    while (!stopped || (r.nconns > 0 && !server_grace_over())) {
-        int64_t now = timeouts_now_ms();
-        int wait = stopped ? 100 : timeouts_next_ms(&r.tq, now);
-        int n = epoll_pwait(r.ep, events, EPOLL_BATCH, wait, &server_waitmask);
-        if (server_poll_signals() && !stopped) {
-            reactor_stop(&r, &s);
-            stopped = true;
-        }
-        for (int i = 0; i < n; i++) {
-            int fd = events[i].data.fd;
-            if (fd == r.listen_fd)
-                accept_all(&r);
-            else if (fd == r.pool.done_fd)
-                take_back(&r);
-            else if (r.clients[fd].c.fd == fd && !r.clients[fd].at_pool)
-                dispatch(&r, &r.clients[fd], conn_step(&r.clients[fd].c));
-        }
-        timeouts_expire(&r.tq, timeouts_now_ms(), on_timeout, &r);
-    }
-    /* After the joins the reactor owns every connection again, the ones
-     * still queued included. */
-    pool_stop(&r.pool);
-    for (int fd = 0; fd < r.max_fd; fd++)
-        if (r.clients[fd].c.fd == fd)
-            conn_close(&r.clients[fd].c);
-    free(r.clients);
-    close(r.ep);
-    return server_finish(&s);
+    return serve(&s, &p) ? 1 : server_finish(&s);
 }

@@ -1,5 +1,8 @@
-/* uring: one io_uring (through liburing) does every socket operation; the
- * core decides through its completion-style interface (conn.h).
+/* uring: beyond the tutorials, completions instead of readiness. One
+ * io_uring (through liburing; set up in uring_ring.c) does every socket
+ * operation; the core decides through its completion-style interface
+ * (conn.h): the model hands the kernel a receive or a send and is told
+ * later what it did, never that a socket is ready.
  *
  * - Accepting: one multishot accept (Linux 5.19+) that keeps producing
  *   connections; where the kernel refuses it (EINVAL), a single-shot accept
@@ -32,33 +35,24 @@
  *   sleeping, so pending ones are also let in once per batch.
  * - io_uring unavailable (ENOSYS, EPERM from kernel.io_uring_disabled or a
  *   seccomp filter, a kernel without buffer rings): one line on stderr and
- *   exit SERVER_EXIT_UNAVAILABLE before listening. */
+ *   exit SERVER_EXIT_UNAVAILABLE before listening. Once running, an
+ *   io_uring_enter that fails (other than EINTR, EBUSY, EAGAIN) ends the
+ *   loop with one line and exit 1. */
 #include <errno.h>
 #include <fcntl.h>
-#include <liburing.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "server.h"
-#include "timeouts.h"
+#include "clock.h"
+#include "reactor.h"
+#include "uring_ring.h"
 
-#define RING_SQ 2048            /* submission queue entries */
-#define RING_CQ 16384           /* completion queue entries */
-#define RECV_BUF_SIZE 4096      /* one provided receive buffer */
-#define RECV_BUFS 512           /* shared by all connections: 2 MiB (power of 2) */
-#define RECV_GROUP 0            /* buffer group id */
 #define PIPE_CHUNK (64 * 1024)  /* bytes per splice round: a pipe's default size */
 #define PIPES_KEPT 32           /* empty pipes kept for the next large body */
-#define STOP_WAIT_MS 100        /* after SIGTERM: how often the grace period is checked */
 
 static const struct server_model MODEL = {
     "uring",
@@ -85,9 +79,6 @@ struct uconn {
 };
 
 static struct {
-    struct io_uring ring;
-    struct io_uring_buf_ring *br;
-    char *bufs;              /* RECV_BUFS * RECV_BUF_SIZE */
     struct server *srv;
     struct uconn *conns;     /* indexed by descriptor */
     int max_fd;
@@ -102,15 +93,6 @@ static struct {
 
 /* --- submission ---------------------------------------------------------- */
 
-/* An SQE, submitting what is queued when the ring is full; at least `need`
- * must be free so that a linked chain is never split across submissions. */
-static struct io_uring_sqe *get_sqe(unsigned need)
-{
-    if (io_uring_sq_space_left(&U.ring) < need)
-        io_uring_submit(&U.ring);
-    return io_uring_get_sqe(&U.ring);
-}
-
 static void set_op(struct io_uring_sqe *sqe, struct uconn *u, enum op op)
 {
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | op);
@@ -120,7 +102,7 @@ static void set_op(struct io_uring_sqe *sqe, struct uconn *u, enum op op)
 
 static void arm_accept(void)
 {
-    struct io_uring_sqe *sqe = get_sqe(1);
+    struct io_uring_sqe *sqe = ring_sqe(1);
     if (!sqe)
         return; /* re-armed after the next completion */
     if (U.multishot)
@@ -138,7 +120,7 @@ static void arm_accept(void)
  * it would spin. A poll on the listener waits for the next connection. */
 static void arm_listen_poll(void)
 {
-    struct io_uring_sqe *sqe = get_sqe(1);
+    struct io_uring_sqe *sqe = ring_sqe(1);
     if (!sqe)
         return;
     io_uring_prep_poll_add(sqe, U.srv->listen_fd, POLLIN);
@@ -193,7 +175,7 @@ static void finish_close(struct uconn *u)
  * cancel takes the rest; the descriptor closes with the last completion. */
 static void drop(struct uconn *u)
 {
-    timeouts_remove(&U.tq, &u->c);
+    timeouts_remove(&U.tq, &u->c.tq);
     if (u->closing)
         return;
     u->closing = true;
@@ -202,15 +184,16 @@ static void drop(struct uconn *u)
         return;
     }
     shutdown(u->c.fd, SHUT_RDWR);
-    struct io_uring_sqe *sqe = get_sqe(1);
+    struct io_uring_sqe *sqe = ring_sqe(1);
     if (sqe) {
         io_uring_prep_cancel_fd(sqe, u->c.fd, IORING_ASYNC_CANCEL_ALL);
         set_op(sqe, NULL, OP_CANCEL);
     }
 }
 
-static void on_expired(struct conn *c, void *arg)
+static void on_expired(struct timeout_link *l, void *arg)
 {
+    struct conn *c = conn_of_timeout(l);
     (void)arg;
     drop((struct uconn *)c);
 }
@@ -219,22 +202,12 @@ static void on_expired(struct conn *c, void *arg)
 
 static bool post_recv(struct uconn *u)
 {
-    struct io_uring_sqe *sqe = get_sqe(1);
+    struct io_uring_sqe *sqe = ring_sqe(1);
     if (!sqe)
         return false;
-    size_t room = conn_recv_room(&u->c);
-    io_uring_prep_recv(sqe, u->c.fd, NULL, room < RECV_BUF_SIZE ? room : RECV_BUF_SIZE, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = RECV_GROUP;
+    ring_prep_recv(sqe, u->c.fd, conn_recv_room(&u->c));
     set_op(sqe, u, OP_RECV);
     return true;
-}
-
-static void recycle_buf(unsigned bid)
-{
-    io_uring_buf_ring_add(U.br, U.bufs + (size_t)bid * RECV_BUF_SIZE, RECV_BUF_SIZE,
-                          (unsigned short)bid, io_uring_buf_ring_mask(RECV_BUFS), 0);
-    io_uring_buf_ring_advance(U.br, 1);
 }
 
 /* One round of a large body; see the top of the file. */
@@ -242,7 +215,7 @@ static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
 {
     if (u->pipe_r < 0 && !pipe_take(u))
         return false;
-    struct io_uring_sqe *sqe = get_sqe(3);
+    struct io_uring_sqe *sqe = ring_sqe(3);
     if (!sqe)
         return false;
     size_t out = u->in_pipe;
@@ -251,12 +224,12 @@ static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
         io_uring_prep_splice(sqe, fd, off, u->pipe_w, -1, (unsigned)out, 0);
         sqe->flags |= IOSQE_IO_LINK;
         set_op(sqe, u, OP_SPLICE_IN);
-        sqe = io_uring_get_sqe(&U.ring);
+        sqe = ring_sqe(1);
     }
     io_uring_prep_poll_add(sqe, u->c.fd, POLLOUT);
     sqe->flags |= IOSQE_IO_LINK;
     set_op(sqe, u, OP_POLL_OUT);
-    sqe = io_uring_get_sqe(&U.ring);
+    sqe = ring_sqe(1);
     io_uring_prep_splice(sqe, u->pipe_r, -1, u->c.fd, -1, (unsigned)out, 0);
     set_op(sqe, u, OP_SPLICE_OUT);
     u->next = CONN_WANT_WRITE;
@@ -267,7 +240,7 @@ static bool post_send(struct uconn *u)
 {
     int n = conn_send_iov(&u->c, u->iov);
     if (n > 0) {
-        struct io_uring_sqe *sqe = get_sqe(1);
+        struct io_uring_sqe *sqe = ring_sqe(1);
         if (!sqe)
             return false;
         if (n == 1) {
@@ -299,7 +272,7 @@ static void proceed(struct uconn *u, enum conn_want w)
         drop(u);
         return;
     }
-    timeouts_touch(&U.tq, &u->c, timeouts_now_ms());
+    conn_timeout_touch(&U.tq, &u->c);
 }
 
 static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
@@ -308,14 +281,10 @@ static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
         proceed(u, CONN_WANT_READ);
         return;
     }
-    if (cqe->res <= 0 || !(cqe->flags & IORING_CQE_F_BUFFER)) {
-        proceed(u, CONN_CLOSE);
-        return;
-    }
-    unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-    enum conn_want w = conn_recv_copy(&u->c, U.bufs + (size_t)bid * RECV_BUF_SIZE,
-                                      (size_t)cqe->res);
-    recycle_buf(bid);
+    const char *data = ring_data(cqe);
+    enum conn_want w = cqe->res > 0 && data ? conn_recv_copy(&u->c, data, (size_t)cqe->res)
+                                            : CONN_CLOSE;
+    ring_recycle(cqe);
     proceed(u, w);
 }
 
@@ -353,8 +322,8 @@ static void on_conn_cqe(struct uconn *u, enum op op, const struct io_uring_cqe *
 {
     u->inflight--;
     if (u->closing) {
-        if (op == OP_RECV && (cqe->flags & IORING_CQE_F_BUFFER))
-            recycle_buf(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        if (op == OP_RECV)
+            ring_recycle(cqe);
         if (u->inflight == 0)
             finish_close(u);
         return;
@@ -445,23 +414,6 @@ static void on_cqe(const struct io_uring_cqe *cqe)
 
 /* --- the loop ---------------------------------------------------------------- */
 
-/* The wait installs server_waitmask only when it has to sleep; with
- * completions always ready a signal would stay pending, so let it in here. */
-static void let_signals_in(void)
-{
-    sigset_t pending, ours;
-    sigemptyset(&ours);
-    sigaddset(&ours, SIGTERM);
-    sigaddset(&ours, SIGINT);
-    sigaddset(&ours, SIGUSR1);
-    if (sigpending(&pending) < 0 || (!sigismember(&pending, SIGTERM) &&
-                                     !sigismember(&pending, SIGINT) &&
-                                     !sigismember(&pending, SIGUSR1)))
-        return;
-    server_unblock_signals(); /* the core's handler runs here */
-    pthread_sigmask(SIG_BLOCK, &ours, NULL);
-}
-
 static void drop_conns(bool idle_only)
 {
     for (int fd = 0; fd < U.max_fd; fd++) {
@@ -475,7 +427,7 @@ static void drop_conns(bool idle_only)
 static void begin_stop(void)
 {
     U.stopped = true;
-    struct io_uring_sqe *sqe = get_sqe(1);
+    struct io_uring_sqe *sqe = ring_sqe(1);
     if (sqe) { /* a pending accept holds the listener open until cancelled */
         io_uring_prep_cancel_fd(sqe, U.srv->listen_fd, IORING_ASYNC_CANCEL_ALL);
         set_op(sqe, NULL, OP_CANCEL);
@@ -486,106 +438,38 @@ static void begin_stop(void)
 
 static void run(void)
 {
-    while (!U.stopped || U.nconns > 0) {
-        int ms = U.stopped ? STOP_WAIT_MS : timeouts_next_ms(&U.tq, timeouts_now_ms());
-        struct __kernel_timespec ts = {ms / 1000, (ms % 1000) * 1000000LL};
-        struct io_uring_cqe *cqe;
-        io_uring_submit_and_wait_timeout(&U.ring, &cqe, 1, ms < 0 ? NULL : &ts,
-                                         &server_waitmask);
-        let_signals_in();
+    while (!ring_error() && reactor_going(U.stopped, U.nconns)) {
+        if (ring_wait(reactor_wait_ms(U.stopped, &U.tq), &server_waitmask) < 0)
+            break;
+        /* The wait installs server_waitmask only when it has to sleep; with
+         * completions always ready a signal would stay pending. */
+        server_let_signals_in();
         if (server_poll_signals() && !U.stopped)
             begin_stop();
-        unsigned head, n = 0;
-        io_uring_for_each_cqe(&U.ring, head, cqe) {
-            on_cqe(cqe);
-            n++;
-        }
-        io_uring_cq_advance(&U.ring, n);
-        timeouts_expire(&U.tq, timeouts_now_ms(), on_expired, NULL);
-        if (U.stopped && server_grace_over())
-            break; /* what is left is closed after the ring */
-    }
-}
-
-/* --- setup ------------------------------------------------------------------- */
-
-/* The ring, with the newer task-running flags where the kernel has them. */
-static int ring_init(char *what, size_t whatsz)
-{
-    struct io_uring_params p = {
-        .flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER |
-                 IORING_SETUP_DEFER_TASKRUN,
-        .cq_entries = RING_CQ};
-    int rc = io_uring_queue_init_params(RING_SQ, &U.ring, &p);
-    if (rc == -EINVAL) { /* before Linux 6.1 */
-        p = (struct io_uring_params){.flags = IORING_SETUP_CQSIZE, .cq_entries = RING_CQ};
-        rc = io_uring_queue_init_params(RING_SQ, &U.ring, &p);
-    }
-    if (rc < 0) {
-        snprintf(what, whatsz, "%s", strerror(-rc));
-        return rc;
-    }
-    size_t brsz = RECV_BUFS * sizeof(struct io_uring_buf);
-    void *mem = mmap(NULL, brsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    U.bufs = malloc((size_t)RECV_BUFS * RECV_BUF_SIZE);
-    if (mem == MAP_FAILED || !U.bufs) {
-        snprintf(what, whatsz, "buffers: %s", strerror(errno));
-        return -ENOMEM;
-    }
-    U.br = mem;
-    io_uring_buf_ring_init(U.br);
-    struct io_uring_buf_reg reg = {.ring_addr = (uintptr_t)mem, .ring_entries = RECV_BUFS,
-                                   .bgid = RECV_GROUP};
-    if ((rc = io_uring_register_buf_ring(&U.ring, &reg, 0)) < 0) {
-        snprintf(what, whatsz, "provided buffer ring (Linux 5.19+): %s", strerror(-rc));
-        return rc;
-    }
-    for (unsigned i = 0; i < RECV_BUFS; i++)
-        io_uring_buf_ring_add(U.br, U.bufs + (size_t)i * RECV_BUF_SIZE, RECV_BUF_SIZE,
-                              (unsigned short)i, io_uring_buf_ring_mask(RECV_BUFS), (int)i);
-    io_uring_buf_ring_advance(U.br, RECV_BUFS);
-    return 0;
-}
-
-static bool asks_for_text(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "--version"))
-            return true;
-    return false;
+        ring_reap(on_cqe);
+        timeouts_expire(&U.tq, clock_now_ms(), on_expired, NULL);
+    } /* what is left after the grace period is closed after the ring */
 }
 
 int main(int argc, char **argv)
 {
-    char what[256];
     struct server s;
-    /* Before server_start, which prints "listening on": a harness must be
-     * able to tell "cannot run here" from a server that started. */
-    if (ring_init(what, sizeof what) < 0) {
-        if (asks_for_text(argc, argv)) /* --help still works; exits there */
-            return server_start(&s, &MODEL, argc, argv);
-        fprintf(stderr, "uring: io_uring unavailable: %s\n", what);
-        return SERVER_EXIT_UNAVAILABLE;
-    }
-    int st = server_start(&s, &MODEL, argc, argv);
+    /* The ring before "listening on": a harness must be able to tell
+     * "cannot run here" from a server that started. */
+    int st = server_start_probed(&s, &MODEL, argc, argv, ring_open);
     if (st)
         return st;
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    U.max_fd = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur;
-    U.conns = calloc((size_t)U.max_fd, sizeof *U.conns);
+    U.conns = reactor_table_new(sizeof *U.conns, 0, &U.max_fd);
     if (!U.conns) {
         fprintf(stderr, "uring: setup: %s\n", strerror(errno));
         return 1;
     }
-    for (int i = 0; i < U.max_fd; i++)
-        U.conns[i].c.fd = -1;
     U.srv = &s;
     U.multishot = true;
     timeouts_init(&U.tq);
     arm_accept();
     run();
-    io_uring_queue_exit(&U.ring); /* the kernel cancels what is left */
+    ring_close(); /* the kernel cancels what is left */
     for (int fd = 0; fd < U.max_fd; fd++)
         if (U.conns[fd].c.fd == fd)
             finish_close(&U.conns[fd]);
@@ -595,5 +479,9 @@ int main(int argc, char **argv)
         close(U.pipes[U.npipes][1]);
     }
     free(U.conns);
+    if (ring_error()) {
+        fprintf(stderr, "uring: %s\n", ring_error());
+        return 1;
+    }
     return server_finish(&s);
 }

@@ -23,8 +23,11 @@ import threading
 import time
 
 DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
-START_TIMEOUT_S = 5.0
-STOP_TIMEOUT_S = 8.0     # the servers' grace is 5 s; an idle server stops at once
+# Bounds on waits for events, far above what a loaded machine needs: each
+# wait returns as soon as its event happens.
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 15.0    # the servers' grace is 5 s; an idle server stops at once
+EVENT_S = 10.0           # a counters line, a worker (re)started or gone, a stderr line
 COUNTERS_RE = re.compile(r"^counters: accepted=(\d+) requests=(\d+) ")
 
 
@@ -76,9 +79,9 @@ class Server:
     def counters(self, sig=signal.SIGUSR1):
         """Sends sig and returns (accepted, requests) from the counters line."""
         os.kill(self.pid, sig)
-        line = self.read_line(self.proc.stdout, 3.0)
+        line = self.read_line(self.proc.stdout, EVENT_S)
         m = COUNTERS_RE.match(line or "")
-        expect(m, f"no counters line within 3 s of {sig.name} (got {line!r})")
+        expect(m, f"no counters line within {EVENT_S} s of {sig.name} (got {line!r})")
         return int(m.group(1)), int(m.group(2))
 
     def stop(self):
@@ -102,7 +105,7 @@ class Server:
 
 
 def get(port, path="/index.html"):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=EVENT_S)
     try:
         c.request("GET", path)
         r = c.getresponse()
@@ -117,7 +120,7 @@ def get_many(port, clients, each):
     ok = [0] * clients
 
     def client(i):
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=EVENT_S)
         try:
             for _ in range(each):
                 c.request("GET", "/bench/1k.html")
@@ -177,7 +180,7 @@ def wait_for(pred, timeout, step=0.05):
 
 def check_bad_workers(binary, value):
     p = subprocess.run([binary, "--port", "0", "--docroot", DOCROOT, "--workers", value],
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=5)
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=STOP_TIMEOUT_S)
     expect(p.returncode == 2, f"exit status {p.returncode}, want 2")
     lines = [ln for ln in p.stderr.decode().splitlines() if ln.strip()]
     expect(len(lines) == 1, f"want one line on stderr, got {lines}")
@@ -189,12 +192,12 @@ def check_workers(binary, model, n):
     line after SIGTERM adds up every worker's requests."""
     srv = Server(binary, "--workers", str(n))
     if model == "prefork":
-        kids = wait_for(lambda: len(children(srv.pid)) == n and children(srv.pid), 2.0)
+        kids = wait_for(lambda: len(children(srv.pid)) == n and children(srv.pid), EVENT_S)
         expect(kids and len(kids) == n, f"{len(children(srv.pid))} worker processes, want {n}")
     else:
         # Main thread + n, started after the listening line; a sanitizer
         # may add a thread of its own.
-        wait_for(lambda: threads_of(srv.pid) > n, 2.0)
+        wait_for(lambda: threads_of(srv.pid) > n, EVENT_S)
         t = threads_of(srv.pid)
         expect(n + 1 <= t <= n + 2, f"{t} threads, want {n} + the main thread")
     clients, each = 4 * n, 5
@@ -213,16 +216,16 @@ def check_prefork_replaces(binary):
     """kill -9 of one of three workers: one line on stderr naming it, a new
     worker within a second, serving throughout; counters still add up."""
     srv = Server(binary, "--workers", "3")
-    kids = wait_for(lambda: len(children(srv.pid)) == 3 and children(srv.pid), 2.0)
+    kids = wait_for(lambda: len(children(srv.pid)) == 3 and children(srv.pid), EVENT_S)
     expect(kids, f"{len(children(srv.pid))} worker processes, want 3")
     before = get_many(srv.port, 6, 5)
     victim = kids[0]
     os.kill(victim, signal.SIGKILL)
-    line = srv.stderr_line(3.0)
+    line = srv.stderr_line(EVENT_S)
     expect(line is not None and str(victim) in line,
            f"want one line on stderr naming worker {victim}, got {line!r}")
     now = wait_for(lambda: (len(children(srv.pid)) == 3 and victim not in children(srv.pid)
-                            and children(srv.pid)), 3.0)
+                            and children(srv.pid)), EVENT_S)
     expect(now, f"workers after the kill: {children(srv.pid)} (killed {victim})")
     after = get_many(srv.port, 6, 5)
     expect(before + after == 60, f"{before} + {after} of 60 requests served")
@@ -238,10 +241,10 @@ def check_prefork_lone_worker(binary):
     """--workers 1 and that worker killed: serving resumes (a worker that
     lived less than a second is replaced a second after it started)."""
     srv = Server(binary, "--workers", "1")
-    kids = wait_for(lambda: children(srv.pid), 2.0)
+    kids = wait_for(lambda: children(srv.pid), EVENT_S)
     expect(len(kids) == 1, f"workers {kids}, want one")
     os.kill(kids[0], signal.SIGKILL)
-    expect(srv.stderr_line(3.0) is not None, "no line on stderr about the dead worker")
+    expect(srv.stderr_line(EVENT_S) is not None, "no line on stderr about the dead worker")
     status, _ = get(srv.port)  # waits in the listen queue for the new worker
     expect(status == 200, f"status {status} after the replacement")
     srv.stop()
@@ -250,12 +253,12 @@ def check_prefork_lone_worker(binary):
 def check_prefork_orphans_stop(binary):
     """kill -9 of the parent: the workers stop by themselves (PDEATHSIG)."""
     srv = Server(binary, "--workers", "2")
-    kids = wait_for(lambda: len(children(srv.pid)) == 2 and children(srv.pid), 2.0)
+    kids = wait_for(lambda: len(children(srv.pid)) == 2 and children(srv.pid), EVENT_S)
     expect(kids, f"{len(children(srv.pid))} worker processes, want 2")
     os.kill(srv.pid, signal.SIGKILL)
     srv.proc.wait()
-    left = wait_for(lambda: not any(alive(k) for k in kids), 3.0)
-    expect(left, f"workers {[k for k in kids if alive(k)]} outlived their parent by 3 s")
+    left = wait_for(lambda: not any(alive(k) for k in kids), EVENT_S)
+    expect(left, f"workers {[k for k in kids if alive(k)]} outlived their parent by {EVENT_S} s")
 
 
 def main(argv):

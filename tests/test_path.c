@@ -93,17 +93,25 @@ static const struct norm_case norm_cases[] = {
     BAD("/a%5cb"),
     BAD("/a%5Cb"),
     BAD("/%2e%2e%5c"),
-    /* NUL and control bytes, raw and encoded */
+    /* NUL, raw or encoded, and raw control bytes are refused */
     BAD("/a%00b"),
     BAD("/a.html%00.txt"),
-    BAD("/a%0a"),
-    BAD("/a%0D%0A"),
-    BAD("/a%09"),
-    BAD("/a%1f"),
-    BAD("/a%7f"),
+    BAD("/%00"),
     BAD("/a\x01"),
     BAD("/a\tb"),
     BAD("/a\x7f"),
+    BAD("/a\r"),
+    /* encoded control bytes and DEL are name bytes like any other */
+    OK("/path-%09-x", "path-\t-x", false),
+    OK("/a%0a", "a\n", false),
+    OK("/a%0D%0A", "a\r\n", false),
+    OK("/a%01", "a\x01", false),
+    OK("/a%1f", "a\x1f", false),
+    OK("/a%7f", "a\x7f", false),
+    OK("/a%7F/b%09/", "a\x7f/b\t", true),
+    OK("/%09", "\t", false),
+    OK("/ctl%09%0a%7F", "ctl\t\n\x7f", false), /* opened below */
+    OK("/.%09", ".\t", false),
     /* malformed escapes */
     BAD("/%"),
     BAD("/a%"),
@@ -303,6 +311,8 @@ static void make_link(const char *target, const char *name)
  *   link_abs_in -> <root>/file.txt (absolute, though it points inside)
  *   dirlink_in -> sub            dirlink_out -> ..
  *   fifo (a named pipe nobody writes to)
+ *   "ctl\t\n\x7f" "control" (control bytes are name bytes; made here, never
+ *   committed)
  * and next to it, outside the root, outside.txt "outside". */
 static int tree_setup(void **state)
 {
@@ -323,6 +333,8 @@ static int tree_setup(void **state)
     write_file(path, "inside");
     snprintf(path, sizeof path, "%s/sub/inner.txt", tree.root);
     write_file(path, "inner");
+    snprintf(path, sizeof path, "%s/ctl\t\n\x7f", tree.root);
+    write_file(path, "control");
     snprintf(path, sizeof path, "%s/fifo", tree.root);
     if (mkfifo(path, 0644) != 0)
         return -1;
@@ -424,6 +436,8 @@ static const struct open_case open_common[] = {
     {"sub/missing", ENOENT, NULL},
     {"missing/x", ENOENT, NULL},
     {"file.txt/x", ENOTDIR, NULL},
+    {"ctl\t\n\x7f", 0, "control"},
+    {"ctl\t", ENOENT, NULL},
     {"../outside.txt", EXDEV, NULL},
     {"sub/../../outside.txt", EXDEV, NULL},
     {"/etc/passwd", EXDEV, NULL},

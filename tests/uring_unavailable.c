@@ -10,60 +10,27 @@
  * (above all no "listening on"); --help must still work. Prints one line per
  * case; exits 0, 1 if a case failed, 77 if seccomp is not available here. */
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "seccomp_deny.h"
+
 #define EXIT_SKIP 77
 #define EXIT_UNAVAILABLE 69
 #define CASE_TIMEOUT_MS 10000 /* a server that did start is killed after this */
-
-#if defined(__x86_64__)
-#define AUDIT_ARCH_HERE AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define AUDIT_ARCH_HERE AUDIT_ARCH_AARCH64
-#endif
 
 struct result {
     int status;         /* from waitpid, or -1 when killed after the timeout */
     char out[4096];     /* stdout */
     char err[4096];     /* stderr */
 };
-
-/* Denies io_uring_setup with err; everything else is allowed. */
-static int deny_io_uring(int err)
-{
-#ifdef AUDIT_ARCH_HERE
-    struct sock_filter code[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_HERE, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err & SECCOMP_RET_DATA)),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {sizeof code / sizeof code[0], code};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-#else
-    (void)err;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
 
 static long long now_ms(void)
 {
@@ -91,7 +58,7 @@ static int run(char **argv, int err, struct result *r)
         dup2(out[1], 1);
         dup2(errp[1], 2);
         close(out[0]), close(errp[0]), close(ready[0]);
-        char ok = deny_io_uring(err) == 0 ? 'y' : 'n';
+        char ok = seccomp_deny(__NR_io_uring_setup, SECCOMP_ANY_ARG, err) == 0 ? 'y' : 'n';
         if (write(ready[1], &ok, 1) != 1 || ok != 'y')
             _exit(127);
         close(ready[1]);

@@ -18,7 +18,7 @@
 #include "mime.h"
 #include "path.h"
 #include "response.h"
-#include "timeouts.h"
+#include "clock.h"
 
 #define FILES_BUCKETS 4096 /* power of two */
 
@@ -247,15 +247,25 @@ static struct file_entry *table_find(const char *rel, long long now, bool *fresh
 
 struct file_entry *files_get(const char *rel, bool dir_slash, int *status)
 {
-    char key[PATH_REL_MAX + 16];
-    int n = snprintf(key, sizeof key, "%s%sindex.html", rel, *rel ? "/" : "");
-    if (!dir_slash)
-        n = snprintf(key, sizeof key, "%s", rel);
-    if (n < 0 || (size_t)n >= sizeof key) {
+    /* rel, or rel "/index.html" ("index.html" for the root). By hand: this
+     * runs per request, and snprintf's format parsing cost more than the
+     * lookup itself (callgrind). */
+    static const char index[] = "index.html";
+    char key[PATH_REL_MAX + sizeof index + 1];
+    size_t n = strlen(rel);
+    if (n + (dir_slash ? sizeof index + 1 : 1) > sizeof key) {
         *status = 414;
         return NULL;
     }
-    long long now = timeouts_now_ms();
+    memcpy(key, rel, n);
+    if (dir_slash) {
+        if (n > 0)
+            key[n++] = '/';
+        memcpy(key + n, index, sizeof index - 1);
+        n += sizeof index - 1;
+    }
+    key[n] = '\0';
+    long long now = clock_now_ms();
     bool fresh = false;
     struct file_entry *f = table_find(key, now, &fresh);
     if (f && fresh)

@@ -14,19 +14,23 @@
  *        a CR not followed by LF, a control byte, a space before a colon...),
  *        as soon as that byte is buffered;
  *      - 400 for a malformed request line (method, target, version), once its
- *        CRLF is buffered: "GET /\r\n" (HTTP/0.9 style) gets 400 at once;
+ *        CRLF is buffered: "GET /\r\n" (HTTP/0.9 style) gets 400 at once, and
+ *        so do "*" for any method but OPTIONS, "host:port" for any but
+ *        CONNECT, and an absolute-form target whose authority is not
+ *        host[:port];
  *      - 414 once more than HTTP_MAX_REQUEST_LINE bytes are buffered without
  *        the request line's CR, and 431 once more than HTTP_MAX_HEADER_BYTES
  *        header-section bytes are buffered without the final empty line;
- *      - 505 for a well-formed request line with a version other than 1.0 or
- *        1.1, once its CRLF is buffered (the rest of the head is not read:
- *        we do not know that version's rules);
- *      - 400 for a second Host, or a Content-Length that is malformed or
- *        differs from an earlier one, and 431 for field number
- *        HTTP_MAX_HEADERS + 1, when that field line is complete.
+ *      - 505 for a well-formed request line with a major version other than
+ *        1, once its CRLF is buffered (the rest of the head is not read: we
+ *        do not know that version's rules); HTTP/1.2 and up are read as 1.1;
+ *      - 400 for a second Host, a Host that is not host[:port], a second
+ *        Content-Length or one that is not a plain decimal, and 431 for field
+ *        number HTTP_MAX_HEADERS + 1, when that field line is complete.
  *   2. Once the whole head has parsed without any of the above:
- *      400 (HTTP/1.1 without Host; Transfer-Encoding with Content-Length),
- *      then 405/501 for the method, then 501 for Transfer-Encoding, then 413.
+ *      400 (HTTP/1.1 without Host; a Transfer-Encoding we could not frame by:
+ *      with Content-Length, in HTTP/1.0, chunked not last or twice), then
+ *      405/501 for the method, then 501 for Transfer-Encoding, then 413.
  *      So a POST with a bad header gets 400, and a POST with a huge body 405.
  *
  * Leading empty lines: RFC 9112 section 2.2 says a server SHOULD ignore at
@@ -43,6 +47,8 @@
 #include "http_parse.h"
 
 #include <string.h>
+
+#include "uri.h"
 
 /* Internal results: a helper returns DONE (or END_OF_HEAD) and advances its
  * position, or MORE, or minus a status, like the public function. */
@@ -89,17 +95,12 @@ static inline bool is_digit(char c)
     return (unsigned char)(c - '0') < 10;
 }
 
-/* ASCII-only case folding: tolower() would depend on the locale. */
-static inline char ascii_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-}
-
-/* s (n bytes) equals lower, which is given in lower case. */
+/* s (n bytes) equals lower, which is given in lower case. The folding is
+ * ASCII-only: tolower() would depend on the locale. */
 static bool ascii_case_eq(const char *s, const char *lower, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (ascii_lower(s[i]) != lower[i])
+        if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i]) != lower[i])
             return false;
     return true;
 }
@@ -134,6 +135,9 @@ struct head {
     int hosts;            /* Host fields seen */
     bool has_length;      /* a Content-Length was seen */
     bool has_te;          /* a Transfer-Encoding was seen */
+    bool te_bad;          /* an element that is not a plain token, or none */
+    bool te_last_chunked; /* the last transfer coding so far is chunked */
+    int te_chunked;       /* how many codings are chunked */
     bool conn_close;      /* Connection has a "close" token */
     bool conn_keep_alive; /* Connection has a "keep-alive" token */
 };
@@ -158,65 +162,63 @@ static int skip_empty_lines(const char *buf, size_t len, size_t *pos)
 
 /* 0 for GET and HEAD (setting *m), 405 for the other methods of RFC 9110
  * and RFC 5789 (PATCH), 501 for any other token. Methods are case-sensitive,
- * so "get" is an unknown method. Compared by length first. */
+ * so "get" is an unknown method. */
 static int method_status(const char *s, size_t n, enum http_method *m)
 {
-    switch (n) {
-    case 3:
-        if (memcmp(s, "GET", 3) == 0) {
-            *m = HTTP_GET;
-            return 0;
-        }
-        return memcmp(s, "PUT", 3) == 0 ? 405 : 501;
-    case 4:
-        if (memcmp(s, "HEAD", 4) == 0) {
-            *m = HTTP_HEAD;
-            return 0;
-        }
-        return memcmp(s, "POST", 4) == 0 ? 405 : 501;
-    case 5:
-        return memcmp(s, "PATCH", 5) == 0 || memcmp(s, "TRACE", 5) == 0 ? 405
-                                                                         : 501;
-    case 6:
-        return memcmp(s, "DELETE", 6) == 0 ? 405 : 501;
-    case 7:
-        return memcmp(s, "OPTIONS", 7) == 0 || memcmp(s, "CONNECT", 7) == 0
-                   ? 405
-                   : 501;
-    default:
-        return 501;
+    static const char *const not_allowed[] = {
+        "PUT", "POST", "PATCH", "TRACE", "DELETE", "OPTIONS", "CONNECT"};
+
+    if ((n == 3 && memcmp(s, "GET", 3) == 0) ||
+        (n == 4 && memcmp(s, "HEAD", 4) == 0)) {
+        *m = n == 3 ? HTTP_GET : HTTP_HEAD;
+        return 0;
     }
+    for (size_t i = 0; i < sizeof not_allowed / sizeof *not_allowed; i++)
+        if (strlen(not_allowed[i]) == n && memcmp(s, not_allowed[i], n) == 0)
+            return 405;
+    return 501;
 }
 
-/* Origin-form ("/path?query") or absolute-form with an http or https scheme
- * (any case). The authority must not be empty: RFC 9110 section 4.2.1 says to
- * reject an http URI without a host. Asterisk-form ("*", for OPTIONS) and
- * authority-form (for CONNECT) are never valid for GET or HEAD. */
-static bool target_form_ok(const char *t, size_t n)
+/* The request-target forms of RFC 9112 section 3.2, given the method token:
+ * origin-form ("/path?query") for any method; absolute-form with an http or
+ * https scheme (any case) and a valid authority, which RFC 9110 section 4.2.1
+ * says must have a host; asterisk-form ("*") only with OPTIONS and
+ * authority-form ("host:port") only with CONNECT (both then get 405). */
+static bool target_form_ok(const char *t, size_t n, const char *m, size_t mlen)
 {
     size_t scheme;
 
     if (t[0] == '/')
         return true;
-    if (n > 7 && ascii_case_eq(t, "http://", 7))
+    if (mlen == 7 && memcmp(m, "OPTIONS", 7) == 0)
+        return n == 1 && t[0] == '*';
+    if (mlen == 7 && memcmp(m, "CONNECT", 7) == 0)
+        return uri_authority_ok(t, n, URI_HOST_REQUIRED | URI_PORT_REQUIRED);
+    if (n >= 7 && ascii_case_eq(t, "http://", 7))
         scheme = 7;
-    else if (n > 8 && ascii_case_eq(t, "https://", 8))
+    else if (n >= 8 && ascii_case_eq(t, "https://", 8))
         scheme = 8;
     else
         return false;
-    return t[scheme] != '/' && t[scheme] != '?' && t[scheme] != '#';
+    size_t end = scheme;
+    while (end < n && t[end] != '/' && t[end] != '?' && t[end] != '#')
+        end++;
+    return uri_authority_ok(t + scheme, end - scheme, URI_HOST_REQUIRED);
 }
 
-/* Minor version (0 or 1) of "HTTP/d.d", -505 for another well-formed
- * version, -400 for anything else (the name is case-sensitive). */
+/* Minor version (0 or 1) of "HTTP/d.d", -505 for a major version other
+ * than 1, -400 for anything else (the name is case-sensitive). A higher
+ * minor version is processed as 1.1, the highest we implement: RFC 9110
+ * section 2.5 says a minor version only adds to what a recipient of a lower
+ * one already understands. */
 static int parse_version(const char *v, size_t n)
 {
     if (n != 8 || memcmp(v, "HTTP/", 5) != 0 || !is_digit(v[5]) ||
         v[6] != '.' || !is_digit(v[7]))
         return -400;
-    if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+    if (v[5] != '1')
         return -505;
-    return v[7] - '0';
+    return v[7] == '0' ? 0 : 1;
 }
 
 /* Splits a complete request line (without its CRLF, all bytes SP or VCHAR)
@@ -234,7 +236,7 @@ static int check_request_line(const char *line, size_t n, struct head *h)
     const char *sp = memchr(target, ' ', (size_t)(end - target));
     if (sp == NULL || sp == target)
         return -400; /* no version (HTTP/0.9 style), or two spaces */
-    if (!target_form_ok(target, (size_t)(sp - target)))
+    if (!target_form_ok(target, (size_t)(sp - target), line, m))
         return -400;
     int minor = parse_version(sp + 1, (size_t)(end - sp - 1));
     if (minor < 0)
@@ -270,65 +272,80 @@ static int parse_request_line(const char *buf, size_t len, size_t *pos,
     return check_request_line(buf + start, e - start, h);
 }
 
-/* Content-Length: 1*DIGIT, or a list of identical ones ("5, 5", which
- * RFC 9110 section 8.6 lets a recipient take as one value). Compared as
- * numbers, so "05, 5" is accepted too. No sign, no inner spaces, no empty
- * element; a value that does not fit in int64_t is invalid. */
+/* Content-Length: 1*DIGIT, one value only (the caller has trimmed OWS).
+ * RFC 9110 section 8.6 lets a recipient take a list of identical values
+ * ("5, 5") or repeated identical fields as one, but a proxy in front of us
+ * may read such a field otherwise; a single plain decimal leaves nothing to
+ * disagree on (RFC 9112 section 11.2, request smuggling). A value that does
+ * not fit in int64_t is invalid. */
 static int parse_content_length(const char *v, size_t n, int64_t *out)
 {
-    size_t i = 0;
-    bool have = false;
-    int64_t first = 0;
+    int64_t x = 0;
 
-    for (;;) {
-        while (i < n && is_ows(v[i]))
-            i++;
-        size_t d0 = i;
-        int64_t x = 0;
-        for (; i < n && is_digit(v[i]); i++) {
-            int d = v[i] - '0';
-            if (x > (INT64_MAX - d) / 10)
-                return -400;
-            x = x * 10 + d;
-        }
-        if (i == d0)
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(v[i]))
             return -400;
-        while (i < n && is_ows(v[i]))
-            i++;
-        if (have && x != first)
+        int d = v[i] - '0';
+        if (x > (INT64_MAX - d) / 10)
             return -400;
-        first = x;
-        have = true;
-        if (i == n)
-            break;
-        if (v[i] != ',')
-            return -400;
-        i++;
+        x = x * 10 + d;
     }
-    *out = first;
-    return 0;
+    *out = x;
+    return n > 0 ? 0 : -400; /* an empty value is no length */
 }
 
-/* Connection: a comma-separated list of tokens in any case; only "close" and
- * "keep-alive" matter here, anything else is ignored. */
+/* Steps to the next element of a comma-separated list (RFC 9110 section
+ * 5.6.1), skipping empty ones: [*t0, *t1) without the OWS around it. Returns
+ * false at the end of the list. */
+static bool next_element(const char *v, size_t n, size_t *i, size_t *t0,
+                         size_t *t1)
+{
+    while (*i < n && (is_ows(v[*i]) || v[*i] == ','))
+        (*i)++;
+    if (*i == n)
+        return false;
+    *t0 = *i;
+    while (*i < n && v[*i] != ',')
+        (*i)++;
+    *t1 = *i;
+    while (*t1 > *t0 && is_ows(v[*t1 - 1]))
+        (*t1)--;
+    return true;
+}
+
+/* Connection: tokens in any case; only "close" and "keep-alive" matter. */
 static void scan_connection(const char *v, size_t n, struct head *h)
 {
-    size_t i = 0;
+    size_t i = 0, t0, t1;
 
-    while (i < n) {
-        while (i < n && (is_ows(v[i]) || v[i] == ','))
-            i++;
-        size_t t0 = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t t1 = i;
-        while (t1 > t0 && is_ows(v[t1 - 1]))
-            t1--;
+    while (next_element(v, n, &i, &t0, &t1)) {
         if (t1 - t0 == 5 && ascii_case_eq(v + t0, "close", 5))
             h->conn_close = true;
         else if (t1 - t0 == 10 && ascii_case_eq(v + t0, "keep-alive", 10))
             h->conn_keep_alive = true;
     }
+}
+
+/* Transfer-Encoding: a list of transfer codings, possibly over several
+ * fields (RFC 9112 section 6.1). Records what finish_head needs: whether the
+ * last coding so far is chunked, how many are, and whether the list is empty
+ * or has an element that is not a plain token (a quoted "chunked",
+ * parameters). We decode no coding, so such an element only needs to be told
+ * from a clean "chunked": it leaves the framing unreadable (400). */
+static void scan_transfer_encoding(const char *v, size_t n, struct head *h)
+{
+    size_t i = 0, t0, t1;
+    bool any = false;
+
+    h->has_te = true;
+    while (next_element(v, n, &i, &t0, &t1)) {
+        if (skip_class(v, t0, t1, CLS_TCHAR) != t1)
+            h->te_bad = true;
+        h->te_last_chunked = t1 - t0 == 7 && ascii_case_eq(v + t0, "chunked", 7);
+        h->te_chunked += h->te_last_chunked;
+        any = true;
+    }
+    h->te_bad |= !any;
 }
 
 /* Acts on one syntactically valid field. Names are matched by length first so
@@ -342,8 +359,10 @@ static int apply_field(struct head *h, const char *name, size_t nlen,
         return -431;
     switch (nlen) {
     case 4:
-        if (ascii_case_eq(name, "host", 4) && ++h->hosts > 1)
-            return -400; /* RFC 9112 section 3.2: exactly one Host */
+        /* RFC 9112 section 3.2: one Host, and its value host[:port]. */
+        if (ascii_case_eq(name, "host", 4) &&
+            (++h->hosts > 1 || !uri_authority_ok(value, vlen, 0)))
+            return -400;
         break;
     case 10:
         if (ascii_case_eq(name, "connection", 10))
@@ -352,17 +371,15 @@ static int apply_field(struct head *h, const char *name, size_t nlen,
     case 14:
         if (ascii_case_eq(name, "content-length", 14)) {
             int64_t cl;
-            if (parse_content_length(value, vlen, &cl) < 0)
+            if (h->has_length || parse_content_length(value, vlen, &cl) < 0)
                 return -400;
-            if (h->has_length && cl != req->content_length)
-                return -400; /* conflicting lengths: a smuggling attempt */
             h->has_length = true;
             req->content_length = cl;
         }
         break;
     case 17:
         if (ascii_case_eq(name, "transfer-encoding", 17)) {
-            h->has_te = true;
+            scan_transfer_encoding(value, vlen, h);
         } else if (ascii_case_eq(name, "if-modified-since", 17) &&
                    req->if_modified_since == NULL) {
             /* The first one wins; a repeated one is ignored, not an error. */
@@ -426,6 +443,17 @@ static int parse_field_line(const char *buf, size_t len, size_t stop,
     return apply_field(h, name, nlen, buf + v0, v1 - v0);
 }
 
+/* A Transfer-Encoding we could frame if we implemented chunked bodies. RFC
+ * 9112 section 6.3: with Content-Length too the framing is ambiguous (a
+ * smuggling attempt), and a request whose final coding is not chunked has no
+ * readable length; section 6.1: in HTTP/1.0 the field means faulty framing,
+ * and chunked must not be applied twice. */
+static bool te_framing_ok(const struct head *h)
+{
+    return !h->has_length && h->req->minor_version == 1 && !h->te_bad &&
+           h->te_last_chunked && h->te_chunked == 1;
+}
+
 /* The checks that need the whole head, in the order of the top comment. */
 static int finish_head(struct head *h, size_t head_len)
 {
@@ -438,8 +466,8 @@ static int finish_head(struct head *h, size_t head_len)
 
     if (req->minor_version == 1 && h->hosts == 0)
         return -400;
-    if (h->has_te && h->has_length)
-        return -400; /* RFC 9112 section 6.3: ambiguous framing */
+    if (h->has_te && !te_framing_ok(h))
+        return -400;
     if (h->method_status != 0)
         return -h->method_status;
     if (h->has_te)

@@ -33,7 +33,7 @@ struct http_request {
     enum http_method method;
     const char *target;      /* request-target as sent, not decoded */
     size_t target_len;
-    int minor_version;       /* 0 or 1 */
+    int minor_version;       /* 0 or 1 (HTTP/1.2 and up are read as 1.1) */
     bool keep_alive;         /* version default adjusted by Connection */
     int64_t content_length;  /* 0 when absent */
     const char *if_modified_since; /* NULL when absent */
@@ -42,8 +42,8 @@ struct http_request {
 
 /* Returns the head's length (> 0) when complete and valid, 0 when more bytes
  * are needed, or minus the status to answer with: 400, 405 (known method other
- * than GET/HEAD), 413, 414, 431, 501 (unknown method token, Transfer-Encoding),
- * 505. */
+ * than GET/HEAD, "OPTIONS *" and "CONNECT host:port" included), 413, 414, 431,
+ * 501 (unknown method token, Transfer-Encoding), 505 (major version not 1). */
 int http_parse_request(const char *buf, size_t len, struct http_request *req);
 
 #endif

@@ -126,13 +126,23 @@ static int path_put(struct path_out *o, unsigned char ch)
     return 0;
 }
 
-/* A byte that must never reach the file system, whether it arrived raw or
- * %-encoded: NUL would truncate the name, control bytes end up in logs and
- * headers, and a backslash is a separator on other systems (a classic way to
- * smuggle "..\" past a filter). */
-static bool path_forbidden(unsigned char ch)
+/* A byte of the target that is never part of a name: a raw control byte or
+ * DEL cannot be in a request-target at all (RFC 9112 section 3.2; the parser
+ * already refuses them), and a backslash, raw or %-encoded, is a separator
+ * on other systems (a classic way to smuggle "..\" past a filter). */
+static bool path_forbidden_raw(unsigned char ch)
 {
     return ch < 0x20 || ch == 0x7f || ch == '\\';
+}
+
+/* A %-decoded byte that cannot be part of a name. Any other byte can: Linux
+ * allows every byte but NUL and '/' in a file name, so "%09" or "%7F" is an
+ * ordinary byte to look up (404 when no such file exists). NUL would cut the
+ * name short, and an encoded slash is a separator the client asked us not to
+ * treat as one. */
+static bool path_forbidden_decoded(unsigned char ch)
+{
+    return ch == '\0' || ch == '/' || ch == '\\';
 }
 
 int path_normalize(const char *target, size_t len, char *out, size_t outsz,
@@ -158,6 +168,8 @@ int path_normalize(const char *target, size_t len, char *out, size_t outsz,
             last_is_dir = true;
             continue;
         }
+        if (path_forbidden_raw(ch))
+            return 400;
         if (ch == '%') {
             int hi = i + 1 < plen ? path_hex((unsigned char)p[i + 1]) : -1;
             int lo = i + 2 < plen ? path_hex((unsigned char)p[i + 2]) : -1;
@@ -165,13 +177,9 @@ int path_normalize(const char *target, size_t len, char *out, size_t outsz,
                 return 400;
             ch = (unsigned char)(hi << 4 | lo);
             i += 2;
-            /* An encoded slash would be a separator the client asked us not
-             * to treat as one; there is no file name that needs it. */
-            if (ch == '/')
+            if (path_forbidden_decoded(ch))
                 return 400;
         }
-        if (path_forbidden(ch))
-            return 400;
         int st = path_put(&o, ch);
         if (st)
             return st;

@@ -9,8 +9,9 @@
  * path_normalize takes origin-form ("/a/b?q") or absolute-form
  * ("http://host/a/b"), drops query and fragment, percent-decodes, then removes
  * "." and ".." segments; a result that would climb above the root, an encoded
- * slash (%2f), a backslash, a NUL (%00), a control byte or a bad %-escape is
- * 400. The result has no leading slash ("" for the root, "sub/" keeps the
+ * slash (%2f), a backslash (raw or %5c), a NUL (%00), a raw control byte or a
+ * bad %-escape is 400. Other %-encoded bytes, control bytes among them
+ * ("%09", "%7F"), are name bytes like any other. The result has no leading slash ("" for the root, "sub/" keeps the
  * trailing slash flag in *dir_slash instead). */
 #ifndef PATH_H
 #define PATH_H

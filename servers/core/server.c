@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "files.h"
-#include "timeouts.h"
+#include "clock.h"
 
 #ifndef C10K_DEFAULT_DOCROOT
 #define C10K_DEFAULT_DOCROOT "html"
@@ -187,6 +187,17 @@ void server_unblock_signals(void)
     pthread_sigmask(SIG_SETMASK, &server_waitmask, NULL);
 }
 
+void server_let_signals_in(void)
+{
+    sigset_t pending, blocked;
+    if (sigpending(&pending) < 0 || (!sigismember(&pending, SIGTERM) &&
+                                     !sigismember(&pending, SIGINT) &&
+                                     !sigismember(&pending, SIGUSR1)))
+        return;
+    pthread_sigmask(SIG_SETMASK, &server_waitmask, &blocked); /* handlers run */
+    pthread_sigmask(SIG_SETMASK, &blocked, NULL);
+}
+
 bool server_poll_signals(void)
 {
     if (got_report) {
@@ -194,7 +205,7 @@ bool server_poll_signals(void)
         server_print_counters();
     }
     if (got_stop && !stopping) {
-        stop_ms = timeouts_now_ms();
+        stop_ms = clock_now_ms();
         stopping = true;
     }
     return stopping;
@@ -207,7 +218,7 @@ bool server_stopping(void)
 
 bool server_grace_over(void)
 {
-    return stopping && timeouts_now_ms() - stop_ms > SERVER_GRACE_MS;
+    return stopping && clock_now_ms() - stop_ms > SERVER_GRACE_MS;
 }
 
 int server_wait(int fd, short events, int timeout_ms)
@@ -215,7 +226,12 @@ int server_wait(int fd, short events, int timeout_ms)
     struct pollfd p = {.fd = fd, .events = events};
     struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
     int n = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, &server_waitmask);
+    int err = errno;
     server_poll_signals();
+    if (n < 0 && err != EINTR) {
+        errno = err;
+        return -1;
+    }
     return n < 0 ? 0 : n;
 }
 
@@ -250,7 +266,11 @@ void server_print_counters(void)
 /* --- listening and accepting ------------------------------------------- */
 
 static int reserve_fd = -1; /* spent to shed connections at EMFILE */
-static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Accepts hold it shared, a shed exclusively: with several threads
+ * accepting (reuseport), another thread's accept could otherwise take the
+ * descriptor a shed frees, the reserve could not be reopened, and the
+ * listener would stay ready with nothing able to empty it. */
+static pthread_rwlock_t reserve_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static int listen_on(const struct server *s, int port, char *err, size_t errsz)
 {
@@ -296,6 +316,11 @@ int server_listen_again(const struct server *s)
     return fd;
 }
 
+const char *server_name(void)
+{
+    return prog;
+}
+
 void server_refuse(int fd)
 {
     atomic_fetch_add_explicit(&server_counters->refused, 1, memory_order_relaxed);
@@ -307,7 +332,9 @@ void server_refuse(int fd)
  * them, so that clients see a close instead of a hang and we do not spin. */
 static void shed_pending(int listen_fd)
 {
-    pthread_mutex_lock(&reserve_lock);
+    pthread_rwlock_wrlock(&reserve_lock);
+    if (reserve_fd < 0) /* lost to a file another thread opened meanwhile */
+        reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (reserve_fd >= 0) {
         close(reserve_fd);
         int fd;
@@ -315,13 +342,17 @@ static void shed_pending(int listen_fd)
             server_refuse(fd);
         reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
-    pthread_mutex_unlock(&reserve_lock);
+    pthread_rwlock_unlock(&reserve_lock);
 }
 
 int server_accept(int listen_fd)
 {
     for (;;) {
+        pthread_rwlock_rdlock(&reserve_lock);
         int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int err = errno;
+        pthread_rwlock_unlock(&reserve_lock);
+        errno = err;
         if (fd >= 0) {
             int one = 1; /* responses go out whole: Nagle would only delay them */
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -356,8 +387,8 @@ static void print_listening(struct server *s)
     fflush(stdout);
 }
 
-int server_start(struct server *s, const struct server_model *m, int argc,
-                 char **argv)
+int server_start_probed(struct server *s, const struct server_model *m, int argc,
+                        char **argv, int (*probe)(char *why, size_t whysz))
 {
     char err[512];
     memset(s, 0, sizeof *s);
@@ -369,6 +400,10 @@ int server_start(struct server *s, const struct server_model *m, int argc,
         exit(0); /* --help or --version: done, nothing to serve */
     if (rc < 0)
         return SERVER_EXIT_USAGE;
+    if (probe && probe(err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return SERVER_EXIT_UNAVAILABLE;
+    }
     server_options = &s->opts;
     files_set_budget((size_t)s->opts.cache_mb << 20);
     if (files_init(s->opts.docroot, err, sizeof err) < 0) {
@@ -383,6 +418,12 @@ int server_start(struct server *s, const struct server_model *m, int argc,
     reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     print_listening(s);
     return 0;
+}
+
+int server_start(struct server *s, const struct server_model *m, int argc,
+                 char **argv)
+{
+    return server_start_probed(s, m, argc, argv, NULL);
 }
 
 void server_close_listener(struct server *s)

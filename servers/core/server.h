@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -76,6 +77,12 @@ extern sigset_t server_waitmask;
  * and --version print and exit(0) here. */
 int server_start(struct server *s, const struct server_model *m, int argc,
                  char **argv);
+/* server_start for a model that may not run here: after the options (so
+ * that --help works anyway) and before listening, probe says whether it
+ * can: 0, or -1 with the reason in why, which is printed; the result is
+ * then SERVER_EXIT_UNAVAILABLE. */
+int server_start_probed(struct server *s, const struct server_model *m, int argc,
+                        char **argv, int (*probe)(char *why, size_t whysz));
 
 /* Opens another listening socket on s's address with SO_REUSEPORT (for
  * models that give each thread its own). Returns the fd or -1. */
@@ -94,10 +101,17 @@ bool server_stopping(void);
 /* True once SERVER_GRACE_MS have passed since the stop was requested. */
 bool server_grace_over(void);
 /* Waits until fd has events or timeout_ms pass (-1: no limit), letting the
- * blocked signals in. Returns >0 ready, 0 on timeout or a signal. */
+ * blocked signals in. Returns >0 ready, 0 on timeout or a signal, -1 with
+ * errno when ppoll fails. */
 int server_wait(int fd, short events, int timeout_ms);
 /* For models that never block in a wait (nonblock): let signals through. */
 void server_unblock_signals(void);
+/* Lets pending SIGTERM, SIGINT and SIGUSR1 in now (their handlers run),
+ * for a loop whose wait returns without sleeping while work is ready. */
+void server_let_signals_in(void);
+
+/* The model's name, for messages ("epoll"). */
+const char *server_name(void);
 
 /* Counts a connection refused without service and closes it. */
 void server_refuse(int fd);

@@ -1,77 +1,72 @@
 /* Header-read and idle timeouts: one circular doubly linked list per kind,
- * threaded through struct conn (tq_prev, tq_next), each with a sentinel in
- * struct timeouts. A conn with tq_next == NULL is in no list (conn_init sets
- * that).
+ * threaded through struct timeout_link (embedded in struct conn), each
+ * with a sentinel in struct timeouts. A link with next == NULL is in no list
+ * (conn_init's memset sets that).
  *
  * A list stays in deadline order as long as its members share one timeout
  * length: touch appends at the tail in O(1), expiry pops from the head. So a
- * conn goes to the list of its length, not only of its state. conn.c gives
+ * member goes to the list of its length, not only of its state. conn.c gives
  * a conn that is not idle but waits for a slow client to read a response
  * the idle length: it joins the idle list (the idle sentinel remembers the
- * length idle conns last got). Any other length (conn.c's short linger after
- * an error) is inserted in order into the header list, walking from the
- * nearer end: such conns are rare, and the order keeps expiry exact (a head
- * due late would otherwise hold back every conn behind it). */
+ * length idle members last got). Any other length (conn.c's short linger
+ * after an error) is inserted in order into the header list, walking from
+ * the nearer end: such members are rare, and the order keeps expiry exact (a
+ * head due late would otherwise hold back every member behind it). */
 #include "timeouts.h"
 
 #include <limits.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-static bool tq_empty(const struct conn *head)
+static bool tq_empty(const struct timeout_link *head)
 {
-    return head->tq_next == head;
+    return head->next == head;
 }
 
-static void tq_unlink(struct conn *c)
+static void tq_unlink(struct timeout_link *l)
 {
-    c->tq_prev->tq_next = c->tq_next;
-    c->tq_next->tq_prev = c->tq_prev;
-    c->tq_prev = c->tq_next = NULL;
+    l->prev->next = l->next;
+    l->next->prev = l->prev;
+    l->prev = l->next = NULL;
 }
 
-static void tq_insert_after(struct conn *pos, struct conn *c)
+static void tq_insert_after(struct timeout_link *pos, struct timeout_link *l)
 {
-    c->tq_prev = pos;
-    c->tq_next = pos->tq_next;
-    pos->tq_next->tq_prev = c;
-    pos->tq_next = c;
+    l->prev = pos;
+    l->next = pos->next;
+    pos->next->prev = l;
+    pos->next = l;
 }
 
-/* Inserts c in deadline order, after any equal deadlines: O(1) at the tail
- * when c's length matches the list's, else a walk from the nearer end. */
-static void tq_insert_sorted(struct conn *head, struct conn *c)
+/* Inserts l in deadline order, after any equal deadlines: O(1) at the tail
+ * when l's length matches the list's, else a walk from the nearer end. */
+static void tq_insert_sorted(struct timeout_link *head, struct timeout_link *l)
 {
-    struct conn *tail = head->tq_prev;
-    int64_t d = c->deadline_ms;
+    struct timeout_link *tail = head->prev;
+    int64_t d = l->deadline_ms;
     if (tail == head || tail->deadline_ms <= d) {
-        tq_insert_after(tail, c);
+        tq_insert_after(tail, l);
         return;
     }
-    struct conn *pos = head->tq_next;
+    struct timeout_link *pos = head->next;
     if (d - pos->deadline_ms < tail->deadline_ms - d) {
         while (pos != head && pos->deadline_ms <= d)
-            pos = pos->tq_next;
-        tq_insert_after(pos->tq_prev, c);
+            pos = pos->next;
+        tq_insert_after(pos->prev, l);
     } else {
         pos = tail;
         while (pos != head && pos->deadline_ms > d)
-            pos = pos->tq_prev;
-        tq_insert_after(pos, c);
+            pos = pos->prev;
+        tq_insert_after(pos, l);
     }
 }
 
 /* A sentinel is never due and never expires; only its links are used, and
  * for the idle list its deadline_ms holds the idle length (-1: none seen). */
-static void tq_sentinel(struct conn *head, int kind)
+static void tq_sentinel(struct timeout_link *head, int kind)
 {
     memset(head, 0, sizeof *head);
-    head->fd = -1;
-    head->tq_prev = head->tq_next = head;
-    head->tq_kind = (uint8_t)kind;
+    head->prev = head->next = head;
+    head->kind = (uint8_t)kind;
     head->deadline_ms = -1;
 }
 
@@ -81,49 +76,49 @@ void timeouts_init(struct timeouts *t)
         tq_sentinel(&t->head[k], k);
 }
 
-void timeouts_touch(struct timeouts *t, struct conn *c, int64_t now_ms)
+void timeouts_touch(struct timeouts *t, struct timeout_link *l, int64_t now_ms, int ms,
+                    bool idle)
 {
-    if (c->tq_next)
-        tq_unlink(c);
-    int ms = conn_timeout_ms(c);
+    if (l->next)
+        tq_unlink(l);
     if (ms < 0)
         return; /* poll's convention: no deadline, so in no list */
-    struct conn *idle = &t->head[TIMEOUT_IDLE];
+    struct timeout_link *idle_head = &t->head[TIMEOUT_IDLE];
     int kind = TIMEOUT_HEADER;
-    if (conn_is_idle(c)) {
+    if (idle) {
         kind = TIMEOUT_IDLE;
-        idle->deadline_ms = ms;
-    } else if (ms == idle->deadline_ms) {
+        idle_head->deadline_ms = ms;
+    } else if (ms == idle_head->deadline_ms) {
         kind = TIMEOUT_IDLE; /* busy, but given the idle length */
     }
-    c->tq_kind = (uint8_t)kind;
-    c->deadline_ms = now_ms + ms;
-    tq_insert_sorted(&t->head[kind], c);
+    l->kind = (uint8_t)kind;
+    l->deadline_ms = now_ms + ms;
+    tq_insert_sorted(&t->head[kind], l);
 }
 
-void timeouts_remove(struct timeouts *t, struct conn *c)
+void timeouts_remove(struct timeouts *t, struct timeout_link *l)
 {
     (void)t; /* the links alone are enough to unlink */
-    if (c->tq_next)
-        tq_unlink(c);
+    if (l->next)
+        tq_unlink(l);
 }
 
 /* The earliest head over all lists, or NULL when all are empty. */
-static struct conn *timeouts_first(const struct timeouts *t)
+static struct timeout_link *timeouts_first(const struct timeouts *t)
 {
-    struct conn *first = NULL;
+    struct timeout_link *first = NULL;
     for (int k = 0; k < TIMEOUT_KINDS; k++) {
-        const struct conn *head = &t->head[k];
+        const struct timeout_link *head = &t->head[k];
         if (!tq_empty(head) &&
-            (!first || head->tq_next->deadline_ms < first->deadline_ms))
-            first = head->tq_next;
+            (!first || head->next->deadline_ms < first->deadline_ms))
+            first = head->next;
     }
     return first;
 }
 
 int timeouts_next_ms(const struct timeouts *t, int64_t now_ms)
 {
-    const struct conn *first = timeouts_first(t);
+    const struct timeout_link *first = timeouts_first(t);
     if (!first)
         return -1;
     int64_t wait = first->deadline_ms - now_ms;
@@ -133,43 +128,26 @@ int timeouts_next_ms(const struct timeouts *t, int64_t now_ms)
 }
 
 int timeouts_expire(struct timeouts *t, int64_t now_ms,
-                    void (*expired)(struct conn *c, void *arg), void *arg)
+                    void (*expired)(struct timeout_link *l, void *arg), void *arg)
 {
     /* Move everything due to a private list first, in deadline order, then
-     * call back. A callback may touch its conn again (it is then in a real
-     * list and not seen twice) or remove another conn that is due (it is
+     * call back. A callback may touch its member again (it is then in a real
+     * list and not seen twice) or remove another member that is due (it is
      * unlinked from the private list and not called), and a zero timeout
      * cannot make this loop forever. */
-    struct conn due;
+    struct timeout_link due;
     tq_sentinel(&due, TIMEOUT_KINDS);
-    struct conn *c;
-    while ((c = timeouts_first(t)) && c->deadline_ms <= now_ms) {
-        tq_unlink(c);
-        tq_insert_after(due.tq_prev, c);
+    struct timeout_link *l;
+    while ((l = timeouts_first(t)) && l->deadline_ms <= now_ms) {
+        tq_unlink(l);
+        tq_insert_after(due.prev, l);
     }
     int n = 0;
     while (!tq_empty(&due)) {
-        c = due.tq_next;
-        tq_unlink(c); /* the callback need not remove it */
+        l = due.next;
+        tq_unlink(l); /* the callback need not remove it */
         n++;
-        expired(c, arg);
+        expired(l, arg);
     }
     return n;
-}
-
-/* CLOCK_MONOTONIC_COARSE reads the tick the kernel last recorded (resolution
- * 1-4 ms with HZ 1000-250) without touching the clock source: cheaper than
- * CLOCK_MONOTONIC on every event, and timeouts of seconds do not need more.
- * It may lag by a tick, so a wake-up can come a few ms "early"; next_ms then
- * returns the small remainder and the following wake-up expires it. */
-int64_t timeouts_now_ms(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0 &&
-        clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-        /* Only possible with a broken libc or kernel: no timeout can work. */
-        perror("clock_gettime CLOCK_MONOTONIC");
-        abort();
-    }
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

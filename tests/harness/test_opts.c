@@ -162,6 +162,13 @@ static void commands(void **state)
     assert_int_equal(o.cmd, CMD_VERIFY);
     assert_int_equal(PARSE("report", "results/latest"), 0);
     assert_string_equal(o.report_dir, "results/latest");
+    assert_int_equal(PARSE("compare", "before", "after"), 0);
+    assert_int_equal(o.cmd, CMD_COMPARE);
+    assert_string_equal(o.compare_a, "before");
+    assert_string_equal(o.compare_b, "after");
+    assert_null(o.out); /* compare.html beside RUN_B */
+    assert_int_equal(PARSE("compare", "--out", "c.html", "before", "after"), 0);
+    assert_string_equal(o.out, "c.html");
     assert_int_equal(PARSE("--help"), 0);
     assert_int_equal(o.cmd, CMD_HELP);
     assert_int_equal(PARSE("run", "--help"), 0);
@@ -188,6 +195,9 @@ static void bad_command_lines_say_why(void **state)
         {{"harness", "list", "--conns", "4", NULL}, "'list' does not take --conns"},
         {{"harness", "verify", "--duration", "4", NULL}, "'verify' does not take"},
         {{"harness", "report", NULL}, "report needs a run directory"},
+        {{"harness", "compare", "a", NULL}, "compare needs two run directories"},
+        {{"harness", "compare", "a", "b", "c", NULL}, "unexpected argument 'c'"},
+        {{"harness", "compare", "--conns", "4", "a", NULL}, "'compare' does not take"},
         {{"harness", "run", "extra", NULL}, "unexpected argument 'extra'"},
         {{"harness", "run", "--rates", "fast", NULL}, "--rates fast"},
         {{"harness", "run", "--rates", "0", NULL}, "--rates 0"},

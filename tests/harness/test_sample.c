@@ -8,6 +8,9 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -138,6 +141,44 @@ static void missing_root_is_an_error(void **state)
     assert_int_equal(sample_tree(gone, &t), -1);
 }
 
+/* A listener on port 0, n clients connected to it: the server side's
+ * sockets count whether accepted or still queued, the listener and the
+ * clients' own sockets do not, and closed connections leave the count. */
+static void counts_a_servers_tcp_connections(void **state)
+{
+    (void)state;
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0), c[3], a[3];
+    long n = -1;
+    assert_true(lfd >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 8), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+    int port = ntohs(sa.sin_port);
+    assert_int_equal(sample_tcp_conns(port, &n), 0);
+    assert_int_equal(n, 0);
+    for (int i = 0; i < 3; i++) {
+        c[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_int_equal(connect(c[i], (struct sockaddr *)&sa, sizeof sa), 0);
+    }
+    assert_int_equal(sample_tcp_conns(port, &n), 0);
+    assert_int_equal(n, 3); /* queued, not accepted */
+    for (int i = 0; i < 3; i++)
+        assert_true((a[i] = accept(lfd, NULL, NULL)) >= 0);
+    assert_int_equal(sample_tcp_conns(port, &n), 0);
+    assert_int_equal(n, 3);
+    for (int i = 0; i < 3; i++) {
+        close(a[i]); /* the server closes first: it keeps TIME_WAIT, not counted */
+        close(c[i]);
+    }
+    for (int tries = 0; tries < 200 && sample_tcp_conns(port, &n) == 0 && n > 0; tries++)
+        usleep(10000);
+    assert_int_equal(n, 0);
+    close(lfd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +186,7 @@ int main(void)
         cmocka_unit_test(sums_proc_stat_over_a_cpu_set),
         cmocka_unit_test(counts_live_and_reaped_children),
         cmocka_unit_test(missing_root_is_an_error),
+        cmocka_unit_test(counts_a_servers_tcp_connections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,147 @@
+/* The reactor every readiness model shares, in the shape of redis ae.c: one
+ * loop over a small backend interface (add, modify, delete, wait), so that a
+ * model file shows only how it waits.
+ *
+ *   return reactor_main(&MODEL, &my_backend, argc, argv);   // a whole model
+ *
+ * or, for a model that adds to it (prefork, reuseport, threadpool):
+ *
+ *   struct reactor r;
+ *   if (reactor_init(&r, &reactor_epoll, listen_fd, sizeof(struct conn)) < 0)
+ *       fail with r.error;
+ *   reactor_watch(&r, fd, on_ready, arg);   // an eventfd of the model's own
+ *   if (reactor_run(&r) < 0) fail with r.error;
+ *   reactor_free(&r);
+ *
+ * The loop: wait (at most until the nearest timeout), then for each ready
+ * descriptor: the listener accepts a batch into the connection table
+ * (indexed by descriptor, sized from RLIMIT_NOFILE); a connection runs
+ * conn_step() and is re-armed for what it wants next, or dropped; expired
+ * timeouts close theirs. On SIGTERM or SIGINT the listener closes, idle
+ * connections close, busy ones finish within SERVER_GRACE_MS.
+ *
+ * Errors: a wait or registration that fails (other than EINTR) ends the loop
+ * with reactor_run() returning -1 and r.error naming the call and the cause;
+ * the model prints it and exits non-zero. A connection the backend cannot
+ * take for lack of memory or descriptor room is refused, not fatal. */
+#ifndef REACTOR_H
+#define REACTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conn.h"
+#include "server.h"
+#include "timeouts.h"
+
+#define REACTOR_ACCEPT_BATCH 256 /* connections accepted per wake-up (level-triggered) */
+#define REACTOR_STOP_CHECK_MS 100 /* after a stop: how often the grace period is checked */
+#define REACTOR_WATCH_MAX 2      /* descriptors of the model's own */
+#define REACTOR_MAX_FDS (1 << 20) /* the largest table, whatever RLIMIT_NOFILE says */
+
+/* What a descriptor waits for, in add and modify. */
+enum {
+    REACTOR_READ = 1,
+    REACTOR_WRITE = 2,
+    REACTOR_ONESHOT = 4,   /* disarmed by each report (the thread pool's) */
+    REACTOR_EXCLUSIVE = 8, /* a listener shared by processes: wake one (prefork) */
+};
+
+struct reactor;
+
+/* How a model waits. Each call returns 0 (wait: the number of ready
+ * descriptors) or -1 with errno. */
+struct reactor_backend {
+    const char *open_call;   /* what open does, for errors: "epoll_create1" */
+    const char *wait_call;   /* the wait's system call, for errors */
+    const char *ctl_call;    /* the registration's, for errors */
+    int max_fds;             /* descriptors it can watch, 0: RLIMIT_NOFILE's */
+    const char *limit;       /* the name of max_fds: refusals above it warn */
+    int batch;               /* ready descriptors per wait, 0: all */
+    bool edge_triggered;     /* reports a change once: drain to EAGAIN */
+    int (*open)(struct reactor *r);   /* sets r->be_state */
+    void (*close)(struct reactor *r);
+    int (*add)(struct reactor *r, int fd, int events);
+    int (*modify)(struct reactor *r, int fd, int events);
+    int (*del)(struct reactor *r, int fd);
+    /* Waits at most timeout_ms (-1: no limit), with server_waitmask
+     * installed when r->signals, and stores the ready descriptors in
+     * r->fired. A signal (EINTR) returns 0. */
+    int (*wait)(struct reactor *r, int timeout_ms);
+};
+
+struct reactor_watch {
+    int fd;
+    void (*on_ready)(struct reactor *r, void *arg);
+    void *arg;
+};
+
+struct reactor {
+    const struct reactor_backend *be;
+    void *be_state;          /* the backend's own */
+    int listen_fd;           /* owned: closed on stop; -1 then */
+    char *table;             /* connections indexed by descriptor */
+    size_t slot;             /* bytes per table slot, a struct conn first */
+    int max_fd;              /* slots in table */
+    int nconns;              /* open connections, handed-off ones included */
+    int *fired;              /* ready descriptors from the last wait */
+    struct timeouts tq;
+    struct reactor_watch watch[REACTOR_WATCH_MAX];
+    int nwatch;
+    bool signals;            /* this thread's waits take the process's signals */
+    bool shared_listener;    /* other processes wait on the listener too */
+    bool oneshot;            /* connections are disarmed by each event */
+    bool warned;             /* the table-limit warning was printed */
+    bool failed;             /* a wait or registration failed: see error */
+    /* Thread pools: conn_step() said CONN_WANT_WORK; the reactor has taken
+     * c off its timeouts and will not touch it until reactor_act(). */
+    void (*on_work)(struct reactor *r, struct conn *c);
+    void *user;              /* the model's own */
+    char error[160];         /* "epoll_pwait: Bad file descriptor" */
+};
+
+/* Sets up the table and the backend for listen_fd, which the reactor owns
+ * from now on (reactor_run watches it). Returns 0, or -1 with r->error. The
+ * model may then set signals (default true), shared_listener, oneshot and
+ * on_work. */
+int reactor_init(struct reactor *r, const struct reactor_backend *be, int listen_fd,
+                 size_t slot);
+/* Also watches fd (readable: on_ready runs). Returns 0 or -1 with r->error. */
+int reactor_watch(struct reactor *r, int fd, void (*on_ready)(struct reactor *, void *),
+                  void *arg);
+/* Serves until stopped and drained (or the grace period is over). Returns
+ * 0, or -1 with r->error. */
+int reactor_run(struct reactor *r);
+/* Closes every connection left, the listener and the backend. */
+void reactor_free(struct reactor *r);
+
+/* The whole of a model that is only a backend: server_start, the loop,
+ * server_finish. Returns the exit status. */
+int reactor_main(const struct server_model *m, const struct reactor_backend *be,
+                 int argc, char **argv);
+
+static inline struct conn *reactor_conn(const struct reactor *r, int fd)
+{
+    return (struct conn *)(void *)(r->table + (size_t)fd * r->slot);
+}
+
+/* Acts on what c wants next: re-arm and touch its timeout, hand it off
+ * (CONN_WANT_WORK), or drop it (CONN_CLOSE). */
+void reactor_act(struct reactor *r, struct conn *c, enum conn_want w);
+/* Closes c now: off the timeouts and the backend, then conn_close(). */
+void reactor_drop(struct reactor *r, struct conn *c);
+
+/* --- for loops of their own (nonblock, coro, libuv, uring) --------------- */
+
+/* The stop-and-grace protocol: serve until stopped; once stopped, go on
+ * while connections are open and the grace period lasts. */
+bool reactor_going(bool stopped, int nconns);
+/* How long a loop may wait: until the nearest timeout, or after a stop
+ * REACTOR_STOP_CHECK_MS, to see the grace period end. */
+int reactor_wait_ms(bool stopped, const struct timeouts *t);
+/* A table of *n slots of slot bytes (a struct conn first, fd -1), indexed
+ * by descriptor: *n is RLIMIT_NOFILE's soft limit, at most max (0: at most
+ * REACTOR_MAX_FDS). NULL when out of memory. */
+void *reactor_table_new(size_t slot, int max, int *n);
+
+#endif

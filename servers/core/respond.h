@@ -1,0 +1,50 @@
+/* What to answer a request: the decision between a file (200, 304), a
+ * redirect (301) and an error, made without any I/O on the connection.
+ *
+ *   struct respond_answer a;
+ *   respond_to(&req, keep_alive, out, cap, &a);  // a parsed request head
+ *   respond_error(400, false, out, cap, &a);     // a head that did not parse
+ *   then send out[0..a.head_len), then bytes [a.body.off, a.body.off +
+ *   a.body.len) of a.body.file, and files_put(a.body.file) when done.
+ *
+ * The body is a slice of a file entry so that a byte range (RFC 9110 §14)
+ * is the same kind of answer as a whole file. conn.c sends answers; this
+ * file knows paths, the file cache and conditional requests. */
+#ifndef RESPOND_H
+#define RESPOND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct file_entry;
+struct http_request;
+
+/* Bytes [off, off + len) of file's content; file NULL: no body. */
+struct respond_body {
+    struct file_entry *file; /* referenced: the sender files_put()s it */
+    off_t off;
+    off_t len;
+};
+
+struct respond_answer {
+    int status;              /* for the counters */
+    size_t head_len;         /* bytes written at out: the head, or a whole error */
+    bool keep_alive;         /* the connection stays open after it */
+    struct respond_body body;
+};
+
+/* Answers a complete, valid request head: the file its target names (200,
+ * or 304 per If-Modified-Since, RFC 9110 §13.1.3), 301 for a directory
+ * without its slash, else the error path and file cache give (400, 403,
+ * 404, 414, 500). keep_alive is what the request and the server allow;
+ * errors turn it off. cap must hold a Location of RESPONSE_LOCATION_MAX. */
+void respond_to(const struct http_request *req, bool keep_alive, char *out, size_t cap,
+                struct respond_answer *a);
+
+/* A complete error response (head and short page, or the head alone for
+ * HEAD) with Connection: close. */
+void respond_error(int status, bool head_only, char *out, size_t cap,
+                   struct respond_answer *a);
+
+#endif

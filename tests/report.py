@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""The report stage on committed fixture runs (tests/report/), no wrk needed.
+
+    report.py golden HARNESS RUN          harness report reproduces RUN's
+                                          summary.csv and summary.md byte for
+                                          byte; report.html does not depend on
+                                          where the run lies
+    report.py verdict HARNESS RUN         the verdict reads right for this run,
+                                          one round of it, a run without the
+                                          open loop, an interrupted one
+    report.py browser HARNESS RUN BROWSER report.html in headless Chromium
+                                          (harness/browser.py check), and the
+                                          check fails on a broken page
+    report.py compare HARNESS A B         harness compare: B's known changes
+                                          against A, one round, bad directories
+    report.py derive-b RUN_A RUN_B        writes the fixture run-b from run-a
+                                          (derive_b() lists the changes)
+
+Every run is copied into a temporary directory first (the fixtures stay
+untouched) and removed at the end.
+"""
+import csv
+import difflib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+FAILURES = []
+
+
+def fail(msg):
+    FAILURES.append(msg)
+    print("FAIL:", msg)
+
+
+def copy_run(src, dst, keep=lambda row: True, change=lambda row: row,
+             meta=lambda text: text):
+    """results.csv (rows for which keep is true, through change) and
+    meta.txt (through meta) of src into dst."""
+    os.makedirs(dst, exist_ok=True)
+    with open(os.path.join(src, "results.csv"), newline="") as f:
+        rd = csv.DictReader(f)
+        rows = [change(r) for r in rd if keep(r)]
+        cols = rd.fieldnames
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    with open(os.path.join(dst, "results.csv"), "w") as f:
+        f.write(out.getvalue())
+    with open(os.path.join(dst, "meta.txt"), "w") as f:
+        f.write(meta(read(os.path.join(src, "meta.txt"))))
+    return dst
+
+
+def derive_b(row):
+    """run-b is run-a with known changes (what compare must find):
+    - epoll, closed loop at c=256 and 1024: 2.5 times the req/s and the
+      requests per server CPU-second in every round (CPU per request / 2.5):
+      beyond the rounds' spread, so faster;
+    - epoll's maximum sustainable rate doubled in every round: faster;
+    - nginx, closed loop at c=16 and 256: p99 three times as long: slower;
+    - everything else unchanged (within noise); fork at c=1024 keeps its one
+      ok round (not judged); meta.txt's date moves a day on."""
+    closed = row["kind"] == "load" and row["mode"] == "closed"
+    if row["model"] == "epoll" and closed and row["conns"] in ("256", "1024"):
+        for col, f, digits in (("req_per_s", 2.5, 1), ("requests", 2.5, 1),
+                               ("req_per_cpu_s", 2.5, 1), ("srv_cpu_us_per_req", 0.4, 2)):
+            if row[col]:
+                row[col] = f"{float(row[col]) * f:.{digits}f}"
+    if row["model"] == "epoll" and row["kind"] == "msr" and row["offered_rps"]:
+        row["offered_rps"] = f"{float(row['offered_rps']) * 2:.1f}"
+    if row["model"] == "nginx" and closed and row["conns"] in ("16", "256"):
+        row["lat_p99_us"] = str(int(row["lat_p99_us"]) * 3)
+    return row
+
+
+def report(harness, run):
+    p = subprocess.run([harness, "report", run], capture_output=True, text=True, timeout=240)
+    if p.returncode != 0:
+        fail(f"harness report {run} exited {p.returncode}: {p.stderr.strip()}")
+    return p
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def same_file(got, want, name):
+    a, b = read(got), read(want)
+    if a == b:
+        return
+    diff = "".join(list(difflib.unified_diff(b.splitlines(True), a.splitlines(True),
+                                             "committed/" + name, "generated/" + name))[:60])
+    fail(f"{name} differs from the committed one (regenerate it with harness report and "
+         f"review the difference if the change is meant):\n{diff}")
+
+
+def golden(harness, fixture, tmp):
+    run = copy_run(fixture, os.path.join(tmp, "run"))
+    report(harness, run)
+    for name in ("summary.csv", "summary.md"):
+        same_file(os.path.join(run, name), os.path.join(fixture, name), name)
+    # The same run elsewhere gives the same page: no absolute path, no
+    # clock, no unstable order in it.
+    other = copy_run(fixture, os.path.join(tmp, "elsewhere", "run"))
+    report(harness, other)
+    for name in ("report.html", "summary.md", "plots/plots.gp"):
+        a = read(os.path.join(run, name)).replace(run, "RUN")
+        b = read(os.path.join(other, name)).replace(other, "RUN")
+        if a != b:
+            fail(f"{name} depends on where the run lies")
+
+
+def verdict_of(run):
+    md = read(os.path.join(run, "summary.md"))
+    start = md.index("## Verdict")
+    return md[start:md.index("## Headline")].replace("**", "")  # the words, not the bold
+
+
+def expect(text, words, where):
+    for w in words:
+        if w not in text:
+            fail(f"{where}: the verdict does not say {w!r}:\n{text}")
+
+
+def refuse(text, words, where):
+    for w in words:
+        if w in text:
+            fail(f"{where}: the verdict says {w!r}, it should not:\n{text}")
+
+
+def verdict(harness, fixture, tmp):
+    full = copy_run(fixture, os.path.join(tmp, "full"))
+    report(harness, full)
+    v = verdict_of(full)
+    expect(v, ["A --quick run", "models whose rounds overlap tie",
+               "Low concurrency (c=16", "Medium concurrency (c=256",
+               "High concurrency (c=1024", "Equal load, ", "Maximum sustainable rate",
+               "the calibration server's", "nginx's", "Not ranked: single (starved)",
+               "select (errors)", "Not measured: uring (skipped"], "two rounds")
+    refuse(v, ["One round", "Partial run"], "two rounds")
+    one = copy_run(fixture, os.path.join(tmp, "one"), lambda r: r["round"] == "0")
+    report(harness, one)
+    v = verdict_of(one)
+    expect(v, ["One round: differences under 10% are not claimed"], "one round")
+    refuse(v, ["their rounds overlap"], "one round")
+    closed = copy_run(fixture, os.path.join(tmp, "closed"), lambda r: r["mode"] != "open")
+    report(harness, closed)
+    v = verdict_of(closed)
+    expect(v, ["Open loop: not in this run", "High concurrency"], "closed loop only")
+    refuse(v, ["Equal load", "Maximum sustainable"], "closed loop only")
+    # Interrupted in round 1 after the first two models: the others lack a
+    # round, and the last model measured lacks its highest level.
+    seen = []
+
+    def interrupted(r):
+        if r["round"] == "0":
+            return True
+        if r["model"] not in seen:
+            seen.append(r["model"])
+        return len(seen) <= 2 and not (len(seen) == 2 and r["conns"] == "1024")
+    cut = copy_run(fixture, os.path.join(tmp, "cut"), interrupted)
+    report(harness, cut)
+    v = verdict_of(cut)
+    expect(v, ["Partial run:", "lack some of the planned rounds or levels"], "interrupted")
+
+
+def browser(harness, fixture, tool, tmp):
+    run = copy_run(fixture, os.path.join(tmp, "run"))
+    report(harness, run)
+    p = subprocess.run([tool, "check", run], capture_output=True, text=True, timeout=300)
+    print(p.stdout, end="")
+    if p.returncode == 77:
+        sys.exit(77)
+    if p.returncode != 0:
+        fail(f"browser check of the fixture's report failed:\n{p.stdout}{p.stderr}")
+    # The check must see what a person would: a broken image, a script
+    # error and something wider than the page, in a copy of the page.
+    html = read(os.path.join(run, "report.html"))
+    broken = html.replace("<body>", "<body><div style=\"width:3000px\">wide</div>"
+                          "<img alt=\"broken\" src=\"plots/missing.png\">"
+                          "<script>no_such_function();</script>", 1)
+    with open(os.path.join(run, "report.html"), "w", encoding="utf-8") as f:
+        f.write(broken)
+    p = subprocess.run([tool, "check", run], capture_output=True, text=True, timeout=300)
+    for what in ("image does not load: broken", "wider than", "no_such_function"):
+        if p.returncode != 1 or what not in p.stdout:
+            fail(f"browser check of a broken page does not report {what!r}:\n{p.stdout}")
+
+
+def compare(harness, a, b, tmp):
+    out = os.path.join(tmp, "compare.html")
+    p = subprocess.run([harness, "compare", a, b, "--out", out], capture_output=True,
+                       text=True, timeout=120)
+    if p.returncode != 0:
+        fail(f"harness compare exited {p.returncode}: {p.stderr}")
+    md = p.stdout
+    rows = {}
+    for line in md.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 7 and cells[0] not in ("model", "---"):
+            rows[(cells[0], cells[1], cells[2])] = cells
+    # What derive_b() changed in run-b, and what it left.
+    known = {
+        ("epoll", "c=256", "req/s"): "faster",
+        ("epoll", "c=256", "req/CPU-s"): "faster",
+        ("epoll", "c=1024", "req/s"): "faster",
+        ("nginx", "c=16", "p99 ms"): "slower",
+        ("nginx", "c=256", "p99 ms"): "slower",
+        ("select", "c=256", "req/s"): "within noise",
+        ("prefork", "c=16", "req/CPU-s"): "within noise",
+        ("epoll", "msr", "req/s"): "faster",
+        ("fork", "c=1024", "req/s"): "no judgement (1 round)",
+    }
+    for key, want in known.items():
+        got = rows.get(key)
+        if not got or got[6] != want:
+            fail(f"compare {key}: expected {want!r}, got {got}")
+    if not os.path.isfile(out) or "<table" not in read(out):
+        fail("compare.html missing or without a table")
+    one = copy_run(b, os.path.join(tmp, "one"), lambda r: r["round"] == "0")
+    p = subprocess.run([harness, "compare", a, one, "--out", os.path.join(tmp, "c1.html")],
+                       capture_output=True, text=True, timeout=120)
+    judged = [l for l in p.stdout.splitlines() if "| faster |" in l or "| slower |" in l]
+    if p.returncode != 0 or judged or "no judgement is possible" not in p.stdout:
+        fail(f"compare against one round judged {len(judged)} figures:\n{p.stdout[:2000]}")
+    for args, what in (([a, os.path.join(tmp, "nowhere")], "a missing directory"),
+                       ([a], "one run only"), ([tmp, b], "a directory without results.csv")):
+        p = subprocess.run([harness, "compare"] + args, capture_output=True, text=True,
+                           timeout=60)
+        lines = p.stderr.strip().splitlines()
+        if p.returncode != 2 or len(lines) != 1 or not lines[0].startswith("harness: "):
+            fail(f"compare with {what}: exit {p.returncode}, stderr {p.stderr!r}")
+
+
+def main():
+    if sys.argv[1] == "derive-b":   # report.py derive-b RUN_A RUN_B: writes run-b
+        copy_run(sys.argv[2], sys.argv[3], change=derive_b,
+                 meta=lambda t: t.replace("date: 2026-11-30", "date: 2026-12-01", 1))
+        return
+    cmd, harness = sys.argv[1], os.path.abspath(sys.argv[2])
+    args = [os.path.abspath(a) for a in sys.argv[3:]]
+    with tempfile.TemporaryDirectory(prefix="c10k-report-") as tmp:
+        {"golden": golden, "verdict": verdict, "browser": browser,
+         "compare": compare}[cmd](harness, *args, tmp)
+    if FAILURES:
+        print(f"{len(FAILURES)} failure(s)")
+        sys.exit(1)
+    print(f"ok: report {cmd}")
+
+
+if __name__ == "__main__":
+    main()
