@@ -157,8 +157,8 @@ static int int_arg(const char *name, const char *s, int lo, int hi, int *out,
     return 0;
 }
 
-static int double_arg(const char *name, const char *s, double lo, double hi,
-                      double *out, char *err, size_t errlen)
+int opts_double_arg(const char *name, const char *s, double lo, double hi, double *out,
+                    char *err, size_t errlen)
 {
     char *end;
     errno = 0;
@@ -318,9 +318,10 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
         snprintf(err, errlen, "--equal-load %s: expected rates like 25%%,50%% (of the "
                  "calibration server's sustainable rate) or 5000,10k (req/s)", arg);
         return -1;
-    case OPT_SLO: return double_arg("slo-p99", arg, 0.01, 60000, &o->slo_p99_ms, err, errlen);
+    case OPT_SLO:
+        return opts_double_arg("slo-p99", arg, 0.01, 60000, &o->slo_p99_ms, err, errlen);
     case OPT_RATE_DURATION:
-        return double_arg("rate-duration", arg, 0.1, 3600, &o->rate_duration_s, err, errlen);
+        return opts_double_arg("rate-duration", arg, 0.1, 3600, &o->rate_duration_s, err, errlen);
     case OPT_RATE_CONNS:
         return int_arg("rate-conns", arg, 1, OPTS_MAX_CONNS, &o->rate_conns, err, errlen);
     case OPT_IDLE:

@@ -120,6 +120,10 @@ struct opts {
 };
 
 int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen);
+/* --name s as a number in [lo, hi]; -1 with "--name s: expected a number
+ * from lo to hi" in err. */
+int opts_double_arg(const char *name, const char *s, double lo, double hi, double *out,
+                    char *err, size_t errlen);
 /* Parses "1,4,16" into v (at most max values in [lo, hi]). */
 int opts_parse_list(const char *s, int *v, int max, int lo, int hi);
 /* Parses "1000,2.5k,40000" (req/s, k = thousands) into v; -1 if bad. */

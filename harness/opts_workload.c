@@ -4,9 +4,7 @@
  * defaults, the combinations refused, and their part of --help. */
 #include "opts.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fileset.h"
@@ -30,25 +28,11 @@ static int workload_arg(struct opts *o, const char *arg, char *err, size_t errle
     return -1;
 }
 
-static int number(const char *name, const char *arg, double lo, double hi, double *out,
-                  char *err, size_t errlen)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (end == arg || *end || errno || !(v >= lo && v <= hi)) {
-        snprintf(err, errlen, "--%s %s: expected a number from %g to %g", name, arg, lo, hi);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 /* A whole number in [lo, hi] (doubles hold every one up to 2^53). */
 static int whole(const char *name, const char *arg, double lo, double hi, double *out,
                  char *err, size_t errlen)
 {
-    if (number(name, arg, lo, hi, out, err, errlen))
+    if (opts_double_arg(name, arg, lo, hi, out, err, errlen))
         return -1;
     if (*out == (double)(long long)*out && !strpbrk(arg, ".eE"))
         return 0;
@@ -100,7 +84,7 @@ int opts_workload_arg(struct opts *o, const char *name, const char *arg, char *e
         o->workers = (int)v;
     } else {
         o->slow_given = true;
-        rc = number(name, arg, 0.01, 1000, &o->slow_rate, err, errlen);
+        rc = opts_double_arg(name, arg, 0.01, 1000, &o->slow_rate, err, errlen);
     }
     return rc;
 }
