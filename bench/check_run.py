@@ -19,7 +19,7 @@ import tempfile
 import time
 
 COLUMNS = ("model category workload round kind mode step host conns idle idle_open threads "
-           "pipeline duration_s requests req_per_s offered_rps achieved_rps "
+           "pipeline duration_s requests warmup_requests req_per_s offered_rps achieved_rps "
            "bytes_per_s lat_mean_us lat_stdev_us lat_p50_us lat_p90_us lat_p99_us "
            "lat_p999_us lat_p9999_us lat_max_us lat_p99_uncorrected_us lag_p99_us "
            "err_connect err_read err_write err_status err_timeout backlog "

@@ -30,6 +30,9 @@
  *                      connection
  *   duration_s         measured duration
  *   requests           responses completed in it
+ *   warmup_requests    open loop: responses loadgen completed in its warm-up
+ *                      (same process, same rate): the server's counters and
+ *                      CPU cover them too
  *   req_per_s          requests / duration_s (open loop: = achieved_rps)
  *   offered_rps        open loop: the rate requests were scheduled at
  *   achieved_rps       open loop: responses completed per second
@@ -108,7 +111,7 @@ static const struct column columns[] = {
     STR(model), STR(category), STR(workload), NUM(round, 0), STR(kind), STR(mode),
     STR(step), STR(host),
     NUM(conns, 0), NUM(idle, 0), NUM(idle_open, 0), NUM(threads, 0),
-    NUM(pipeline, 0), NUM(duration_s, 3), NUM(requests, 0), NUM(req_per_s, 1),
+    NUM(pipeline, 0), NUM(duration_s, 3), NUM(requests, 0), NUM(warmup_requests, 0), NUM(req_per_s, 1),
     NUM(offered_rps, 1), NUM(achieved_rps, 1), NUM(bytes_per_s, 0),
     NUM(lat_mean_us, 1), NUM(lat_stdev_us, 1), NUM(lat_p50_us, 0),
     NUM(lat_p90_us, 0), NUM(lat_p99_us, 0), NUM(lat_p999_us, 0),

@@ -30,7 +30,7 @@ struct row {
                                               load hosts "all" (merged) or
                                               the ssh destination (one host) */
     double round, conns, idle, idle_open, threads, pipeline, duration_s;
-    double requests, req_per_s, offered_rps, achieved_rps, bytes_per_s;
+    double requests, warmup_requests, req_per_s, offered_rps, achieved_rps, bytes_per_s;
     double lat_mean_us, lat_stdev_us, lat_p50_us, lat_p90_us, lat_p99_us,
         lat_p999_us, lat_p9999_us, lat_max_us, lat_p99_uncorrected_us, lag_p99_us;
     double err_connect, err_read, err_write, err_status, err_timeout, backlog,

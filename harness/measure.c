@@ -473,6 +473,7 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
         fill_cpu(r, &a, &b, cfg->hosts ? 0 : cpu_s);
         check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
         r->requests = (double)g.completed;
+        r->warmup_requests = (double)g.warmup_completed;
         /* The generator's CPU over its measured window, not its set-up. */
         r->cli_cpu_pct = g.client_cpu_pct;
         r->cli_cpu_us_per_req = g.completed ? 1e6 * g.client_cpu_s / g.completed : -1;

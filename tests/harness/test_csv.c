@@ -34,7 +34,7 @@ static void header_lists_the_documented_columns(void **state)
     assert_string_equal(text,
         "model,category,workload,round,kind,mode,step,host,conns,idle,idle_open,threads,"
         "pipeline,"
-        "duration_s,requests,req_per_s,offered_rps,achieved_rps,bytes_per_s,"
+        "duration_s,requests,warmup_requests,req_per_s,offered_rps,achieved_rps,bytes_per_s,"
         "lat_mean_us,lat_stdev_us,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,"
         "lat_p9999_us,lat_max_us,lat_p99_uncorrected_us,lag_p99_us,err_connect,"
         "err_read,err_write,err_status,err_timeout,backlog,reconnects,srv_user_s,"
@@ -57,7 +57,7 @@ static void unmeasured_numbers_are_empty(void **state)
     const char *line = strchr(text, '\n') + 1;
     /* 55 columns: 7 filled, the other numbers and flags empty, status, note. */
     assert_string_equal(line, "nginx,reference,,,load,closed,,,256,,,,,,,,,,,,,,,,,,,,,,"
-                              ",,,,,,,,,,,,,,,,,,,,,,,ok,\n");
+                              ",,,,,,,,,,,,,,,,,,,,,,,,ok,\n");
     free(text);
 }
 

@@ -149,6 +149,10 @@ class NetLab:
 
     def _build(self):
         self.dir = tempfile.mkdtemp(prefix=f"c10k-{self.tag}-")
+        # The hosts' TMPDIR (sshd SetEnv): what the harness leaves there is
+        # this lab's alone, whatever other runs on the machine put in /tmp.
+        self.remote_tmp = os.path.join(self.dir, "hosttmp")
+        os.mkdir(self.remote_tmp, 0o700)
         blocks = free_blocks(self.nhosts, os.getpid())
         self.hosts = [Host(self.tag, i, b) for i, b in enumerate(blocks)]
         self.server_addr = self.hosts[0].gateway
@@ -268,6 +272,7 @@ class NetLab:
                 "UsePAM no\n"
                 "StrictModes no\n"
                 "PermitUserEnvironment PATH\n"
+                f"SetEnv TMPDIR={self.remote_tmp}\n"
                 "PidFile none\n"
                 "PrintMotd no\n"
                 "PrintLastLog no\n"

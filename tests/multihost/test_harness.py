@@ -44,7 +44,6 @@ from mhlib import (check, client_cpus, expect, failures, fake_tools,  # noqa: E4
 RUN_TIMEOUT_S = 240          # the two-host run, on a loaded machine (about 40 s)
 ERROR_TIMEOUT_S = 120        # a run refused before any work
 STOP_TIMEOUT_S = 60          # from SIGINT to the harness's exit
-REMOTE_TMP = "/tmp"           # where mktemp -d puts loadgen on a host (no TMPDIR there)
 RUN_FILES = {"logs", "meta.txt", "plots", "report.html", "results.csv", "summary.csv",
              "summary.md"}
 
@@ -106,9 +105,11 @@ def check_point(key, rows):
     completed = [num(h, "requests") for h in hosts]
     expect(num(m, "requests") == sum(completed) and min(completed) > 0,
            f"{key}: merged {m['requests']}, hosts {completed}")
-    excess = num(m, "srv_responses") - num(m, "requests")
+    # Open steps: the server also answered loadgen's warm-up (same process).
+    warmup = num(m, "warmup_requests") if m["warmup_requests"] else 0
+    excess = num(m, "srv_responses") - num(m, "requests") - warmup
     expect(0 <= excess <= num(m, "conns") * num(m, "pipeline"),
-           f"{key}: server {m['srv_responses']}, loadgen {m['requests']}")
+           f"{key}: server {m['srv_responses']}, loadgen {m['requests']} + {warmup} in warm-up")
     p99 = [num(h, "lat_p99_us") for h in hosts]
     expect(min(p99) <= num(m, "lat_p99_us") <= max(p99),
            f"{key}: merged p99 {m['lat_p99_us']} outside the hosts' {p99}")
@@ -212,7 +213,7 @@ def interrupted_run(lab, harness):
 # ---- refused before any work -----------------------------------------------------------
 
 def refused(lab, harness, args, want):
-    before = set(os.listdir(REMOTE_TMP))
+    before = set(os.listdir(lab.remote_tmp))
     with tempfile.TemporaryDirectory(prefix="c10k-mh-out-") as out:
         p = subprocess.run([harness, "run", "--models", "epoll", "--conns", "16", "--rates",
                             "none", "--memory-idle", "0", "--out", out] + args,
@@ -222,9 +223,9 @@ def refused(lab, harness, args, want):
         lines = p.stderr.splitlines()
         expect(len(lines) == 1 and re.search(want, lines[0]), f"want one line ~ {want!r}")
         expect(os.listdir(out) == [], f"work was done: {os.listdir(out)}")
-    left = [d for d in set(os.listdir(REMOTE_TMP)) - before
+    left = [d for d in set(os.listdir(lab.remote_tmp)) - before
             if d.startswith("c10k-lab.")]
-    expect(left == [], f"left in /tmp: {left}")
+    expect(left == [], f"left on the hosts ({lab.remote_tmp}): {left}")
     nothing_left(lab, [])
 
 
