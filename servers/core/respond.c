@@ -56,10 +56,9 @@ static bool build_location(const char *rel, char *out, size_t cap)
 
 static bool not_modified(const struct http_request *req, const struct file_entry *f)
 {
+    const struct http_field *ims = http_field(req, HTTP_IF_MODIFIED_SINCE);
     time_t since;
-    return req->if_modified_since &&
-           response_parse_date(req->if_modified_since, req->if_modified_since_len,
-                               &since) == 0 &&
+    return ims && response_parse_date(ims->value, ims->len, &since) == 0 &&
            f->mtime <= since;
 }
 
