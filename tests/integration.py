@@ -49,6 +49,7 @@ from integration_lib import (  # noqa: E402
     expect_eq, http_date, kill_all_servers, make_docroot, parse_counters,
     request, short)
 import integration_rfc  # noqa: E402
+import integration_semantics  # noqa: E402
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 SUITE_BUDGET_S = 170     # meson allows 240 s; the longest check takes < 60 s
@@ -897,6 +898,9 @@ def plan(s):
 
     # Versions, Host, target forms, framing, %-encoded bytes (RFC 9110/9112).
     integration_rfc.plan(s)
+    # Validators, conditional requests, ranges and redirects (RFC 9110
+    # sections 13, 14 and 15.4).
+    integration_semantics.plan(s)
 
     # Connections.
     check("HTTP/1.1 keeps the connection open", s.check_http11_keepalive)
