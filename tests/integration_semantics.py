@@ -1,9 +1,9 @@
-"""Checks of tests/integration.py for what respond.c decides after a
-request parsed: validators and conditional requests (RFC 9110 section 13),
-byte ranges (section 14) and redirects. Every model runs them (the core is
-shared, so every model must agree); ranges are checked on a small file
-served from the file cache's memory and on a large one sent by sendfile (or
-splice, for uring).
+"""Checks of tests/integration.py for what respond.c and conn.c decide after
+a request parsed: validators and conditional requests (RFC 9110 section 13),
+byte ranges (section 14), redirects, and the total deadlines of a request
+body and of the linger after a closing response. Every model runs them (the core is shared, so every model must
+agree); ranges are checked on a small file served from the file cache's
+memory and on a large one sent by sendfile (or splice, for uring).
 
 plan(suite) registers them with suite.check; they use the suite's helpers.
 """
@@ -11,6 +11,7 @@ plan(suite) registers them with suite.check; they use the suite's helpers.
 import email.utils
 import os
 import re
+import select
 import time
 
 from integration_lib import (FIXED_MTIME, Conn, Fail, expect, expect_eq, http_date, request,
@@ -23,6 +24,7 @@ CHANGING = "changing.txt"      # created and rewritten by one check
 FUTURE = "future.txt"          # created with an mtime a day ahead by one check
 PCT_DIR = "pct%41"             # a directory created by one check
 DEADLINE_BOUND_S = 15.0        # an event due within 1-2 s; never seen: a fault
+TRICKLE_S = 0.1                # the slow client's pause between two bytes
 
 
 def file_etag(s, path):
@@ -344,6 +346,57 @@ def redirect_checks(s, check):
           check_redirect_encoded_percent, s)
 
 
+# ---------------------------------------------------------------- deadlines
+
+def trickle_until_closed(c, what, eof_ends=True):
+    """Sends a byte every TRICKLE_S until the server closes and returns how
+    long that took. Each byte shows the server activity, so only a total
+    deadline can end this. The close shows as a reset, or as an EOF unless
+    the server half-closed before (eof_ends False: a linger), when only the
+    reset that answers a byte sent after the full close tells it."""
+    t = time.monotonic()
+    while time.monotonic() - t < DEADLINE_BOUND_S:
+        try:
+            c.sock.send(b"x")
+            if not eof_ends:
+                time.sleep(TRICKLE_S)
+                continue
+            readable, _, _ = select.select([c.sock], [], [], TRICKLE_S)
+            if readable and not c.sock.recv(4096):
+                return time.monotonic() - t
+        except (ConnectionResetError, BrokenPipeError):
+            return time.monotonic() - t
+    raise Fail(f"{what}: still open after {DEADLINE_BOUND_S} s of a byte every"
+               f" {TRICKLE_S} s (no total deadline)")
+
+
+def check_slow_body(s):
+    """A request body sent a byte at a time is cut off by its total deadline
+    (the header timeout, 1 s here, counted from the response's end)."""
+    srv = s.new_server(args=["--header-timeout", "1000"])
+    try:
+        with Conn(srv) as c:
+            c.send(request("/p/02.txt", headers=[("Content-Length", "100000")]))
+            s.expect_file(c.read_response(), "/p/02.txt")
+            took = trickle_until_closed(c, "a body sent a byte at a time")
+        expect(took >= 0.5, f"closed after {took:.2f} s, before the 1 s deadline")
+        s.still_serves(srv)
+    finally:
+        srv.kill()
+
+
+def check_slow_linger(s):
+    """After a closing response the server drains the client's input for a
+    while (so that the response is not destroyed by a reset), but no longer
+    than its linger deadline however slowly the bytes come."""
+    with Conn(s.srv) as c:
+        c.send(b"GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n")
+        expect_eq(c.read_response().status, 400, "status")
+        c.expect_closed(what="the half-close after the 400")
+        trickle_until_closed(c, "input trickling after a 400", eof_ends=False)
+    s.still_serves()
+
+
 def plan(s):
     check = s.check
     check("200 and HEAD carry a strong ETag (inode-size-mtime_ns) and Accept-Ranges",
@@ -354,3 +407,6 @@ def plan(s):
     conditional_checks(s, check)
     range_checks(s, check)
     redirect_checks(s, check)
+    check("a request body trickling in is cut off at its total deadline", check_slow_body, s)
+    check("input trickling in after a closing response is cut off at the linger deadline",
+          check_slow_linger, s)
