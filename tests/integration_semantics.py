@@ -1,7 +1,8 @@
 """Checks of tests/integration.py for what respond.c and conn.c decide after
 a request parsed: validators and conditional requests (RFC 9110 section 13),
-byte ranges (section 14), redirects, and the total deadlines of a request
-body and of the linger after a closing response. Every model runs them (the core is shared, so every model must
+byte ranges (section 14), redirects, the error page of a rejected HEAD, and
+the total deadlines of a request body and of the linger after a closing
+response. Every model runs them (the core is shared, so every model must
 agree); ranges are checked on a small file served from the file cache's
 memory and on a large one sent by sendfile (or splice, for uring).
 
@@ -346,6 +347,27 @@ def redirect_checks(s, check):
           check_redirect_encoded_percent, s)
 
 
+# ---------------------------------------------------------------- HEAD errors
+
+def head_error_checks(s, check):
+    """RFC 9110 section 9.3.2: no body in a response to HEAD, an error page
+    included (expect_error reads a HEAD's answer as a head alone and wants
+    the close right after it)."""
+    for name, raw, status in (
+            ("a bad header line", b"HEAD / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400),
+            ("a control byte in the target", b"HEAD /a\x01b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("no Host", b"HEAD / HTTP/1.1\r\n\r\n", 400),
+            ("HTTP/2.0", b"HEAD / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+            ("Content-Length over 1 MiB",
+             b"HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048577\r\n\r\n", 413),
+            ("Transfer-Encoding: chunked",
+             b"HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+            ("a target over 8 KiB", request("/" + "a" * 9000, "HEAD"), 414),
+            ("a missing file", request("/no-such-file", "HEAD"), 404),
+            ("an escaping path", request("/../secret", "HEAD"), 400)):
+        check(f"HEAD with {name} is {status} without a body", s.expect_error, raw, status)
+
+
 # ---------------------------------------------------------------- deadlines
 
 def trickle_until_closed(c, what, eof_ends=True):
@@ -407,6 +429,7 @@ def plan(s):
     conditional_checks(s, check)
     range_checks(s, check)
     redirect_checks(s, check)
+    head_error_checks(s, check)
     check("a request body trickling in is cut off at its total deadline", check_slow_body, s)
     check("input trickling in after a closing response is cut off at the linger deadline",
           check_slow_linger, s)

@@ -155,7 +155,7 @@ static bool take_request(struct conn *c)
         return false;
     if (n < 0) {
         c->in_off = c->in_len; /* the rest cannot be framed */
-        respond_error(-n, false, out, CONN_OUT_CAP, &a);
+        respond_error(-n, req.method == HTTP_HEAD, out, CONN_OUT_CAP, &a);
     } else {
         /* A permitted body is skipped so the next request stays in sync. */
         c->in_off += (uint32_t)n;
