@@ -8,42 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "etag.h"
+#include "unit_guard.h"
 
 #define TAG "\"1a-2b-3c\""
-
-static char *guard_base; /* one page, then a PROT_NONE page */
-static size_t page_size;
-
-static int map_guard(void **state)
-{
-    (void)state;
-    page_size = (size_t)sysconf(_SC_PAGESIZE);
-    guard_base = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (guard_base == MAP_FAILED)
-        return -1;
-    return mprotect(guard_base + page_size, page_size, PROT_NONE);
-}
-
-static int unmap_guard(void **state)
-{
-    (void)state;
-    return munmap(guard_base, 2 * page_size);
-}
-
-static const char *guarded(const char *s, size_t n)
-{
-    assert_true(n <= page_size);
-    char *p = guard_base + page_size - n;
-    memcpy(p, s, n);
-    return p;
-}
 
 struct etag_case {
     const char *in;
@@ -78,18 +49,27 @@ static const struct etag_case cases[] = {
     {TAG TAG, true, true, false, "etag_two_tags_without_comma_first_matches"},
 };
 
+static bool list_match(const char *in, size_t n, enum etag_cmp cmp)
+{
+    return etag_list_match(unit_guard_copy(in, n), n, TAG, strlen(TAG), cmp);
+}
+
+static bool strong_equal(const char *in, size_t n)
+{
+    return etag_strong_equal(unit_guard_copy(in, n), n, TAG, strlen(TAG));
+}
+
 static void test_etag_case(void **state)
 {
     const struct etag_case *c = *state;
     size_t n = strlen(c->in), t = strlen(TAG);
-    assert_int_equal(etag_list_match(guarded(c->in, n), n, TAG, t, ETAG_STRONG), c->strong);
-    assert_int_equal(etag_list_match(guarded(c->in, n), n, TAG, t, ETAG_WEAK), c->weak);
-    assert_int_equal(etag_strong_equal(guarded(c->in, n), n, TAG, t), c->equal);
+    assert_int_equal(list_match(c->in, n, ETAG_STRONG), c->strong);
+    assert_int_equal(list_match(c->in, n, ETAG_WEAK), c->weak);
+    assert_int_equal(strong_equal(c->in, n), c->equal);
     /* Every prefix: no over-read, and only the tag itself is equal to it. */
     for (size_t k = 0; k < n; k++) {
-        etag_list_match(guarded(c->in, k), k, TAG, t, ETAG_WEAK);
-        assert_int_equal(etag_strong_equal(guarded(c->in, k), k, TAG, t),
-                         k == t && memcmp(c->in, TAG, t) == 0);
+        list_match(c->in, k, ETAG_WEAK);
+        assert_int_equal(strong_equal(c->in, k), k == t && memcmp(c->in, TAG, t) == 0);
     }
 }
 
@@ -101,5 +81,6 @@ int main(void)
     for (size_t i = 0; i < COUNT(cases); i++)
         tests[i] = (struct CMUnitTest){cases[i].name, test_etag_case, NULL, NULL,
                                        (void *)&cases[i]};
-    return _cmocka_run_group_tests("etag", tests, COUNT(cases), map_guard, unmap_guard);
+    return _cmocka_run_group_tests("etag", tests, COUNT(cases), unit_guard_map,
+                                   unit_guard_unmap);
 }

@@ -11,41 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "http_date.h"
+#include "unit_guard.h"
 
 #define SUN_06_NOV_1994 784111777 /* Sun, 06 Nov 1994 08:49:37 GMT */
 
-static char *guard_base; /* one page, then a PROT_NONE page */
-static size_t page_size;
-
-static int map_guard(void **state)
-{
-    (void)state;
-    page_size = (size_t)sysconf(_SC_PAGESIZE);
-    guard_base = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (guard_base == MAP_FAILED)
-        return -1;
-    return mprotect(guard_base + page_size, page_size, PROT_NONE);
-}
-
-static int unmap_guard(void **state)
-{
-    (void)state;
-    return munmap(guard_base, 2 * page_size);
-}
-
 static int parse_guarded(const char *s, size_t n, time_t *t)
 {
-    assert_true(n <= page_size);
-    char *p = guard_base + page_size - n;
-    memcpy(p, s, n);
-    return http_date_parse(p, n, t);
+    return http_date_parse(unit_guard_copy(s, n), n, t);
 }
 
 /* The year a two-digit RFC 850 year stands for, by the rule of 5.6.7. */
@@ -185,5 +161,5 @@ int main(void)
         cmocka_unit_test(parse_date_reads_two_digit_years_near_now),
         cmocka_unit_test(date_round_trips),
     };
-    return cmocka_run_group_tests(tests, map_guard, unmap_guard);
+    return cmocka_run_group_tests(tests, unit_guard_map, unit_guard_unmap);
 }

@@ -19,46 +19,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "range.h"
+#include "unit_guard.h"
 
-static char *guard_base; /* one page, then a PROT_NONE page */
-static size_t page_size;
 static regex_t int_range_re, suffix_re;
 
 static int setup(void **state)
 {
-    (void)state;
-    page_size = (size_t)sysconf(_SC_PAGESIZE);
-    guard_base = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (guard_base == MAP_FAILED)
-        return -1;
     if (regcomp(&int_range_re, "^([0-9]+)-([0-9]*)$", REG_EXTENDED) != 0 ||
         regcomp(&suffix_re, "^-([0-9]+)$", REG_EXTENDED) != 0)
         return -1;
-    return mprotect(guard_base + page_size, page_size, PROT_NONE);
+    return unit_guard_map(state);
 }
 
 static int teardown(void **state)
 {
-    (void)state;
     regfree(&int_range_re);
     regfree(&suffix_re);
-    return munmap(guard_base, 2 * page_size);
+    return unit_guard_unmap(state);
 }
 
 static enum range_result parse_guarded(const char *s, size_t n, off_t size, off_t *first,
                                        off_t *len)
 {
-    assert_true(n <= page_size);
-    char *p = guard_base + page_size - n;
-    memcpy(p, s, n);
-    return range_parse(p, n, size, first, len);
+    return range_parse(unit_guard_copy(s, n), n, size, first, len);
 }
 
 /* ---- The reference reading ------------------------------------------------ */
