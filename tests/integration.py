@@ -49,6 +49,7 @@ from integration_lib import (  # noqa: E402
     expect_eq, http_date, kill_all_servers, make_docroot, parse_counters,
     request, short)
 import integration_rfc  # noqa: E402
+import integration_semantics  # noqa: E402
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 SUITE_BUDGET_S = 170     # meson allows 240 s; the longest check takes < 60 s
@@ -104,25 +105,30 @@ class Suite:
         except Fail as e:
             raise Fail(f"afterwards a normal GET fails: {e}")
 
-    def expect_error_shape(self, r):
+    def expect_error_shape(self, r, head_only=False):
+        """Connection: close and a short HTML page; for a HEAD, only the
+        page's Content-Length (RFC 9110 section 9.3.2: no body)."""
         conn = r.get("connection")
         expect(conn is not None and conn.lower() == "close",
                f"{r.status_line}: want Connection: close, got {conn!r}")
         ct = r.get("content-type")
         expect(ct is not None and ct.split(";")[0].strip().lower() == "text/html",
                f"{r.status_line}: want Content-Type text/html, got {ct!r}")
-        expect(0 < len(r.body) <= 4096,
-               f"{r.status_line}: want a short HTML body, got {len(r.body)} bytes")
+        size = int(r.get("content-length") or 0) if head_only else len(r.body)
+        expect(0 < size <= 4096,
+               f"{r.status_line}: want a short HTML body, got {size} bytes")
 
     def expect_error(self, raw, status, srv=None, then_serves=True):
         """Sends raw on a new connection: want an error response of status,
-        shaped as the contract says, then a close; then a normal GET works."""
+        shaped as the contract says, then a close; then a normal GET works.
+        A request that starts with HEAD gets its page's head alone."""
         srv = srv or self.srv
+        head_only = raw.lstrip(b"\r\n").startswith(b"HEAD ")
         with Conn(srv) as c:
             c.send(raw)
-            r = c.read_response()
+            r = c.read_response("HEAD" if head_only else "GET")
             expect_eq(r.status, status, f"status for {short(raw, 60)}")
-            self.expect_error_shape(r)
+            self.expect_error_shape(r, head_only)
             c.expect_closed()
         expect(SECRET.encode() not in r.head + r.body, "the secret was served")
         if then_serves:
@@ -897,6 +903,9 @@ def plan(s):
 
     # Versions, Host, target forms, framing, %-encoded bytes (RFC 9110/9112).
     integration_rfc.plan(s)
+    # Validators, conditional requests, ranges, redirects, HEAD errors and
+    # the deadlines of a body and a linger (RFC 9110 sections 9, 13, 14).
+    integration_semantics.plan(s)
 
     # Connections.
     check("HTTP/1.1 keeps the connection open", s.check_http11_keepalive)

@@ -116,7 +116,7 @@ static const struct valid_case valid_cases[] = {
     V("GET /" H11 "content-LENGTH:\t3 \r\n\r\n", HTTP_GET, "/", 1, true, 3, NULL, "parse_content_length_name_ignores_case"),
     V("GET /" H11 "If-Modified-Since: " IMS "\r\n\r\n", HTTP_GET, "/", 1, true, 0, IMS, "parse_stores_if_modified_since"),
     V("GET /" H11 "if-modified-since:" IMS " \t \r\n\r\n", HTTP_GET, "/", 1, true, 0, IMS, "parse_trims_if_modified_since"),
-    V("GET /" H11 "If-Modified-Since: " IMS "\r\nIf-Modified-Since: x\r\n\r\n", HTTP_GET, "/", 1, true, 0, IMS, "parse_keeps_first_if_modified_since"),
+    V("GET /" H11 "If-Modified-Since: " IMS "\r\nIf-Modified-Since: x\r\n\r\n", HTTP_GET, "/", 1, true, 0, IMS, "parse_keeps_first_if_modified_since_and_counts"),
     V("GET /" H11 "If-Modified-Since:\r\n\r\n", HTTP_GET, "/", 1, true, 0, "", "parse_stores_empty_if_modified_since"),
     V("GET / HTTP/1.1\r\nHOST: a\r\n\r\n", HTTP_GET, "/", 1, true, 0, NULL, "parse_host_name_ignores_case"),
     V("GET / HTTP/1.1\r\nHost:\r\n\r\n", HTTP_GET, "/", 1, true, 0, NULL, "parse_accepts_empty_host_value"),
@@ -164,15 +164,16 @@ static void test_valid_case(void **state)
     assert_int_equal(req.minor_version, c->minor);
     assert_int_equal(req.keep_alive, c->keep_alive);
     assert_int_equal(req.content_length, c->content_length);
+    const struct http_field *ims = http_field(&req, HTTP_IF_MODIFIED_SINCE);
     if (c->ims == NULL) {
-        assert_null(req.if_modified_since);
+        assert_null(ims);
     } else {
-        assert_non_null(req.if_modified_since);
-        assert_int_equal(req.if_modified_since_len, strlen(c->ims));
-        assert_memory_equal(req.if_modified_since, c->ims, strlen(c->ims));
-        assert_true(req.if_modified_since >= at &&
-                    req.if_modified_since <= at + c->len);
+        assert_non_null(ims);
+        assert_int_equal(ims->len, strlen(c->ims));
+        assert_memory_equal(ims->value, c->ims, strlen(c->ims));
+        assert_true(ims->value >= at && ims->value <= at + c->len);
     }
+    assert_true(req.head_end == at + c->len);
 
     /* Bytes after the head (a body, the next request) change nothing. */
     char more[512];
@@ -392,6 +393,116 @@ static void parse_keeps_head_method_on_413(void **state)
 
     assert_int_equal(parse_guarded(in, sizeof in - 1, &req, NULL), -413);
     assert_int_equal(req.method, HTTP_HEAD);
+}
+
+/* The conditional and range fields: the first line's value, trimmed, and
+ * how many lines gave each (a field given twice is respond.c's to judge). */
+static void parse_keeps_conditional_and_range_fields(void **state)
+{
+    static const char in[] = "GET /" H11
+                             "range: bytes=0-1 \r\n"
+                             "If-Match: \"a\"\r\n"
+                             "IF-RANGE:\t\"b\"\r\n"
+                             "If-None-Match: \"c\", \"d\"\r\n"
+                             "If-Unmodified-Since: x\r\n"
+                             "If-Modified-Since: y\r\n"
+                             "If-None-Match: W/\"e\"\r\n"
+                             "If-Modified-Since: z\r\n"
+                             "\r\n";
+    struct http_request req;
+    (void)state;
+
+    assert_int_equal(parse_guarded(in, sizeof in - 1, &req, NULL), (int)sizeof in - 1);
+    static const struct {
+        enum http_field_id id;
+        const char *value;
+        uint32_t count;
+    } want[] = {
+        {HTTP_RANGE, "bytes=0-1", 1},         {HTTP_IF_MATCH, "\"a\"", 1},
+        {HTTP_IF_RANGE, "\"b\"", 1},          {HTTP_IF_NONE_MATCH, "\"c\", \"d\"", 2},
+        {HTTP_IF_UNMODIFIED_SINCE, "x", 1},   {HTTP_IF_MODIFIED_SINCE, "y", 2},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        const struct http_field *f = http_field(&req, want[i].id);
+        assert_non_null(f);
+        assert_int_equal(f->len, strlen(want[i].value));
+        assert_memory_equal(f->value, want[i].value, f->len);
+        assert_int_equal(f->count, want[i].count);
+    }
+}
+
+static void parse_absent_fields_are_null(void **state)
+{
+    static const char in[] = "GET /" H11 "X-Range: 1\r\nIf-Matchx: 2\r\nIf-Rangex: 3\r\n"
+                             "If-None-Matc: 4\r\nRanges: 5\r\nIf-Modified-Sinc: 6\r\n\r\n";
+    struct http_request req;
+    (void)state;
+
+    /* Whatever an earlier request left in the struct does not show. */
+    memset(&req, 0xa5, sizeof req);
+    assert_int_equal(parse_guarded(in, sizeof in - 1, &req, NULL), (int)sizeof in - 1);
+    assert_int_equal(req.fields_given, 0);
+    for (int id = 0; id < HTTP_FIELD_IDS; id++)
+        assert_null(http_field(&req, (enum http_field_id)id));
+}
+
+/* http_field_next walks a list field's later lines, in order, any case. */
+static void parse_field_next_finds_every_line(void **state)
+{
+    static const char in[] = "GET /" H11
+                             "If-None-Match: \"a\"\r\n"
+                             "X-If-None-Match: no\r\n"
+                             "if-none-match:\r\n"
+                             "If-None-Matches: no\r\n"
+                             "IF-NONE-MATCH:  \"b\" , \"c\"\t\r\n"
+                             "\r\n";
+    static const char *const values[] = {"\"a\"", "", "\"b\" , \"c\""};
+    struct http_request req;
+    (void)state;
+
+    assert_int_equal(parse_guarded(in, sizeof in - 1, &req, NULL), (int)sizeof in - 1);
+    const struct http_field *f = http_field(&req, HTTP_IF_NONE_MATCH);
+    assert_non_null(f);
+    assert_int_equal(f->count, 3);
+    const char *v = f->value;
+    size_t n = f->len;
+    for (size_t i = 0; i < 3; i++) {
+        if (i > 0)
+            assert_true(http_field_next(&req, HTTP_IF_NONE_MATCH, &v, &n));
+        assert_int_equal(n, strlen(values[i]));
+        assert_memory_equal(v, values[i], n);
+    }
+    assert_false(http_field_next(&req, HTTP_IF_NONE_MATCH, &v, &n));
+}
+
+/* A rejected HEAD is known as one, so its error page can go without a
+ * body (RFC 9110 section 9.3.2), however early the error shows. */
+static void parse_knows_head_on_every_error(void **state)
+{
+    static const struct {
+        const char *in;
+        int status;
+    } rows[] = {
+        {"HEAD /a\x01", 400},
+        {"HEAD / HTTP/2.0\r\n", 505},
+        {"HEAD / FOO/1.1\r\n", 400},
+        {"\r\nHEAD /\r\n", 400},
+        {"HEAD / HTTP/1.1\r\nBad Name: x\r\n", 400},
+        {"HEAD / HTTP/1.1\r\n\r\n", 400},
+        {"HEAD /" H11 "Transfer-Encoding: chunked\r\n\r\n", 501},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        struct http_request req;
+        assert_int_equal(parse_guarded(rows[i].in, strlen(rows[i].in), &req, NULL),
+                         -rows[i].status);
+        assert_int_equal(req.method, HTTP_HEAD);
+    }
+    struct http_request req;
+    static const char unknown[] = "HEADX / HTTP/1.0\r\n\r\n";
+    assert_int_equal(parse_guarded(unknown, sizeof unknown - 1, &req, NULL), -501);
+    assert_int_equal(req.method, HTTP_GET);
 }
 
 /* ---- Pipelines ----------------------------------------------------------- */
@@ -632,6 +743,10 @@ int main(void)
 {
     static const struct CMUnitTest named[] = {
         cmocka_unit_test(parse_keeps_head_method_on_413),
+        cmocka_unit_test(parse_keeps_conditional_and_range_fields),
+        cmocka_unit_test(parse_absent_fields_are_null),
+        cmocka_unit_test(parse_field_next_finds_every_line),
+        cmocka_unit_test(parse_knows_head_on_every_error),
         cmocka_unit_test(parse_pipeline_returns_each_request_in_turn),
         cmocka_unit_test(parse_pipeline_skips_crlf_between_requests),
         cmocka_unit_test(parse_pipeline_waits_for_partial_second_request),

@@ -1,4 +1,4 @@
-/* Unit tests of response heads, error pages and HTTP dates. */
+/* Unit tests of response heads and error pages (dates: test_http_date.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "http_date.h"
 #include "response.h"
 
 /* The value of header name in a response, or NULL. */
@@ -27,57 +28,6 @@ static const char *header(const char *resp, const char *name, char *out, size_t 
     memcpy(out, p, n);
     out[n] = '\0';
     return out;
-}
-
-static void format_date_is_imf_fixdate(void **state)
-{
-    (void)state;
-    char buf[32];
-    response_format_date(784111777, buf);
-    assert_string_equal(buf, "Sun, 06 Nov 1994 08:49:37 GMT");
-    response_format_date(0, buf);
-    assert_string_equal(buf, "Thu, 01 Jan 1970 00:00:00 GMT");
-}
-
-static void parse_date_accepts_the_three_forms(void **state)
-{
-    (void)state;
-    static const char *forms[] = {
-        "Sun, 06 Nov 1994 08:49:37 GMT",
-        "Sunday, 06-Nov-94 08:49:37 GMT",
-        "Sun Nov  6 08:49:37 1994",
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-        time_t t = 0;
-        assert_int_equal(response_parse_date(forms[i], strlen(forms[i]), &t), 0);
-        assert_int_equal(t, 784111777);
-    }
-}
-
-static void parse_date_rejects_garbage(void **state)
-{
-    (void)state;
-    static const char *bad[] = {
-        "", "yesterday", "Sun, 06 Foo 1994 08:49:37 GMT",
-        "Sun, 06 Nov 1994 08:49:37 GMT trailing", "Sun, 06 Nov 1994 25:49:37 GMT",
-        "Sun, 32 Nov 1994 08:49:37 GMT",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        time_t t = 0;
-        assert_int_equal(response_parse_date(bad[i], strlen(bad[i]), &t), -1);
-    }
-}
-
-static void date_round_trips(void **state)
-{
-    (void)state;
-    char buf[32];
-    for (time_t t = 0; t < 4000000000; t += 86399 * 37) {
-        time_t back = 0;
-        response_format_date(t, buf);
-        assert_int_equal(response_parse_date(buf, strlen(buf), &back), 0);
-        assert_int_equal(back, t);
-    }
 }
 
 static void error_page_closes_and_counts_its_body(void **state)
@@ -125,7 +75,7 @@ static void redirect_carries_location_and_may_keep_alive(void **state)
 {
     (void)state;
     char out[2048], v[256];
-    assert_true(response_error(out, sizeof out, 301, "/sub/", false, true) > 0);
+    assert_true(response_error(out, sizeof out, 301, "Location: /sub/\r\n", false, true) > 0);
     assert_string_equal(header(out, "Location", v, sizeof v), "/sub/");
     assert_string_equal(header(out, "Connection", v, sizeof v), "keep-alive");
 }
@@ -137,41 +87,123 @@ static void error_that_does_not_fit_returns_zero(void **state)
     assert_int_equal(response_error(out, sizeof out, 404, NULL, false, false), 0);
 }
 
-static void file_head_has_the_entry_lines(void **state)
+/* An entry as files.c builds it: the lines in their order, and where the
+ * Content-Length, Accept-Ranges and Last-Modified lines begin. */
+static void make_entry(struct file_entry *f)
+{
+    static const char lines[] = "Content-Type: text/css; charset=utf-8\r\n"
+                                "Content-Length: 42\r\n"
+                                "Accept-Ranges: bytes\r\n"
+                                "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                                "ETag: \"1-2a-3\"\r\n";
+    memset(f, 0, sizeof *f);
+    memcpy(f->head_lines, lines, sizeof lines);
+    f->head_len = sizeof lines - 1;
+    f->length_at = (size_t)(strstr(lines, "Content-Length") - lines);
+    f->ranges_at = (size_t)(strstr(lines, "Accept-Ranges") - lines);
+    f->validators_at = (size_t)(strstr(lines, "Last-Modified") - lines);
+    f->size = 42;
+}
+
+#define ABSENT NULL
+#define LM "Sun, 06 Nov 1994 08:49:37 GMT"
+
+/* The head for each status: its first line and what each field must be. */
+static const struct {
+    int status;
+    off_t first, len;
+    bool keep_alive;
+    const char *line;
+    const char *fields[9][2]; /* name, value or ABSENT */
+} head_cases[] = {
+    {200, 0, 42, true, "HTTP/1.1 200 OK\r\n",
+     {{"Server", RESPONSE_SERVER}, {"Content-Type", "text/css; charset=utf-8"},
+      {"Content-Length", "42"}, {"Accept-Ranges", "bytes"}, {"Last-Modified", LM},
+      {"ETag", "\"1-2a-3\""}, {"Content-Range", ABSENT}, {"Connection", "keep-alive"}}},
+    /* RFC 9110 section 15.4.5: validators and Date, no representation
+     * metadata. */
+    {304, 0, 42, false, "HTTP/1.1 304 Not Modified\r\n",
+     {{"ETag", "\"1-2a-3\""}, {"Last-Modified", LM}, {"Content-Type", ABSENT},
+      {"Content-Length", ABSENT}, {"Accept-Ranges", ABSENT}, {"Connection", "close"}}},
+    /* Section 14.4: the part's length and where it lies. */
+    {206, 40, 2, true, "HTTP/1.1 206 Partial Content\r\n",
+     {{"Content-Length", "2"}, {"Content-Range", "bytes 40-41/42"},
+      {"Content-Type", "text/css; charset=utf-8"}, {"ETag", "\"1-2a-3\""},
+      {"Last-Modified", LM}, {"Accept-Ranges", "bytes"}}},
+};
+
+static void file_heads_have_their_fields(void **state)
 {
     (void)state;
-    struct file_entry f = {0};
-    f.head_len = (size_t)snprintf(f.head_lines, sizeof f.head_lines,
-                                  "Content-Type: text/css; charset=utf-8\r\n"
-                                  "Content-Length: 42\r\n"
-                                  "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
+    struct file_entry f;
+    make_entry(&f);
+    for (size_t i = 0; i < sizeof head_cases / sizeof *head_cases; i++) {
+        char out[1024], v[128];
+        size_t n = response_file_head(out, sizeof out, head_cases[i].status, &f,
+                                      head_cases[i].first, head_cases[i].len,
+                                      head_cases[i].keep_alive);
+        assert_int_equal(strlen(out), n);
+        assert_memory_equal(out, head_cases[i].line, strlen(head_cases[i].line));
+        assert_string_equal(out + n - 4, "\r\n\r\n");
+        assert_string_equal(header(out, "Date", v, sizeof v), response_date());
+        for (size_t k = 0; head_cases[i].fields[k][0]; k++) {
+            const char *name = head_cases[i].fields[k][0], *want = head_cases[i].fields[k][1];
+            const char *got = header(out, name, v, sizeof v);
+            if (want ? !got || strcmp(got, want) != 0 : got != NULL)
+                fail_msg("%d: %s is %s, want %s", head_cases[i].status, name,
+                         got ? got : "absent", want ? want : "absent");
+        }
+    }
+}
+
+/* Positions past 32 bits. */
+static void partial_content_of_a_large_file(void **state)
+{
+    (void)state;
+    struct file_entry f;
+    make_entry(&f);
+    f.size = 10000000000LL;
     char out[1024], v[128];
-    size_t n = response_file_head(out, sizeof out, 200, &f, true);
-    assert_int_equal(strlen(out), n);
-    assert_memory_equal(out, "HTTP/1.1 200 OK\r\n", 17);
-    assert_string_equal(header(out, "Server", v, sizeof v), RESPONSE_SERVER);
-    assert_string_equal(header(out, "Date", v, sizeof v), response_date());
-    assert_string_equal(header(out, "Content-Length", v, sizeof v), "42");
-    assert_string_equal(header(out, "Connection", v, sizeof v), "keep-alive");
-    assert_string_equal(out + n - 4, "\r\n\r\n");
-    n = response_file_head(out, sizeof out, 304, &f, false);
-    assert_memory_equal(out, "HTTP/1.1 304 Not Modified\r\n", 27);
-    assert_string_equal(header(out, "Connection", v, sizeof v), "close");
+    assert_true(response_file_head(out, sizeof out, 206, &f, 9999999999LL, 1, true) > 0);
+    assert_string_equal(header(out, "Content-Range", v, sizeof v),
+                        "bytes 9999999999-9999999999/10000000000");
+    assert_string_equal(header(out, "Content-Length", v, sizeof v), "1");
+}
+
+static void error_carries_extra_fields(void **state)
+{
+    (void)state;
+    char out[2048], v[128];
+    assert_true(response_error(out, sizeof out, 416, "Content-Range: bytes */42\r\n",
+                               false, false) > 0);
+    assert_memory_equal(out, "HTTP/1.1 416 Range Not Satisfiable\r\n", 36);
+    assert_string_equal(header(out, "Content-Range", v, sizeof v), "bytes */42");
+    assert_true(response_error(out, sizeof out, 412, NULL, true, false) > 0);
+    assert_memory_equal(out, "HTTP/1.1 412 Precondition Failed\r\n", 34);
+    assert_string_equal(out + strlen(out) - 4, "\r\n\r\n");
+}
+
+static void file_head_that_does_not_fit_returns_zero(void **state)
+{
+    (void)state;
+    struct file_entry f;
+    make_entry(&f);
+    char out[128];
+    assert_int_equal(response_file_head(out, sizeof out, 206, &f, 0, 1, true), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(format_date_is_imf_fixdate),
-        cmocka_unit_test(parse_date_accepts_the_three_forms),
-        cmocka_unit_test(parse_date_rejects_garbage),
-        cmocka_unit_test(date_round_trips),
         cmocka_unit_test(error_page_closes_and_counts_its_body),
         cmocka_unit_test(method_not_allowed_lists_allow),
         cmocka_unit_test(head_only_error_has_length_but_no_body),
         cmocka_unit_test(redirect_carries_location_and_may_keep_alive),
         cmocka_unit_test(error_that_does_not_fit_returns_zero),
-        cmocka_unit_test(file_head_has_the_entry_lines),
+        cmocka_unit_test(file_heads_have_their_fields),
+        cmocka_unit_test(partial_content_of_a_large_file),
+        cmocka_unit_test(error_carries_extra_fields),
+        cmocka_unit_test(file_head_that_does_not_fit_returns_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,10 +12,9 @@
 
 #include <stdbool.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "uri.h"
+#include "unit_guard.h"
 
 struct uri_case {
     const char *in;
@@ -94,32 +93,10 @@ static const struct uri_case cases[] = {
     BAD("[1:2:3:4:5:6:7:8:1:2:3:4:5:6:7:8:1:2:3:4:5:6:7:8]"), /* > 45 bytes */
 };
 
-static char *guard;
-static size_t page;
-
-static int map_guard(void **state)
-{
-    (void)state;
-    page = (size_t)sysconf(_SC_PAGESIZE);
-    guard = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (guard == MAP_FAILED)
-        return -1;
-    return mprotect(guard + page, page, PROT_NONE);
-}
-
-static int unmap_guard(void **state)
-{
-    (void)state;
-    return munmap(guard, 2 * page);
-}
-
 static bool check_guarded(const char *in, unsigned flags)
 {
     size_t n = strlen(in);
-    char *p = guard + page - n;
-    memcpy(p, in, n);
-    return uri_authority_ok(p, n, flags);
+    return uri_authority_ok(unit_guard_copy(in, n), n, flags);
 }
 
 static void uri_authority_table(void **state)
@@ -154,5 +131,5 @@ int main(void)
         cmocka_unit_test(uri_authority_table),
         cmocka_unit_test(uri_authority_reads_only_len_bytes),
     };
-    return cmocka_run_group_tests_name("uri", tests, map_guard, unmap_guard);
+    return cmocka_run_group_tests_name("uri", tests, unit_guard_map, unit_guard_unmap);
 }

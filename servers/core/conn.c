@@ -96,25 +96,27 @@ bool conn_is_idle(const struct conn *c)
     return c->state == CONN_READ_HEAD && c->in_off == c->in_len;
 }
 
-/* The first bytes of a request head start its header timeout. */
+/* Every read has a total deadline, so that a client sending a byte now and
+ * then cannot hold a connection: a request head from its first byte, a body
+ * still owed after its response, the linger after a closing response. */
+static void read_due_in(struct conn *c, int ms)
+{
+    c->due_ms = clock_now_ms() + ms;
+}
+
 static void head_begins(struct conn *c)
 {
-    c->head_due_ms = clock_now_ms() + server_options->header_timeout_ms;
+    read_due_in(c, server_options->header_timeout_ms);
 }
 
 int conn_timeout_ms(const struct conn *c)
 {
-    if (c->state == CONN_LINGER)
-        return CONN_LINGER_MS;
-    int header = server_options->header_timeout_ms;
-    if (c->state == CONN_READ_HEAD && c->in_off < c->in_len && c->head_due_ms) {
-        int64_t left = c->head_due_ms - clock_now_ms();
-        return left < 0 ? 0 : left > header ? header : (int)left;
-    }
-    if (c->state == CONN_READ_BODY ||
-        (c->state == CONN_READ_HEAD && c->in_off < c->in_len))
-        return header;
-    return server_options->idle_timeout_ms;
+    if (c->state != CONN_LINGER && c->state != CONN_READ_BODY &&
+        !(c->state == CONN_READ_HEAD && c->in_off < c->in_len))
+        return server_options->idle_timeout_ms;
+    int limit = c->state == CONN_LINGER ? CONN_LINGER_MS : server_options->header_timeout_ms;
+    int64_t left = c->due_ms - clock_now_ms();
+    return left < 0 ? 0 : left > limit ? limit : (int)left;
 }
 
 void conn_timeout_touch(struct timeouts *t, struct conn *c)
@@ -153,7 +155,7 @@ static bool take_request(struct conn *c)
         return false;
     if (n < 0) {
         c->in_off = c->in_len; /* the rest cannot be framed */
-        respond_error(-n, false, out, CONN_OUT_CAP, &a);
+        respond_error(-n, req.method == HTTP_HEAD, out, CONN_OUT_CAP, &a);
     } else {
         /* A permitted body is skipped so the next request stays in sync. */
         c->in_off += (uint32_t)n;
@@ -212,6 +214,8 @@ static enum conn_want skip_body(struct conn *c)
     }
     c->state = CONN_READ_HEAD;
     c->parse_pending = true;
+    if (c->in_off < c->in_len)
+        head_begins(c); /* a pipelined head after the body */
     return advance(c);
 }
 
@@ -228,11 +232,13 @@ static enum conn_want finish_response(struct conn *c)
         shutdown(c->fd, SHUT_WR);
         c->state = CONN_LINGER;
         c->lingered = 0;
+        read_due_in(c, CONN_LINGER_MS);
         return CONN_WANT_READ;
     }
     c->parse_pending = true;
     if (c->skip_left > 0) { /* the rest of a permitted body is still to come */
         c->state = CONN_READ_BODY;
+        read_due_in(c, server_options->header_timeout_ms);
         settle_buf(c);
         return CONN_WANT_READ;
     }
@@ -274,8 +280,8 @@ enum conn_want conn_received(struct conn *c, ssize_t n)
     if (n <= 0 || !c->buf || (size_t)n > CONN_IN_CAP - c->in_len)
         return CONN_CLOSE; /* EOF, error, or not received where we said */
     char *at = c->buf + c->in_len;
-    if (c->in_off == c->in_len)
-        head_begins(c);
+    if (c->in_off == c->in_len && (c->state == CONN_READ_HEAD || c->state == CONN_WRITE))
+        head_begins(c); /* the first bytes of a head, not of a body or a linger */
     c->in_len += (uint32_t)n;
     switch (c->state) {
     case CONN_READ_HEAD:

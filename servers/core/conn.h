@@ -82,7 +82,7 @@ struct conn {
     uint32_t out_len;       /* length of the response head */
     uint32_t lingered;      /* bytes discarded while lingering */
     int64_t skip_left;      /* request body bytes still to discard */
-    int64_t head_due_ms;    /* the head begun must be whole by then */
+    int64_t due_ms;         /* the head, body or linger read must end by then */
     struct respond_body body; /* response body bytes still to send */
     /* For the models: the timeout list link and what the socket waits for. */
     struct timeout_link tq;
@@ -100,9 +100,11 @@ enum conn_want conn_step(struct conn *c);
 /* Milliseconds the model should wait before giving up on this connection:
  * what is left of the header timeout while a request head is partly read
  * (counted from its first byte, so a client dribbling a byte at a time is
- * still closed on time), the header timeout while a request body is
- * discarded, a short linger after a closing response, else the idle
- * timeout (between requests, and while a response waits for the client). */
+ * still closed on time), of the header timeout again while the rest of a
+ * request body is discarded after its response (counted from that
+ * response's end), of a short linger after a closing response (counted from
+ * its end), else the idle timeout (between requests, and while a response
+ * waits for the client). */
 int conn_timeout_ms(const struct conn *c);
 
 /* Puts c on t's list for its current timeout (conn_timeout_ms), counted

@@ -17,7 +17,7 @@
 
 #include "mime.h"
 #include "path.h"
-#include "response.h"
+#include "http_date.h"
 #include "clock.h"
 
 #define FILES_BUCKETS 4096 /* power of two */
@@ -87,6 +87,41 @@ static int read_all(int fd, char *buf, off_t size)
     return 0;
 }
 
+/* The entity-tag of files.h: "INO-SIZE-MTIME" in hex. */
+static void make_etag(struct file_entry *f, const struct stat *st)
+{
+    unsigned long long ns = (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
+                            (unsigned long long)st->st_mtim.tv_nsec;
+    int n = snprintf(f->etag, sizeof f->etag, "\"%llx-%llx-%llx\"",
+                     (unsigned long long)st->st_ino, (unsigned long long)st->st_size, ns);
+    f->etag_len = n > 0 && (size_t)n < sizeof f->etag ? (size_t)n : 0;
+}
+
+/* Where the line after the one at offset at begins. */
+static size_t next_line(const char *lines, size_t at)
+{
+    return (size_t)(strstr(lines + at, "\r\n") + 2 - lines);
+}
+
+/* The entry's header lines, in the order files.h gives, and where each
+ * part begins. Returns false if they do not fit. */
+static bool make_head_lines(struct file_entry *f, const char *rel, const struct stat *st)
+{
+    char lm[HTTP_DATE_SIZE];
+    http_date_format(f->mtime, lm);
+    int n = snprintf(f->head_lines, sizeof f->head_lines,
+                     "Content-Type: %s\r\nContent-Length: %lld\r\n"
+                     "Accept-Ranges: bytes\r\nLast-Modified: %s\r\nETag: %s\r\n",
+                     mime_type(rel), (long long)st->st_size, lm, f->etag);
+    if (n < 0 || (size_t)n >= sizeof f->head_lines || f->etag_len == 0)
+        return false;
+    f->head_len = (size_t)n;
+    f->length_at = next_line(f->head_lines, 0);
+    f->ranges_at = next_line(f->head_lines, f->length_at);
+    f->validators_at = next_line(f->head_lines, f->ranges_at);
+    return true;
+}
+
 /* Builds an entry from an open regular file; takes ownership of fd. */
 static struct file_entry *entry_new(const char *rel, int fd, const struct stat *st)
 {
@@ -99,18 +134,18 @@ static struct file_entry *entry_new(const char *rel, int fd, const struct stat *
         if (!body || read_all(fd, body, st->st_size) < 0)
             goto err;
     }
-    char lm[32];
-    response_format_date(st->st_mtime, lm);
-    int n = snprintf(f->head_lines, sizeof f->head_lines,
-                     "Content-Type: %s\r\nContent-Length: %lld\r\n"
-                     "Last-Modified: %s\r\n",
-                     mime_type(rel), (long long)st->st_size, lm);
-    if (n < 0 || (size_t)n >= sizeof f->head_lines)
+    /* RFC 9110 section 8.8.2.1: a Last-Modified must not be later than the
+     * Date it goes out with, so an mtime in the future (a clock set back, a
+     * copy that kept its times) is replaced by now, which is earlier than
+     * any later Date; IMS and If-Range compare against the same value. */
+    time_t now = time(NULL);
+    f->mtime = st->st_mtime > now ? now : st->st_mtime;
+    make_etag(f, st);
+    if (!make_head_lines(f, rel, st))
         goto err;
-    f->head_len = (size_t)n;
     f->fd = fd;
     f->size = st->st_size;
-    f->mtime = st->st_mtime;
+    f->mtim = st->st_mtim;
     f->body = body;
     f->dev = st->st_dev;
     f->ino = st->st_ino;
@@ -128,7 +163,7 @@ err:
 static bool same_file(const struct file_entry *f, const struct stat *st)
 {
     return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
-           f->mtime == st->st_mtime;
+           f->mtim.tv_sec == st->st_mtim.tv_sec && f->mtim.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 /* Opens and checks the file itself: what it is decides the status. */

@@ -8,9 +8,9 @@
  *   else    send f->head_lines, then f->body (small files) or sendfile(f->fd);
  *           files_put(f) when the response is done.
  *
- * An entry is revalidated (reopened and compared by inode, size and mtime) at
- * most once per FILES_REVALIDATE_MS, so an unchanged file costs no open or
- * stat per request. Entries are reference-counted: a replaced entry lives on
+ * An entry is revalidated (reopened and compared by inode, size and mtime to
+ * the nanosecond) at most once per FILES_REVALIDATE_MS, so an unchanged file
+ * costs no open or stat per request. Entries are reference-counted: a replaced entry lives on
  * until the last response that uses it has been sent.
  *
  * The bodies kept in memory are bounded by a byte budget (files_set_budget,
@@ -31,17 +31,34 @@
 #define FILES_MAX_ENTRIES 4096      /* beyond this, the least recently used leave */
 #define FILES_BUDGET_DEFAULT_MB 32  /* bodies kept in memory, per process */
 
+/* The strong entity-tag of a file (RFC 9110 section 8.8.3), from what stat
+ * says of it: "INO-SIZE-MTIME" with the inode number, the size in bytes and
+ * the modification time in nanoseconds since the epoch, each in lower-case
+ * hex, e.g. "2a0c81-1f4-17a6b2e3c4d5e6f7". A change of content changes the
+ * size or the mtime (and a replacement by rename the inode), so the tag
+ * changes with it; a rewrite of the same size that restores the mtime to the
+ * nanosecond (touch -d) does not, as with any stat-based tag (nginx, Apache). */
+#define FILES_ETAG_MAX 56 /* quotes, three 64-bit hex numbers, two dashes, NUL */
+
 struct file_entry {
     int fd;               /* open read-only; sendfile source */
     off_t size;
-    time_t mtime;
+    time_t mtime;         /* seconds: what Last-Modified says (not after now) */
     const char *body;     /* whole content when size <= FILES_BODY_MAX, else NULL */
-    char head_lines[256]; /* Content-Type, Content-Length, Last-Modified lines */
+    char etag[FILES_ETAG_MAX]; /* with its quotes, NUL-terminated */
+    size_t etag_len;
+    /* Content-Type, Content-Length, Accept-Ranges, Last-Modified and ETag
+     * lines, in that order, so that a 304 sends the tail from validators_at
+     * and a 206 swaps the Content-Length line (length_at to ranges_at) for
+     * its own (response.c). */
+    char head_lines[384];
     size_t head_len;
+    size_t length_at, ranges_at, validators_at;
     /* private */
     char *rel;
     dev_t dev;
     ino_t ino;
+    struct timespec mtim;   /* for revalidation: the mtime to the nanosecond */
     _Atomic long long checked_ms; /* when last revalidated, monotonic */
     _Atomic int refs;
     bool cached;          /* owned by the table */

@@ -42,12 +42,15 @@
  *
  * Fields of *req are written as they are parsed, so after an error the ones
  * parsed before it are valid: method is HTTP_HEAD for a HEAD request, which
- * lets the caller omit the error page's body. For a method other than GET and
- * HEAD, method is left at HTTP_GET. */
+ * lets the caller omit the error page's body; on an error the head's first
+ * bytes are looked at again, so that even a 400 for the request line itself
+ * (a control byte in the target, a bad version) or a 505 knows it. For a
+ * method other than GET and HEAD, method is left at HTTP_GET. */
 #include "http_parse.h"
 
 #include <string.h>
 
+#include "http_field.h"
 #include "uri.h"
 
 /* Internal results: a helper returns DONE (or END_OF_HEAD) and advances its
@@ -93,16 +96,6 @@ static inline bool is_ows(char c)
 static inline bool is_digit(char c)
 {
     return (unsigned char)(c - '0') < 10;
-}
-
-/* s (n bytes) equals lower, which is given in lower case. The folding is
- * ASCII-only: tolower() would depend on the locale. */
-static bool ascii_case_eq(const char *s, const char *lower, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i]) != lower[i])
-            return false;
-    return true;
 }
 
 /* First index in [q, lim) whose byte is not of class cls, or lim. Header
@@ -194,9 +187,9 @@ static bool target_form_ok(const char *t, size_t n, const char *m, size_t mlen)
         return n == 1 && t[0] == '*';
     if (mlen == 7 && memcmp(m, "CONNECT", 7) == 0)
         return uri_authority_ok(t, n, URI_HOST_REQUIRED | URI_PORT_REQUIRED);
-    if (n >= 7 && ascii_case_eq(t, "http://", 7))
+    if (n >= 7 && http_field_case_eq(t, "http://", 7))
         scheme = 7;
-    else if (n >= 8 && ascii_case_eq(t, "https://", 8))
+    else if (n >= 8 && http_field_case_eq(t, "https://", 8))
         scheme = 8;
     else
         return false;
@@ -272,60 +265,6 @@ static int parse_request_line(const char *buf, size_t len, size_t *pos,
     return check_request_line(buf + start, e - start, h);
 }
 
-/* Content-Length: 1*DIGIT, one value only (the caller has trimmed OWS).
- * RFC 9110 section 8.6 lets a recipient take a list of identical values
- * ("5, 5") or repeated identical fields as one, but a proxy in front of us
- * may read such a field otherwise; a single plain decimal leaves nothing to
- * disagree on (RFC 9112 section 11.2, request smuggling). A value that does
- * not fit in int64_t is invalid. */
-static int parse_content_length(const char *v, size_t n, int64_t *out)
-{
-    int64_t x = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        if (!is_digit(v[i]))
-            return -400;
-        int d = v[i] - '0';
-        if (x > (INT64_MAX - d) / 10)
-            return -400;
-        x = x * 10 + d;
-    }
-    *out = x;
-    return n > 0 ? 0 : -400; /* an empty value is no length */
-}
-
-/* Steps to the next element of a comma-separated list (RFC 9110 section
- * 5.6.1), skipping empty ones: [*t0, *t1) without the OWS around it. Returns
- * false at the end of the list. */
-static bool next_element(const char *v, size_t n, size_t *i, size_t *t0,
-                         size_t *t1)
-{
-    while (*i < n && (is_ows(v[*i]) || v[*i] == ','))
-        (*i)++;
-    if (*i == n)
-        return false;
-    *t0 = *i;
-    while (*i < n && v[*i] != ',')
-        (*i)++;
-    *t1 = *i;
-    while (*t1 > *t0 && is_ows(v[*t1 - 1]))
-        (*t1)--;
-    return true;
-}
-
-/* Connection: tokens in any case; only "close" and "keep-alive" matter. */
-static void scan_connection(const char *v, size_t n, struct head *h)
-{
-    size_t i = 0, t0, t1;
-
-    while (next_element(v, n, &i, &t0, &t1)) {
-        if (t1 - t0 == 5 && ascii_case_eq(v + t0, "close", 5))
-            h->conn_close = true;
-        else if (t1 - t0 == 10 && ascii_case_eq(v + t0, "keep-alive", 10))
-            h->conn_keep_alive = true;
-    }
-}
-
 /* Transfer-Encoding: a list of transfer codings, possibly over several
  * fields (RFC 9112 section 6.1). Records what finish_head needs: whether the
  * last coding so far is chunked, how many are, and whether the list is empty
@@ -338,10 +277,10 @@ static void scan_transfer_encoding(const char *v, size_t n, struct head *h)
     bool any = false;
 
     h->has_te = true;
-    while (next_element(v, n, &i, &t0, &t1)) {
+    while (http_field_list_next(v, n, &i, &t0, &t1)) {
         if (skip_class(v, t0, t1, CLS_TCHAR) != t1)
             h->te_bad = true;
-        h->te_last_chunked = t1 - t0 == 7 && ascii_case_eq(v + t0, "chunked", 7);
+        h->te_last_chunked = t1 - t0 == 7 && http_field_case_eq(v + t0, "chunked", 7);
         h->te_chunked += h->te_last_chunked;
         any = true;
     }
@@ -354,38 +293,42 @@ static int apply_field(struct head *h, const char *name, size_t nlen,
                        const char *value, size_t vlen)
 {
     struct http_request *req = h->req;
+    enum http_field_id id;
 
     if (++h->fields > HTTP_MAX_HEADERS)
         return -431;
     switch (nlen) {
     case 4:
         /* RFC 9112 section 3.2: one Host, and its value host[:port]. */
-        if (ascii_case_eq(name, "host", 4) &&
+        if (http_field_case_eq(name, "host", 4) &&
             (++h->hosts > 1 || !uri_authority_ok(value, vlen, 0)))
             return -400;
         break;
     case 10:
-        if (ascii_case_eq(name, "connection", 10))
-            scan_connection(value, vlen, h);
+        if (http_field_case_eq(name, "connection", 10)) {
+            unsigned t = http_field_connection(value, vlen);
+            h->conn_close |= (t & HTTP_CONN_CLOSE) != 0;
+            h->conn_keep_alive |= (t & HTTP_CONN_KEEP_ALIVE) != 0;
+        }
         break;
     case 14:
-        if (ascii_case_eq(name, "content-length", 14)) {
+        if (http_field_case_eq(name, "content-length", 14)) {
             int64_t cl;
-            if (h->has_length || parse_content_length(value, vlen, &cl) < 0)
+            if (h->has_length || http_field_content_length(value, vlen, &cl) < 0)
                 return -400;
             h->has_length = true;
             req->content_length = cl;
         }
         break;
     case 17:
-        if (ascii_case_eq(name, "transfer-encoding", 17)) {
+        if (http_field_case_eq(name, "transfer-encoding", 17))
             scan_transfer_encoding(value, vlen, h);
-        } else if (ascii_case_eq(name, "if-modified-since", 17) &&
-                   req->if_modified_since == NULL) {
-            /* The first one wins; a repeated one is ignored, not an error. */
-            req->if_modified_since = value;
-            req->if_modified_since_len = vlen;
-        }
+        else if (http_field_id_of(name, nlen, &id))
+            http_field_keep(req, id, value, vlen);
+        break;
+    default:
+        if (http_field_id_of(name, nlen, &id))
+            http_field_keep(req, id, value, vlen);
         break;
     }
     return DONE;
@@ -477,22 +420,42 @@ static int finish_head(struct head *h, size_t head_len)
     return (int)head_len;
 }
 
-int http_parse_request(const char *buf, size_t len, struct http_request *req)
+/* The head whose first line starts at p (after any empty lines). */
+static int parse_head(const char *buf, size_t len, size_t p, struct http_request *req)
 {
     struct head h = {.req = req};
-    size_t p = 0;
     int st;
 
-    *req = (struct http_request){.method = HTTP_GET};
-    if ((st = skip_empty_lines(buf, len, &p)) != DONE)
-        return st;
     if ((st = parse_request_line(buf, len, &p, &h)) != DONE)
         return st;
-
     size_t stop = p + HTTP_MAX_HEADER_BYTES;
     while ((st = parse_field_line(buf, len, stop, &p, &h)) == DONE)
         ;
     if (st != END_OF_HEAD)
         return st;
+    req->head_end = buf + p;
     return finish_head(&h, p);
+}
+
+int http_parse_request(const char *buf, size_t len, struct http_request *req)
+{
+    size_t p = 0;
+    int st;
+
+    /* Each member but field[], which fields_given guards: see http_parse.h. */
+    req->method = HTTP_GET;
+    req->target = NULL;
+    req->target_len = 0;
+    req->minor_version = 0;
+    req->keep_alive = false;
+    req->content_length = 0;
+    req->head_end = NULL;
+    req->fields_given = 0;
+    if ((st = skip_empty_lines(buf, len, &p)) != DONE)
+        return st;
+    st = parse_head(buf, len, p, req);
+    /* Known for any error, however early: see the top of the file. */
+    if (st < 0 && len - p >= 5 && memcmp(buf + p, "HEAD ", 5) == 0)
+        req->method = HTTP_HEAD;
+    return st;
 }

@@ -202,6 +202,23 @@ int path_normalize(const char *target, size_t len, char *out, size_t outsz,
     return 0;
 }
 
+/* Without path_locate: the first '?' or '#' of a target ends its path
+ * either way, since neither can be in an authority (uri.c) or a path. */
+bool path_query(const char *target, size_t len, const char **q, size_t *qlen)
+{
+    size_t i = 0;
+    while (i < len && target[i] != '?' && target[i] != '#')
+        i++;
+    if (i == len || target[i] == '#')
+        return false;
+    size_t end = ++i;
+    while (end < len && target[end] != '#')
+        end++;
+    *q = target + i;
+    *qlen = end - i;
+    return true;
+}
+
 /* ---- path_open_beneath ------------------------------------------------- */
 
 static int path_openat2(int dirfd, const char *rel)

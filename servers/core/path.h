@@ -25,6 +25,10 @@
 int path_normalize(const char *target, size_t len, char *out, size_t outsz,
                    bool *dir_slash);
 
+/* The query of a target path_normalize() accepted, without its '?' and
+ * without any fragment: s[0..*qlen) at *q. False when there is no '?'. */
+bool path_query(const char *target, size_t len, const char **q, size_t *qlen);
+
 /* Opens rel (read-only, non-blocking, close-on-exec) without leaving dirfd:
  * openat2 with RESOLVE_BENEATH where the kernel has it, otherwise a walk that
  * opens each component with O_NOFOLLOW below dirfd. Returns an fd or -errno

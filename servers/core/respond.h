@@ -34,16 +34,20 @@ struct respond_answer {
     struct respond_body body;
 };
 
-/* Answers a complete, valid request head: the file its target names (200,
- * or 304 per If-Modified-Since, RFC 9110 §13.1.3), 301 for a directory
- * without its slash, else the error path and file cache give (400, 403,
- * 404, 414, 500). keep_alive is what the request and the server allow;
- * errors turn it off. cap must hold a Location of RESPONSE_LOCATION_MAX. */
+/* Answers a complete, valid request head: the file its target names, 200,
+ * or after the preconditions of RFC 9110 section 13.2.2 (If-Match,
+ * If-Unmodified-Since: 412; If-None-Match, If-Modified-Since: 304) and a
+ * Range of a GET (section 14.2: 206 for one satisfiable range, 416 for
+ * none); 301 for a directory without its slash, keeping the query; else the
+ * error path and file cache give (400, 403, 404, 414, 500). keep_alive is
+ * what the request and the server allow; errors turn it off. cap must hold
+ * a Location of RESPONSE_LOCATION_MAX. */
 void respond_to(const struct http_request *req, bool keep_alive, char *out, size_t cap,
                 struct respond_answer *a);
 
-/* A complete error response (head and short page, or the head alone for
- * HEAD) with Connection: close. */
+/* A complete error response with Connection: close: head and short page,
+ * or the head alone for a HEAD, a rejected one included (RFC 9110 section
+ * 9.3.2). */
 void respond_error(int status, bool head_only, char *out, size_t cap,
                    struct respond_answer *a);
 

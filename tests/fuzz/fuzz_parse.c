@@ -4,8 +4,9 @@
  * every input and aborts when one does not hold:
  *   - the result is 0, a head length in 1..size (and at most HTTP_MAX_HEAD),
  *     or minus one of the documented statuses;
- *   - a head ends with CRLFCRLF, and the target and If-Modified-Since point
- *     inside it; the other fields are in range;
+ *   - a head ends with CRLFCRLF, and the target and the conditional and
+ *     range fields point inside it (http_field_next finds as many lines of
+ *     each as were counted); the other fields are in range;
  *   - a buffer longer than HTTP_MAX_HEAD never gets 0 (the caller's buffer
  *     holds that much, so 0 there would leave the connection hanging);
  *   - prefixes agree with the whole: a prefix shorter than the head gets 0,
@@ -54,6 +55,23 @@ static int parse_tail(char *scratch, size_t size, const uint8_t *data,
     return http_parse_request(p, k, req);
 }
 
+/* http_field_next finds exactly count - 1 more lines, each inside the head. */
+static void check_field_lines(const struct http_request *req, enum http_field_id id,
+                              size_t n)
+{
+    const struct http_field *f = http_field(req, id);
+    const char *v = f->value;
+    size_t len = f->len;
+    uint32_t lines = 1;
+    while (http_field_next(req, id, &v, &len)) {
+        if (v < req->head_end - n || v + len > req->head_end)
+            fail("http_field_next outside the head", n, n, (int)lines, 0);
+        lines++;
+    }
+    if (lines != f->count)
+        fail("http_field_next disagrees with the count", n, n, (int)lines, (int)f->count);
+}
+
 static void check_whole(const char *buf, size_t size, int r,
                         const struct http_request *req)
 {
@@ -75,11 +93,19 @@ static void check_whole(const char *buf, size_t size, int r,
     if (req->target == NULL || req->target < buf || req->target_len == 0 ||
         req->target_len > n || (size_t)(req->target - buf) > n - req->target_len)
         fail("target outside the head", size, size, r, r);
-    if (req->if_modified_since != NULL &&
-        (req->if_modified_since < buf ||
-         req->if_modified_since_len > n ||
-         (size_t)(req->if_modified_since - buf) > n - req->if_modified_since_len))
-        fail("If-Modified-Since outside the head", size, size, r, r);
+    if (req->fields_given >> HTTP_FIELD_IDS)
+        fail("an unknown field bit", size, size, r, r);
+    for (int id = 0; id < HTTP_FIELD_IDS; id++) {
+        const struct http_field *f = http_field(req, (enum http_field_id)id);
+        if (f == NULL)
+            continue;
+        if (f->value < buf || f->len > n || (size_t)(f->value - buf) > n - f->len ||
+            f->count < 1)
+            fail("a conditional or range field outside the head", size, size, r, r);
+        check_field_lines(req, (enum http_field_id)id, n);
+    }
+    if (req->head_end != buf + n)
+        fail("head_end is not the head's end", size, size, r, r);
     if ((req->method != HTTP_GET && req->method != HTTP_HEAD) ||
         (req->minor_version != 0 && req->minor_version != 1) ||
         req->content_length < 0 || req->content_length > HTTP_MAX_BODY)
