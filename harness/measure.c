@@ -240,22 +240,22 @@ static void check_counts(struct row *r, const struct snapshot *a,
             row_note(r, "no counters line from the server");
         return;
     }
-    const char *client = strcmp(r->mode, "open") == 0 || r->host[0] ? "loadgen" : "wrk";
+    const char *client = r->mode == ROW_MODE_OPEN || r->host[0] ? "loadgen" : "wrk";
     double served = (double)(b->counters.requests - a->counters.requests);
     double excess = served - r->requests;
     r->srv_responses = served;
     r->srv_refused = (double)(b->counters.refused - a->counters.refused);
     if (excess < 0) {
-        row_flag(r, "count-mismatch");
+        row_flag(r, ROW_FLAG_COUNT_MISMATCH);
         row_note(r, "%s completed %.0f responses more than the server sent", client,
                  -excess);
     } else if (excess > (double)conns * pipeline) {
-        row_flag(r, "count-mismatch");
+        row_flag(r, ROW_FLAG_COUNT_MISMATCH);
         row_note(r, "server sent %.0f responses %s never completed (more than "
                  "the %d that can be in flight)", excess, client, conns * pipeline);
     }
     if (r->srv_refused > 0) {
-        row_flag(r, "refused");
+        row_flag(r, ROW_FLAG_REFUSED);
         row_note(r, "server refused %.0f connections (its own limit)", r->srv_refused);
     }
 }
@@ -268,11 +268,11 @@ static void flag_level(struct row *r, const struct measure_cfg *cfg, long tasks)
     if (!cfg->hosts && /* load hosts: hosts_record judges each */
         r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * ccap && r->srv_cpu_pct >= 0 &&
         r->srv_cpu_pct < MEASURE_BUSY_FRACTION * scap)
-        row_flag(r, "client-bound");
+        row_flag(r, ROW_FLAG_CLIENT_BOUND);
     if (row_errors(r) > 0)
-        row_flag(r, "errors");
+        row_flag(r, ROW_FLAG_ERRORS);
     if (r->err_connect > 0)
-        row_flag(r, "refused");
+        row_flag(r, ROW_FLAG_REFUSED);
     /* Little's law: throughput x mean latency = connections in service on
      * average. wrk counts no timeout for a request never answered, so a
      * server serving a few connections and starving the rest (a blocking
@@ -281,14 +281,14 @@ static void flag_level(struct row *r, const struct measure_cfg *cfg, long tasks)
     double offered = r->conns * (r->pipeline > 0 ? r->pipeline : 1);
     if (r->requests > 0 && r->conns >= MEASURE_STARVED_MIN_CONNS &&
         in_service < MEASURE_STARVED_FRACTION * offered) {
-        row_flag(r, "starved");
+        row_flag(r, ROW_FLAG_STARVED);
         row_note(r, "on average %.1f of %.0f connections were being served "
                  "(req/s x mean latency): the others waited", in_service, r->conns);
     }
     if (r->steal_pct > MEASURE_NOISE_PCT)
-        row_flag(r, "steal");
+        row_flag(r, ROW_FLAG_STEAL);
     if (r->other_pct > MEASURE_NOISE_PCT)
-        row_flag(r, "noisy");
+        row_flag(r, ROW_FLAG_NOISY);
 }
 
 /* After the level: did the server die, does it still answer? */
@@ -296,14 +296,14 @@ static void check_server(struct server *s, struct row *r)
 {
     char why[256];
     if (!server_alive(s)) {
-        snprintf(r->status, sizeof r->status, "crashed");
+        r->status = ROW_STATUS_CRASHED;
         row_note(r, "server ended during the level: %s", s->what);
         return;
     }
     if (proc_interrupted)
         return; /* the server was sent SIGTERM: not a finding */
     if (verify_answers(s->addr, s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
-        row_flag(r, "stopped-answering");
+        row_flag(r, ROW_FLAG_STOPPED_ANSWERING);
         row_note(r, "no answer to GET / %d ms after the level: %s",
                  MEASURE_HEALTH_MS, why);
     }
@@ -331,7 +331,7 @@ static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
     if (ok && set->answered > 0)
         r->mem_per_idle_b = 1024.0 * (double)(after_kb - before_kb) / set->answered;
     if (set->answered < idle) {
-        row_flag(r, "idle-partial");
+        row_flag(r, ROW_FLAG_IDLE_PARTIAL);
         row_note(r, "%d of %d idle connections answered within %d ms (%d failed)",
                  set->answered, idle, cfg->idle_timeout_ms, set->failed);
     }
@@ -345,7 +345,7 @@ static int finish_row(struct server *s, const struct measure_cfg *cfg,
     r->peak_rss_kb = p->rss_kb > 0 ? (double)p->rss_kb : -1;
     r->tasks = p->tasks > 0 ? (double)p->tasks : -1;
     if (rc == 0 && r->requests == 0) {
-        snprintf(r->status, sizeof r->status, "failed");
+        r->status = ROW_STATUS_FAILED;
         row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
                  r->err_timeout, r->err_connect);
     }
@@ -396,7 +396,7 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     snap(s, cfg, &b, &p);
     idle_close(&set);
     if (rc) {
-        snprintf(r->status, sizeof r->status, "failed");
+        r->status = ROW_STATUS_FAILED;
         row_note(r, "%s", err);
     } else if (cfg->hosts) {
         fill_hosts(r, &a, &b, &g);
@@ -422,34 +422,34 @@ static void flag_open(struct row *r, const struct measure_cfg *cfg,
     if (!cfg->hosts && /* load hosts: hosts_record judges each */
         (g->client_cpu_pct >= MEASURE_BUSY_FRACTION * cap ||
          r->lag_p99_us > MEASURE_LAG_US)) {
-        row_flag(r, "client-bound");
+        row_flag(r, ROW_FLAG_CLIENT_BOUND);
         row_note(r, "loadgen at %.0f%% CPU, send lag p99 %.0f us", g->client_cpu_pct,
                  r->lag_p99_us);
     }
     if (r->achieved_rps < ROW_ACHIEVED * r->offered_rps)
-        row_flag(r, "unsustained");
+        row_flag(r, ROW_FLAG_UNSUSTAINED);
     if (r->lat_p99_us > cfg->slo_p99_ms * 1000)
-        row_flag(r, "slo-missed");
+        row_flag(r, ROW_FLAG_SLO_MISSED);
     if (row_errors(r) > 0)
-        row_flag(r, "errors");
+        row_flag(r, ROW_FLAG_ERRORS);
     if (r->err_connect > 0)
-        row_flag(r, "refused");
+        row_flag(r, ROW_FLAG_REFUSED);
     if (r->steal_pct > MEASURE_NOISE_PCT)
-        row_flag(r, "steal");
+        row_flag(r, ROW_FLAG_STEAL);
     if (r->other_pct > MEASURE_NOISE_PCT)
-        row_flag(r, "noisy");
+        row_flag(r, ROW_FLAG_NOISY);
 }
 
 int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
-                 const char *step, struct row *r)
+                 enum row_step step, struct row *r)
 {
     struct peaks p = {0};
     struct snapshot a, b;
     struct loadgen_result g = {0};
     char err[512];
     double cpu_s = 0;
-    snprintf(r->mode, sizeof r->mode, "open");
-    snprintf(r->step, sizeof r->step, "%s", step);
+    r->mode = ROW_MODE_OPEN;
+    r->step = step;
     r->conns = cfg->rate_conns;
     r->pipeline = cfg->pipeline;
     r->threads = CPU_COUNT(cfg->client_cpus);
@@ -463,7 +463,7 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     int rc = run_open(s, cfg, rate, NULL, &g, &cpu_s, err, sizeof err);
     snap(s, cfg, &b, &p);
     if (rc) {
-        snprintf(r->status, sizeof r->status, "failed");
+        r->status = ROW_STATUS_FAILED;
         row_note(r, "%s", err);
     } else {
         /* The server's CPU and counters cover loadgen's warm-up too (same
@@ -486,7 +486,7 @@ int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
 {
     struct idle_set set = {0};
     struct peaks p = {0};
-    snprintf(r->kind, sizeof r->kind, "memory");
+    r->kind = ROW_KIND_MEMORY;
     r->conns = 0;
     hold_idle(s, cfg, idle, &set, r, &p);
     idle_close(&set);
@@ -494,8 +494,8 @@ int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
     r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
     if (proc_interrupted)
         row_note(r, "interrupted");
-    else if (r->mem_per_idle_b < 0 && strcmp(r->status, "ok") == 0) {
-        snprintf(r->status, sizeof r->status, "failed");
+    else if (r->mem_per_idle_b < 0 && r->status == ROW_STATUS_OK) {
+        r->status = ROW_STATUS_FAILED;
         row_note(r, "no idle connection was answered: memory not measurable");
     }
     check_server(s, r);

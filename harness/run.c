@@ -119,14 +119,14 @@ struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
 
 /* Rows for levels that could not be measured. */
 static void rows_not_measured(struct run_ctx *c, const struct model *m, int round,
-                              int from, const char *status, const char *why)
+                              int from, enum row_status status, const char *why)
 {
     if (from == 0 && round == 0 && c->plan.memory_idle > 0) {
         struct row *r = run_new_row(c, m, round);
-        snprintf(r->kind, sizeof r->kind, "memory");
+        r->kind = ROW_KIND_MEMORY;
         r->conns = 0;
         r->idle = c->plan.memory_idle;
-        snprintf(r->status, sizeof r->status, "%s", status);
+        r->status = status;
         row_note(r, "%s", why);
         progress_step(&c->progress, r, 0);
     }
@@ -134,7 +134,7 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
         struct row *r = run_new_row(c, m, round);
         r->conns = c->plan.levels[l].conns;
         r->idle = c->plan.levels[l].idle;
-        snprintf(r->status, sizeof r->status, "%s", status);
+        r->status = status;
         row_note(r, "%s", why);
         progress_step(&c->progress, r, 0);
     }
@@ -142,10 +142,10 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
     if (c->o->rates_mode == RATES_NONE)
         return;
     struct row *r = run_new_row(c, m, round); /* the open loop: one msr row */
-    snprintf(r->kind, sizeof r->kind, "msr");
-    snprintf(r->mode, sizeof r->mode, "open");
+    r->kind = ROW_KIND_MSR;
+    r->mode = ROW_MODE_OPEN;
     r->conns = c->o->rate_conns;
-    snprintf(r->status, sizeof r->status, "%s", status);
+    r->status = status;
     row_note(r, "%s", why);
 }
 
@@ -161,10 +161,10 @@ static void write_rows(struct run_ctx *c)
 
 /* Starts (or restarts) the server and verifies it. 0 when it may be loaded. */
 static int bring_up(struct run_ctx *c, struct server *s, const struct model *m,
-                    char *why, size_t whylen, const char **status)
+                    char *why, size_t whylen, enum row_status *status)
 {
     int r = server_start(s, m, &c->env, why, whylen);
-    *status = r == SERVER_SKIPPED ? "skipped" : "failed";
+    *status = r == SERVER_SKIPPED ? ROW_STATUS_SKIPPED : ROW_STATUS_FAILED;
     if (r != SERVER_OK)
         return -1;
     char failed[400], note[256];
@@ -179,10 +179,10 @@ static int bring_up(struct run_ctx *c, struct server *s, const struct model *m,
 /* After a row whose server died or stopped answering: restart it. Returns
  * -1 (with why) if that failed, 0 otherwise. */
 int run_restart(struct run_ctx *c, struct server *s, const struct model *m,
-                   struct row *r, char *why, size_t whylen, const char **status)
+                   struct row *r, char *why, size_t whylen, enum row_status *status)
 {
     char note[256];
-    if (strcmp(r->status, "crashed") && !row_has_flag(r, "stopped-answering"))
+    if (r->status != ROW_STATUS_CRASHED && !row_has_flag(r, ROW_FLAG_STOPPED_ANSWERING))
         return 0;
     server_stop(s, note, sizeof note);
     if (note[0])
@@ -191,7 +191,7 @@ int run_restart(struct run_ctx *c, struct server *s, const struct model *m,
         row_note(r, "restart failed: %s", why);
         return -1;
     }
-    row_flag(r, "restarted");
+    row_flag(r, ROW_FLAG_RESTARTED);
     row_note(r, "restarted for the next level");
     return 0;
 }
@@ -202,7 +202,7 @@ static int recover(struct run_ctx *c, struct server *s, const struct model *m,
                    int round, struct row *r, int next)
 {
     char why[512];
-    const char *status;
+    enum row_status status;
     bool more = next < c->plan.n_levels || c->o->rates_mode != RATES_NONE;
     if (proc_interrupted || !more)
         return proc_interrupted ? -1 : 0; /* no restart: the run is ending */
@@ -254,16 +254,16 @@ static void model_round(struct run_ctx *c, const struct model *m, int round)
 {
     struct server s = {0};
     char why[512];
-    const char *status;
+    enum row_status status;
     c->n_rows = 0;
     if (c->wl.skip[0]) { /* the workload cannot run here: said, never faked */
         snprintf(why, sizeof why, "%s", c->wl.skip);
-        status = "skipped";
+        status = ROW_STATUS_SKIPPED;
     } else if (bring_up(c, &s, m, why, sizeof why, &status) == 0) {
         measure_server(c, &s, m, round);
         return;
     }
-    printf("%-12s %s: %s\n", m->name, status, why);
+    printf("%-12s %s: %s\n", m->name, row_status_name(status), why);
     rows_not_measured(c, m, round, 0, status, why);
     write_rows(c);
 }
