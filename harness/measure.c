@@ -9,7 +9,7 @@
 #include "hosts.h"
 #include "idle.h"
 #include "opts.h"
-#include "proc.h"
+#include "spawn.h"
 #include "sample.h"
 #include "util.h"
 #include "verify.h"
@@ -27,7 +27,7 @@ struct snapshot {
     struct sample_cpus cpus;
     int cpus_ok;
     double self_cpu_s;       /* the harness's own CPU time */
-    struct server_counters counters;
+    struct sut_counters counters;
     int counters_ok;
     struct diskio_count disk;
     int disk_ok;
@@ -54,13 +54,13 @@ static void track(struct peaks *p, const struct sample_tree *t)
         p->tasks = t->tasks;
 }
 
-static void snap(struct server *s, const struct measure_cfg *cfg, struct snapshot *sn,
+static void snap(struct sut *s, const struct measure_cfg *cfg, struct snapshot *sn,
                  struct peaks *p)
 {
     cpu_set_t cpus;
     CPU_OR(&cpus, cfg->server_cpus, cfg->client_cpus);
     sn->disk_ok = workload_disk(cfg->wl, &sn->disk) == 0;
-    sn->counters_ok = server_counters(s, &sn->counters) == 0;
+    sn->counters_ok = sut_counters(s, &sn->counters) == 0;
     sn->tree_ok = s->pid > 0 && sample_tree(s->pid, &sn->tree) == 0;
     uint64_t user_ns, sys_ns;
     if (sn->tree_ok && cgroup_cpu(&s->cg, &user_ns, &sys_ns) == 0) {
@@ -77,14 +77,14 @@ static void snap(struct server *s, const struct measure_cfg *cfg, struct snapsho
 
 /* Samples the server tree while the load generator runs: c here, or the
  * load hosts hs. */
-static void watch(struct server *s, struct client_run *c, struct hosts *hs,
+static void watch(struct sut *s, struct client_run *c, struct hosts *hs,
                   struct peaks *p)
 {
     int wait_ms = MEASURE_SAMPLE_MS;
     while ((hs ? hosts_poll(hs, wait_ms) : client_poll(c, wait_ms)) == 0) {
         struct sample_tree t;
         double t0 = util_now();
-        server_drain(s);
+        sut_drain(s);
         if (p && s->pid > 0 && sample_tree(s->pid, &t) == 0)
             track(p, &t);
         /* The harness runs on the client CPUs: a tree of thousands of
@@ -96,7 +96,7 @@ static void watch(struct server *s, struct client_run *c, struct hosts *hs,
     }
 }
 
-static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
+static int run_wrk(struct sut *s, const struct measure_cfg *cfg, int conns,
                    int duration_s, struct peaks *p, struct wrk_result *res,
                    char *err, size_t errlen)
 {
@@ -113,7 +113,7 @@ static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
 
 /* loadgen here, or its share on every load host (hosts.c), whose
  * histograms come back merged. */
-static int run_loadgen(struct server *s, const struct measure_cfg *cfg,
+static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
                        const struct loadgen_args *a, struct peaks *p,
                        struct loadgen_result *res, double *cpu_s, char *err,
                        size_t errlen)
@@ -139,7 +139,7 @@ static int run_loadgen(struct server *s, const struct measure_cfg *cfg,
 /* One loadgen run (or one per load host): its own warm-up at the same
  * rate, then the measured window, so the schedule runs on without a gap and
  * the window does not start with fresh connections. */
-static int run_open(struct server *s, const struct measure_cfg *cfg, double rate,
+static int run_open(struct sut *s, const struct measure_cfg *cfg, double rate,
                     struct peaks *p, struct loadgen_result *res, double *cpu_s,
                     char *err, size_t errlen)
 {
@@ -153,7 +153,7 @@ static int run_open(struct server *s, const struct measure_cfg *cfg, double rate
 
 /* A closed-loop run: wrk here; with load hosts loadgen --closed on each,
  * whose latencies merge exactly (wrk's percentiles would not). */
-static int run_closed(struct server *s, const struct measure_cfg *cfg, int conns,
+static int run_closed(struct sut *s, const struct measure_cfg *cfg, int conns,
                       int duration_s, struct peaks *p, struct wrk_result *w,
                       struct loadgen_result *g, char *err, size_t errlen)
 {
@@ -292,15 +292,15 @@ static void flag_level(struct row *r, const struct measure_cfg *cfg, long tasks)
 }
 
 /* After the level: did the server die, does it still answer? */
-static void check_server(struct server *s, struct row *r)
+static void check_server(struct sut *s, struct row *r)
 {
     char why[256];
-    if (!server_alive(s)) {
+    if (!sut_alive(s)) {
         r->status = ROW_STATUS_CRASHED;
         row_note(r, "server ended during the level: %s", s->what);
         return;
     }
-    if (proc_interrupted)
+    if (spawn_interrupted)
         return; /* the server was sent SIGTERM: not a finding */
     if (verify_answers(s->addr, s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
         row_flag(r, ROW_FLAG_STOPPED_ANSWERING);
@@ -310,7 +310,7 @@ static void check_server(struct server *s, struct row *r)
 }
 
 /* Opens idle connections and records the memory they cost. */
-static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
+static void hold_idle(struct sut *s, const struct measure_cfg *cfg, int idle,
                       struct idle_set *set, struct row *r, struct peaks *p)
 {
     struct sample_tree after;
@@ -339,7 +339,7 @@ static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
 
 /* What every load row ends with: the peaks, no answer at all is a failure,
  * the server still alive and answering, the load hosts' own rows. */
-static int finish_row(struct server *s, const struct measure_cfg *cfg,
+static int finish_row(struct sut *s, const struct measure_cfg *cfg,
                       const struct peaks *p, int rc, struct row *r)
 {
     r->peak_rss_kb = p->rss_kb > 0 ? (double)p->rss_kb : -1;
@@ -360,19 +360,19 @@ static int finish_row(struct server *s, const struct measure_cfg *cfg,
  * still being accepted, answered or closed. A process-per-connection server
  * takes seconds to work through thousands (fork: a fork and an answer for
  * each connection a warm-up already closed). */
-static void drain(struct server *s, long expected, const char *what, struct row *r)
+static void drain(struct sut *s, long expected, const char *what, struct row *r)
 {
     long n = 0;
     double deadline = util_now() + MEASURE_DRAIN_MS / 1000.0;
-    while (sample_tcp_conns(s->port, &n) == 0 && n > expected && !proc_interrupted &&
+    while (sample_tcp_conns(s->port, &n) == 0 && n > expected && !spawn_interrupted &&
            util_now() < deadline)
         util_sleep_ms(MEASURE_DRAIN_POLL_MS);
-    if (n > expected && !proc_interrupted)
+    if (n > expected && !spawn_interrupted)
         row_note(r, "%ld connections of %s still open after %d s", n - expected, what,
                  MEASURE_DRAIN_MS / 1000);
 }
 
-int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
+int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,
                   int idle, struct row *r)
 {
     struct idle_set set = {0};
@@ -440,7 +440,7 @@ static void flag_open(struct row *r, const struct measure_cfg *cfg,
         row_flag(r, ROW_FLAG_NOISY);
 }
 
-int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
+int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
                  enum row_step step, struct row *r)
 {
     struct peaks p = {0};
@@ -481,7 +481,7 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     return finish_row(s, cfg, &p, rc, r);
 }
 
-int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
+int measure_memory(struct sut *s, const struct measure_cfg *cfg, int idle,
                    struct row *r)
 {
     struct idle_set set = {0};
@@ -492,7 +492,7 @@ int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
     idle_close(&set);
     r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
     r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
-    if (proc_interrupted)
+    if (spawn_interrupted)
         row_note(r, "interrupted");
     else if (r->mem_per_idle_b < 0 && r->status == ROW_STATUS_OK) {
         r->status = ROW_STATUS_FAILED;

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 
 #include "csv.h"
-#include "server.h"
+#include "sut.h"
 
 #define MEASURE_SAMPLE_MS 200      /* process tree sampling period, at least */
 #define MEASURE_SAMPLE_SHARE 20    /* ...and 20 times what a scan costs */
@@ -47,14 +47,14 @@ struct measure_cfg {
     struct hosts *hosts;            /* load hosts (hosts.h), NULL: load here */
 };
 
-int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
+int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,
                   int idle, struct row *r);
 /* One open-loop step: loadgen offers rate req/s on cfg->rate_conns
  * connections (after a short warm-up at the same rate). step: why this
  * rate, the row's step column. */
-int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
+int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
                  enum row_step step, struct row *r);
-int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
+int measure_memory(struct sut *s, const struct measure_cfg *cfg, int idle,
                    struct row *r);
 
 #endif

@@ -15,7 +15,7 @@
 #include "judge.h"
 #include "models.h"
 #include "plot_int.h"
-#include "proc.h"
+#include "spawn.h"
 #include "util.h"
 
 #define PLOT_TIMEOUT_MS 60000
@@ -372,17 +372,17 @@ static int run_gnuplot(const char *dir, char *err, size_t errlen)
     snprintf(log, sizeof log, "%s/plots/gnuplot.log", dir);
     FILE *lf = fopen(log, "w");
     char *argv[] = {"gnuplot", script, NULL};
-    struct proc_spec sp = {.argv = argv, .stdout_fd = lf ? fileno(lf) : -1,
+    struct spawn_spec sp = {.argv = argv, .stdout_fd = lf ? fileno(lf) : -1,
                            .stderr_fd = lf ? fileno(lf) : -1};
     int st = 0;
-    pid_t pid = proc_spawn(&sp, err, errlen);
+    pid_t pid = spawn_child(&sp, err, errlen);
     if (lf)
         fclose(lf);
     if (pid < 0)
         return -1;
-    if (proc_wait(pid, PLOT_TIMEOUT_MS, &st, NULL) != 1) {
+    if (spawn_wait(pid, PLOT_TIMEOUT_MS, &st, NULL) != 1) {
         char note[128];
-        proc_stop(pid, 1000, NULL, note, sizeof note);
+        spawn_stop(pid, 1000, NULL, note, sizeof note);
         snprintf(err, errlen, "gnuplot took over %d s: stopped", PLOT_TIMEOUT_MS / 1000);
         return -1;
     }

@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "hosts.h"
-#include "proc.h"
 #include "run_ctx.h"
 #include "search.h"
+#include "spawn.h"
 #include "util.h"
 
 /* A failed step says nothing about the server when loadgen itself was
@@ -37,14 +37,14 @@ static bool noisy_failure(const struct row *r)
 }
 
 /* One open-loop step (run_ctx.h). */
-int rates_step(struct run_ctx *c, struct server *s, const struct model *m, int round,
+int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int round,
                double rate, enum row_step step, struct row **out)
 {
     char why[512], first[256];
     enum row_status status;
     struct row *r = run_new_row(c, m, round);
     measure_open(s, &c->cfg, rate, step, r);
-    if (noisy_failure(r) && !proc_interrupted) {
+    if (noisy_failure(r) && !spawn_interrupted) {
         snprintf(first, sizeof first, "measured twice: the first try had a send lag "
                  "p99 of %.0f us with loadgen at %.0f%% CPU", r->lag_p99_us, r->cli_cpu_pct);
         c->n_rows--; /* replaced, with the load hosts' own rows of it */
@@ -56,7 +56,7 @@ int rates_step(struct run_ctx *c, struct server *s, const struct model *m, int r
     }
     progress_step(&c->progress, r, c->plan.est_open_step_s);
     *out = r;
-    if (proc_interrupted)
+    if (spawn_interrupted)
         return -1;
     return run_restart(c, s, m, r, why, sizeof why, &status);
 }
@@ -104,21 +104,21 @@ static const struct row *sustained_at(const struct run_ctx *c, double lo)
     return NULL;
 }
 
-static int search_steps(struct run_ctx *c, struct server *s, const struct model *m,
+static int search_steps(struct run_ctx *c, struct sut *s, const struct model *m,
                         int round, struct search *se)
 {
-    for (double rate; (rate = search_next(se)) > 0 && !proc_interrupted;) {
+    for (double rate; (rate = search_next(se)) > 0 && !spawn_interrupted;) {
         struct row *r;
         int rc = rates_step(c, s, m, round, rate, ROW_STEP_SEARCH, &r);
         search_record(se, rate, row_sustained(r), generator_limited(r));
         if (rc)
             return -1;
     }
-    return proc_interrupted ? -1 : 0;
+    return spawn_interrupted ? -1 : 0;
 }
 
 /* Equal-load steps; each also tells the search something. */
-static int equal_steps(struct run_ctx *c, struct server *s, const struct model *m,
+static int equal_steps(struct run_ctx *c, struct sut *s, const struct model *m,
                        int round, struct search *se)
 {
     for (int i = 0; i < c->o->n_equal && c->equal[i] > 0; i++) {
@@ -155,7 +155,7 @@ static double search_start(const struct run_ctx *c)
 }
 
 /* --rates auto: equal load, the MSR search, 50% and 80% of the MSR. */
-static void open_auto(struct run_ctx *c, struct server *s, const struct model *m,
+static void open_auto(struct run_ctx *c, struct sut *s, const struct model *m,
                       int round)
 {
     struct search se;
@@ -181,7 +181,7 @@ static void open_auto(struct run_ctx *c, struct server *s, const struct model *m
         return;
 }
 
-void rates_measure(struct run_ctx *c, struct server *s, const struct model *m,
+void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
                           int round)
 {
     struct row *r;

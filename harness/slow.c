@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
-#include "proc.h"
 #include "run_ctx.h"
+#include "spawn.h"
 
 /* Descriptors beyond one per connection: loadgen's own (64) and the
  * server's listener, files and logs. */
@@ -44,7 +44,7 @@ void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
     }
 }
 
-void slow_measure(struct run_ctx *c, struct server *s, const struct model *m, int round)
+void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round)
 {
     long nofile = nofile_limit();
     struct measure_cfg saved = c->cfg;
@@ -53,7 +53,7 @@ void slow_measure(struct run_ctx *c, struct server *s, const struct model *m, in
         c->cfg.rate_warmup_s = OPTS_SLOW_REQS_WARMUP * per_conn_s;
     if (!c->o->quick && c->cfg.rate_duration_s < OPTS_SLOW_REQS_WINDOW * per_conn_s)
         c->cfg.rate_duration_s = OPTS_SLOW_REQS_WINDOW * per_conn_s;
-    for (int i = 0; i < c->o->n_slow && !proc_interrupted; i++) {
+    for (int i = 0; i < c->o->n_slow && !spawn_interrupted; i++) {
         int conns = c->o->slow_conns[i];
         struct row *r;
         if (conns + SLOW_FDS_SPARE > nofile) {
