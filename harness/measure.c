@@ -1,5 +1,5 @@
 /* One measurement: idle connections, warm-up, wrk under sampling (see
- * measure.h). */
+ * measure.h); the flags it raises are measure_flags.c's. */
 #include "measure.h"
 
 #include <stdio.h>
@@ -8,30 +8,15 @@
 
 #include "hosts.h"
 #include "idle.h"
-#include "opts.h"
-#include "spawn.h"
-#include "sample.h"
-#include "util.h"
-#include "verify.h"
 #include "loadgen.h"
+#include "measure_int.h"
+#include "sample.h"
+#include "spawn.h"
+#include "util.h"
 #include "workload.h"
 #include "wrk.h"
 
 #define MEASURE_SETTLE_MS 300 /* after opening idle connections, before RSS */
-
-/* Everything read at the start and at the end of the measured interval. */
-struct snapshot {
-    double t;
-    struct sample_tree tree;
-    int tree_ok;
-    struct sample_cpus cpus;
-    int cpus_ok;
-    double self_cpu_s;       /* the harness's own CPU time */
-    struct sut_counters counters;
-    int counters_ok;
-    struct diskio_count disk;
-    int disk_ok;
-};
 
 struct peaks {
     long rss_kb, tasks;
@@ -229,86 +214,6 @@ static void fill_hosts(struct row *r, const struct snapshot *a, const struct sna
     r->cli_cpu_us_per_req = g->completed ? 1e6 * g->client_cpu_s / g->completed : -1;
 }
 
-/* The server's own count against the load generator's: both wrk and
- * loadgen count completed responses only, so server >= client and the
- * excess is at most what was in flight. */
-static void check_counts(struct row *r, const struct snapshot *a,
-                         const struct snapshot *b, int conns, int pipeline)
-{
-    if (!a->counters_ok || !b->counters_ok) {
-        if (r->srv_responses < 0 && strcmp(r->category, "reference") != 0)
-            row_note(r, "no counters line from the server");
-        return;
-    }
-    const char *client = r->mode == ROW_MODE_OPEN || r->host[0] ? "loadgen" : "wrk";
-    double served = (double)(b->counters.requests - a->counters.requests);
-    double excess = served - r->requests;
-    r->srv_responses = served;
-    r->srv_refused = (double)(b->counters.refused - a->counters.refused);
-    if (excess < 0) {
-        row_flag(r, ROW_FLAG_COUNT_MISMATCH);
-        row_note(r, "%s completed %.0f responses more than the server sent", client,
-                 -excess);
-    } else if (excess > (double)conns * pipeline) {
-        row_flag(r, ROW_FLAG_COUNT_MISMATCH);
-        row_note(r, "server sent %.0f responses %s never completed (more than "
-                 "the %d that can be in flight)", excess, client, conns * pipeline);
-    }
-    if (r->srv_refused > 0) {
-        row_flag(r, ROW_FLAG_REFUSED);
-        row_note(r, "server refused %.0f connections (its own limit)", r->srv_refused);
-    }
-}
-
-static void flag_level(struct row *r, const struct measure_cfg *cfg, long tasks)
-{
-    int ccpus = CPU_COUNT(cfg->client_cpus), scpus = CPU_COUNT(cfg->server_cpus);
-    double ccap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
-    double scap = 100.0 * (tasks > 0 && tasks < scpus ? tasks : scpus);
-    if (!cfg->hosts && /* load hosts: hosts_record judges each */
-        r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * ccap && r->srv_cpu_pct >= 0 &&
-        r->srv_cpu_pct < MEASURE_BUSY_FRACTION * scap)
-        row_flag(r, ROW_FLAG_CLIENT_BOUND);
-    if (row_errors(r) > 0)
-        row_flag(r, ROW_FLAG_ERRORS);
-    if (r->err_connect > 0)
-        row_flag(r, ROW_FLAG_REFUSED);
-    /* Little's law: throughput x mean latency = connections in service on
-     * average. wrk counts no timeout for a request never answered, so a
-     * server serving a few connections and starving the rest (a blocking
-     * server under keep-alive) would otherwise look healthy. */
-    double in_service = r->req_per_s * r->lat_mean_us / 1e6;
-    double offered = r->conns * (r->pipeline > 0 ? r->pipeline : 1);
-    if (r->requests > 0 && r->conns >= MEASURE_STARVED_MIN_CONNS &&
-        in_service < MEASURE_STARVED_FRACTION * offered) {
-        row_flag(r, ROW_FLAG_STARVED);
-        row_note(r, "on average %.1f of %.0f connections were being served "
-                 "(req/s x mean latency): the others waited", in_service, r->conns);
-    }
-    if (r->steal_pct > MEASURE_NOISE_PCT)
-        row_flag(r, ROW_FLAG_STEAL);
-    if (r->other_pct > MEASURE_NOISE_PCT)
-        row_flag(r, ROW_FLAG_NOISY);
-}
-
-/* After the level: did the server die, does it still answer? */
-static void check_server(struct sut *s, struct row *r)
-{
-    char why[256];
-    if (!sut_alive(s)) {
-        r->status = ROW_STATUS_CRASHED;
-        row_note(r, "server ended during the level: %s", s->what);
-        return;
-    }
-    if (spawn_interrupted)
-        return; /* the server was sent SIGTERM: not a finding */
-    if (verify_answers(s->addr, s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
-        row_flag(r, ROW_FLAG_STOPPED_ANSWERING);
-        row_note(r, "no answer to GET / %d ms after the level: %s",
-                 MEASURE_HEALTH_MS, why);
-    }
-}
-
 /* Opens idle connections and records the memory they cost. */
 static void hold_idle(struct sut *s, const struct measure_cfg *cfg, int idle,
                       struct idle_set *set, struct row *r, struct peaks *p)
@@ -349,7 +254,7 @@ static int finish_row(struct sut *s, const struct measure_cfg *cfg,
         row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
                  r->err_timeout, r->err_connect);
     }
-    check_server(s, r);
+    measure_check_server(s, r);
     if (cfg->hosts)
         hosts_record(cfg->hosts, r);
     return rc;
@@ -401,43 +306,14 @@ int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,
     } else if (cfg->hosts) {
         fill_hosts(r, &a, &b, &g);
         r->offered_rps = r->achieved_rps = -1; /* closed loop: req_per_s */
-        check_counts(r, &a, &b, conns, cfg->pipeline);
+        measure_check_counts(r, &a, &b, conns, cfg->pipeline);
     } else {
         fill_wrk(r, &w);
         fill_cpu(r, &a, &b, w.cpu_s);
-        check_counts(r, &a, &b, conns, cfg->pipeline);
+        measure_check_counts(r, &a, &b, conns, cfg->pipeline);
     }
-    flag_level(r, cfg, p.tasks);
+    measure_flag_level(r, cfg, p.tasks);
     return finish_row(s, cfg, &p, rc, r);
-}
-
-/* The generator's own limits first: a late or busy loadgen did not offer
- * the load it was asked to, so the point says more about it than about
- * the server. */
-static void flag_open(struct row *r, const struct measure_cfg *cfg,
-                      const struct loadgen_result *g)
-{
-    int ccpus = CPU_COUNT(cfg->client_cpus);
-    double cap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
-    if (!cfg->hosts && /* load hosts: hosts_record judges each */
-        (g->client_cpu_pct >= MEASURE_BUSY_FRACTION * cap ||
-         r->lag_p99_us > MEASURE_LAG_US)) {
-        row_flag(r, ROW_FLAG_CLIENT_BOUND);
-        row_note(r, "loadgen at %.0f%% CPU, send lag p99 %.0f us", g->client_cpu_pct,
-                 r->lag_p99_us);
-    }
-    if (r->achieved_rps < ROW_ACHIEVED * r->offered_rps)
-        row_flag(r, ROW_FLAG_UNSUSTAINED);
-    if (r->lat_p99_us > cfg->slo_p99_ms * 1000)
-        row_flag(r, ROW_FLAG_SLO_MISSED);
-    if (row_errors(r) > 0)
-        row_flag(r, ROW_FLAG_ERRORS);
-    if (r->err_connect > 0)
-        row_flag(r, ROW_FLAG_REFUSED);
-    if (r->steal_pct > MEASURE_NOISE_PCT)
-        row_flag(r, ROW_FLAG_STEAL);
-    if (r->other_pct > MEASURE_NOISE_PCT)
-        row_flag(r, ROW_FLAG_NOISY);
 }
 
 int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
@@ -471,12 +347,12 @@ int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
         loadgen_fill_row(r, &g);
         r->requests += (double)g.warmup_completed;
         fill_cpu(r, &a, &b, cfg->hosts ? 0 : cpu_s);
-        check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
+        measure_check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
         r->requests = (double)g.completed;
         /* The generator's CPU over its measured window, not its set-up. */
         r->cli_cpu_pct = g.client_cpu_pct;
         r->cli_cpu_us_per_req = g.completed ? 1e6 * g.client_cpu_s / g.completed : -1;
-        flag_open(r, cfg, &g);
+        measure_flag_open(r, cfg, &g);
     }
     return finish_row(s, cfg, &p, rc, r);
 }
@@ -498,6 +374,6 @@ int measure_memory(struct sut *s, const struct measure_cfg *cfg, int idle,
         r->status = ROW_STATUS_FAILED;
         row_note(r, "no idle connection was answered: memory not measurable");
     }
-    check_server(s, r);
+    measure_check_server(s, r);
     return 0;
 }
