@@ -3,7 +3,7 @@
  *
  *   struct cgroup g;
  *   cgroup_create(&g, "c10k-1234-epoll");   // best effort: g.ok says
- *   spec.cgroup = &g;                       // proc_spawn joins it before exec
+ *   spec.cgroup = &g;                       // spawn_child joins it before exec
  *   uint64_t user_ns, sys_ns;
  *   cgroup_cpu(&g, &user_ns, &sys_ns);
  *   cgroup_remove(&g);                      // once its processes are gone

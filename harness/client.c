@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "spawn.h"
 #include "util.h"
 
 int client_start(struct client_run *c, char *const argv[], const cpu_set_t *cpus,
@@ -25,9 +25,9 @@ int client_start(struct client_run *c, char *const argv[], const cpu_set_t *cpus
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
-    struct proc_spec sp = {.argv = argv, .cpus = cpus, .stdout_fd = p[1],
+    struct spawn_spec sp = {.argv = argv, .cpus = cpus, .stdout_fd = p[1],
                            .stderr_fd = p[1]};
-    c->pid = proc_spawn(&sp, err, errlen);
+    c->pid = spawn_child(&sp, err, errlen);
     close(p[1]);
     c->out_fd = p[0];
     c->deadline = util_now() + max_s;
@@ -73,13 +73,13 @@ int client_poll(struct client_run *c, int timeout_ms)
         read_output(c);
     pid_t r = wait4(c->pid, &c->status, WNOHANG, &c->usage);
     if (r == c->pid) {
-        proc_forget(c->pid);
+        spawn_forget(c->pid);
         c->pid = 0;
         read_output(c);
         return 1;
     }
-    if (util_now() > c->deadline || proc_interrupted) {
-        c->killed = !proc_interrupted;
+    if (util_now() > c->deadline || spawn_interrupted) {
+        c->killed = !spawn_interrupted;
         client_abort(c);
         return 1;
     }
@@ -104,7 +104,7 @@ void client_abort(struct client_run *c)
 {
     if (c->pid > 0) {
         kill(-c->pid, SIGKILL);
-        proc_wait(c->pid, 2000, &c->status, &c->usage);
+        spawn_wait(c->pid, 2000, &c->status, &c->usage);
         c->pid = 0;
     }
 }
@@ -118,7 +118,7 @@ double client_cpu_s(const struct client_run *c)
 void client_describe_failure(struct client_run *c, char *err, size_t errlen)
 {
     char st[128];
-    proc_describe(c->status, st, sizeof st);
+    spawn_describe(c->status, st, sizeof st);
     size_t end = c->out_len;
     while (end > 0 && (c->out[end - 1] == '\n' || c->out[end - 1] == '\r'))
         end--;

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proc.h"
 #include "run.h"
-#include "server.h"
+#include "spawn.h"
+#include "sut.h"
 #include "util.h"
 #include "verify.h"
 
@@ -20,18 +20,18 @@ static const char *probe(const struct model *m, const char *dir, char *why,
                          size_t whylen)
 {
     cpu_set_t cpus;
-    struct server s = {0};
+    struct sut s = {0};
     char note[256];
     if (sched_getaffinity(0, sizeof cpus, &cpus))
         CPU_ZERO(&cpus);
-    struct server_env env = {.run_dir = dir, .cpus = CPU_COUNT(&cpus) ? &cpus : NULL,
+    struct sut_env env = {.run_dir = dir, .cpus = CPU_COUNT(&cpus) ? &cpus : NULL,
                              .workers = 1, .docroot = RUN_DOCROOT, .body_size = 16};
-    int r = server_start(&s, m, &env, why, whylen);
-    if (r == SERVER_OK) {
-        server_stop(&s, note, sizeof note);
+    int r = sut_start(&s, m, &env, why, whylen);
+    if (r == SUT_OK) {
+        sut_stop(&s, note, sizeof note);
         return "yes";
     }
-    return r == SERVER_SKIPPED ? "no" : "fails";
+    return r == SUT_SKIPPED ? "no" : "fails";
 }
 
 static void csv_field(const char *s, const char *sep)
@@ -53,7 +53,7 @@ int list_command(bool csv)
         printf("name,category,available,reason,origin\n");
     else
         printf("%-12s %-13s %-9s %s\n", "MODEL", "CATEGORY", "AVAILABLE", "ORIGIN / WHY NOT");
-    for (int i = 0; i < models_count() && !proc_interrupted; i++) {
+    for (int i = 0; i < models_count() && !spawn_interrupted; i++) {
         const struct model *m = models_get(i);
         const char *avail = probe(m, dir, why, sizeof why);
         if (csv) {
@@ -79,28 +79,28 @@ int verify_command(const struct opts *o, const struct model *const *models, int 
         perror("harness: mkdtemp");
         return 1;
     }
-    struct server_env env = {.run_dir = dir, .cpus = &o->server_cpus,
+    struct sut_env env = {.run_dir = dir, .cpus = &o->server_cpus,
                              .workers = CPU_COUNT(&o->server_cpus),
                              .docroot = RUN_DOCROOT, .body_size = 16384};
-    proc_raise_nofile();
-    for (int i = 0; i < n && !proc_interrupted; i++) {
-        struct server s = {0};
+    spawn_raise_nofile();
+    for (int i = 0; i < n && !spawn_interrupted; i++) {
+        struct sut s = {0};
         char note[256] = "";
-        int r = server_start(&s, models[i], &env, why, sizeof why);
-        if (r == SERVER_OK) {
-            r = verify_server(&s, RUN_DOCROOT, o->path, why, sizeof why) ? SERVER_FAILED : 0;
-            server_stop(&s, note, sizeof note);
+        int r = sut_start(&s, models[i], &env, why, sizeof why);
+        if (r == SUT_OK) {
+            r = verify_server(&s, RUN_DOCROOT, o->path, why, sizeof why) ? SUT_FAILED : 0;
+            sut_stop(&s, note, sizeof note);
             /* Our servers must stop cleanly; a reference's exit status is
              * its own business (lighttpd exits 1 when SIGTERM finds a
              * connection still closing), reported but not a failure. */
             if (r == 0 && note[0]) {
                 snprintf(why, sizeof why, "stopping: %s", note);
-                r = model_is_reference(models[i]) ? 0 : SERVER_FAILED;
+                r = model_is_reference(models[i]) ? 0 : SUT_FAILED;
             }
         }
-        failed += r == SERVER_FAILED;
+        failed += r == SUT_FAILED;
         printf("%-12s %s%s%s\n", models[i]->name,
-               r == 0 ? "ok" : r == SERVER_SKIPPED ? "skipped" : "FAILED",
+               r == 0 ? "ok" : r == SUT_SKIPPED ? "skipped" : "FAILED",
                r || note[0] ? ": " : "", r || note[0] ? why : "");
         fflush(stdout);
     }

@@ -62,8 +62,8 @@ static const struct stats_point *find_closed(const struct report *r, const char 
 {
     for (size_t i = 0; i < r->points.n; i++) {
         const struct row *m = &r->points.v[i].med;
-        if (strcmp(m->model, model) == 0 && strcmp(m->kind, "load") == 0 &&
-            strcmp(m->mode, "closed") == 0 && m->conns == conns &&
+        if (strcmp(m->model, model) == 0 && m->kind == ROW_KIND_LOAD &&
+            m->mode == ROW_MODE_CLOSED && m->conns == conns &&
             (m->idle > 0 ? m->idle : 0) == (idle > 0 ? idle : 0))
             return &r->points.v[i];
     }
@@ -76,7 +76,7 @@ static void closed_rows(struct cmp *c, const struct report *a, const struct repo
     for (size_t i = 0; i < a->points.n; i++) {
         const struct stats_point *pa = &a->points.v[i];
         const struct row *m = &pa->med;
-        if (strcmp(m->model, model) || strcmp(m->kind, "load") || strcmp(m->mode, "closed"))
+        if (strcmp(m->model, model) || m->kind != ROW_KIND_LOAD || m->mode != ROW_MODE_CLOSED)
             continue;
         const struct stats_point *pb = find_closed(b, model, m->conns, m->idle);
         char point[80];
@@ -102,35 +102,40 @@ static void open_rows(struct cmp *c, const struct report *a, const struct report
         else
             snprintf(point, sizeof point, "equal %s req/s", ra);
         add(c, model, point, "CPU us/req",
-            judge_cpu(stats_find_open(&a->points, model, "load", "equal", a->equal[e])),
-            judge_cpu(stats_find_open(&b->points, model, "load", "equal", b->equal[e])),
+            judge_cpu(stats_find_open(&a->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL,
+                                      a->equal[e])),
+            judge_cpu(stats_find_open(&b->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL,
+                                      b->equal[e])),
             false, U_US);
     }
     for (size_t i = 0; i < a->points.n; i++) { /* --rates LIST: the same rates */
         const struct stats_point *pa = &a->points.v[i];
         if (strcmp(pa->med.model, model) || !stats_open(&pa->med) ||
-            strcmp(pa->med.step, "rate"))
+            pa->med.step != ROW_STEP_RATE)
             continue;
-        const struct stats_point *pb = stats_find_open(&b->points, model, "load", "rate",
-                                                       pa->med.offered_rps);
+        const struct stats_point *pb = stats_find_open(&b->points, model, ROW_KIND_LOAD,
+                                                       ROW_STEP_RATE, pa->med.offered_rps);
         util_format_rate(pa->med.offered_rps, ra, sizeof ra);
         snprintf(point, sizeof point, "rate %s req/s", ra);
         add(c, model, point, "p99 ms", judge_p99(pa), judge_p99(pb), false, U_MS);
         add(c, model, point, "CPU us/req", judge_cpu(pa), judge_cpu(pb), false, U_US);
     }
-    const struct stats_point *ma = stats_find_open(&a->points, model, "msr", "", -1);
-    const struct stats_point *mb = stats_find_open(&b->points, model, "msr", "", -1);
+    const struct stats_point *ma =
+        stats_find_open(&a->points, model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
+    const struct stats_point *mb =
+        stats_find_open(&b->points, model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
     int before = c->n;
     add(c, model, "msr", "req/s", judge_msr(ma), judge_msr(mb), true, U_RATE);
     if (c->n > before) {
-        c->rows[before].a_bound = row_has_flag(&ma->med, "lower-bound");
-        c->rows[before].b_bound = row_has_flag(&mb->med, "lower-bound");
+        c->rows[before].a_bound = row_has_flag(&ma->med, ROW_FLAG_LOWER_BOUND);
+        c->rows[before].b_bound = row_has_flag(&mb->med, ROW_FLAG_LOWER_BOUND);
     }
-    static const char *caps[] = {"cap50", "cap80"};
+    static const enum row_step caps[] = {ROW_STEP_CAP50, ROW_STEP_CAP80};
     for (int k = 0; k < 2; k++)
         add(c, model, k ? "80% of MSR" : "50% of MSR", "p99 ms",
-            judge_p99(stats_find_open(&a->points, model, "load", caps[k], -1)),
-            judge_p99(stats_find_open(&b->points, model, "load", caps[k], -1)), false, U_MS);
+            judge_p99(stats_find_open(&a->points, model, ROW_KIND_LOAD, caps[k], -1)),
+            judge_p99(stats_find_open(&b->points, model, ROW_KIND_LOAD, caps[k], -1)), false,
+            U_MS);
 }
 
 static int max_rounds(const struct report *r)

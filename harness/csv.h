@@ -7,23 +7,60 @@
  *
  * Numbers never measured (no counters from a reference, nothing for a
  * skipped model) are written as empty fields and read back as -1. The
- * columns are listed, with units, in csv.c beside the writer. */
+ * columns are listed, with units, in csv.c beside the writer. A flag that
+ * csv_read does not know (a results.csv from another version) is kept as
+ * words in the row's note ("unknown flag gone-flag"); an unknown kind, mode, step or
+ * status makes it fail, naming the row. */
 #ifndef HARNESS_CSV_H
 #define HARNESS_CSV_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
-#define ROW_FLAGS_LEN 256
 #define ROW_NOTE_LEN 512
 #define ROW_HOST_LEN 128
 
+/* The short vocabularies of a row are enums; their words (csv.c's tables)
+ * appear only where results.csv, summary.csv and the pages are written or
+ * read, so a misspelt one does not compile. */
+enum row_kind { ROW_KIND_LOAD, ROW_KIND_MEMORY, ROW_KIND_MSR };
+enum row_mode { ROW_MODE_CLOSED, ROW_MODE_OPEN }; /* wrk | loadgen */
+enum row_step {                 /* open loop, why this rate (csv.c) */
+    ROW_STEP_NONE, ROW_STEP_RATE, ROW_STEP_EQUAL, ROW_STEP_SEARCH,
+    ROW_STEP_CAP50, ROW_STEP_CAP80, ROW_STEP_SLOW
+};
+/* In order of severity: a point keeps the worst of its rounds. */
+enum row_status {
+    ROW_STATUS_OK, ROW_STATUS_SKIPPED, ROW_STATUS_FAILED, ROW_STATUS_CRASHED
+};
+
+/* What a measurement found beside its figures (meanings in csv.c), in the
+ * order of report.html's legend. */
+enum row_flag {
+    ROW_FLAG_CLIENT_BOUND, ROW_FLAG_STARVED, ROW_FLAG_ERRORS, ROW_FLAG_REFUSED,
+    ROW_FLAG_COUNT_MISMATCH, ROW_FLAG_STOPPED_ANSWERING, ROW_FLAG_RESTARTED,
+    ROW_FLAG_UNSUSTAINED, ROW_FLAG_SLO_MISSED, ROW_FLAG_NONE_SUSTAINED,
+    ROW_FLAG_LOWER_BOUND, ROW_FLAG_HOSTS_UNEVEN, ROW_FLAG_IDLE_PARTIAL,
+    ROW_FLAG_STEAL, ROW_FLAG_NOISY, ROW_FLAG_HIGH_CV,
+    ROW_FLAG_COUNT                /* how many there are */
+};
+
+/* set is what the code tests; order keeps the order they were raised in,
+ * the order results.csv and summary.csv have always listed them in (a
+ * point's flags are its rounds' in first-seen order), so that a run's
+ * files read the same as before the enum. */
+struct row_flags {
+    uint32_t set;                            /* bit f: flag f raised */
+    unsigned char order[ROW_FLAG_COUNT], n;  /* enum row_flag values */
+};
+
 struct row {
-    char model[32], category[16], kind[8]; /* kind: load | memory | msr */
-    char mode[8];                          /* closed (wrk) | open (loadgen) */
-    char step[8];                          /* open loop: rate | equal | search |
-                                              cap50 | cap80 | slow (see csv.c) */
+    char model[32], category[16];
+    enum row_kind kind;            /* load | memory | msr */
+    enum row_mode mode;
+    enum row_step step;            /* ROW_STEP_NONE outside the open loop */
     char workload[16];                     /* file | fileset | fileset-cold |
                                               slow-clients (workload.h) */
     char host[ROW_HOST_LEN];               /* "" load from this machine; with
@@ -40,16 +77,16 @@ struct row {
     double peak_rss_kb, tasks, srv_responses, srv_refused, mem_per_idle_b;
     double steal_pct, other_pct;
     double disk_read_bytes, disk_read_ops; /* the docroot's device (diskio.h) */
-    char flags[ROW_FLAGS_LEN];             /* ';'-separated, see csv.c */
-    char status[12];                       /* ok | failed | crashed | skipped */
+    struct row_flags flags;
+    enum row_status status;
     char note[ROW_NOTE_LEN];
 };
 
-void row_init(struct row *r);              /* every number -1 */
-void row_flag(struct row *r, const char *flag);
+void row_init(struct row *r);              /* every number -1, load closed ok */
+void row_flag(struct row *r, enum row_flag f);  /* raises f (once) */
+bool row_has_flag(const struct row *r, enum row_flag f);
 void row_note(struct row *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int row_has_flag(const struct row *r, const char *flag);
 double row_errors(const struct row *r);    /* sum of the error classes */
 /* Open loop: the row sustained its offered load: status ok, achieved >=
  * ROW_ACHIEVED x offered, p99 within the SLO (no slo-missed flag), no
@@ -57,10 +94,21 @@ double row_errors(const struct row *r);    /* sum of the error classes */
 #define ROW_ACHIEVED 0.99
 bool row_sustained(const struct row *r);
 
+/* The words of results.csv: "load", "open", "cap50", "" for
+ * ROW_STEP_NONE, "crashed", "client-bound". */
+const char *row_kind_name(enum row_kind k);
+const char *row_mode_name(enum row_mode m);
+const char *row_step_name(enum row_step s);
+const char *row_status_name(enum row_status s);
+const char *row_flag_name(enum row_flag f);
+
 /* One field, quoted if it holds a comma, quote or newline. */
 int csv_write_str(FILE *f, const char *s);
 int csv_write_header(FILE *f);
 int csv_write_row(FILE *f, const struct row *r);
+/* r's flags as results.csv writes them: "client-bound;noisy", in the order
+ * raised, nothing for none. */
+int csv_write_flags(FILE *f, const struct row *r);
 /* Splits one CSV record (RFC 4180 quoting); returns the field count. */
 int csv_split(char *line, char **fields, int max);
 int csv_read(const char *path, struct row **rows, size_t *n, char *err,

@@ -13,7 +13,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "spawn.h"
 #include "util.h"
 
 #define FILESET_CHUNK 65536              /* bytes generated per write() */
@@ -77,7 +77,7 @@ static int write_file(void *ctx, const struct fileset_req *q)
     size_t size = (size_t)fileset_size(q->cls, q->file);
     fileset_path(q, rel);
     snprintf(path, sizeof path, "%s%s", w->docroot, rel);
-    if (proc_interrupted) {
+    if (spawn_interrupted) {
         snprintf(w->err, w->errlen, "interrupted while generating %s", path);
         return -1;
     }

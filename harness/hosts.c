@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "spawn.h"
 #include "util.h"
 
 #define HOSTS_EXIT_MS 5000        /* ssh's exit after its stdout closed */
@@ -264,7 +264,7 @@ static void stop_all(struct hosts *hs, const char *why)
         h->ended = true;
         snprintf(h->err, sizeof h->err, "%s: %s", h->r.dest, why);
         /* After Ctrl-C, hosts_cleanup kills what runs there, once. */
-        if (!proc_interrupted && remote_kill(&h->r, err, sizeof err))
+        if (!spawn_interrupted && remote_kill(&h->r, err, sizeof err))
             fprintf(stderr, "harness: %s\n", err);
     }
 }
@@ -285,7 +285,7 @@ int hosts_poll(struct hosts *hs, int timeout_ms)
         for (int i = 0; i < k; i++)
             if (p[i].revents)
                 read_host(of[i]);
-    if (proc_interrupted)
+    if (spawn_interrupted)
         stop_all(hs, "interrupted");
     else if (util_now() > hs->deadline)
         stop_all(hs, "loadgen still running past its deadline: killed there");

@@ -127,7 +127,7 @@ static void flag_merged(const struct hosts *hs, struct row *r)
     for (int i = 0; i < hs->n; i++) {
         const struct load_host *h = &hs->h[i];
         if (client_bound(h)) {
-            row_flag(r, "client-bound");
+            row_flag(r, ROW_FLAG_CLIENT_BOUND);
             row_note(r, "%s: loadgen at %.0f%% CPU (%d thread%s), send lag p99 %llu us",
                      h->r.dest, h->res.client_cpu_pct, h->threads,
                      h->threads > 1 ? "s" : "", (unsigned long long)h->res.lag_p99_us);
@@ -143,7 +143,7 @@ static void flag_merged(const struct hosts *hs, struct row *r)
                  h->res.achieved_rps);
     }
     if (hi > 0 && lo < (1 - HOSTS_UNEVEN) * hi) {
-        row_flag(r, "hosts-uneven");
+        row_flag(r, ROW_FLAG_HOSTS_UNEVEN);
         row_note(r, "the hosts achieved %s: more than %.0f%% apart for equal shares",
                  each, HOSTS_UNEVEN * 100);
     }
@@ -168,9 +168,9 @@ static void host_row(struct hosts *hs, const struct row *r, const struct load_ho
     row_init(x);
     memcpy(x->model, r->model, sizeof x->model);
     memcpy(x->category, r->category, sizeof x->category);
-    memcpy(x->kind, r->kind, sizeof x->kind);
-    memcpy(x->mode, r->mode, sizeof x->mode);
-    memcpy(x->step, r->step, sizeof x->step);
+    x->kind = r->kind;
+    x->mode = r->mode;
+    x->step = r->step;
     memcpy(x->workload, r->workload, sizeof x->workload);
     snprintf(x->host, sizeof x->host, "%s", h->r.dest);
     x->round = r->round;
@@ -180,7 +180,7 @@ static void host_row(struct hosts *hs, const struct row *r, const struct load_ho
     x->threads = h->threads;
     x->offered_rps = hs->closed ? -1 : h->rate;
     if (!h->ok) {
-        snprintf(x->status, sizeof x->status, "failed");
+        x->status = ROW_STATUS_FAILED;
         row_note(x, "%s", h->err);
         return;
     }
@@ -190,13 +190,13 @@ static void host_row(struct hosts *hs, const struct row *r, const struct load_ho
     x->cli_cpu_pct = h->res.client_cpu_pct;
     x->cli_cpu_us_per_req = h->res.completed ? 1e6 * h->res.client_cpu_s / h->res.completed : -1;
     if (client_bound(h))
-        row_flag(x, "client-bound");
+        row_flag(x, ROW_FLAG_CLIENT_BOUND);
     if (!hs->closed && x->achieved_rps < ROW_ACHIEVED * x->offered_rps)
-        row_flag(x, "unsustained");
+        row_flag(x, ROW_FLAG_UNSUSTAINED);
     if (row_errors(x) > 0)
-        row_flag(x, "errors");
+        row_flag(x, ROW_FLAG_ERRORS);
     if (x->err_connect > 0)
-        row_flag(x, "refused");
+        row_flag(x, ROW_FLAG_REFUSED);
 }
 
 void hosts_record(struct hosts *hs, struct row *r)

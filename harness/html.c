@@ -132,8 +132,9 @@ static void headline(FILE *f, const struct report *r)
           "<th class=l>status</th></tr></thead>\n<tbody>\n", f);
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];
+        bool bad = h->status != ROW_STATUS_OK || h->starved;
         fprintf(f, "<tr class=\"%s\"><td class=l>%s%s</td><td class=l>%s</td>",
-                html_is_ref(h->category) ? "ref" : strcmp(h->status, "ok") ? "bad" : "",
+                html_is_ref(h->category) ? "ref" : bad ? "bad" : "",
                 h->model, html_is_ref(h->category) ? " (ref)" : "", h->category);
         open_cells(f, r, h);
         if (h->best_rps < 0)
@@ -151,7 +152,7 @@ static void headline(FILE *f, const struct report *r)
             html_rate(f, h->eff[l]);
         html_num(f, h->vs_nginx, "%.2f");
         html_num(f, h->mem_per_conn_kib, "%.1f");
-        fprintf(f, "<td class=l>%s</td></tr>\n", h->status);
+        fprintf(f, "<td class=l>%s</td></tr>\n", report_status(h));
     }
     fputs("</tbody></table></div>\n", f);
 }

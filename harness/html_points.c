@@ -8,55 +8,49 @@
 
 #define NOTE_SHOWN 24   /* characters of a note shown before it is opened */
 
+/* Every flag's tag (csv.h), in the order of the legend. */
 static const struct {
-    const char *flag, *tag, *meaning;
+    const char *tag, *meaning;
     bool bad;            /* the figures are not what they seem (red) */
 } tags[] = {
-    {"client-bound", "client", "the load generator was the busy side", false},
-    {"starved", "starved", "most connections were never served", true},
-    {"errors", "err", "load errors", true},
-    {"refused", "refused", "the server refused connections by design", true},
-    {"count-mismatch", "count", "the server's count and the generator's disagree", true},
-    {"stopped-answering", "stopped", "no answer to GET / after the level", true},
-    {"restarted", "restart", "the server was restarted after this point", true},
-    {"unsustained", "unsust", "achieved under 99% of the offered rate", false},
-    {"slo-missed", "slo", "p99 over the SLO", false},
-    {"none-sustained", "none", "no rate was sustained", true},
-    {"lower-bound", "&ge;", "the sustainable rate is loadgen's limit, a lower bound", false},
-    {"hosts-uneven", "uneven", "the load hosts achieved unequal shares", false},
-    {"idle-partial", "idle", "not every idle connection was answered", false},
-    {"steal", "steal", "hypervisor steal over 5% of the measured CPUs", false},
-    {"noisy", "noisy", "other processes over 5% of the measured CPUs", false},
-    {"high-cv", "cv", "the rounds' req/s differ by over 5% (CV)", false},
+    [ROW_FLAG_CLIENT_BOUND] = {"client", "the load generator was the busy side", false},
+    [ROW_FLAG_STARVED] = {"starved", "most connections were never served", true},
+    [ROW_FLAG_ERRORS] = {"err", "load errors", true},
+    [ROW_FLAG_REFUSED] = {"refused", "the server refused connections by design", true},
+    [ROW_FLAG_COUNT_MISMATCH] = {"count", "the server's count and the generator's disagree",
+                                 true},
+    [ROW_FLAG_STOPPED_ANSWERING] = {"stopped", "no answer to GET / after the level", true},
+    [ROW_FLAG_RESTARTED] = {"restart", "the server was restarted after this point", true},
+    [ROW_FLAG_UNSUSTAINED] = {"unsust", "achieved under 99% of the offered rate", false},
+    [ROW_FLAG_SLO_MISSED] = {"slo", "p99 over the SLO", false},
+    [ROW_FLAG_NONE_SUSTAINED] = {"none", "no rate was sustained", true},
+    [ROW_FLAG_LOWER_BOUND] = {"&ge;", "the sustainable rate is loadgen's limit, a lower "
+                              "bound", false},
+    [ROW_FLAG_HOSTS_UNEVEN] = {"uneven", "the load hosts achieved unequal shares", false},
+    [ROW_FLAG_IDLE_PARTIAL] = {"idle", "not every idle connection was answered", false},
+    [ROW_FLAG_STEAL] = {"steal", "hypervisor steal over 5% of the measured CPUs", false},
+    [ROW_FLAG_NOISY] = {"noisy", "other processes over 5% of the measured CPUs", false},
+    [ROW_FLAG_HIGH_CV] = {"cv", "the rounds' req/s differ by over 5% (CV)", false},
 };
+_Static_assert(sizeof tags / sizeof tags[0] == ROW_FLAG_COUNT, "a tag for every flag");
 
 static void legend(FILE *f)
 {
     fputs("<p class=legend>Flags: ", f);
-    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+    for (int i = 0; i < ROW_FLAG_COUNT; i++)
         fprintf(f, "<span class=\"tag%s\">%s</span> %s%s", tags[i].bad ? " bad" : "",
-                tags[i].tag, tags[i].flag, i + 1 < sizeof tags / sizeof tags[0] ? ", " : "");
+                tags[i].tag, row_flag_name(i), i + 1 < ROW_FLAG_COUNT ? ", " : "");
     fputs(" (harness/README.md says more).</p>\n", f);
 }
 
-/* The flags of a point as tags; an unknown flag is shown whole. */
-static void flag_tags(FILE *f, const char *flags)
+/* The flags of a point as tags, in the order raised. */
+static void flag_tags(FILE *f, const struct row *m)
 {
-    char copy[ROW_FLAGS_LEN], *save = NULL;
-    snprintf(copy, sizeof copy, "%s", flags);
     fputs("<td class=l>", f);
-    for (char *fl = strtok_r(copy, ";", &save); fl; fl = strtok_r(NULL, ";", &save)) {
-        size_t i = 0;
-        while (i < sizeof tags / sizeof tags[0] && strcmp(tags[i].flag, fl))
-            i++;
-        if (i == sizeof tags / sizeof tags[0]) {
-            fputs("<span class=tag>", f);
-            html_esc(f, fl);
-            fputs("</span>", f);
-            continue;
-        }
-        fprintf(f, "<span class=\"tag%s\" title=\"%s: %s\">%s</span>", tags[i].bad ? " bad" : "",
-                tags[i].flag, tags[i].meaning, tags[i].tag);
+    for (int i = 0; i < m->flags.n; i++) {
+        int fl = m->flags.order[i];
+        fprintf(f, "<span class=\"tag%s\" title=\"%s: %s\">%s</span>",
+                tags[fl].bad ? " bad" : "", row_flag_name(fl), tags[fl].meaning, tags[fl].tag);
     }
     fputs("</td>", f);
 }
@@ -88,7 +82,7 @@ static double ms(double us)
 static void point_row(FILE *f, const struct stats_point *p)
 {
     const struct row *m = &p->med;
-    bool bad = strcmp(m->status, "ok") != 0, memory = strcmp(m->kind, "memory") == 0;
+    bool bad = m->status != ROW_STATUS_OK, memory = m->kind == ROW_KIND_MEMORY;
     fprintf(f, "<tr class=\"%s\"><td class=l>%s", html_is_ref(m->category) ? "ref" :
             bad ? "bad" : "", m->model);
     if (stats_per_host(m)) {
@@ -96,9 +90,9 @@ static void point_row(FILE *f, const struct stats_point *p)
         html_esc(f, m->host);
     }
     fprintf(f, "</td><td class=l>%s%s%s%s%s</td><td>%.0f</td><td>%.0f</td><td>%d/%d</td>",
-            m->kind, m->mode[0] && !memory ? " " : "", memory ? "" : m->mode,
-            m->step[0] ? " " : "", m->step, m->conns, m->idle < 0 ? 0 : m->idle,
-            p->ok_rounds, p->rounds);
+            row_kind_name(m->kind), memory ? "" : " ", memory ? "" : row_mode_name(m->mode),
+            m->step != ROW_STEP_NONE ? " " : "", row_step_name(m->step), m->conns,
+            m->idle < 0 ? 0 : m->idle, p->ok_rounds, p->rounds);
     html_rate(f, m->offered_rps);
     html_rate(f, m->req_per_s);
     html_num(f, p->rps_cv_pct, "%.1f");
@@ -124,8 +118,8 @@ static void point_row(FILE *f, const struct stats_point *p)
     html_num(f, m->other_pct, "%.1f");
     html_num(f, m->disk_read_bytes < 0 ? -1 : m->disk_read_bytes / 1048576, "%.1f");
     html_num(f, m->disk_read_ops, "%.0f");
-    flag_tags(f, m->flags);
-    fprintf(f, "<td class=l>%s</td>", m->status);
+    flag_tags(f, m);
+    fprintf(f, "<td class=l>%s</td>", row_status_name(m->status));
     note_cell(f, m->note);
     fputs("</tr>\n", f);
 }

@@ -11,8 +11,8 @@ static void slow_cell(FILE *f, const struct stats_point *p, double v, const char
 {
     if (!p)
         fputs("<td>-</td>", f);
-    else if (strcmp(p->med.status, "ok") || v < 0)
-        fprintf(f, "<td>%s</td>", p->med.status);
+    else if (p->med.status != ROW_STATUS_OK || v < 0)
+        fprintf(f, "<td>%s</td>", row_status_name(p->med.status));
     else {
         bool ok = row_sustained(&p->med);
         fputs(ok ? "<td>" : "<td class=bad title=\"not sustained\">", f);

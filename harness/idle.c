@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "spawn.h"
 #include "util.h"
 
 #define IDLE_HEAD_MAX 1024
@@ -113,7 +113,7 @@ static int pump(struct idle_set *set, int epfd, const char *req, double deadline
     struct epoll_event evs[IDLE_EVENTS];
     double progress = util_now();
     int done = 0;
-    while (set->answered + set->failed < set->opened && !proc_interrupted) {
+    while (set->answered + set->failed < set->opened && !spawn_interrupted) {
         int left = (int)((deadline - util_now()) * 1000);
         if (set->answered + set->failed + set->connected > done) {
             done = set->answered + set->failed + set->connected;

@@ -59,7 +59,7 @@ struct judge_figure judge_p99(const struct stats_point *p)
 
 struct judge_figure judge_msr(const struct stats_point *p)
 {
-    if (!p || strcmp(p->med.kind, "msr"))
+    if (!p || p->med.kind != ROW_KIND_MSR)
         return figure(NULL, -1, -1, -1);
     return figure(p, p->med.offered_rps, p->rps_min, p->rps_max);
 }

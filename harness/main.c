@@ -13,9 +13,9 @@
 #include "models.h"
 #include "opts.h"
 #include "plan.h"
-#include "proc.h"
 #include "report.h"
 #include "run.h"
+#include "spawn.h"
 
 #define EXIT_USAGE 2
 
@@ -42,7 +42,7 @@ static int run_with_hosts(const struct opts *o, const struct model *const *model
             fprintf(stderr, "harness: %s\n", hs ? err : "out of memory");
             hosts_cleanup(hs);
             hosts_free(hs);
-            return proc_interrupted ? 130 : EXIT_USAGE;
+            return spawn_interrupted ? 130 : EXIT_USAGE;
         }
     }
     int rc = run_command(o, models, n, hs);
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
         opts_usage(stdout, models_count(), count_available());
         return 0;
     }
-    proc_install_signals();
+    spawn_install_signals();
     if (o.cmd == CMD_LIST)
         return list_command(o.csv);
     if (o.cmd == CMD_REPORT)

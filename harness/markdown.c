@@ -117,7 +117,7 @@ static void headline_row(FILE *f, const struct report *r, const struct report_he
         rate_cell(f, h->eff[l]);
     cell(f, h->vs_nginx, "%.2f");
     cell(f, h->mem_per_conn_kib, "%.1f");
-    fprintf(f, " %s |\n", h->status);
+    fprintf(f, " %s |\n", report_status(h));
 }
 
 /* --workload slow-clients: p99 ms and server CPU us per request per number
@@ -140,8 +140,8 @@ static void slow_table(FILE *f, const struct report *r)
         fprintf(f, "| %s |", r->head[i].model);
         for (int k = 0; k < n; k++) {
             const struct stats_point *p = report_slow_point(r, r->head[i].model, conns[k]);
-            if (!p || strcmp(p->med.status, "ok") || p->med.lat_p99_us < 0)
-                fprintf(f, " %s |", p ? p->med.status : "-");
+            if (!p || p->med.status != ROW_STATUS_OK || p->med.lat_p99_us < 0)
+                fprintf(f, " %s |", p ? row_status_name(p->med.status) : "-");
             else
                 fprintf(f, " %.2f / %.1f%s |", p->med.lat_p99_us / 1000,
                         p->med.srv_cpu_us_per_req, row_sustained(&p->med) ? "" : " *");

@@ -1,5 +1,5 @@
 /* One measurement: idle connections, warm-up, wrk under sampling (see
- * measure.h). */
+ * measure.h); the flags it raises are measure_flags.c's. */
 #include "measure.h"
 
 #include <stdio.h>
@@ -8,30 +8,15 @@
 
 #include "hosts.h"
 #include "idle.h"
-#include "opts.h"
-#include "proc.h"
-#include "sample.h"
-#include "util.h"
-#include "verify.h"
 #include "loadgen.h"
+#include "measure_int.h"
+#include "sample.h"
+#include "spawn.h"
+#include "util.h"
 #include "workload.h"
 #include "wrk.h"
 
 #define MEASURE_SETTLE_MS 300 /* after opening idle connections, before RSS */
-
-/* Everything read at the start and at the end of the measured interval. */
-struct snapshot {
-    double t;
-    struct sample_tree tree;
-    int tree_ok;
-    struct sample_cpus cpus;
-    int cpus_ok;
-    double self_cpu_s;       /* the harness's own CPU time */
-    struct server_counters counters;
-    int counters_ok;
-    struct diskio_count disk;
-    int disk_ok;
-};
 
 struct peaks {
     long rss_kb, tasks;
@@ -54,13 +39,13 @@ static void track(struct peaks *p, const struct sample_tree *t)
         p->tasks = t->tasks;
 }
 
-static void snap(struct server *s, const struct measure_cfg *cfg, struct snapshot *sn,
+static void snap(struct sut *s, const struct measure_cfg *cfg, struct snapshot *sn,
                  struct peaks *p)
 {
     cpu_set_t cpus;
     CPU_OR(&cpus, cfg->server_cpus, cfg->client_cpus);
     sn->disk_ok = workload_disk(cfg->wl, &sn->disk) == 0;
-    sn->counters_ok = server_counters(s, &sn->counters) == 0;
+    sn->counters_ok = sut_counters(s, &sn->counters) == 0;
     sn->tree_ok = s->pid > 0 && sample_tree(s->pid, &sn->tree) == 0;
     uint64_t user_ns, sys_ns;
     if (sn->tree_ok && cgroup_cpu(&s->cg, &user_ns, &sys_ns) == 0) {
@@ -77,14 +62,14 @@ static void snap(struct server *s, const struct measure_cfg *cfg, struct snapsho
 
 /* Samples the server tree while the load generator runs: c here, or the
  * load hosts hs. */
-static void watch(struct server *s, struct client_run *c, struct hosts *hs,
+static void watch(struct sut *s, struct client_run *c, struct hosts *hs,
                   struct peaks *p)
 {
     int wait_ms = MEASURE_SAMPLE_MS;
     while ((hs ? hosts_poll(hs, wait_ms) : client_poll(c, wait_ms)) == 0) {
         struct sample_tree t;
         double t0 = util_now();
-        server_drain(s);
+        sut_drain(s);
         if (p && s->pid > 0 && sample_tree(s->pid, &t) == 0)
             track(p, &t);
         /* The harness runs on the client CPUs: a tree of thousands of
@@ -96,7 +81,7 @@ static void watch(struct server *s, struct client_run *c, struct hosts *hs,
     }
 }
 
-static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
+static int run_wrk(struct sut *s, const struct measure_cfg *cfg, int conns,
                    int duration_s, struct peaks *p, struct wrk_result *res,
                    char *err, size_t errlen)
 {
@@ -113,7 +98,7 @@ static int run_wrk(struct server *s, const struct measure_cfg *cfg, int conns,
 
 /* loadgen here, or its share on every load host (hosts.c), whose
  * histograms come back merged. */
-static int run_loadgen(struct server *s, const struct measure_cfg *cfg,
+static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
                        const struct loadgen_args *a, struct peaks *p,
                        struct loadgen_result *res, double *cpu_s, char *err,
                        size_t errlen)
@@ -139,7 +124,7 @@ static int run_loadgen(struct server *s, const struct measure_cfg *cfg,
 /* One loadgen run (or one per load host): its own warm-up at the same
  * rate, then the measured window, so the schedule runs on without a gap and
  * the window does not start with fresh connections. */
-static int run_open(struct server *s, const struct measure_cfg *cfg, double rate,
+static int run_open(struct sut *s, const struct measure_cfg *cfg, double rate,
                     struct peaks *p, struct loadgen_result *res, double *cpu_s,
                     char *err, size_t errlen)
 {
@@ -153,7 +138,7 @@ static int run_open(struct server *s, const struct measure_cfg *cfg, double rate
 
 /* A closed-loop run: wrk here; with load hosts loadgen --closed on each,
  * whose latencies merge exactly (wrk's percentiles would not). */
-static int run_closed(struct server *s, const struct measure_cfg *cfg, int conns,
+static int run_closed(struct sut *s, const struct measure_cfg *cfg, int conns,
                       int duration_s, struct peaks *p, struct wrk_result *w,
                       struct loadgen_result *g, char *err, size_t errlen)
 {
@@ -229,88 +214,8 @@ static void fill_hosts(struct row *r, const struct snapshot *a, const struct sna
     r->cli_cpu_us_per_req = g->completed ? 1e6 * g->client_cpu_s / g->completed : -1;
 }
 
-/* The server's own count against the load generator's: both wrk and
- * loadgen count completed responses only, so server >= client and the
- * excess is at most what was in flight. */
-static void check_counts(struct row *r, const struct snapshot *a,
-                         const struct snapshot *b, int conns, int pipeline)
-{
-    if (!a->counters_ok || !b->counters_ok) {
-        if (r->srv_responses < 0 && strcmp(r->category, "reference") != 0)
-            row_note(r, "no counters line from the server");
-        return;
-    }
-    const char *client = strcmp(r->mode, "open") == 0 || r->host[0] ? "loadgen" : "wrk";
-    double served = (double)(b->counters.requests - a->counters.requests);
-    double excess = served - r->requests;
-    r->srv_responses = served;
-    r->srv_refused = (double)(b->counters.refused - a->counters.refused);
-    if (excess < 0) {
-        row_flag(r, "count-mismatch");
-        row_note(r, "%s completed %.0f responses more than the server sent", client,
-                 -excess);
-    } else if (excess > (double)conns * pipeline) {
-        row_flag(r, "count-mismatch");
-        row_note(r, "server sent %.0f responses %s never completed (more than "
-                 "the %d that can be in flight)", excess, client, conns * pipeline);
-    }
-    if (r->srv_refused > 0) {
-        row_flag(r, "refused");
-        row_note(r, "server refused %.0f connections (its own limit)", r->srv_refused);
-    }
-}
-
-static void flag_level(struct row *r, const struct measure_cfg *cfg, long tasks)
-{
-    int ccpus = CPU_COUNT(cfg->client_cpus), scpus = CPU_COUNT(cfg->server_cpus);
-    double ccap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
-    double scap = 100.0 * (tasks > 0 && tasks < scpus ? tasks : scpus);
-    if (!cfg->hosts && /* load hosts: hosts_record judges each */
-        r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * ccap && r->srv_cpu_pct >= 0 &&
-        r->srv_cpu_pct < MEASURE_BUSY_FRACTION * scap)
-        row_flag(r, "client-bound");
-    if (row_errors(r) > 0)
-        row_flag(r, "errors");
-    if (r->err_connect > 0)
-        row_flag(r, "refused");
-    /* Little's law: throughput x mean latency = connections in service on
-     * average. wrk counts no timeout for a request never answered, so a
-     * server serving a few connections and starving the rest (a blocking
-     * server under keep-alive) would otherwise look healthy. */
-    double in_service = r->req_per_s * r->lat_mean_us / 1e6;
-    double offered = r->conns * (r->pipeline > 0 ? r->pipeline : 1);
-    if (r->requests > 0 && r->conns >= MEASURE_STARVED_MIN_CONNS &&
-        in_service < MEASURE_STARVED_FRACTION * offered) {
-        row_flag(r, "starved");
-        row_note(r, "on average %.1f of %.0f connections were being served "
-                 "(req/s x mean latency): the others waited", in_service, r->conns);
-    }
-    if (r->steal_pct > MEASURE_NOISE_PCT)
-        row_flag(r, "steal");
-    if (r->other_pct > MEASURE_NOISE_PCT)
-        row_flag(r, "noisy");
-}
-
-/* After the level: did the server die, does it still answer? */
-static void check_server(struct server *s, struct row *r)
-{
-    char why[256];
-    if (!server_alive(s)) {
-        snprintf(r->status, sizeof r->status, "crashed");
-        row_note(r, "server ended during the level: %s", s->what);
-        return;
-    }
-    if (proc_interrupted)
-        return; /* the server was sent SIGTERM: not a finding */
-    if (verify_answers(s->addr, s->port, MEASURE_HEALTH_MS, why, sizeof why)) {
-        row_flag(r, "stopped-answering");
-        row_note(r, "no answer to GET / %d ms after the level: %s",
-                 MEASURE_HEALTH_MS, why);
-    }
-}
-
 /* Opens idle connections and records the memory they cost. */
-static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
+static void hold_idle(struct sut *s, const struct measure_cfg *cfg, int idle,
                       struct idle_set *set, struct row *r, struct peaks *p)
 {
     struct sample_tree after;
@@ -331,7 +236,7 @@ static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
     if (ok && set->answered > 0)
         r->mem_per_idle_b = 1024.0 * (double)(after_kb - before_kb) / set->answered;
     if (set->answered < idle) {
-        row_flag(r, "idle-partial");
+        row_flag(r, ROW_FLAG_IDLE_PARTIAL);
         row_note(r, "%d of %d idle connections answered within %d ms (%d failed)",
                  set->answered, idle, cfg->idle_timeout_ms, set->failed);
     }
@@ -339,17 +244,17 @@ static void hold_idle(struct server *s, const struct measure_cfg *cfg, int idle,
 
 /* What every load row ends with: the peaks, no answer at all is a failure,
  * the server still alive and answering, the load hosts' own rows. */
-static int finish_row(struct server *s, const struct measure_cfg *cfg,
+static int finish_row(struct sut *s, const struct measure_cfg *cfg,
                       const struct peaks *p, int rc, struct row *r)
 {
     r->peak_rss_kb = p->rss_kb > 0 ? (double)p->rss_kb : -1;
     r->tasks = p->tasks > 0 ? (double)p->tasks : -1;
     if (rc == 0 && r->requests == 0) {
-        snprintf(r->status, sizeof r->status, "failed");
+        r->status = ROW_STATUS_FAILED;
         row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
                  r->err_timeout, r->err_connect);
     }
-    check_server(s, r);
+    measure_check_server(s, r);
     if (cfg->hosts)
         hosts_record(cfg->hosts, r);
     return rc;
@@ -360,19 +265,19 @@ static int finish_row(struct server *s, const struct measure_cfg *cfg,
  * still being accepted, answered or closed. A process-per-connection server
  * takes seconds to work through thousands (fork: a fork and an answer for
  * each connection a warm-up already closed). */
-static void drain(struct server *s, long expected, const char *what, struct row *r)
+static void drain(struct sut *s, long expected, const char *what, struct row *r)
 {
     long n = 0;
     double deadline = util_now() + MEASURE_DRAIN_MS / 1000.0;
-    while (sample_tcp_conns(s->port, &n) == 0 && n > expected && !proc_interrupted &&
+    while (sample_tcp_conns(s->port, &n) == 0 && n > expected && !spawn_interrupted &&
            util_now() < deadline)
         util_sleep_ms(MEASURE_DRAIN_POLL_MS);
-    if (n > expected && !proc_interrupted)
+    if (n > expected && !spawn_interrupted)
         row_note(r, "%ld connections of %s still open after %d s", n - expected, what,
                  MEASURE_DRAIN_MS / 1000);
 }
 
-int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
+int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,
                   int idle, struct row *r)
 {
     struct idle_set set = {0};
@@ -396,60 +301,31 @@ int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
     snap(s, cfg, &b, &p);
     idle_close(&set);
     if (rc) {
-        snprintf(r->status, sizeof r->status, "failed");
+        r->status = ROW_STATUS_FAILED;
         row_note(r, "%s", err);
     } else if (cfg->hosts) {
         fill_hosts(r, &a, &b, &g);
         r->offered_rps = r->achieved_rps = -1; /* closed loop: req_per_s */
-        check_counts(r, &a, &b, conns, cfg->pipeline);
+        measure_check_counts(r, &a, &b, conns, cfg->pipeline);
     } else {
         fill_wrk(r, &w);
         fill_cpu(r, &a, &b, w.cpu_s);
-        check_counts(r, &a, &b, conns, cfg->pipeline);
+        measure_check_counts(r, &a, &b, conns, cfg->pipeline);
     }
-    flag_level(r, cfg, p.tasks);
+    measure_flag_level(r, cfg, p.tasks);
     return finish_row(s, cfg, &p, rc, r);
 }
 
-/* The generator's own limits first: a late or busy loadgen did not offer
- * the load it was asked to, so the point says more about it than about
- * the server. */
-static void flag_open(struct row *r, const struct measure_cfg *cfg,
-                      const struct loadgen_result *g)
-{
-    int ccpus = CPU_COUNT(cfg->client_cpus);
-    double cap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
-    if (!cfg->hosts && /* load hosts: hosts_record judges each */
-        (g->client_cpu_pct >= MEASURE_BUSY_FRACTION * cap ||
-         r->lag_p99_us > MEASURE_LAG_US)) {
-        row_flag(r, "client-bound");
-        row_note(r, "loadgen at %.0f%% CPU, send lag p99 %.0f us", g->client_cpu_pct,
-                 r->lag_p99_us);
-    }
-    if (r->achieved_rps < ROW_ACHIEVED * r->offered_rps)
-        row_flag(r, "unsustained");
-    if (r->lat_p99_us > cfg->slo_p99_ms * 1000)
-        row_flag(r, "slo-missed");
-    if (row_errors(r) > 0)
-        row_flag(r, "errors");
-    if (r->err_connect > 0)
-        row_flag(r, "refused");
-    if (r->steal_pct > MEASURE_NOISE_PCT)
-        row_flag(r, "steal");
-    if (r->other_pct > MEASURE_NOISE_PCT)
-        row_flag(r, "noisy");
-}
-
-int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
-                 const char *step, struct row *r)
+int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
+                 enum row_step step, struct row *r)
 {
     struct peaks p = {0};
     struct snapshot a, b;
     struct loadgen_result g = {0};
     char err[512];
     double cpu_s = 0;
-    snprintf(r->mode, sizeof r->mode, "open");
-    snprintf(r->step, sizeof r->step, "%s", step);
+    r->mode = ROW_MODE_OPEN;
+    r->step = step;
     r->conns = cfg->rate_conns;
     r->pipeline = cfg->pipeline;
     r->threads = CPU_COUNT(cfg->client_cpus);
@@ -463,7 +339,7 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
     int rc = run_open(s, cfg, rate, NULL, &g, &cpu_s, err, sizeof err);
     snap(s, cfg, &b, &p);
     if (rc) {
-        snprintf(r->status, sizeof r->status, "failed");
+        r->status = ROW_STATUS_FAILED;
         row_note(r, "%s", err);
     } else {
         /* The server's CPU and counters cover loadgen's warm-up too (same
@@ -471,34 +347,34 @@ int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
         loadgen_fill_row(r, &g);
         r->requests += (double)g.warmup_completed;
         fill_cpu(r, &a, &b, cfg->hosts ? 0 : cpu_s);
-        check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
+        measure_check_counts(r, &a, &b, cfg->rate_conns, cfg->pipeline);
         r->requests = (double)g.completed;
         r->warmup_requests = (double)g.warmup_completed;
         /* The generator's CPU over its measured window, not its set-up. */
         r->cli_cpu_pct = g.client_cpu_pct;
         r->cli_cpu_us_per_req = g.completed ? 1e6 * g.client_cpu_s / g.completed : -1;
-        flag_open(r, cfg, &g);
+        measure_flag_open(r, cfg, &g);
     }
     return finish_row(s, cfg, &p, rc, r);
 }
 
-int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
+int measure_memory(struct sut *s, const struct measure_cfg *cfg, int idle,
                    struct row *r)
 {
     struct idle_set set = {0};
     struct peaks p = {0};
-    snprintf(r->kind, sizeof r->kind, "memory");
+    r->kind = ROW_KIND_MEMORY;
     r->conns = 0;
     hold_idle(s, cfg, idle, &set, r, &p);
     idle_close(&set);
     r->peak_rss_kb = p.rss_kb > 0 ? (double)p.rss_kb : -1;
     r->tasks = p.tasks > 0 ? (double)p.tasks : -1;
-    if (proc_interrupted)
+    if (spawn_interrupted)
         row_note(r, "interrupted");
-    else if (r->mem_per_idle_b < 0 && strcmp(r->status, "ok") == 0) {
-        snprintf(r->status, sizeof r->status, "failed");
+    else if (r->mem_per_idle_b < 0 && r->status == ROW_STATUS_OK) {
+        r->status = ROW_STATUS_FAILED;
         row_note(r, "no idle connection was answered: memory not measurable");
     }
-    check_server(s, r);
+    measure_check_server(s, r);
     return 0;
 }

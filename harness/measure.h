@@ -5,11 +5,11 @@
  *   struct row r; row_init(&r); ...model, category, round...
  *   measure_level(&srv, &cfg, 256, 0, &r);   // kind=load
  *   measure_memory(&srv, &cfg, 2000, &r);    // kind=memory
- *   measure_open(&srv, &cfg, 20000, "search", &r);  // loadgen at 20k req/s
+ *   measure_open(&srv, &cfg, 20000, ROW_STEP_SEARCH, &r);  // loadgen at 20k req/s
  *
- * The server is left running; r.status is "crashed" if it died and the
- * flag "stopped-answering" is set if it no longer answers a GET: the caller
- * restarts it for the next level. */
+ * The server is left running; r.status is ROW_STATUS_CRASHED if it died
+ * and ROW_FLAG_STOPPED_ANSWERING is raised if it no longer answers a GET:
+ * the caller restarts it for the next level. */
 #ifndef HARNESS_MEASURE_H
 #define HARNESS_MEASURE_H
 
@@ -17,7 +17,7 @@
 #include <stdbool.h>
 
 #include "csv.h"
-#include "server.h"
+#include "sut.h"
 
 #define MEASURE_SAMPLE_MS 200      /* process tree sampling period, at least */
 #define MEASURE_SAMPLE_SHARE 20    /* ...and 20 times what a scan costs */
@@ -47,14 +47,14 @@ struct measure_cfg {
     struct hosts *hosts;            /* load hosts (hosts.h), NULL: load here */
 };
 
-int measure_level(struct server *s, const struct measure_cfg *cfg, int conns,
+int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,
                   int idle, struct row *r);
 /* One open-loop step: loadgen offers rate req/s on cfg->rate_conns
- * connections (after a short warm-up at the same rate). step: the row's
- * step column (rate, equal, search, cap50, cap80). */
-int measure_open(struct server *s, const struct measure_cfg *cfg, double rate,
-                 const char *step, struct row *r);
-int measure_memory(struct server *s, const struct measure_cfg *cfg, int idle,
+ * connections (after a short warm-up at the same rate). step: why this
+ * rate, the row's step column. */
+int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
+                 enum row_step step, struct row *r);
+int measure_memory(struct sut *s, const struct measure_cfg *cfg, int idle,
                    struct row *r);
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan.h"
 #include "util.h"
 
 #ifndef C10K_SOURCE_ROOT
@@ -187,6 +186,52 @@ static int rates_arg(struct opts *o, const char *arg, char *err, size_t errlen)
     return -1;
 }
 
+static int conns_arg(struct opts *o, const char *arg, char *err, size_t errlen)
+{
+    o->conns_given = true;
+    if (strcmp(arg, "none") == 0) {
+        o->n_conns = 0;
+        return 0;
+    }
+    o->n_conns = opts_parse_list(arg, o->conns, OPTS_MAX_LIST, 1, OPTS_MAX_CONNS);
+    if (o->n_conns > 0)
+        return 0;
+    snprintf(err, errlen, "--conns %s: expected none or up to %d counts from 1 "
+             "to %d, comma-separated", arg, OPTS_MAX_LIST, OPTS_MAX_CONNS);
+    return -1;
+}
+
+static int idle_arg(struct opts *o, const char *arg, char *err, size_t errlen)
+{
+    o->n_idle = opts_parse_list(arg, o->idle, OPTS_MAX_LIST, 0, OPTS_MAX_CONNS);
+    if (o->n_idle > 0)
+        return 0;
+    snprintf(err, errlen, "--idle %s: expected counts from 0 to %d, "
+             "comma-separated", arg, OPTS_MAX_CONNS);
+    return -1;
+}
+
+static int equal_arg(struct opts *o, const char *arg, char *err, size_t errlen)
+{
+    o->n_equal = opts_parse_loads(arg, o->equal, OPTS_MAX_LIST);
+    if (o->n_equal > 0)
+        return 0;
+    snprintf(err, errlen, "--equal-load %s: expected rates like 25%%,50%% (of the "
+             "calibration server's sustainable rate) or 5000,10k (req/s)", arg);
+    return -1;
+}
+
+static int path_arg(struct opts *o, const char *arg, char *err, size_t errlen)
+{
+    if (arg[0] != '/' || strlen(arg) >= sizeof o->path || strpbrk(arg, " \r\n")) {
+        snprintf(err, errlen, "--path %s: expected a URL path starting with /", arg);
+        return -1;
+    }
+    snprintf(o->path, sizeof o->path, "%s", arg);
+    o->path_given = true;
+    return 0;
+}
+
 static int cpu_arg(const char *name, const char *s, cpu_set_t *set, char *text,
                    char *err, size_t errlen)
 {
@@ -298,39 +343,16 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
 {
     switch (opt) {
     case OPT_MODELS: o->models = arg; return 0;
-    case OPT_CONNS:
-        o->conns_given = true;
-        if (strcmp(arg, "none") == 0) {
-            o->n_conns = 0;
-            return 0;
-        }
-        o->n_conns = opts_parse_list(arg, o->conns, OPTS_MAX_LIST, 1, OPTS_MAX_CONNS);
-        if (o->n_conns > 0)
-            return 0;
-        snprintf(err, errlen, "--conns %s: expected none or up to %d counts from 1 "
-                 "to %d, comma-separated", arg, OPTS_MAX_LIST, OPTS_MAX_CONNS);
-        return -1;
+    case OPT_CONNS: return conns_arg(o, arg, err, errlen);
     case OPT_RATES: return rates_arg(o, arg, err, errlen);
-    case OPT_EQUAL:
-        o->n_equal = opts_parse_loads(arg, o->equal, OPTS_MAX_LIST);
-        if (o->n_equal > 0)
-            return 0;
-        snprintf(err, errlen, "--equal-load %s: expected rates like 25%%,50%% (of the "
-                 "calibration server's sustainable rate) or 5000,10k (req/s)", arg);
-        return -1;
+    case OPT_EQUAL: return equal_arg(o, arg, err, errlen);
     case OPT_SLO:
         return opts_double_arg("slo-p99", arg, 0.01, 60000, &o->slo_p99_ms, err, errlen);
     case OPT_RATE_DURATION:
         return opts_double_arg("rate-duration", arg, 0.1, 3600, &o->rate_duration_s, err, errlen);
     case OPT_RATE_CONNS:
         return int_arg("rate-conns", arg, 1, OPTS_MAX_CONNS, &o->rate_conns, err, errlen);
-    case OPT_IDLE:
-        o->n_idle = opts_parse_list(arg, o->idle, OPTS_MAX_LIST, 0, OPTS_MAX_CONNS);
-        if (o->n_idle > 0)
-            return 0;
-        snprintf(err, errlen, "--idle %s: expected counts from 0 to %d, "
-                 "comma-separated", arg, OPTS_MAX_CONNS);
-        return -1;
+    case OPT_IDLE: return idle_arg(o, arg, err, errlen);
     case OPT_MEMORY_IDLE:
         return int_arg("memory-idle", arg, 0, OPTS_MAX_CONNS, &o->memory_idle, err, errlen);
     case OPT_DURATION: return int_arg("duration", arg, 1, 3600, &o->duration_s, err, errlen);
@@ -338,14 +360,7 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
     case OPT_REPEAT: return int_arg("repeat", arg, 1, 100, &o->repeat, err, errlen);
     case OPT_PIPELINE: return int_arg("pipeline", arg, 1, 1024, &o->pipeline, err, errlen);
     case OPT_THREADS: return int_arg("threads", arg, 1, 1024, &o->threads, err, errlen);
-    case OPT_PATH:
-        if (arg[0] != '/' || strlen(arg) >= sizeof o->path || strpbrk(arg, " \r\n")) {
-            snprintf(err, errlen, "--path %s: expected a URL path starting with /", arg);
-            return -1;
-        }
-        snprintf(o->path, sizeof o->path, "%s", arg);
-        o->path_given = true;
-        return 0;
+    case OPT_PATH: return path_arg(o, arg, err, errlen);
     case OPT_SERVER_CPUS:
         o->server_cpus_given = true;
         return cpu_arg("server-cpus", arg, &o->server_cpus, o->server_cpus_text, err, errlen);
@@ -422,77 +437,4 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
         return -1;
     finish_defaults(o);
     return 0;
-}
-
-void opts_usage(FILE *f, int n_models, int n_available)
-{
-    char est[32], quick[32];
-    util_format_duration(plan_estimate_default(n_available, false), est, sizeof est);
-    util_format_duration(plan_estimate_default(n_available, true), quick, sizeof quick);
-    fprintf(f,
-"usage: harness list [--csv]\n"
-"       harness verify [--models LIST] [--path P]\n"
-"       harness run [options]\n"
-"       harness report DIR\n"
-"       harness compare RUN_A RUN_B [--out compare.html]\n"
-"\n"
-"list     every model and reference, its category, origin and whether it runs here\n"
-"verify   start each model and check it serves the sample site (200 + exact body,\n"
-"         404, HEAD, keep-alive); run does this before any load\n"
-"run      measure: for each model a fresh server, verify, a memory-per-idle-\n"
-"         connection row, the closed-loop levels (wrk), then the open-loop steps\n"
-"         (loadgen at fixed offered rates)\n"
-"report   regenerate plots, report.html and summary.md from DIR/results.csv\n"
-"compare  B against A per model and point: ratios, faster/slower beyond the\n"
-"         rounds' spread; Markdown on stdout, RUN_B/compare.html (or --out)\n"
-"\n"
-"run options (defaults in brackets):\n"
-"  --models all|a,b,c   models, references or categories [all: %d here]\n"
-"  --repeat N           rounds, models interleaved and rotated per round [1]\n"
-"  --path P             URL path requested [" OPTS_DEFAULT_PATH "]\n"
-"  --pipeline N         requests in flight per connection [1]\n"
-"  --server-cpus LIST   CPUs of the server [first half of the usable CPUs]\n"
-"  --client-cpus LIST   CPUs of the load generator and the harness [the other half]\n"
-"  --quick              a smoke run: --conns " OPTS_QUICK_CONNS " --duration %d --warmup %d\n"
-"                       --rate-duration %g --memory-idle %d\n"
-"  --out DIR            results go to DIR/YYYYmmdd-HHMMSS, DIR/latest links it\n"
-"                       [" C10K_SOURCE_ROOT "/results]\n"
-"closed loop (wrk: every connection sends when answered, the server saturated):\n"
-"  --conns LIST|none    wrk connection counts [" OPTS_DEFAULT_CONNS "; 4 and 64\n"
-"                       left out of the default to fit the open loop in the run]\n"
-"  --duration S         seconds measured per level [%d]\n"
-"  --warmup S           seconds of wrk before each measurement, 0 = none [%d]\n"
-"  --threads N          wrk threads at most; lowered so they divide the\n"
-"                       connections [number of client CPUs]\n"
-"  --idle LIST          idle keep-alive connections held open during each level\n"
-"                       (sweep, e.g. --idle 0,1000,5000,9000 --conns 64) [none]\n"
-"  --memory-idle N      idle connections of the memory row, 0 = none [%d; quick %d;\n"
-"                       none with --idle, whose rows carry the memory]\n"
-"open loop (loadgen: requests offered at a fixed rate, latency from when each\n"
-"was due, so a stalled server is charged for the queue it causes):\n"
-"  --rates auto|none|LIST  auto: equal load, then each server's maximum sustainable\n"
-"                       rate (MSR) by doubling and bisection, then 50%% and 80%% of\n"
-"                       it; LIST: offered rates in req/s, e.g. 1000,5k,20k\n"
-"                       [auto; none with --idle]\n"
-"  --equal-load LIST    offered rates every server gets: %% of the calibration\n"
-"                       server's MSR (measured first) or req/s [%s]\n"
-"  --slo-p99 MS         a rate is sustained if >= 99%% is achieved and the p99\n"
-"                       from the due time is within this [%g]\n"
-"  --rate-conns N       loadgen connections [%d]\n"
-"  --rate-duration S    seconds measured per open-loop step, after %g s of\n"
-"                       warm-up at the same rate [%g; quick %g after %g s,\n"
-"                       a coarse search, no 50%%/80%% steps]\n"
-"\n"
-"A full run of the %d models available here (of %d known) takes about %s,\n"
-"--quick about %s. Columns of results.csv: harness/README.md.\n",
-            n_models, OPTS_QUICK_DURATION_S, OPTS_QUICK_WARMUP_S,
-            OPTS_QUICK_RATE_DURATION_S, OPTS_QUICK_MEMORY_IDLE,
-            OPTS_DEFAULT_DURATION_S, OPTS_DEFAULT_WARMUP_S,
-            OPTS_DEFAULT_MEMORY_IDLE, OPTS_QUICK_MEMORY_IDLE, OPTS_DEFAULT_EQUAL_LOAD,
-            OPTS_DEFAULT_SLO_P99_MS,
-            OPTS_DEFAULT_RATE_CONNS, OPTS_RATE_WARMUP_S, OPTS_DEFAULT_RATE_DURATION_S,
-            OPTS_QUICK_RATE_DURATION_S, OPTS_QUICK_RATE_WARMUP_S, n_available, n_models,
-            est, quick);
-    opts_workload_usage(f);
-    opts_hosts_usage(f);
 }

@@ -95,30 +95,33 @@ void progress_start(struct progress *pr, const struct plan *p)
 static void describe(const struct row *r, char *out, size_t outlen)
 {
     char rate[32];
-    if (strcmp(r->status, "ok") != 0 && r->requests <= 0) {
-        snprintf(out, outlen, "%s", r->status);
+    if (r->status != ROW_STATUS_OK && r->requests <= 0) {
+        snprintf(out, outlen, "%s", row_status_name(r->status));
         return;
     }
-    if (strcmp(r->kind, "memory") == 0) {
+    if (r->kind == ROW_KIND_MEMORY) {
         snprintf(out, outlen, "%.1f KiB per idle connection",
                  r->mem_per_idle_b / 1024.0);
         return;
     }
     /* The findings that change how the numbers read; the rest is in the
      * report. */
-    static const char *marks[] = {"starved", "refused", "count-mismatch", "restarted"};
+    static const enum row_flag marks[] = {ROW_FLAG_STARVED, ROW_FLAG_REFUSED,
+                                          ROW_FLAG_COUNT_MISMATCH, ROW_FLAG_RESTARTED};
     char flags[64] = "";
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
-        if (row_has_flag(r, marks[i]) && strlen(flags) + strlen(marks[i]) + 2 < sizeof flags)
-            strcat(strcat(flags, " "), marks[i]);
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        const char *name = row_flag_name(marks[i]);
+        if (row_has_flag(r, marks[i]) && strlen(flags) + strlen(name) + 2 < sizeof flags)
+            strcat(strcat(flags, " "), name);
+    }
     util_format_rate(r->req_per_s, rate, sizeof rate);
-    if (strcmp(r->mode, "open") == 0)
+    if (r->mode == ROW_MODE_OPEN)
         snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%s%s",
                  row_sustained(r) ? " sustained" : "",
-                 row_has_flag(r, "client-bound") ? " client-bound" : "");
+                 row_has_flag(r, ROW_FLAG_CLIENT_BOUND) ? " client-bound" : "");
     snprintf(out, outlen, "%7s req/s  p99 %8.2f ms%s%s%s", rate, r->lat_p99_us / 1000.0,
-             strcmp(r->status, "ok") ? "  " : "", strcmp(r->status, "ok") ? r->status : "",
-             flags);
+             r->status != ROW_STATUS_OK ? "  " : "",
+             r->status != ROW_STATUS_OK ? row_status_name(r->status) : "", flags);
 }
 
 void progress_step(struct progress *pr, const struct row *r, double est_s)
@@ -132,10 +135,10 @@ void progress_step(struct progress *pr, const struct row *r, double est_s)
     double remaining = (pr->est_total - pr->est_done) * (scale > 0.5 ? scale : 0.5);
     char rate[32];
     util_format_rate(r->offered_rps, rate, sizeof rate);
-    if (strcmp(r->kind, "memory") == 0)
+    if (r->kind == ROW_KIND_MEMORY)
         snprintf(level, sizeof level, "idle=%.0f", r->idle);
-    else if (strcmp(r->mode, "open") == 0)
-        snprintf(level, sizeof level, "%s %s/s", r->step, rate);
+    else if (r->mode == ROW_MODE_OPEN)
+        snprintf(level, sizeof level, "%s %s/s", row_step_name(r->step), rate);
     else if (r->idle > 0)
         snprintf(level, sizeof level, "c=%.0f idle=%.0f", r->conns, r->idle);
     else

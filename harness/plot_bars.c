@@ -122,11 +122,12 @@ static int msr_chart(FILE *gp, const char *dir, const struct stats_points *p,
     static struct bar_panel pn;
     pn = (struct bar_panel){.file = "msr.dat", .title = "hatched: a lower bound (loadgen at its limit)"};
     for (int k = 0; k < n && pn.n < MAX_BARS; k++) {
-        const struct stats_point *m = stats_find_open(p, s[k].model, "msr", "", -1);
+        const struct stats_point *m =
+            stats_find_open(p, s[k].model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
         if (!m || m->ok_rounds == 0)
             continue;
         struct bar *b = &pn.b[pn.n++];
-        bool bound = row_has_flag(&m->med, "lower-bound");
+        bool bound = row_has_flag(&m->med, ROW_FLAG_LOWER_BOUND);
         set_bar(b, &s[k], judge_msr(m), NULL, bound);
         if (m->med.offered_rps <= 0) { /* nothing sustained: no bar, the word */
             b->v = b->lo = b->hi = -1;
@@ -152,7 +153,7 @@ static int cpu_chart(FILE *gp, const char *dir, const struct stats_points *p,
     int np = 0;
     for (size_t i = 0; i < p->n; i++) {
         const struct row *m = &p->v[i].med;
-        bool dup = !stats_open(m) || strcmp(m->step, "equal") || np == 4;
+        bool dup = !stats_open(m) || m->step != ROW_STEP_EQUAL || np == 4;
         for (int k = 0; k < np && !dup; k++)
             dup = rates[k] == m->offered_rps;
         if (!dup)
@@ -165,8 +166,8 @@ static int cpu_chart(FILE *gp, const char *dir, const struct stats_points *p,
         snprintf(pn[r].file, sizeof pn[r].file, "cpu_per_req-%d.dat", r);
         snprintf(pn[r].title, sizeof pn[r].title, "at %s req/s offered", rate);
         for (int k = 0; k < n && pn[r].n < MAX_BARS; k++) {
-            const struct stats_point *e = stats_find_open(p, s[k].model, "load", "equal",
-                                                          rates[r]);
+            const struct stats_point *e =
+                stats_find_open(p, s[k].model, ROW_KIND_LOAD, ROW_STEP_EQUAL, rates[r]);
             if (!e || !plot_usable(e))
                 continue;
             set_bar(&pn[r].b[pn[r].n++], &s[k], judge_cpu(e), "%.1f",

@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "hosts.h"
-#include "proc.h"
 #include "run_ctx.h"
 #include "search.h"
+#include "spawn.h"
 #include "util.h"
 
 /* A failed step says nothing about the server when loadgen itself was
@@ -23,7 +23,7 @@
  * the machine's noise, kept as a flag on the row). */
 static bool generator_limited(const struct row *r)
 {
-    return row_has_flag(r, "client-bound") &&
+    return row_has_flag(r, ROW_FLAG_CLIENT_BOUND) &&
            r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * 100.0 * (r->threads > 0 ? r->threads : 1);
 }
 
@@ -32,19 +32,19 @@ static bool generator_limited(const struct row *r)
  * generator's capacity. Such a step is measured once more. */
 static bool noisy_failure(const struct row *r)
 {
-    return strcmp(r->status, "ok") == 0 && !row_sustained(r) &&
-           row_has_flag(r, "client-bound") && !generator_limited(r);
+    return r->status == ROW_STATUS_OK && !row_sustained(r) &&
+           row_has_flag(r, ROW_FLAG_CLIENT_BOUND) && !generator_limited(r);
 }
 
 /* One open-loop step (run_ctx.h). */
-int rates_step(struct run_ctx *c, struct server *s, const struct model *m, int round,
-               double rate, const char *step, struct row **out)
+int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int round,
+               double rate, enum row_step step, struct row **out)
 {
     char why[512], first[256];
-    const char *status;
+    enum row_status status;
     struct row *r = run_new_row(c, m, round);
     measure_open(s, &c->cfg, rate, step, r);
-    if (noisy_failure(r) && !proc_interrupted) {
+    if (noisy_failure(r) && !spawn_interrupted) {
         snprintf(first, sizeof first, "measured twice: the first try had a send lag "
                  "p99 of %.0f us with loadgen at %.0f%% CPU", r->lag_p99_us, r->cli_cpu_pct);
         c->n_rows--; /* replaced, with the load hosts' own rows of it */
@@ -56,7 +56,7 @@ int rates_step(struct run_ctx *c, struct server *s, const struct model *m, int r
     }
     progress_step(&c->progress, r, c->plan.est_open_step_s);
     *out = r;
-    if (proc_interrupted)
+    if (spawn_interrupted)
         return -1;
     return run_restart(c, s, m, r, why, sizeof why, &status);
 }
@@ -67,8 +67,8 @@ static void msr_row(struct run_ctx *c, const struct model *m, int round,
 {
     struct row *r = run_new_row(c, m, round);
     char lo[32], hi[32];
-    snprintf(r->kind, sizeof r->kind, "msr");
-    snprintf(r->mode, sizeof r->mode, "open");
+    r->kind = ROW_KIND_MSR;
+    r->mode = ROW_MODE_OPEN;
     r->conns = c->o->rate_conns;
     r->offered_rps = se->lo;
     if (at) { /* the figures of the highest sustained step */
@@ -81,15 +81,15 @@ static void msr_row(struct run_ctx *c, const struct model *m, int round,
     util_format_rate(se->lo, lo, sizeof lo);
     util_format_rate(se->hi, hi, sizeof hi);
     if (se->lo == 0) {
-        row_flag(r, "none-sustained");
+        row_flag(r, ROW_FLAG_NONE_SUSTAINED);
         row_note(r, "no rate down to %s req/s was sustained", hi);
     } else if (se->hi == 0)
         row_note(r, "sustained %s req/s; the search ended there", lo);
     else
         row_note(r, "sustained %s req/s, not %s req/s", lo, hi);
     if (se->limited && se->lo > 0) {
-        row_flag(r, "lower-bound");
-        row_flag(r, "client-bound");
+        row_flag(r, ROW_FLAG_LOWER_BOUND);
+        row_flag(r, ROW_FLAG_CLIENT_BOUND);
         row_note(r, "the search stopped at loadgen's own limit: the server may "
                  "sustain more");
     }
@@ -104,26 +104,26 @@ static const struct row *sustained_at(const struct run_ctx *c, double lo)
     return NULL;
 }
 
-static int search_steps(struct run_ctx *c, struct server *s, const struct model *m,
+static int search_steps(struct run_ctx *c, struct sut *s, const struct model *m,
                         int round, struct search *se)
 {
-    for (double rate; (rate = search_next(se)) > 0 && !proc_interrupted;) {
+    for (double rate; (rate = search_next(se)) > 0 && !spawn_interrupted;) {
         struct row *r;
-        int rc = rates_step(c, s, m, round, rate, "search", &r);
+        int rc = rates_step(c, s, m, round, rate, ROW_STEP_SEARCH, &r);
         search_record(se, rate, row_sustained(r), generator_limited(r));
         if (rc)
             return -1;
     }
-    return proc_interrupted ? -1 : 0;
+    return spawn_interrupted ? -1 : 0;
 }
 
 /* Equal-load steps; each also tells the search something. */
-static int equal_steps(struct run_ctx *c, struct server *s, const struct model *m,
+static int equal_steps(struct run_ctx *c, struct sut *s, const struct model *m,
                        int round, struct search *se)
 {
     for (int i = 0; i < c->o->n_equal && c->equal[i] > 0; i++) {
         struct row *r;
-        int rc = rates_step(c, s, m, round, c->equal[i], "equal", &r);
+        int rc = rates_step(c, s, m, round, c->equal[i], ROW_STEP_EQUAL, &r);
         search_record(se, c->equal[i], row_sustained(r),
                       generator_limited(r));
         if (rc)
@@ -149,13 +149,13 @@ static double search_start(const struct run_ctx *c)
 {
     double best = 0;
     for (int i = 0; i < c->n_rows; i++)
-        if (strcmp(c->rows[i].mode, "closed") == 0 && c->rows[i].req_per_s > best)
+        if (c->rows[i].mode == ROW_MODE_CLOSED && c->rows[i].req_per_s > best)
             best = c->rows[i].req_per_s;
     return best > 0 ? best / 2 : 1000;
 }
 
 /* --rates auto: equal load, the MSR search, 50% and 80% of the MSR. */
-static void open_auto(struct run_ctx *c, struct server *s, const struct model *m,
+static void open_auto(struct run_ctx *c, struct sut *s, const struct model *m,
                       int round)
 {
     struct search se;
@@ -176,12 +176,12 @@ static void open_auto(struct run_ctx *c, struct server *s, const struct model *m
             return;
     }
     if (se.lo > 0 && !c->o->quick &&
-        (rates_step(c, s, m, round, se.lo / 2, "cap50", &r) ||
-                      rates_step(c, s, m, round, se.lo * 0.8, "cap80", &r)))
+        (rates_step(c, s, m, round, se.lo / 2, ROW_STEP_CAP50, &r) ||
+                      rates_step(c, s, m, round, se.lo * 0.8, ROW_STEP_CAP80, &r)))
         return;
 }
 
-void rates_measure(struct run_ctx *c, struct server *s, const struct model *m,
+void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
                           int round)
 {
     struct row *r;
@@ -189,7 +189,7 @@ void rates_measure(struct run_ctx *c, struct server *s, const struct model *m,
         open_auto(c, s, m, round);
     else if (c->o->rates_mode == RATES_LIST)
         for (int i = 0; i < c->o->n_rates; i++)
-            if (rates_step(c, s, m, round, c->o->rates[i], "rate", &r))
+            if (rates_step(c, s, m, round, c->o->rates[i], ROW_STEP_RATE, &r))
                 return;
 }
 

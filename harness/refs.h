@@ -6,7 +6,7 @@
  *   int port = refs_free_port("127.0.0.1", err, sizeof err);
  *   struct refs_cmd cmd;
  *   refs_prepare(m, bin, dir, docroot, "127.0.0.1", port, &cmd, err, sizeof err);
- *   proc_spawn(&(struct proc_spec){.argv = cmd.argv, ...}, ...);
+ *   spawn_child(&(struct spawn_spec){.argv = cmd.argv, ...}, ...);
  */
 #ifndef HARNESS_REFS_H
 #define HARNESS_REFS_H

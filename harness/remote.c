@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "spawn.h"
 #include "ssh.h"
 #include "util.h"
 
@@ -259,8 +259,8 @@ int remote_clock_offset(struct remote_host *h, int probes, char *err, size_t err
         rc = clock_session(h, probes, to, from, why, sizeof why);
         close(to);
         close(from);
-        if (proc_wait(pid, 2000, &r.status, NULL) != 1)
-            proc_stop(pid, 1000, &r.status, note, sizeof note);
+        if (spawn_wait(pid, 2000, &r.status, NULL) != 1)
+            spawn_stop(pid, 1000, &r.status, note, sizeof note);
     }
     if (efd >= 0) {
         ssh_read_memfd(efd, r.errtxt, sizeof r.errtxt);
@@ -306,7 +306,7 @@ static int read_remote_pid(struct remote_host *h, int fd, char *err, size_t errl
         snprintf(why, sizeof why, "printed \"%.40s\", not its PID", line);
     }
     struct ssh_out r = {.status = -1};
-    if (proc_wait(h->ssh_pid, 2000, &r.status, NULL) == 1)
+    if (spawn_wait(h->ssh_pid, 2000, &r.status, NULL) == 1)
         h->ssh_pid = 0;
     ssh_read_memfd(h->stderr_fd, r.errtxt, sizeof r.errtxt);
     if (r.status != -1 && (!WIFEXITED(r.status) || WEXITSTATUS(r.status) == 255))
@@ -339,8 +339,8 @@ int remote_spawn(struct remote_host *h, char *const argv[], int *stdout_fd,
         return -1;
     }
     ssh_cmd_remote(&c, h->ssh_config, h->dest, cmd);
-    struct proc_spec sp = {.argv = c.argv, .stdout_fd = p[1], .stderr_fd = h->stderr_fd};
-    pid_t pid = proc_spawn(&sp, err, errlen);
+    struct spawn_spec sp = {.argv = c.argv, .stdout_fd = p[1], .stderr_fd = h->stderr_fd};
+    pid_t pid = spawn_child(&sp, err, errlen);
     close(p[1]);
     if (pid < 0) {
         close(p[0]);
@@ -363,7 +363,7 @@ int remote_wait(struct remote_host *h, int timeout_ms, int *status, char *err,
         snprintf(err, errlen, "%s: nothing runs there", h->dest);
         return -1;
     }
-    int w = proc_wait(h->ssh_pid, timeout_ms, &r.status, NULL);
+    int w = spawn_wait(h->ssh_pid, timeout_ms, &r.status, NULL);
     if (w != 1) {
         snprintf(err, errlen, "%s: %s: %s", h->dest, h->remote_argv0,
                  w == 0 ? "still running at its deadline" : strerror(errno));
@@ -405,7 +405,7 @@ static int clean_there(struct remote_host *h, bool keep_dir, char *err, size_t e
     struct ssh_out r;
     const char *dir = keep_dir ? "" : h->dir;
     if (h->ssh_pid > 0)
-        proc_stop(h->ssh_pid, 1000, NULL, note, sizeof note);
+        spawn_stop(h->ssh_pid, 1000, NULL, note, sizeof note);
     h->ssh_pid = 0;
     if (h->remote_pid <= 0 && !dir[0])
         return 0;

@@ -17,7 +17,7 @@
  * wrong architecture, loadgen missing or not running there, timeout.
  * ssh and scp are run as `-F ssh_config -o BatchMode=yes`: keys only, never
  * a prompt. The remote login shell must be POSIX (sh, bash, dash, zsh).
- * The caller ignores SIGPIPE (proc_install_signals does). */
+ * The caller ignores SIGPIPE (spawn_install_signals does). */
 #ifndef HARNESS_REMOTE_H
 #define HARNESS_REMOTE_H
 

@@ -18,7 +18,7 @@ static void choose_levels(struct report *r)
     int all[64], n = 0;
     for (size_t i = 0; i < r->points.n; i++) {
         const struct row *m = &r->points.v[i].med;
-        bool dup = strcmp(m->kind, "load") || m->idle > 0 || strcmp(m->mode, "closed");
+        bool dup = m->kind != ROW_KIND_LOAD || m->idle > 0 || m->mode != ROW_MODE_CLOSED;
         for (int k = 0; k < n && !dup; k++)
             dup = all[k] == (int)m->conns;
         if (!dup && n < 64)
@@ -62,8 +62,8 @@ static void find_equal(struct report *r)
     r->n_equal = 0;
     for (size_t i = 0; i < r->points.n; i++) {
         const struct row *m = &r->points.v[i].med;
-        bool dup = !stats_open(m) || strcmp(m->step, "equal");
-        r->open |= stats_open(m) || strcmp(m->kind, "msr") == 0;
+        bool dup = !stats_open(m) || m->step != ROW_STEP_EQUAL;
+        r->open |= stats_open(m) || m->kind == ROW_KIND_MSR;
         for (int k = 0; k < r->n_equal && !dup; k++)
             dup = r->equal[k] == m->offered_rps;
         if (!dup && r->n_equal < REPORT_EQUAL)
@@ -80,24 +80,25 @@ static void find_equal(struct report *r)
 
 static void open_of(const struct report *r, struct report_headline *h)
 {
-    const struct stats_point *p = stats_find_open(&r->points, h->model, "msr", "", -1);
+    const struct stats_point *p =
+        stats_find_open(&r->points, h->model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
     h->msr = h->msr_min = h->msr_max = h->p99_cap50_ms = h->p99_cap80_ms = -1;
     if (p && p->ok_rounds > 0) {
         h->msr = p->med.offered_rps;
         h->msr_min = p->rps_min;
         h->msr_max = p->rps_max;
-        h->msr_lower_bound = row_has_flag(&p->med, "lower-bound");
+        h->msr_lower_bound = row_has_flag(&p->med, ROW_FLAG_LOWER_BOUND);
     }
     for (int e = 0; e < r->n_equal; e++) {
-        p = stats_find_open(&r->points, h->model, "load", "equal", r->equal[e]);
+        p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_EQUAL, r->equal[e]);
         bool ok = good(p) && row_sustained(&p->med);
         h->cpu_us[e] = ok ? p->med.srv_cpu_us_per_req : -1;
         h->cpu_us_min[e] = ok ? p->cpu_min : -1;
         h->cpu_us_max[e] = ok ? p->cpu_max : -1;
     }
-    p = stats_find_open(&r->points, h->model, "load", "cap50", -1);
+    p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_CAP50, -1);
     h->p99_cap50_ms = good(p) ? p->med.lat_p99_us / 1000 : -1;
-    p = stats_find_open(&r->points, h->model, "load", "cap80", -1);
+    p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_CAP80, -1);
     h->p99_cap80_ms = good(p) ? p->med.lat_p99_us / 1000 : -1;
 }
 
@@ -106,21 +107,22 @@ static void headline_of(struct report *r, struct report_headline *h)
     open_of(r, h);
     h->best_rps = -1;
     h->mem_per_conn_kib = -1;
-    snprintf(h->status, sizeof h->status, "ok");
+    h->status = ROW_STATUS_OK;
+    h->starved = false;
     for (size_t i = 0; i < r->points.n; i++) {
         const struct stats_point *p = &r->points.v[i];
         if (strcmp(p->med.model, h->model))
             continue;
         /* A search step that got no answer is how the search found the
          * limit, not a failure of the server. */
-        if (strcmp(p->med.step, "search") == 0 && strcmp(p->med.status, "crashed"))
+        if (p->med.step == ROW_STEP_SEARCH && p->med.status != ROW_STATUS_CRASHED)
             continue;
-        if (strcmp(p->med.status, "ok") && strcmp(h->status, "crashed"))
-            snprintf(h->status, sizeof h->status, "%s", p->med.status);
-        else if (row_has_flag(&p->med, "starved") && strcmp(h->status, "ok") == 0)
-            snprintf(h->status, sizeof h->status, "starved");
-        if (good(p) && strcmp(p->med.kind, "load") == 0 && p->med.idle <= 0 &&
-            strcmp(p->med.mode, "closed") == 0 && p->med.req_per_s > h->best_rps) {
+        if (p->med.status != ROW_STATUS_OK && h->status != ROW_STATUS_CRASHED)
+            h->status = p->med.status;
+        else if (row_has_flag(&p->med, ROW_FLAG_STARVED) && h->status == ROW_STATUS_OK)
+            h->starved = true;
+        if (good(p) && p->med.kind == ROW_KIND_LOAD && p->med.idle <= 0 &&
+            p->med.mode == ROW_MODE_CLOSED && p->med.req_per_s > h->best_rps) {
             h->best_rps = p->med.req_per_s;
             h->best_conns = (int)p->med.conns;
         }
@@ -173,6 +175,11 @@ static void build_headline(struct report *r)
     compare_nginx(r);
 }
 
+const char *report_status(const struct report_headline *h)
+{
+    return h->status == ROW_STATUS_OK && h->starved ? "starved" : row_status_name(h->status);
+}
+
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen)
 {
     char pat[64];
@@ -207,7 +214,7 @@ const struct stats_point *report_slow_point(const struct report *r, const char *
 {
     for (size_t i = 0; i < r->points.n; i++) {
         const struct row *m = &r->points.v[i].med;
-        if (stats_open(m) && strcmp(m->step, "slow") == 0 && m->conns == conns &&
+        if (stats_open(m) && m->step == ROW_STEP_SLOW && m->conns == conns &&
             strcmp(m->model, model) == 0)
             return &r->points.v[i];
     }
@@ -219,7 +226,7 @@ int report_slow_conns(const struct report *r, double *conns, int max)
     int n = 0;
     for (size_t i = 0; i < r->points.n; i++) {
         const struct row *m = &r->points.v[i].med;
-        bool dup = !stats_open(m) || strcmp(m->step, "slow") != 0;
+        bool dup = !stats_open(m) || m->step != ROW_STEP_SLOW;
         for (int k = 0; k < n && !dup; k++)
             dup = conns[k] == m->conns;
         int at = n;

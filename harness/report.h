@@ -32,9 +32,13 @@ struct report_headline {
     double rps[REPORT_LEVELS], p99_ms[REPORT_LEVELS], eff[REPORT_LEVELS];
     double vs_nginx;               /* req per server CPU-s / nginx's (geomean) */
     double mem_per_conn_kib;
-    char status[12];               /* worst status over its points, or
-                                      "starved" if ok but some level starved */
+    enum row_status status;        /* crashed if a point crashed, else the
+                                      last other status not ok, else ok */
+    bool starved;                  /* some level starved while status was ok */
 };
+/* The headline's status in words: "starved" when ok but starved, else
+ * row_status_name(). */
+const char *report_status(const struct report_headline *h);
 
 /* Warnings (warn.c): one per point and problem, in the order of the
  * points; the pages show a summary line per kind, then its points. */

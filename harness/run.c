@@ -17,9 +17,9 @@
 #include "measure.h"
 #include "meta.h"
 #include "plan.h"
-#include "proc.h"
 #include "report.h"
-#include "server.h"
+#include "spawn.h"
+#include "sut.h"
 #include "util.h"
 #include "verify.h"
 #include "workload.h"
@@ -119,14 +119,14 @@ struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
 
 /* Rows for levels that could not be measured. */
 static void rows_not_measured(struct run_ctx *c, const struct model *m, int round,
-                              int from, const char *status, const char *why)
+                              int from, enum row_status status, const char *why)
 {
     if (from == 0 && round == 0 && c->plan.memory_idle > 0) {
         struct row *r = run_new_row(c, m, round);
-        snprintf(r->kind, sizeof r->kind, "memory");
+        r->kind = ROW_KIND_MEMORY;
         r->conns = 0;
         r->idle = c->plan.memory_idle;
-        snprintf(r->status, sizeof r->status, "%s", status);
+        r->status = status;
         row_note(r, "%s", why);
         progress_step(&c->progress, r, 0);
     }
@@ -134,7 +134,7 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
         struct row *r = run_new_row(c, m, round);
         r->conns = c->plan.levels[l].conns;
         r->idle = c->plan.levels[l].idle;
-        snprintf(r->status, sizeof r->status, "%s", status);
+        r->status = status;
         row_note(r, "%s", why);
         progress_step(&c->progress, r, 0);
     }
@@ -142,10 +142,10 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
     if (c->o->rates_mode == RATES_NONE)
         return;
     struct row *r = run_new_row(c, m, round); /* the open loop: one msr row */
-    snprintf(r->kind, sizeof r->kind, "msr");
-    snprintf(r->mode, sizeof r->mode, "open");
+    r->kind = ROW_KIND_MSR;
+    r->mode = ROW_MODE_OPEN;
     r->conns = c->o->rate_conns;
-    snprintf(r->status, sizeof r->status, "%s", status);
+    r->status = status;
     row_note(r, "%s", why);
 }
 
@@ -160,16 +160,16 @@ static void write_rows(struct run_ctx *c)
 }
 
 /* Starts (or restarts) the server and verifies it. 0 when it may be loaded. */
-static int bring_up(struct run_ctx *c, struct server *s, const struct model *m,
-                    char *why, size_t whylen, const char **status)
+static int bring_up(struct run_ctx *c, struct sut *s, const struct model *m,
+                    char *why, size_t whylen, enum row_status *status)
 {
-    int r = server_start(s, m, &c->env, why, whylen);
-    *status = r == SERVER_SKIPPED ? "skipped" : "failed";
-    if (r != SERVER_OK)
+    int r = sut_start(s, m, &c->env, why, whylen);
+    *status = r == SUT_SKIPPED ? ROW_STATUS_SKIPPED : ROW_STATUS_FAILED;
+    if (r != SUT_OK)
         return -1;
     char failed[400], note[256];
     if (verify_server(s, c->env.docroot, c->wl.path, failed, sizeof failed)) {
-        server_stop(s, note, sizeof note);
+        sut_stop(s, note, sizeof note);
         snprintf(why, whylen, "verify: %s", failed);
         return -1;
     }
@@ -178,34 +178,34 @@ static int bring_up(struct run_ctx *c, struct server *s, const struct model *m,
 
 /* After a row whose server died or stopped answering: restart it. Returns
  * -1 (with why) if that failed, 0 otherwise. */
-int run_restart(struct run_ctx *c, struct server *s, const struct model *m,
-                   struct row *r, char *why, size_t whylen, const char **status)
+int run_restart(struct run_ctx *c, struct sut *s, const struct model *m,
+                   struct row *r, char *why, size_t whylen, enum row_status *status)
 {
     char note[256];
-    if (strcmp(r->status, "crashed") && !row_has_flag(r, "stopped-answering"))
+    if (r->status != ROW_STATUS_CRASHED && !row_has_flag(r, ROW_FLAG_STOPPED_ANSWERING))
         return 0;
-    server_stop(s, note, sizeof note);
+    sut_stop(s, note, sizeof note);
     if (note[0])
         row_note(r, "stopping it: %s", note);
     if (bring_up(c, s, m, why, whylen, status)) {
         row_note(r, "restart failed: %s", why);
         return -1;
     }
-    row_flag(r, "restarted");
+    row_flag(r, ROW_FLAG_RESTARTED);
     row_note(r, "restarted for the next level");
     return 0;
 }
 
 /* The same between closed-loop levels: -1 (rows for the rest written) if
  * the server could not be brought back for level next. */
-static int recover(struct run_ctx *c, struct server *s, const struct model *m,
+static int recover(struct run_ctx *c, struct sut *s, const struct model *m,
                    int round, struct row *r, int next)
 {
     char why[512];
-    const char *status;
+    enum row_status status;
     bool more = next < c->plan.n_levels || c->o->rates_mode != RATES_NONE;
-    if (proc_interrupted || !more)
-        return proc_interrupted ? -1 : 0; /* no restart: the run is ending */
+    if (spawn_interrupted || !more)
+        return spawn_interrupted ? -1 : 0; /* no restart: the run is ending */
     if (run_restart(c, s, m, r, why, sizeof why, &status) == 0)
         return 0;
     rows_not_measured(c, m, round, next, status, why);
@@ -213,21 +213,21 @@ static int recover(struct run_ctx *c, struct server *s, const struct model *m,
 }
 
 /* The closed-loop levels; -1 if the server could not be restarted. */
-static int measure_levels(struct run_ctx *c, struct server *s, const struct model *m,
+static int measure_levels(struct run_ctx *c, struct sut *s, const struct model *m,
                           int round)
 {
-    for (int l = 0; l < c->plan.n_levels && !proc_interrupted; l++) {
+    for (int l = 0; l < c->plan.n_levels && !spawn_interrupted; l++) {
         struct row *r = run_new_row(c, m, round);
         measure_level(s, &c->cfg, c->plan.levels[l].conns, c->plan.levels[l].idle, r);
         progress_step(&c->progress, r, c->plan.est_level_s);
         if (recover(c, s, m, round, r, l + 1))
             return -1;
     }
-    return proc_interrupted ? -1 : 0;
+    return spawn_interrupted ? -1 : 0;
 }
 
 /* A server that is up: memory, closed loop, open loop, slow clients. */
-static void measure_server(struct run_ctx *c, struct server *s, const struct model *m,
+static void measure_server(struct run_ctx *c, struct sut *s, const struct model *m,
                            int round)
 {
     char note[256];
@@ -244,7 +244,7 @@ static void measure_server(struct run_ctx *c, struct server *s, const struct mod
         rates_measure(c, s, m, round);
         slow_measure(c, s, m, round);
     }
-    server_stop(s, note, sizeof note);
+    sut_stop(s, note, sizeof note);
     if (note[0] && c->n_rows > 0)
         row_note(&c->rows[c->n_rows - 1], "at the end: %s", note);
     write_rows(c);
@@ -252,18 +252,18 @@ static void measure_server(struct run_ctx *c, struct server *s, const struct mod
 
 static void model_round(struct run_ctx *c, const struct model *m, int round)
 {
-    struct server s = {0};
+    struct sut s = {0};
     char why[512];
-    const char *status;
+    enum row_status status;
     c->n_rows = 0;
     if (c->wl.skip[0]) { /* the workload cannot run here: said, never faked */
         snprintf(why, sizeof why, "%s", c->wl.skip);
-        status = "skipped";
+        status = ROW_STATUS_SKIPPED;
     } else if (bring_up(c, &s, m, why, sizeof why, &status) == 0) {
         measure_server(c, &s, m, round);
         return;
     }
-    printf("%-12s %s: %s\n", m->name, status, why);
+    printf("%-12s %s: %s\n", m->name, row_status_name(status), why);
     rows_not_measured(c, m, round, 0, status, why);
     write_rows(c);
 }
@@ -313,7 +313,7 @@ static int setup(struct run_ctx *c, const struct opts *o,
         fprintf(stderr, "harness: %s\n", err);
         return -1;
     }
-    c->env = (struct server_env){.run_dir = c->dir, .cpus = &o->server_cpus,
+    c->env = (struct sut_env){.run_dir = c->dir, .cpus = &o->server_cpus,
                                  .workers = c->wl.workers, .docroot = c->wl.docroot,
                                  .body_size = c->wl.body_size, .addr = o->target,
                                  .cache_mb = c->wl.cache_mb,
@@ -384,7 +384,7 @@ int run_command(const struct opts *o, const struct model *const *models, int n,
                 struct hosts *hosts)
 {
     static struct run_ctx c;
-    long nofile = proc_raise_nofile();
+    long nofile = spawn_raise_nofile();
     if (setup(&c, o, models, n, hosts) || open_results(&c, nofile))
         return 1;
     /* The harness samples and opens idle connections from wrk's CPUs, never
@@ -393,8 +393,8 @@ int run_command(const struct opts *o, const struct model *const *models, int n,
         fprintf(stderr, "harness: sched_setaffinity: %s\n", strerror(errno));
     announce(&c, nofile);
     progress_start(&c.progress, &c.plan);
-    for (int round = 0; round < c.plan.rounds && !proc_interrupted; round++)
-        for (int i = 0; i < c.plan.n_models && !proc_interrupted; i++)
+    for (int round = 0; round < c.plan.rounds && !spawn_interrupted; round++)
+        for (int i = 0; i < c.plan.n_models && !spawn_interrupted; i++)
             model_round(&c, plan_model(&c.plan, round, i), round);
     if (hosts) /* before the report: after a Ctrl-C the user waits for this */
         hosts_cleanup(hosts);
@@ -402,7 +402,7 @@ int run_command(const struct opts *o, const struct model *const *models, int n,
         fprintf(stderr, "harness: close results.csv: %s\n", strerror(errno));
     int rc = report_generate(c.dir);
     link_latest(o->out, c.dir);
-    printf("%s%s/report.html\n", proc_interrupted ? "interrupted; partial report: " :
+    printf("%s%s/report.html\n", spawn_interrupted ? "interrupted; partial report: " :
            "report: ", c.dir);
-    return proc_interrupted ? 130 : rc;
+    return spawn_interrupted ? 130 : rc;
 }

@@ -11,13 +11,13 @@
 #include "measure.h"
 #include "opts.h"
 #include "plan.h"
-#include "server.h"
+#include "sut.h"
 #include "workload.h"
 
 struct run_ctx {
     const struct opts *o;
     struct plan plan;
-    struct server_env env;
+    struct sut_env env;
     struct measure_cfg cfg;
     struct progress progress;
     char dir[PATH_MAX];
@@ -34,20 +34,20 @@ struct run_ctx {
 struct row *run_new_row(struct run_ctx *c, const struct model *m, int round);
 /* After a row whose server died or stopped answering: restarts it. -1
  * (with why and the row's status) if that failed, 0 otherwise. */
-int run_restart(struct run_ctx *c, struct server *s, const struct model *m,
-                struct row *r, char *why, size_t whylen, const char **status);
+int run_restart(struct run_ctx *c, struct sut *s, const struct model *m,
+                struct row *r, char *why, size_t whylen, enum row_status *status);
 /* The open-loop part of a model's round (rates.c): --rates LIST or auto. */
-void rates_measure(struct run_ctx *c, struct server *s, const struct model *m,
+void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
                    int round);
 /* One open-loop step (rates.c) at rate req/s on c->cfg.rate_conns
  * connections, measured once more if the machine interfered; its row in
  * *out. -1 when the server is gone for good or the run is interrupted. */
-int rates_step(struct run_ctx *c, struct server *s, const struct model *m, int round,
-               double rate, const char *step, struct row **out);
+int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int round,
+               double rate, enum row_step step, struct row **out);
 /* The slow-client steps (slow.c): --slow-conns connections each offering
  * --slow-rate req/s; and their rows when the server could not be measured. */
-void slow_measure(struct run_ctx *c, struct server *s, const struct model *m, int round);
+void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
 void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
-                       const char *status, const char *why);
+                       enum row_status status, const char *why);
 
 #endif

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
-#include "proc.h"
 #include "run_ctx.h"
+#include "spawn.h"
 
 /* Descriptors beyond one per connection: loadgen's own (64) and the
  * server's listener, files and logs. */
@@ -26,25 +26,25 @@ static long nofile_limit(void)
 static struct row *slow_row(struct run_ctx *c, const struct model *m, int round, int conns)
 {
     struct row *r = run_new_row(c, m, round);
-    snprintf(r->mode, sizeof r->mode, "open");
-    snprintf(r->step, sizeof r->step, "slow");
+    r->mode = ROW_MODE_OPEN;
+    r->step = ROW_STEP_SLOW;
     r->conns = conns;
     r->offered_rps = conns * c->o->slow_rate;
     return r;
 }
 
 void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
-                       const char *status, const char *why)
+                       enum row_status status, const char *why)
 {
     for (int i = 0; i < c->o->n_slow; i++) {
         struct row *r = slow_row(c, m, round, c->o->slow_conns[i]);
-        snprintf(r->status, sizeof r->status, "%s", status);
+        r->status = status;
         row_note(r, "%s", why);
         progress_step(&c->progress, r, 0);
     }
 }
 
-void slow_measure(struct run_ctx *c, struct server *s, const struct model *m, int round)
+void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round)
 {
     long nofile = nofile_limit();
     struct measure_cfg saved = c->cfg;
@@ -53,19 +53,19 @@ void slow_measure(struct run_ctx *c, struct server *s, const struct model *m, in
         c->cfg.rate_warmup_s = OPTS_SLOW_REQS_WARMUP * per_conn_s;
     if (!c->o->quick && c->cfg.rate_duration_s < OPTS_SLOW_REQS_WINDOW * per_conn_s)
         c->cfg.rate_duration_s = OPTS_SLOW_REQS_WINDOW * per_conn_s;
-    for (int i = 0; i < c->o->n_slow && !proc_interrupted; i++) {
+    for (int i = 0; i < c->o->n_slow && !spawn_interrupted; i++) {
         int conns = c->o->slow_conns[i];
         struct row *r;
         if (conns + SLOW_FDS_SPARE > nofile) {
             r = slow_row(c, m, round, conns);
-            snprintf(r->status, sizeof r->status, "skipped");
+            r->status = ROW_STATUS_SKIPPED;
             row_note(r, "%d connections need %d descriptors; the limit here is %ld "
                      "(RLIMIT_NOFILE)", conns, conns + SLOW_FDS_SPARE, nofile);
             progress_step(&c->progress, r, 0);
             continue;
         }
         c->cfg.rate_conns = conns;
-        int rc = rates_step(c, s, m, round, conns * c->o->slow_rate, "slow", &r);
+        int rc = rates_step(c, s, m, round, conns * c->o->slow_rate, ROW_STEP_SLOW, &r);
         if (rc)
             break;
     }

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "spawn.h"
 #include "util.h"
 
 #define SSH_POLL_STEP_MS 200 /* how often a wait looks at the interrupt flag */
@@ -113,7 +113,7 @@ void ssh_explain(const char *dest, const char *what, const struct ssh_out *r,
     if (r->status == -1)
         snprintf(how, sizeof how, "status unknown");
     else
-        proc_describe(r->status, how, sizeof how);
+        spawn_describe(r->status, how, sizeof how);
     if (!pick_line(r->errtxt, NULL, line, sizeof line))
         snprintf(line, sizeof line, "no message");
     snprintf(err, errlen, "%s: %s failed (%s): %s", dest, what, how, line);
@@ -126,7 +126,7 @@ static bool wait_readable(int fd, double deadline, bool interruptible, char *why
 {
     for (;;) {
         int ms = (int)((deadline - util_now()) * 1000);
-        if ((interruptible && proc_interrupted) || ms <= 0) {
+        if ((interruptible && spawn_interrupted) || ms <= 0) {
             snprintf(why, whylen, ms <= 0 ? "no answer in time" : "interrupted");
             return false;
         }
@@ -185,19 +185,19 @@ int ssh_run(const char *dest, const char *what, char *const argv[],
             close(efd);
         return -1;
     }
-    struct proc_spec sp = {.argv = argv, .stdout_fd = p[1], .stderr_fd = efd};
-    pid_t pid = proc_spawn(&sp, why, sizeof why);
+    struct spawn_spec sp = {.argv = argv, .stdout_fd = p[1], .stderr_fd = efd};
+    pid_t pid = spawn_child(&sp, why, sizeof why);
     close(p[1]);
     int rc = pid < 0 ? -1 : read_all(p[0], r->out, sizeof r->out,
                                      util_now() + timeout_ms / 1000.0,
                                      interruptible, why, sizeof why);
     close(p[0]);
-    if (pid > 0 && rc == 0 && proc_wait(pid, 2000, &r->status, NULL) != 1) {
+    if (pid > 0 && rc == 0 && spawn_wait(pid, 2000, &r->status, NULL) != 1) {
         rc = -1;
         snprintf(why, sizeof why, "%s did not exit after closing its stdout", argv[0]);
     }
     if (pid > 0 && rc != 0)
-        proc_stop(pid, 1000, NULL, note, sizeof note);
+        spawn_stop(pid, 1000, NULL, note, sizeof note);
     ssh_read_memfd(efd, r->errtxt, sizeof r->errtxt);
     close(efd);
     if (rc != 0) {
@@ -232,7 +232,7 @@ int ssh_read_line(int fd, char *buf, size_t len, double deadline, char *why,
 }
 
 /* In the harness's process group (a terminal's Ctrl-C reaches it too),
- * killed if the harness dies; proc_spawn cannot do this one: it gives every
+ * killed if the harness dies; spawn_child cannot do this one: it gives every
  * child /dev/null as stdin. */
 pid_t ssh_spawn_duplex(char *const argv[], int *to, int *from, int errfd,
                        char *why, size_t whylen)

@@ -9,8 +9,8 @@
  *               err, sizeof err)) ...err says why...
  *   else ...r.out is what it printed...
  *
- * Children are spawned with proc_spawn (own group, killed with the
- * harness); SIGPIPE must be ignored (proc_install_signals does it). */
+ * Children are spawned with spawn_child (own group, killed with the
+ * harness); SIGPIPE must be ignored (spawn_install_signals does it). */
 #ifndef HARNESS_SSH_H
 #define HARNESS_SSH_H
 

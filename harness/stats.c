@@ -42,14 +42,13 @@ double stats_cv_pct(const double *v, int n)
  * are one point per model whatever rate the rounds found. */
 static int same_point(const struct row *a, const struct row *b)
 {
-    if (strcmp(a->model, b->model) || strcmp(a->kind, b->kind) ||
-        strcmp(a->workload, b->workload) ||
-        strcmp(a->mode, b->mode) || strcmp(a->step, b->step) ||
+    if (strcmp(a->model, b->model) || a->kind != b->kind ||
+        strcmp(a->workload, b->workload) || a->mode != b->mode || a->step != b->step ||
         strcmp(a->host, b->host) ||
         a->conns != b->conns || a->idle != b->idle)
         return 0;
-    bool by_rate = strcmp(a->kind, "load") == 0 && strcmp(a->mode, "open") == 0 &&
-                   strncmp(a->step, "cap", 3) != 0;
+    bool by_rate = a->kind == ROW_KIND_LOAD && a->mode == ROW_MODE_OPEN &&
+                   a->step != ROW_STEP_CAP50 && a->step != ROW_STEP_CAP80;
     return !by_rate || a->offered_rps == b->offered_rps;
 }
 
@@ -60,13 +59,7 @@ bool stats_per_host(const struct row *m)
 
 bool stats_open(const struct row *m)
 {
-    return strcmp(m->mode, "open") == 0 && strcmp(m->kind, "load") == 0;
-}
-
-static int status_rank(const char *s)
-{
-    return strcmp(s, "crashed") == 0 ? 3 : strcmp(s, "failed") == 0 ? 2 :
-           strcmp(s, "skipped") == 0 ? 1 : 0;
+    return m->mode == ROW_MODE_OPEN && m->kind == ROW_KIND_LOAD;
 }
 
 /* The numeric fields that get a median, by offset in struct row. */
@@ -110,14 +103,14 @@ static double median_of(const struct row *const *use, int n, size_t off)
     return stats_median(v, k);
 }
 
+/* A round's flags (in the order raised), its status if worse (enum
+ * row_status is in order of severity), its note if new. */
 static void merge_text(struct stats_point *p, const struct row *r)
 {
-    char copy[ROW_FLAGS_LEN], *save = NULL;
-    snprintf(copy, sizeof copy, "%s", r->flags);
-    for (char *f = strtok_r(copy, ";", &save); f; f = strtok_r(NULL, ";", &save))
-        row_flag(&p->med, f);
-    if (status_rank(r->status) > status_rank(p->med.status))
-        snprintf(p->med.status, sizeof p->med.status, "%s", r->status);
+    for (int i = 0; i < r->flags.n; i++)
+        row_flag(&p->med, r->flags.order[i]);
+    if (r->status > p->med.status)
+        p->med.status = r->status;
     if (r->note[0] && !strstr(p->med.note, r->note))
         row_note(&p->med, "%s%s", p->rounds > 1 ? "round: " : "", r->note);
 }
@@ -129,19 +122,20 @@ static void summarise(struct stats_point *p, const struct row *const *all, int n
     int k = 0;
     p->rounds = n;
     for (int i = 0; i < n && i < 256; i++)
-        if (strcmp(all[i]->status, "ok") == 0)
+        if (all[i]->status == ROW_STATUS_OK)
             use[k++] = all[i];
     p->ok_rounds = k;
     p->med = *all[0];
-    p->med.flags[0] = p->med.note[0] = '\0';
-    snprintf(p->med.status, sizeof p->med.status, "%s", k ? "ok" : all[0]->status);
+    p->med.flags = (struct row_flags){0};
+    p->med.note[0] = '\0';
+    p->med.status = k ? ROW_STATUS_OK : all[0]->status;
     for (int i = 0; i < n; i++)
         merge_text(p, all[i]);
     for (size_t f = 0; f < sizeof numeric / sizeof numeric[0]; f++)
         *(double *)((char *)&p->med + numeric[f]) = median_of(use, k, numeric[f]);
     /* The spread of the point's main figure: req/s, or for msr rows the
      * sustainable rate; and of the server CPU per request. */
-    bool msr = strcmp(p->med.kind, "msr") == 0;
+    bool msr = p->med.kind == ROW_KIND_MSR;
     p->rps_min = p->rps_max = p->cpu_min = p->cpu_max = p->p99_min = p->p99_max = -1;
     for (int i = 0; i < k; i++) {
         rps[i] = msr ? use[i]->offered_rps : use[i]->req_per_s;
@@ -161,14 +155,14 @@ static void summarise(struct stats_point *p, const struct row *const *all, int n
     }
     p->rps_cv_pct = stats_cv_pct(rps, k);
     if (p->rps_cv_pct > STATS_CV_PCT)
-        row_flag(&p->med, "high-cv");
+        row_flag(&p->med, ROW_FLAG_HIGH_CV);
 }
 
 /* Within a model: memory, closed-loop levels, msr, open-loop steps. */
 static int kind_rank(const struct row *m)
 {
-    return strcmp(m->kind, "memory") == 0 ? 0 : strcmp(m->kind, "msr") == 0 ? 2 :
-           strcmp(m->mode, "open") == 0 ? 3 : 1;
+    return m->kind == ROW_KIND_MEMORY ? 0 : m->kind == ROW_KIND_MSR ? 2 :
+           m->mode == ROW_MODE_OPEN ? 3 : 1;
 }
 
 static int point_order(const void *a, const void *b)
@@ -188,7 +182,8 @@ static int point_order(const void *a, const void *b)
         return x->idle < y->idle ? -1 : 1;
     if (x->conns != y->conns)
         return x->conns < y->conns ? -1 : 1;
-    if ((c = strcmp(x->step, y->step))) /* so that the order never depends on qsort */
+    /* By the step's name, so that the order never depends on qsort. */
+    if ((c = strcmp(row_step_name(x->step), row_step_name(y->step))))
         return c;
     return strcmp(x->host, y->host);
 }
@@ -242,20 +237,20 @@ const struct stats_point *stats_find(const struct stats_points *p, const char *m
 {
     for (size_t i = 0; i < p->n; i++)
         if (strcmp(p->v[i].med.model, model) == 0 && p->v[i].med.conns == conns &&
-            p->v[i].med.idle <= 0 && strcmp(p->v[i].med.kind, "load") == 0 &&
-            strcmp(p->v[i].med.mode, "closed") == 0)
+            p->v[i].med.idle <= 0 && p->v[i].med.kind == ROW_KIND_LOAD &&
+            p->v[i].med.mode == ROW_MODE_CLOSED)
             return &p->v[i];
     return NULL;
 }
 
 const struct stats_point *stats_find_open(const struct stats_points *p,
-                                          const char *model, const char *kind,
-                                          const char *step, double offered)
+                                          const char *model, enum row_kind kind,
+                                          enum row_step step, double offered)
 {
     for (size_t i = 0; i < p->n; i++) {
         const struct row *m = &p->v[i].med;
-        if (strcmp(m->model, model) == 0 && strcmp(m->kind, kind) == 0 &&
-            strcmp(m->mode, "open") == 0 && strcmp(m->step, step) == 0 &&
+        if (strcmp(m->model, model) == 0 && m->kind == kind && m->mode == ROW_MODE_OPEN &&
+            m->step == step &&
             (offered < 0 || m->offered_rps == offered))
             return &p->v[i];
     }
@@ -302,7 +297,8 @@ int stats_write_summary(const struct stats_points *p, const char *path, char *er
         const struct stats_point *s = &p->v[i];
         const struct row *m = &s->med;
         fprintf(f, "%s,%s,%s,%s,%s,%s,%.0f,%.0f,%d,%d,", m->model, m->category,
-                m->workload, m->kind, m->mode, m->step, m->conns,
+                m->workload, row_kind_name(m->kind), row_mode_name(m->mode),
+                row_step_name(m->step), m->conns,
                 m->idle < 0 ? 0 : m->idle, s->rounds, s->ok_rounds);
         double v[] = {m->offered_rps, m->req_per_s, s->rps_min, s->rps_max,
                       s->rps_cv_pct, m->lat_p50_us, m->lat_p99_us, m->lat_p999_us,
@@ -316,8 +312,8 @@ int stats_write_summary(const struct stats_points *p, const char *path, char *er
                      0, 0};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             num(f, v[k], dec[k]);
-        csv_write_str(f, m->flags);
-        fprintf(f, ",%s,", m->status);
+        csv_write_flags(f, m);
+        fprintf(f, ",%s,", row_status_name(m->status));
         csv_write_str(f, m->note);
         fputc('\n', f);
     }
@@ -338,7 +334,7 @@ const struct stats_point *stats_memory_point(const struct stats_points *p,
          * per-connection figure would describe a handful, not the rest. */
         if (strcmp(m->model, model) || m->mem_per_idle_b < 0 || m->idle_open * 2 < m->idle)
             continue;
-        if (strcmp(m->kind, "memory") == 0)
+        if (m->kind == ROW_KIND_MEMORY)
             return &p->v[i];
         if (!best || m->idle > best->med.idle)
             best = &p->v[i];

@@ -41,11 +41,11 @@ int stats_write_summary(const struct stats_points *p, const char *path, char *er
 /* The closed-loop point of model at conns (kind load, no idle), or NULL. */
 const struct stats_point *stats_find(const struct stats_points *p, const char *model,
                                      int conns);
-/* An open-loop point of model: kind "load" or "msr", step ("equal", "cap50"
- * ...), at offered req/s (-1: any). NULL if none. */
+/* An open-loop point of model: kind ROW_KIND_LOAD or ROW_KIND_MSR (step
+ * ROW_STEP_NONE), at offered req/s (-1: any). NULL if none. */
 const struct stats_point *stats_find_open(const struct stats_points *p,
-                                          const char *model, const char *kind,
-                                          const char *step, double offered);
+                                          const char *model, enum row_kind kind,
+                                          enum row_step step, double offered);
 /* One load host's own row (host is an ssh destination, not "" or "all"):
  * a detail of its merged point, never a point of the headline or plots. */
 bool stats_per_host(const struct row *m);

@@ -72,23 +72,25 @@ static struct judge_figure figure_of(const struct report *r, const char *model,
     if (q == Q_CLOSED) {
         p = stats_find(&r->points, model, (int)param);
         if (p && !good(p))
-            *why = strcmp(p->med.status, "ok") ? p->med.status : "no response";
-        else if (p && row_has_flag(&p->med, "starved"))
+            *why = p->med.status != ROW_STATUS_OK ? row_status_name(p->med.status)
+                                                  : "no response";
+        else if (p && row_has_flag(&p->med, ROW_FLAG_STARVED))
             *why = "starved";
-        else if (p && (row_errors(&p->med) > 0 || row_has_flag(&p->med, "refused")))
+        else if (p && (row_errors(&p->med) > 0 || row_has_flag(&p->med, ROW_FLAG_REFUSED)))
             *why = "errors";
         return p && !*why ? judge_eff(p) : none;
     }
     if (q == Q_EQUAL) {
-        p = stats_find_open(&r->points, model, "load", "equal", param);
+        p = stats_find_open(&r->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL, param);
         if (p && !(good(p) && row_sustained(&p->med)))
-            *why = strcmp(p->med.status, "ok") ? p->med.status : "not sustained";
+            *why = p->med.status != ROW_STATUS_OK ? row_status_name(p->med.status)
+                                                  : "not sustained";
         return p && !*why ? judge_cpu(p) : none;
     }
-    p = stats_find_open(&r->points, model, "msr", "", -1);
+    p = stats_find_open(&r->points, model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
     if (p && (p->ok_rounds == 0 || p->med.offered_rps <= 0))
-        *why = p->ok_rounds ? "none sustained" : p->med.status;
-    else if (p && row_has_flag(&p->med, "lower-bound"))
+        *why = p->ok_rounds ? "none sustained" : row_status_name(p->med.status);
+    else if (p && row_has_flag(&p->med, ROW_FLAG_LOWER_BOUND))
         *why = "a lower bound";
     return p && !*why ? judge_msr(p) : none;
 }
@@ -112,7 +114,8 @@ static void versus(const struct report *r, enum question q, double param, double
         if (is_model(h->category))
             continue;
         struct judge_figure f = figure_of(r, h->model, q, param, &why);
-        const struct stats_point *msr = stats_find_open(&r->points, h->model, "msr", "", -1);
+        const struct stats_point *msr =
+            stats_find_open(&r->points, h->model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
         bool bound = q == Q_MSR && why && strcmp(why, "a lower bound") == 0;
         if (bound) /* the calibration's MSR is often loadgen's limit: say so */
             f = judge_msr(msr);
@@ -253,7 +256,7 @@ static int closed_levels(const struct report *r, int *levels, int max)
     int n = 0;
     for (size_t i = 0; i < r->points.n; i++) {
         const struct row *m = &r->points.v[i].med;
-        bool dup = strcmp(m->kind, "load") || strcmp(m->mode, "closed") || m->idle > 0 ||
+        bool dup = m->kind != ROW_KIND_LOAD || m->mode != ROW_MODE_CLOSED || m->idle > 0 ||
                    n == max;
         for (int k = 0; k < n && !dup; k++)
             dup = levels[k] == (int)m->conns;
@@ -339,13 +342,14 @@ static void not_measured(struct report *r)
         const char *model = r->head[i].model, *why = "";
         if (measured(r, model))
             continue;
-        for (size_t k = 0; k < r->points.n && !why[0]; k++)
-            if (strcmp(r->points.v[k].med.model, model) == 0)
-                why = r->points.v[k].med.note[0] ? r->points.v[k].med.note
-                                                 : r->points.v[k].med.status;
+        for (size_t k = 0; k < r->points.n && !why[0]; k++) {
+            const struct row *m = &r->points.v[k].med;
+            if (strcmp(m->model, model) == 0)
+                why = m->note[0] ? m->note : row_status_name(m->status);
+        }
         char text[200];
-        snprintf(text, sizeof text, "%s (%s: %.80s%s)", model, r->head[i].status, why,
-                 strlen(why) > 80 ? "..." : "");
+        snprintf(text, sizeof text, "%s (%s: %.80s%s)", model, report_status(&r->head[i]),
+                 why, strlen(why) > 80 ? "..." : "");
         append(list, sizeof list, "; ", text);
     }
     if (list[0])
@@ -373,7 +377,7 @@ static void partial(struct report *r)
                 seen = r->points.v[k].rounds;
         for (int l = 0; l < n; l++)
             levels += stats_find(&r->points, model, lv[l]) != NULL;
-        if (seen < rounds || (strcmp(r->head[i].status, "skipped") && levels < n))
+        if (seen < rounds || (r->head[i].status != ROW_STATUS_SKIPPED && levels < n))
             append(list, sizeof list, ", ", model);
     }
     if (list[0])

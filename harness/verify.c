@@ -109,7 +109,7 @@ static int verify_calibration(const char *addr, int port, const char *bench_path
     return 0;
 }
 
-int verify_server(const struct server *s, const char *docroot,
+int verify_server(const struct sut *s, const char *docroot,
                   const char *bench_path, char *why, size_t whylen)
 {
     if (s->model->kind == MODEL_CALIBRATION)

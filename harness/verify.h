@@ -15,11 +15,11 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#include "sut.h"
 
 #define VERIFY_TIMEOUT_MS 3000
 
-int verify_server(const struct server *s, const char *docroot,
+int verify_server(const struct sut *s, const char *docroot,
                   const char *bench_path, char *why, size_t whylen);
 /* One GET / answered within timeout_ms: the server still serves. */
 int verify_answers(const char *addr, int port, int timeout_ms, char *why, size_t whylen);

@@ -69,15 +69,16 @@ static void where(const struct row *m, char *out, size_t outlen)
 {
     char rate[32];
     util_format_rate(m->offered_rps, rate, sizeof rate);
-    if (strcmp(m->kind, "msr") == 0)
+    if (m->kind == ROW_KIND_MSR)
         snprintf(out, outlen, "%s, sustainable-rate search (%.0f connections)", m->model,
                  m->conns);
-    else if (stats_open(m) && strcmp(m->step, "slow") == 0)
+    else if (stats_open(m) && m->step == ROW_STEP_SLOW)
         snprintf(out, outlen, "%s, %.0f slow clients (%s req/s offered)", m->model,
                  m->conns, rate);
     else if (stats_open(m))
-        snprintf(out, outlen, "%s at %s req/s offered (%s)", m->model, rate, m->step);
-    else if (strcmp(m->kind, "memory") == 0)
+        snprintf(out, outlen, "%s at %s req/s offered (%s)", m->model, rate,
+                 row_step_name(m->step));
+    else if (m->kind == ROW_KIND_MEMORY)
         snprintf(out, outlen, "%s, %.0f idle connections", m->model, m->idle);
     else if (m->idle > 0)
         snprintf(out, outlen, "%s at c=%.0f with %.0f idle", m->model, m->conns, m->idle);
@@ -92,22 +93,22 @@ static bool open_point(struct report *r, const struct stats_point *p, const char
 {
     const struct row *m = &p->med;
     char rate[32];
-    if (strcmp(m->kind, "msr") == 0) {
+    if (m->kind == ROW_KIND_MSR) {
         util_format_rate(m->offered_rps, rate, sizeof rate);
-        if (row_has_flag(m, "lower-bound"))
+        if (row_has_flag(m, ROW_FLAG_LOWER_BOUND))
             add(r, WARN_CLIENT_BOUND, p, "%s: at least %s req/s: loadgen reached its own "
                 "limit first, so the server's is higher", at, rate);
-        if (row_has_flag(m, "none-sustained"))
+        if (row_has_flag(m, ROW_FLAG_NONE_SUSTAINED))
             add(r, WARN_UNSUSTAINED, p, "%s: %s", at, m->note);
-        return strcmp(m->status, "ok") == 0;
+        return m->status == ROW_STATUS_OK;
     }
     if (!stats_open(m))
         return false;
-    if (strcmp(m->step, "search") == 0)
-        return strcmp(m->status, "crashed") && !row_has_flag(m, "restarted");
-    if (strcmp(m->status, "ok"))
+    if (m->step == ROW_STEP_SEARCH)
+        return m->status != ROW_STATUS_CRASHED && !row_has_flag(m, ROW_FLAG_RESTARTED);
+    if (m->status != ROW_STATUS_OK)
         return false;
-    if (row_has_flag(m, "client-bound"))
+    if (row_has_flag(m, ROW_FLAG_CLIENT_BOUND))
         add(r, WARN_CLIENT_BOUND, p, "%s: loadgen at %.0f%% CPU, send lag p99 %.0f us: the"
             " generator was the busy side", at, m->cli_cpu_pct, m->lag_p99_us);
     if (!row_sustained(m)) {
@@ -121,15 +122,15 @@ static bool open_point(struct report *r, const struct stats_point *p, const char
 static void closed_point(struct report *r, const struct stats_point *p, const char *at)
 {
     const struct row *m = &p->med;
-    if (row_has_flag(m, "idle-partial"))
+    if (row_has_flag(m, ROW_FLAG_IDLE_PARTIAL))
         add(r, WARN_ERRORS, p, "%s: only %.0f of %.0f idle connections were answered%s", at,
             m->idle_open, m->idle,
             m->idle_open * 2 < m->idle ? ": no memory per connection reported" : "");
-    if (row_has_flag(m, "starved"))
+    if (row_has_flag(m, ROW_FLAG_STARVED))
         add(r, WARN_STARVED, p, "%s: on average %.1f of %.0f connections were being served"
             " (req/s x mean latency); wrk reports no error for the others", at,
             m->req_per_s * m->lat_mean_us / 1e6, m->conns);
-    if (row_has_flag(m, "client-bound") && !stats_open(m))
+    if (row_has_flag(m, ROW_FLAG_CLIENT_BOUND) && !stats_open(m))
         add(r, WARN_CLIENT_BOUND, p, "%s: wrk at %.0f%% CPU, server at %.0f%%: the client"
             " was the busy side", at, m->cli_cpu_pct, m->srv_cpu_pct);
 }
@@ -141,23 +142,24 @@ static void point_warnings(struct report *r, const struct stats_point *p)
     where(m, at, sizeof at);
     if (open_point(r, p, at))
         return;
-    if (strcmp(m->status, "ok")) {
-        add(r, WARN_FAILURE, p, "%s: %s%s%s", at, m->status, m->note[0] ? ": " : "", m->note);
+    if (m->status != ROW_STATUS_OK) {
+        add(r, WARN_FAILURE, p, "%s: %s%s%s", at, row_status_name(m->status),
+            m->note[0] ? ": " : "", m->note);
         return;
     }
     closed_point(r, p, at);
-    if (row_has_flag(m, "count-mismatch") || row_has_flag(m, "stopped-answering") ||
-        row_has_flag(m, "restarted"))
+    if (row_has_flag(m, ROW_FLAG_COUNT_MISMATCH) ||
+        row_has_flag(m, ROW_FLAG_STOPPED_ANSWERING) || row_has_flag(m, ROW_FLAG_RESTARTED))
         add(r, WARN_LOST, p, "%s: %s", at, m->note);
-    if (row_errors(m) > 0 || row_has_flag(m, "refused"))
+    if (row_errors(m) > 0 || row_has_flag(m, ROW_FLAG_REFUSED))
         add(r, WARN_ERRORS, p, "%s: errors connect %.0f, read %.0f, write %.0f, status "
             "%.0f, timeout %.0f; server refused %.0f", at, m->err_connect, m->err_read,
             m->err_write, m->err_status, m->err_timeout,
             m->srv_refused > 0 ? m->srv_refused : 0);
-    if (row_has_flag(m, "steal") || row_has_flag(m, "noisy"))
+    if (row_has_flag(m, ROW_FLAG_STEAL) || row_has_flag(m, ROW_FLAG_NOISY))
         add(r, WARN_NOISE, p, "%s: steal %.1f%%, other processes %.1f%% of the measured"
             " CPUs", at, m->steal_pct, m->other_pct);
-    if (row_has_flag(m, "high-cv"))
+    if (row_has_flag(m, ROW_FLAG_HIGH_CV))
         add(r, WARN_HIGH_CV, p, "%s: req/s varied by %.1f%% (CV) over %d rounds (%.0f to"
             " %.0f)", at, p->rps_cv_pct, p->ok_rounds, p->rps_min, p->rps_max);
 }
@@ -231,17 +233,18 @@ static int cmp_int(const void *a, const void *b)
 static void touched_points(const struct report *r, enum warn_kind k, char *out,
                            size_t outlen)
 {
-    static const struct { const char *step, *words; } steps[] = {
-        {"equal", "equal load"}, {"rate", "the listed rates"}, {"search", "the search"},
-        {"cap50", "50% of the MSR"}, {"cap80", "80% of the MSR"},
+    static const struct { enum row_step step; const char *words; } steps[] = {
+        {ROW_STEP_EQUAL, "equal load"}, {ROW_STEP_RATE, "the listed rates"},
+        {ROW_STEP_SEARCH, "the search"}, {ROW_STEP_CAP50, "50% of the MSR"},
+        {ROW_STEP_CAP80, "80% of the MSR"},
     };
     char levels[256] = "", open[256] = "", text[64];
     bool memory = false, msr = false;
     int conns[64], n = 0;
     for (size_t i = 0; i < r->n_warn; i++) {
         const struct row *m = &r->warn[i].point->med;
-        bool dup = r->warn[i].kind != k || strcmp(m->kind, "load") ||
-                   strcmp(m->mode, "closed") || n == 64;
+        bool dup = r->warn[i].kind != k || m->kind != ROW_KIND_LOAD ||
+                   m->mode != ROW_MODE_CLOSED || n == 64;
         for (int c = 0; c < n && !dup; c++)
             dup = conns[c] == (int)m->conns;
         if (!dup)
@@ -255,13 +258,13 @@ static void touched_points(const struct report *r, enum warn_kind k, char *out,
     for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++)
         for (size_t i = 0; i < r->n_warn; i++)
             if (r->warn[i].kind == k && stats_open(&r->warn[i].point->med) &&
-                strcmp(r->warn[i].point->med.step, steps[s].step) == 0) {
+                r->warn[i].point->med.step == steps[s].step) {
                 append(open, sizeof open, ", ", steps[s].words);
                 break;
             }
     for (size_t i = 0; i < r->n_warn; i++) {
-        memory |= r->warn[i].kind == k && strcmp(r->warn[i].point->med.kind, "memory") == 0;
-        msr |= r->warn[i].kind == k && strcmp(r->warn[i].point->med.kind, "msr") == 0;
+        memory |= r->warn[i].kind == k && r->warn[i].point->med.kind == ROW_KIND_MEMORY;
+        msr |= r->warn[i].kind == k && r->warn[i].point->med.kind == ROW_KIND_MSR;
     }
     out[0] = '\0';
     if (levels[0]) {

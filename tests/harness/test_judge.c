@@ -36,7 +36,7 @@ static struct stats_point point(double rps, double lo, double hi, double cpu_lo,
     struct stats_point p;
     memset(&p, 0, sizeof p);
     row_init(&p.med);
-    snprintf(p.med.kind, sizeof p.med.kind, "load");
+    p.med.kind = ROW_KIND_LOAD;
     p.med.req_per_s = rps;
     p.med.req_per_cpu_s = 1e6 / ((cpu_lo + cpu_hi) / 2);
     p.med.srv_cpu_us_per_req = (cpu_lo + cpu_hi) / 2;

@@ -80,33 +80,33 @@ static void nothing_sustained(void **state)
     assert_true(s.hi == SEARCH_FLOOR_RPS); /* tried down to the floor */
 }
 
-static struct row open_row(double offered, double achieved, const char *flags)
+static struct row open_row(double offered, double achieved)
 {
     struct row r;
     row_init(&r);
-    snprintf(r.mode, sizeof r.mode, "open");
+    r.mode = ROW_MODE_OPEN;
     r.offered_rps = offered;
     r.achieved_rps = achieved;
     r.requests = achieved * 2;
     r.err_connect = r.err_read = r.err_write = r.err_status = r.err_timeout = 0;
-    snprintf(r.flags, sizeof r.flags, "%s", flags);
     return r;
 }
 
 static void what_sustained_means(void **state)
 {
     (void)state;
-    struct row ok = open_row(10000, 9950, "");
+    struct row ok = open_row(10000, 9950);
     assert_true(row_sustained(&ok));
-    struct row short_of = open_row(10000, 9800, "");
+    struct row short_of = open_row(10000, 9800);
     assert_false(row_sustained(&short_of));
-    struct row slow = open_row(10000, 10000, "slo-missed");
+    struct row slow = open_row(10000, 10000);
+    row_flag(&slow, ROW_FLAG_SLO_MISSED);
     assert_false(row_sustained(&slow));
-    struct row errs = open_row(10000, 10000, "");
+    struct row errs = open_row(10000, 10000);
     errs.err_status = 1;
     assert_false(row_sustained(&errs));
-    struct row failed = open_row(10000, 10000, "");
-    snprintf(failed.status, sizeof failed.status, "failed");
+    struct row failed = open_row(10000, 10000);
+    failed.status = ROW_STATUS_FAILED;
     assert_false(row_sustained(&failed));
 }
 

@@ -25,13 +25,13 @@ static void median_and_cv(void **state)
 }
 
 static struct row make(const char *model, const char *category, int round, int conns,
-                       double rps, const char *status)
+                       double rps, enum row_status status)
 {
     struct row r;
     row_init(&r);
     snprintf(r.model, sizeof r.model, "%s", model);
     snprintf(r.category, sizeof r.category, "%s", category);
-    snprintf(r.status, sizeof r.status, "%s", status);
+    r.status = status;
     r.round = round;
     r.conns = conns;
     r.idle = 0;
@@ -44,15 +44,15 @@ static void rounds_become_points(void **state)
 {
     (void)state;
     struct row rows[] = {
-        make("nginx", "reference", 0, 16, 1000, "ok"),
-        make("epoll", "event-driven", 0, 256, 900, "ok"),
-        make("epoll", "event-driven", 0, 16, 500, "ok"),
-        make("epoll", "event-driven", 1, 16, 600, "ok"),
-        make("epoll", "event-driven", 2, 16, 1000, "crashed"),
-        make("single", "blocking", 0, 16, 100, "ok"),
-        make("single", "blocking", 1, 16, 101, "ok"),
+        make("nginx", "reference", 0, 16, 1000, ROW_STATUS_OK),
+        make("epoll", "event-driven", 0, 256, 900, ROW_STATUS_OK),
+        make("epoll", "event-driven", 0, 16, 500, ROW_STATUS_OK),
+        make("epoll", "event-driven", 1, 16, 600, ROW_STATUS_OK),
+        make("epoll", "event-driven", 2, 16, 1000, ROW_STATUS_CRASHED),
+        make("single", "blocking", 0, 16, 100, ROW_STATUS_OK),
+        make("single", "blocking", 1, 16, 101, ROW_STATUS_OK),
     };
-    row_flag(&rows[3], "noisy");
+    row_flag(&rows[3], ROW_FLAG_NOISY);
     row_note(&rows[4], "server ended during the level");
     struct stats_points p;
     assert_int_equal(stats_points(rows, sizeof rows / sizeof rows[0], &p), 0);
@@ -69,12 +69,12 @@ static void rounds_become_points(void **state)
     assert_int_equal(e->ok_rounds, 2);   /* the crashed round is not in the median */
     assert_true(e->med.req_per_s == 550);
     assert_true(e->rps_min == 500 && e->rps_max == 600);
-    assert_string_equal(e->med.status, "crashed");
-    assert_true(row_has_flag(&e->med, "noisy"));
-    assert_true(row_has_flag(&e->med, "high-cv"));
+    assert_int_equal(e->med.status, ROW_STATUS_CRASHED);
+    assert_true(row_has_flag(&e->med, ROW_FLAG_NOISY));
+    assert_true(row_has_flag(&e->med, ROW_FLAG_HIGH_CV));
     assert_non_null(strstr(e->med.note, "server ended"));
     const struct stats_point *s = stats_find(&p, "single", 16);
-    assert_false(row_has_flag(&s->med, "high-cv"));
+    assert_false(row_has_flag(&s->med, ROW_FLAG_HIGH_CV));
     assert_null(stats_find(&p, "single", 256));
     stats_free(&p);
 }
@@ -83,11 +83,11 @@ static void memory_comes_from_enough_answers(void **state)
 {
     (void)state;
     struct row rows[] = {
-        make("single", "blocking", 0, 0, 0, "ok"),
-        make("thread", "blocking", 0, 64, 10, "ok"),
-        make("thread", "blocking", 0, 64, 10, "ok"),
+        make("single", "blocking", 0, 0, 0, ROW_STATUS_OK),
+        make("thread", "blocking", 0, 64, 10, ROW_STATUS_OK),
+        make("thread", "blocking", 0, 64, 10, ROW_STATUS_OK),
     };
-    snprintf(rows[0].kind, sizeof rows[0].kind, "memory");
+    rows[0].kind = ROW_KIND_MEMORY;
     rows[0].idle = 2000;
     rows[0].idle_open = 1;        /* a blocking server answered one */
     rows[0].mem_per_idle_b = 0;
@@ -115,7 +115,7 @@ static void load_hosts_rows_are_their_own_points(void **state)
     struct row rows[6];
     const char *hosts[] = {"all", "h0", "h1"};
     for (int i = 0; i < 6; i++) {
-        rows[i] = make("epoll", "event-driven", i / 3, 16, i % 3 ? 500 : 1000, "ok");
+        rows[i] = make("epoll", "event-driven", i / 3, 16, i % 3 ? 500 : 1000, ROW_STATUS_OK);
         snprintf(rows[i].host, sizeof rows[i].host, "%s", hosts[i % 3]);
     }
     struct stats_points p;
@@ -128,8 +128,35 @@ static void load_hosts_rows_are_their_own_points(void **state)
         assert_int_equal(stats_per_host(&p.v[i].med), !merged);
     }
     stats_free(&p);
-    struct row here = make("epoll", "event-driven", 0, 16, 1, "ok");
+    struct row here = make("epoll", "event-driven", 0, 16, 1, ROW_STATUS_OK);
     assert_false(stats_per_host(&here)); /* load from this machine: host "" */
+}
+
+/* A point's flags are its rounds' in the order first seen (summary.csv
+ * lists them so), its status the worst round's. */
+static void flags_merge_in_first_seen_order(void **state)
+{
+    (void)state;
+    struct row rows[] = {
+        make("epoll", "event-driven", 0, 16, 500, ROW_STATUS_OK),
+        make("epoll", "event-driven", 1, 16, 500, ROW_STATUS_SKIPPED),
+        make("epoll", "event-driven", 2, 16, 500, ROW_STATUS_FAILED),
+    };
+    row_flag(&rows[0], ROW_FLAG_UNSUSTAINED);
+    row_flag(&rows[0], ROW_FLAG_SLO_MISSED);
+    row_flag(&rows[1], ROW_FLAG_CLIENT_BOUND);
+    row_flag(&rows[1], ROW_FLAG_SLO_MISSED);
+    row_flag(&rows[2], ROW_FLAG_NOISY);
+    struct stats_points p;
+    assert_int_equal(stats_points(rows, 3, &p), 0);
+    assert_int_equal(p.n, 1);
+    const struct row *m = &p.v[0].med;
+    static const unsigned char order[] = {ROW_FLAG_UNSUSTAINED, ROW_FLAG_SLO_MISSED,
+                                          ROW_FLAG_CLIENT_BOUND, ROW_FLAG_NOISY};
+    assert_int_equal(m->flags.n, sizeof order);
+    assert_memory_equal(m->flags.order, order, sizeof order);
+    assert_int_equal(m->status, ROW_STATUS_FAILED);
+    stats_free(&p);
 }
 
 int main(void)
@@ -139,6 +166,7 @@ int main(void)
         cmocka_unit_test(rounds_become_points),
         cmocka_unit_test(load_hosts_rows_are_their_own_points),
         cmocka_unit_test(memory_comes_from_enough_answers),
+        cmocka_unit_test(flags_merge_in_first_seen_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proc.h"
 #include "remote.h"
+#include "spawn.h"
 #include "util.h"
 
 static struct remote_host host;
@@ -94,8 +94,8 @@ static int interrupt(const char *binary)
     printf("dir=%s\nremote_pid=%ld\n", host.dir, host.remote_pid);
     pid_t ssh = host.ssh_pid;
     raise(SIGINT);
-    printf("interrupted=%d\n", (int)proc_interrupted);
-    int w = proc_wait(ssh, 10000, NULL, NULL);
+    printf("interrupted=%d\n", (int)spawn_interrupted);
+    int w = spawn_wait(ssh, 10000, NULL, NULL);
     printf("local_ssh_ended=%d\n", w == 1);
     close(fd);
     util_sleep_ms(500);
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: remote_check CONFIG DEST MODE [ARGS]\n");
         return 2;
     }
-    proc_install_signals();
+    spawn_install_signals();
     setvbuf(stdout, NULL, _IOLBF, 0);
     remote_init(&host, argv[2], argv[1]);
     const char *mode = argv[3];

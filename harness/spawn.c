@@ -1,6 +1,6 @@
 /* Child processes: spawn pinned in a new group, wait with a deadline, stop
  * with SIGTERM then SIGKILL, and kill every group on an interrupt. */
-#include "proc.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,20 +13,20 @@
 #include "cgroup.h"
 #include "util.h"
 
-#define PROC_WAIT_STEP_MS 10
+#define SPAWN_WAIT_STEP_MS 10
 
-volatile sig_atomic_t proc_interrupted;
-static volatile pid_t live[PROC_MAX];
+volatile sig_atomic_t spawn_interrupted;
+static volatile pid_t live[SPAWN_MAX];
 
 static void on_interrupt(int sig)
 {
-    proc_interrupted = sig;
-    for (int i = 0; i < PROC_MAX; i++)
+    spawn_interrupted = sig;
+    for (int i = 0; i < SPAWN_MAX; i++)
         if (live[i] > 0)
             kill(-live[i], SIGTERM);
 }
 
-void proc_install_signals(void)
+void spawn_install_signals(void)
 {
     struct sigaction sa = {.sa_handler = on_interrupt};
     sigemptyset(&sa.sa_mask);
@@ -36,7 +36,7 @@ void proc_install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-long proc_raise_nofile(void)
+long spawn_raise_nofile(void)
 {
     struct rlimit rl;
     long nr_open = 1048576;
@@ -60,7 +60,7 @@ long proc_raise_nofile(void)
 
 static int remember(pid_t pid)
 {
-    for (int i = 0; i < PROC_MAX; i++)
+    for (int i = 0; i < SPAWN_MAX; i++)
         if (live[i] == 0) {
             live[i] = pid;
             return 0;
@@ -68,16 +68,16 @@ static int remember(pid_t pid)
     return -1;
 }
 
-void proc_forget(pid_t pid)
+void spawn_forget(pid_t pid)
 {
-    for (int i = 0; i < PROC_MAX; i++)
+    for (int i = 0; i < SPAWN_MAX; i++)
         if (live[i] == pid)
             live[i] = 0;
 }
 
 /* In the child: own group, die with the harness, pinned, fds, exec. Any
  * failure is written as an errno to the CLOEXEC pipe the parent reads. */
-static void child_exec(const struct proc_spec *sp, int errfd)
+static void child_exec(const struct spawn_spec *sp, int errfd)
 {
     int e = 0;
     sigset_t none;
@@ -105,7 +105,7 @@ static void child_exec(const struct proc_spec *sp, int errfd)
     _exit(127);
 }
 
-pid_t proc_spawn(const struct proc_spec *sp, char *err, size_t errlen)
+pid_t spawn_child(const struct spawn_spec *sp, char *err, size_t errlen)
 {
     int p[2], e = 0;
     if (pipe2(p, O_CLOEXEC)) {
@@ -128,7 +128,7 @@ pid_t proc_spawn(const struct proc_spec *sp, char *err, size_t errlen)
         waitpid(pid, NULL, 0);
         close(p[0]);
         snprintf(err, errlen, "exec %s: more than %d child processes at once",
-                 sp->argv[0], PROC_MAX);
+                 sp->argv[0], SPAWN_MAX);
         return -1;
     }
     ssize_t n;
@@ -138,20 +138,20 @@ pid_t proc_spawn(const struct proc_spec *sp, char *err, size_t errlen)
     close(p[0]);
     if (n == (ssize_t)sizeof e) {
         snprintf(err, errlen, "exec %s: %s", sp->argv[0], strerror(e));
-        proc_wait(pid, 1000, NULL, NULL);
+        spawn_wait(pid, 1000, NULL, NULL);
         return -1;
     }
     return pid;
 }
 
-int proc_wait(pid_t pid, int timeout_ms, int *status, struct rusage *usage)
+int spawn_wait(pid_t pid, int timeout_ms, int *status, struct rusage *usage)
 {
     double deadline = util_now() + timeout_ms / 1000.0;
     int st;
     for (;;) {
         pid_t r = wait4(pid, &st, WNOHANG, usage);
         if (r == pid) {
-            proc_forget(pid);
+            spawn_forget(pid);
             if (status)
                 *status = st;
             return 1;
@@ -160,20 +160,20 @@ int proc_wait(pid_t pid, int timeout_ms, int *status, struct rusage *usage)
             return -1;
         if (util_now() >= deadline)
             return 0;
-        util_sleep_ms(PROC_WAIT_STEP_MS);
+        util_sleep_ms(SPAWN_WAIT_STEP_MS);
     }
 }
 
-int proc_stop(pid_t pid, int grace_ms, int *status, char *note, size_t notelen)
+int spawn_stop(pid_t pid, int grace_ms, int *status, char *note, size_t notelen)
 {
     int st = 0, r;
     note[0] = '\0';
     if (kill(-pid, SIGTERM) && errno != ESRCH)
         snprintf(note, notelen, "kill SIGTERM: %s", strerror(errno));
-    r = proc_wait(pid, grace_ms, &st, NULL);
+    r = spawn_wait(pid, grace_ms, &st, NULL);
     if (r == 0) {
         kill(-pid, SIGKILL);
-        r = proc_wait(pid, 2000, &st, NULL);
+        r = spawn_wait(pid, 2000, &st, NULL);
         snprintf(note, notelen, "did not stop within %d ms of SIGTERM: SIGKILL",
                  grace_ms);
     } else {
@@ -184,7 +184,7 @@ int proc_stop(pid_t pid, int grace_ms, int *status, char *note, size_t notelen)
     return r == 1 ? 0 : -1;
 }
 
-void proc_describe(int status, char *out, size_t outlen)
+void spawn_describe(int status, char *out, size_t outlen)
 {
     if (WIFEXITED(status))
         snprintf(out, outlen, "exit status %d", WEXITSTATUS(status));

@@ -1,5 +1,5 @@
 /* Child processes: every child the harness starts is one its interrupt
- * handler can reach; past PROC_MAX proc_spawn refuses instead of starting
+ * handler can reach; past SPAWN_MAX spawn_child refuses instead of starting
  * one that Ctrl-C would leave running. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,30 +12,30 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "proc.h"
+#include "spawn.h"
 
 static void interrupt_reaches_every_child(void **state)
 {
     (void)state;
     char *argv[] = {"sleep", "60", NULL};
-    struct proc_spec sp = {.argv = argv, .stdout_fd = -1, .stderr_fd = -1};
-    pid_t pids[PROC_MAX];
+    struct spawn_spec sp = {.argv = argv, .stdout_fd = -1, .stderr_fd = -1};
+    pid_t pids[SPAWN_MAX];
     char err[256];
-    proc_install_signals();
-    for (int i = 0; i < PROC_MAX; i++) {
-        pids[i] = proc_spawn(&sp, err, sizeof err);
+    spawn_install_signals();
+    for (int i = 0; i < SPAWN_MAX; i++) {
+        pids[i] = spawn_child(&sp, err, sizeof err);
         if (pids[i] <= 0)
-            fail_msg("child %d of %d: %s", i + 1, PROC_MAX, err);
+            fail_msg("child %d of %d: %s", i + 1, SPAWN_MAX, err);
     }
     char want[64];
-    snprintf(want, sizeof want, "more than %d child processes", PROC_MAX);
-    assert_int_equal(proc_spawn(&sp, err, sizeof err), -1);
+    snprintf(want, sizeof want, "more than %d child processes", SPAWN_MAX);
+    assert_int_equal(spawn_child(&sp, err, sizeof err), -1);
     assert_non_null(strstr(err, want));
     raise(SIGINT);
-    assert_int_equal(proc_interrupted, SIGINT);
-    for (int i = 0; i < PROC_MAX; i++) {
+    assert_int_equal(spawn_interrupted, SIGINT);
+    for (int i = 0; i < SPAWN_MAX; i++) {
         int status = 0;
-        assert_int_equal(proc_wait(pids[i], 10000, &status, NULL), 1);
+        assert_int_equal(spawn_wait(pids[i], 10000, &status, NULL), 1);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
     }
 }

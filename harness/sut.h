@@ -1,22 +1,25 @@
-/* Starting, watching and stopping the server under test.
+/* Starting, watching and stopping the server under test: the model,
+ * reference or calibration server a run measures. "SUT" is benchmarking's
+ * word for it (system under test, RFC 2544); the name also keeps this file
+ * apart from servers/core/server.c, the models' own listener and loop.
  *
- *   struct server s;
- *   int r = server_start(&s, model, &env, why, sizeof why);
- *   // r == SERVER_OK, SERVER_SKIPPED (exit 69: "uring: io_uring unavailable")
- *   // or SERVER_FAILED; why says what happened.
- *   struct server_counters c;
- *   server_counters(&s, &c);            // SIGUSR1, reads "counters: ..."
- *   if (!server_alive(&s)) puts(s.what); // "killed by signal 11 ..."
- *   server_stop(&s, note, sizeof note);  // SIGTERM, SIGKILL after grace
+ *   struct sut s;
+ *   int r = sut_start(&s, model, &env, why, sizeof why);
+ *   // r == SUT_OK, SUT_SKIPPED (exit 69: "uring: io_uring unavailable")
+ *   // or SUT_FAILED; why says what happened.
+ *   struct sut_counters c;
+ *   sut_counters(&s, &c);               // SIGUSR1, reads "counters: ..."
+ *   if (!sut_alive(&s)) puts(s.what);   // "killed by signal 11 ..."
+ *   sut_stop(&s, note, sizeof note);    // SIGTERM, SIGKILL after grace
  *
  * Model servers start with --port 0 and are ready when they print
  * "listening on ADDR:PORT"; references get a free port from refs.c and are
  * ready when that port accepts a connection. Every server runs pinned to
  * the server CPUs, in its own process group, stderr in logs/<name>.log.
- * Zero a struct server before its first server_start (which counts
- * restarts of the same model in .starts). */
-#ifndef HARNESS_SERVER_H
-#define HARNESS_SERVER_H
+ * Zero a struct sut before its first sut_start (which counts restarts of
+ * the same model in .starts). */
+#ifndef HARNESS_SUT_H
+#define HARNESS_SUT_H
 
 #include <limits.h>
 #include <sched.h>
@@ -27,14 +30,14 @@
 #include "cgroup.h"
 #include "models.h"
 
-#define SERVER_START_TIMEOUT_MS 5000
-#define SERVER_COUNTERS_TIMEOUT_MS 3000
-#define SERVER_IDLE_TIMEOUT_MS 600000 /* passed on: idle sweeps hold conns */
-#define SERVER_EXIT_UNAVAILABLE 69
+#define SUT_START_TIMEOUT_MS 5000
+#define SUT_COUNTERS_TIMEOUT_MS 3000
+#define SUT_IDLE_TIMEOUT_MS 600000 /* passed on: idle sweeps hold conns */
+#define SUT_EXIT_UNAVAILABLE 69 /* servers/core/server.h: cannot run here */
 
-enum { SERVER_OK = 0, SERVER_SKIPPED = 1, SERVER_FAILED = -1 };
+enum { SUT_OK = 0, SUT_SKIPPED = 1, SUT_FAILED = -1 };
 
-struct server_env {
+struct sut_env {
     const char *run_dir;       /* logs/ and refs/ go below */
     const cpu_set_t *cpus;
     int workers;               /* --workers for hybrid models */
@@ -46,13 +49,13 @@ struct server_env {
     uint64_t memory_limit;     /* bytes, page cache included (cgroup.h); 0 none */
 };
 
-struct server_counters {
+struct sut_counters {
     uint64_t accepted, requests, status[6], bytes, refused;
 };
 
-struct server {
+struct sut {
     const struct model *model;
-    const struct server_env *env;
+    const struct sut_env *env;
     pid_t pid;
     int out_fd;                /* read end of the server's stdout */
     char buf[4096];            /* its unfinished output line */
@@ -66,14 +69,14 @@ struct server {
     struct cgroup cg;          /* its CPU accounting, when cgroups work */
 };
 
-int server_start(struct server *s, const struct model *m,
-                 const struct server_env *env, char *why, size_t whylen);
-bool server_alive(struct server *s);
+int sut_start(struct sut *s, const struct model *m,
+                 const struct sut_env *env, char *why, size_t whylen);
+bool sut_alive(struct sut *s);
 /* -1 if the server does not print counters (references) or did not answer. */
-int server_counters(struct server *s, struct server_counters *c);
-int server_parse_counters(const char *line, struct server_counters *c);
+int sut_counters(struct sut *s, struct sut_counters *c);
+int sut_parse_counters(const char *line, struct sut_counters *c);
 /* Reads (and drops) whatever the server printed, so its pipe never fills. */
-void server_drain(struct server *s);
-void server_stop(struct server *s, char *note, size_t notelen);
+void sut_drain(struct sut *s);
+void sut_stop(struct sut *s, char *note, size_t notelen);
 
 #endif
