@@ -225,7 +225,8 @@ static enum conn_want finish_response(struct conn *c)
     if (!c->keep_alive) {
         c->in_off = c->in_len;
         settle_buf(c);
-        shutdown(c->fd, SHUT_WR);
+        if (c->fd >= 0) /* else the model half-closes (conn.h) */
+            shutdown(c->fd, SHUT_WR);
         c->state = CONN_LINGER;
         c->lingered = 0;
         return CONN_WANT_READ;
