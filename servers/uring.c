@@ -22,7 +22,8 @@
  *   and closed that connection by then; a plain one leaves it queued):
  *   server_accept() sheds the queue (counted as refused) and a poll on the
  *   listener waits for the next connection, so nothing spins.
- * - Receiving, sending, large bodies: uring_conn.c.
+ * - Receiving (one multishot receive per connection), sending, zero-copy,
+ *   large bodies: uring_conn.c.
  * - Closing: operations in flight hold the socket. A shutdown makes a
  *   pending recv or poll complete at once (and a linked poll not issued
  *   yet, when it is), a cancel takes the rest, and the slot (or descriptor)
@@ -138,7 +139,7 @@ static int arm_signals(void)
  * registered slot (closed through the ring, or with the ring). */
 static void release(struct uconn *u)
 {
-    uring_pipe_give_back(u);
+    uring_conn_free(u);
     conn_close(&u->c);
     u->open = false;
     U.nconns--;
@@ -210,18 +211,14 @@ static void add_conn(int fd)
         return;
     }
     struct uconn *u = &U.conns[fd];
+    memset(u, 0, sizeof *u); /* what a closed connection held is freed */
     conn_init(&u->c, ring_has.direct_fds ? -1 : fd);
     atomic_fetch_add_explicit(&server_counters->accepted, 1, memory_order_relaxed);
     u->fd = fd;
     u->pipe_r = u->pipe_w = -1;
-    u->in_pipe = 0;
-    u->inflight = 0;
     u->open = true;
-    u->closing = false;
-    u->poll_first = false; /* the request may be there already */
-    u->half_closed = false;
     U.nconns++;
-    uring_proceed(u, CONN_WANT_READ);
+    uring_next(u, CONN_WANT_READ); /* the request may be there already */
 }
 
 /* The queue at the limit: descriptors of the process that no slot can take

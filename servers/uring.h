@@ -2,7 +2,7 @@
  * closing (uring.c) and a connection's receives and sends (uring_conn.c),
  * over the ring (uring_ring.h).
  *
- *   uring_proceed(u, want)   posts what the core wants next (recv, send,
+ *   uring_next(u, want)      posts what the core wants next (recv, send,
  *                            splice) or drops the connection
  *   uring_on_conn_cqe(...)   a connection's completion, back to the core */
 #ifndef URING_H
@@ -28,14 +28,22 @@ struct uconn {
     struct conn c;           /* c.fd is -1 for a registered slot (conn.h) */
     struct msghdr msg;       /* a SENDMSG in flight points here */
     struct iovec iov[2];
+    char *spill;             /* received bytes the core had no room for yet */
+    uint32_t spill_off, spill_len, spill_cap;
     int fd;                  /* what the ring's operations name: slot or descriptor */
     int pipe_r, pipe_w;      /* borrowed while a large body is spliced, else -1 */
     uint32_t in_pipe;        /* body bytes in the pipe, not yet on the socket */
     int32_t zc_res;          /* a zero-copy send's result, used at its notification */
     uint8_t inflight;        /* ring operations not completed yet */
+    uint8_t round;           /* operations of the splice round not completed yet */
     uint8_t next;            /* enum conn_want once the splice round is done */
     bool open;               /* the slot holds a connection */
     bool closing;            /* dropped: closes when inflight reaches 0 */
+    bool writing;            /* a send or a splice round is in flight */
+    bool recv_armed;         /* a receive is in flight (multishot: until it ends) */
+    bool recv_cancelled;     /* ... and asked to stop: the core is full */
+    bool single_shot;        /* pipelines far ahead: receives the core asks for */
+    bool eof;                /* the peer's FIN came while the core could not take it */
     bool poll_first;         /* the last recv emptied the socket */
     bool half_closed;        /* a closing response's shutdown was sent */
 };
@@ -67,9 +75,12 @@ void uring_finish_close(struct uconn *u);
 int uring_read_env(char *err, size_t errsz);
 /* Zero-copy only where it can be: not to a server bound to loopback. */
 void uring_send_setup(const struct server *s);
-void uring_proceed(struct uconn *u, enum conn_want w);
+/* Moves a connection on after the core said w: its response out, bytes
+ * kept back handed over, a receive armed; or drops it (CONN_CLOSE). */
+void uring_next(struct uconn *u, enum conn_want w);
 void uring_on_conn_cqe(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe);
-void uring_pipe_give_back(struct uconn *u);
+/* What a closed connection held: a borrowed pipe, kept bytes. */
+void uring_conn_free(struct uconn *u);
 void uring_pipes_close(void);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct ring_features ring_has;
 
@@ -21,7 +23,7 @@ static char error[128];      /* the first failure of io_uring_enter */
 
 /* The features by name (URING_OFF, the start-up line). */
 enum { F_SINGLE_ISSUER, F_DEFER_TASKRUN, F_COOP_TASKRUN, F_REGISTERED_RING, F_DIRECT_FDS,
-       F_RECV_BUNDLE, F_SEND_ZC, NFEATURES };
+       F_RECV_MULTISHOT, F_RECV_BUNDLE, F_SEND_ZC, NFEATURES };
 static const struct {
     const char *name;
     size_t at;               /* offsetof(struct ring_features, ...) */
@@ -31,6 +33,7 @@ static const struct {
     [F_COOP_TASKRUN] = {"coop_taskrun", offsetof(struct ring_features, coop_taskrun)},
     [F_REGISTERED_RING] = {"registered_ring", offsetof(struct ring_features, registered_ring)},
     [F_DIRECT_FDS] = {"direct_fds", offsetof(struct ring_features, direct_fds)},
+    [F_RECV_MULTISHOT] = {"recv_multishot", offsetof(struct ring_features, recv_multishot)},
     [F_RECV_BUNDLE] = {"recv_bundle", offsetof(struct ring_features, recv_bundle)},
     [F_SEND_ZC] = {"send_zc", offsetof(struct ring_features, send_zc)},
 };
@@ -65,8 +68,8 @@ int ring_read_env(char *why, size_t whysz)
             off_wanted[i] = true;
         } else if (n > 0) {
             snprintf(why, whysz, "URING_OFF: unknown feature '%s' (known: single_issuer "
-                     "defer_taskrun coop_taskrun registered_ring direct_fds recv_bundle "
-                     "send_zc, or all)", name);
+                     "defer_taskrun coop_taskrun registered_ring direct_fds recv_multishot "
+                     "recv_bundle send_zc, or all)", name);
             return -1;
         }
         p += n + (p[n] == ',');
@@ -165,7 +168,33 @@ static int setup_buffers(char *why, size_t whysz)
     return 0;
 }
 
-/* The optional registrations: each refused one is simply not used. */
+/* Multishot receive (6.0) has no feature bit: one is tried on a socket
+ * pair with a byte waiting. Its last completion (the pair's EOF) comes
+ * later, with no buffer and user_data 0, which the loop ignores. */
+static bool probe_recv_multishot(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return false;
+    bool ok = false;
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    struct io_uring_cqe *cqe;
+    if (sqe && write(sv[1], "x", 1) == 1) {
+        ring_prep_recv_multishot(sqe, sv[0]);
+        io_uring_sqe_set_data64(sqe, 0);
+        if (io_uring_submit_and_wait(&ring, 1) >= 0 && io_uring_peek_cqe(&ring, &cqe) == 0) {
+            ok = cqe->res == 1 && (cqe->flags & IORING_CQE_F_MORE);
+            ring_recycle(cqe);
+            io_uring_cqe_seen(&ring, cqe);
+        }
+    }
+    close(sv[0]);
+    close(sv[1]);
+    return ok;
+}
+
+/* The optional registrations and operations: each refused one is simply
+ * not used. */
 static void setup_options(int nfiles)
 {
     if (wanted(F_REGISTERED_RING))
@@ -173,6 +202,8 @@ static void setup_options(int nfiles)
     if (wanted(F_DIRECT_FDS))
         turn_on(F_DIRECT_FDS,
                 nfiles > 0 && io_uring_register_files_sparse(&ring, (unsigned)nfiles) == 0);
+    if (wanted(F_RECV_MULTISHOT))
+        turn_on(F_RECV_MULTISHOT, probe_recv_multishot());
     if (wanted(F_SEND_ZC)) {
         struct io_uring_probe *probe = io_uring_get_probe_ring(&ring);
         turn_on(F_SEND_ZC, probe && io_uring_opcode_supported(probe, IORING_OP_SEND_ZC) &&
@@ -287,6 +318,15 @@ void ring_prep_recv(struct io_uring_sqe *sqe, int fd, size_t max, bool poll_firs
     sqe->buf_group = RECV_GROUP;
     sqe->ioprio = (ring_has.recv_bundle ? IORING_RECVSEND_BUNDLE : 0) |
                   (poll_first ? IORING_RECVSEND_POLL_FIRST : 0);
+}
+
+void ring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd)
+{
+    io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0); /* length: a buffer's */
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = RECV_GROUP;
+    if (ring_has.recv_bundle)
+        sqe->ioprio |= IORING_RECVSEND_BUNDLE;
 }
 
 /* With bundles the bytes fill the buffers at consecutive ring positions from

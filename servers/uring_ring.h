@@ -44,6 +44,7 @@ struct ring_features {
     bool coop_taskrun;    /* IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG (5.19), without defer */
     bool registered_ring; /* io_uring_register_ring_fd (5.18): no fdget per enter */
     bool direct_fds;      /* a sparse registered file table (5.19): accept into it */
+    bool recv_multishot;  /* IORING_RECV_MULTISHOT (6.0): one recv per connection */
     bool recv_bundle;     /* IORING_RECVSEND_BUNDLE (6.10): one recv, many buffers */
     bool send_zc;         /* IORING_OP_SEND_ZC, SENDMSG_ZC (6.0/6.1) */
 };
@@ -70,6 +71,9 @@ struct io_uring_sqe *ring_sqe(unsigned need);
 /* A recv of at most max bytes into provided buffers (several with bundles);
  * poll_first: no data is expected yet, so wait for it before trying. */
 void ring_prep_recv(struct io_uring_sqe *sqe, int fd, size_t max, bool poll_first);
+/* A multishot recv: a completion (flags IORING_CQE_F_MORE) whenever data
+ * arrives, into as many buffers as it takes, until it ends. */
+void ring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd);
 
 /* Walks the bytes of a recv's completion, buffer by buffer, giving each
  * back to the kernel once the next is asked for (or the walk ends). */

@@ -7,7 +7,9 @@ Each case starts its own server on 127.0.0.1 port 0 and checks what the
 start-up line after "listening on" says is on and off, then that the server
 answers correctly through that path: a small file, a cached 16 KiB body, a
 256 KiB body (splice), three pipelined requests, a 404 (a closing response:
-the half-close), and SIGTERM's counters line.
+the half-close), 20,000 pipelined requests in one send (740 KB, far more
+than the core's buffer: a multishot receive must stop and hand over what it
+took in order), and SIGTERM's counters line.
 
   - as the kernel offers it; --version names the same features;
   - each feature the kernel accepted, switched off alone (URING_OFF=name),
@@ -21,7 +23,7 @@ the half-close), and SIGTERM's counters line.
   - a bad URING_OFF or URING_ZC_MIN: exit 2 with one line on stderr.
 
 Output: "ok - name" / "not ok - name: why" / "skip - name: why"; exit 1 if
-any case failed, 77 when io_uring is unavailable here. About 2 s.
+any case failed, 77 when io_uring is unavailable here. About 10 s.
 """
 
 import errno
@@ -32,6 +34,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
@@ -45,6 +48,7 @@ REGISTER = {"probe": 8, "files2": 13, "ring_fds": 20, "pbuf_ring": 22}
 FEATURE_RE = re.compile(r"^uring: features (?P<on>[^;]*)(?:; off: (?P<off>[^;]*))?"
                         r"(?:; (?P<zc>send_zc .*))?$")
 FILES = ["/index.html", "/bench/16k.html", "/bench/256k.html"]
+BURST_REQUESTS = 20000   # 740 KB of requests in one send
 
 
 class Fail(Exception):
@@ -129,6 +133,30 @@ def get(path, close=False):
     return f"GET {path} HTTP/1.1\r\nHost: x\r\n{conn}\r\n".encode()
 
 
+def burst(srv, n=BURST_REQUESTS):
+    """n pipelined requests in one send, far more than the core's buffer,
+    read as they come: a multishot receive must stop and hand over what it
+    took in order."""
+    req = get("/index.html")
+    want = file_bytes("/index.html")
+    got = []
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT_S) as s:
+        def read_all():
+            rest = b""
+            try:
+                for _ in range(n):
+                    status, _, body, rest = read_response(s, rest)
+                    got.append(status == 200 and body == want)
+            except (Fail, OSError):
+                pass
+        reader = threading.Thread(target=read_all, daemon=True)
+        reader.start()
+        s.sendall(req * n)
+        reader.join(IO_TIMEOUT_S * 3)
+    expect(len(got) == n and all(got),
+           f"{len(got)} of {n} pipelined responses ({len(req) * n} bytes sent)")
+
+
 def serves(srv):
     """The paths a model must get right, whatever the ring does."""
     with socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT_S) as s:
@@ -147,9 +175,11 @@ def serves(srv):
         expect(status == 404, f"GET /no-such-file: {status}")
         s.settimeout(IO_TIMEOUT_S)
         expect(s.recv(1) == b"", "the connection stayed open after a 404")
+    burst(srv)
     rc, out, err = srv.stop()
     expect(rc == 0, f"exit status {rc} after SIGTERM, stderr {err!r}")
-    expect("requests=7 " in out, f"counters after 7 responses: {out!r}")
+    want = f"requests={7 + BURST_REQUESTS} "
+    expect(want in out, f"counters after {7 + BURST_REQUESTS} responses: {out!r}")
 
 
 def case(name, fn, results):
