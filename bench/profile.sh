@@ -55,7 +55,7 @@ tck=$(getconf CLK_TCK)
 calls="recvfrom sendto sendmsg recvmsg writev read write sendfile64 splice epoll_pwait
        epoll_pwait2 epoll_wait epoll_ctl io_uring_enter io_uring_register accept4 close
        shutdown setsockopt rt_sigprocmask rt_sigpending clock_gettime openat2 newfstatat futex"
-events=raw_syscalls:sys_enter,context-switches,task-clock
+events=raw_syscalls:sys_enter,context-switches
 for c in $calls; do events=$events,syscalls:sys_enter_$c; done
 
 # start BIN [wrapper...]: the server on CPU 0, port 0; sets pid and port.
@@ -74,8 +74,12 @@ start() {
     [ -n "$port" ] || { echo "profile.sh: $bin did not start: $(cat "$tmp/err")" >&2; exit 1; }
 }
 
+# SIGTERM to the server, which under strace is strace's child (strace
+# writes its summary once the server has exited).
 stop() {
-    kill -TERM "$pid"
+    local server
+    server=$(pgrep -P "$pid" -x "$(basename "$1")" || echo "$pid")
+    kill -TERM "$server"
     wait "$pid" 2>/dev/null || true
     pid=
 }
@@ -102,30 +106,37 @@ measure() {
     name=$(basename "$bin")
     start "$bin"
     load 1
+    # CPU time first, with nothing attached: perf's tracepoints would add to
+    # the cost of every system call, and so favour the server making fewer.
     local r0 t0 r1 t1
     r0=$(requests); t0=$(ticks)
+    load "$secs"
+    r1=$(requests); t1=$(ticks)
+    local n=$((r1 - r0))
+    # Then the counts, exact whatever perf costs: the perf window and wrk's
+    # are the same length and start together.
+    local r2 r3
+    r2=$(requests)
     perf stat -x, -o "$tmp/stat" -e "$events" -p "$pid" -- sleep "$secs" 2>/dev/null &
     local perfpid=$!
     load "$secs"
     wait $perfpid || true
-    r1=$(requests); t1=$(ticks)
-    local n=$((r1 - r0))
-    # The perf window and wrk's are the same length and start together.
-    awk -F, -v n="$n" -v name="$name" -v t0="$t0" -v t1="$t1" -v tck="$tck" -v c="$conns" '
+    r3=$(requests)
+    awk -F, -v n="$n" -v m="$((r3 - r2))" -v name="$name" -v t0="$t0" -v t1="$t1" \
+        -v tck="$tck" -v c="$conns" '
         $3 ~ /raw_syscalls/ { sc = $1 } $3 == "context-switches" { cs = $1 }
-        $3 == "task-clock" { tc = $1 }
         $3 ~ /sys_enter_/ && $1 > 0 { sub(/.*sys_enter_/, "", $3); by[$3] = $1; named += $1 }
         END {
             split(t0, a, " "); split(t1, b, " ")
-            printf "%s c=%s: %d requests; per request: %.3f syscalls, %.3f context switches, " \
-                   "user %.2f us, kernel %.2f us (task-clock %.2f us)\n", name, c, n,
-                   sc / n, cs / n, (b[1] - a[1]) * 1e6 / tck / n, (b[2] - a[2]) * 1e6 / tck / n,
-                   tc * 1000 / n
+            printf "%s c=%s: %d requests; per request: user %.2f us, kernel %.2f us; " \
+                   "(%d requests:) %.3f syscalls, %.3f context switches\n", name, c, n,
+                   (b[1] - a[1]) * 1e6 / tck / n, (b[2] - a[2]) * 1e6 / tck / n, m,
+                   sc / m, cs / m
             for (k in by)
-                printf "  %-18s %.3f\n", k, by[k] / n | "sort -k2 -rn"
+                printf "  %-18s %.3f\n", k, by[k] / m | "sort -k2 -rn"
             close("sort -k2 -rn")
             if (sc - named > 0)
-                printf "  %-18s %.3f\n", "(other)", (sc - named) / n
+                printf "  %-18s %.3f\n", "(other)", (sc - named) / m
         }' "$tmp/stat"
     if [ $record = 1 ]; then
         perf record -q -e cpu-clock -g -o "$tmp/perf.data" -p "$pid" -- sleep "$secs" \
@@ -136,12 +147,12 @@ measure() {
         perf report -q -i "$tmp/perf.data" --no-children --sort symbol --stdio -g none \
             --percent-limit 0.7 2>/dev/null | sed 's/^/  /' | head -60
     fi
-    stop
+    stop "$bin"
     if [ $strace_c = 1 ]; then
         command -v strace >/dev/null || { echo "profile.sh: strace missing (Debian: strace)" >&2; exit 2; }
         start "$bin" strace -c -f -o "$tmp/strace"
         taskset -c 1 h2load -n 20000 -c 8 --h1 "http://127.0.0.1:$port$path" >/dev/null
-        stop
+        stop "$bin"
         echo "  strace -c -f, 20,000 requests (h2load -c 8):"
         awk '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" {
             printf "    %-20s %.3f per request\n", $NF, $4 / 20000 }' "$tmp/strace"
