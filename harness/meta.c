@@ -99,6 +99,7 @@ static void write_versions(FILE *f)
         {"h2load", "h2load --version"},
         {"libuv", "pkg-config --modversion libuv"},
         {"liburing", "pkg-config --modversion liburing"},
+        {"uring", "'" C10K_BUILD_ROOT "/servers/uring' --version"}, /* its io_uring features */
         {"nginx", "PATH=$PATH:/usr/sbin nginx -v"},
         {"h2o", "h2o --version"},
         {"lighttpd", "PATH=$PATH:/usr/sbin lighttpd -v"},

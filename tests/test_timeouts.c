@@ -149,6 +149,33 @@ static void retouch_moves_to_tail(void **state)
     expect_list(&t, TIMEOUT_IDLE, 3, &b, &c, &a);
 }
 
+/* A touch in the same tick as the last (a request and its response) keeps
+ * the member where it is: everything behind it has the same deadline. A
+ * touch a tick later still moves it, and a new length still does. */
+static void retouch_in_same_tick_keeps_place(void **state)
+{
+    (void)state;
+    struct timeouts t;
+    struct tconn a, b, c;
+    timeouts_init(&t);
+    tconn_init(&a, true, IDLE_MS);
+    tconn_init(&b, true, IDLE_MS);
+    tconn_init(&c, true, IDLE_MS);
+    touch(&t, &a, 5);
+    touch(&t, &b, 5);
+    touch(&t, &a, 5);
+    expect_list(&t, TIMEOUT_IDLE, 2, &a, &b);
+    assert_int_equal(a.c.deadline_ms, 5 + IDLE_MS);
+    touch(&t, &c, 6);
+    touch(&t, &a, 6);
+    expect_list(&t, TIMEOUT_IDLE, 3, &b, &c, &a);
+    set_header(&b); /* same tick, another length and list */
+    touch(&t, &b, 6);
+    expect_list(&t, TIMEOUT_IDLE, 2, &c, &a);
+    expect_list(&t, TIMEOUT_HEADER, 1, &b);
+    assert_int_equal(b.c.deadline_ms, 6 + HEADER_MS);
+}
+
 static void remove_unlinks_and_is_idempotent(void **state)
 {
     (void)state;
@@ -514,6 +541,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(touch_appends_in_order),
         cmocka_unit_test(retouch_moves_to_tail),
+        cmocka_unit_test(retouch_in_same_tick_keeps_place),
         cmocka_unit_test(remove_unlinks_and_is_idempotent),
         cmocka_unit_test(kind_switch_moves_lists),
         cmocka_unit_test(busy_conn_with_idle_length_joins_idle_list),

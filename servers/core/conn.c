@@ -24,6 +24,7 @@
 #define CONN_OUT_CAP BUFPOOL_OUT_CAP /* response head after it */
 #define CONN_LINGER_MS 2000 /* after a closing response, wait this long for EOF */
 #define CONN_DRAIN_MAX (256 * 1024) /* input discarded while lingering */
+#define CONN_INLINE_MAX 4096 /* bodies copied behind the head: one send */
 
 _Static_assert(CONN_IN_CAP > HTTP_MAX_HEAD, "input buffer must exceed the head limit");
 _Static_assert(CONN_OUT_CAP > RESPONSE_LOCATION_MAX + 1024, "a 301 must fit");
@@ -143,6 +144,23 @@ static void count_bytes(size_t n)
                               memory_order_relaxed);
 }
 
+/* A small body from memory is copied behind the head, so that the response
+ * leaves as one piece: a send instead of a sendmsg (writev) of two. The copy
+ * of at most CONN_INLINE_MAX bytes costs less than the kernel's import of a
+ * message header and an iovec array for every response (bench/profile.sh:
+ * about 3% of a 1 KiB request's CPU under uring, as much under epoll). */
+static void inline_small_body(struct conn *c)
+{
+    const struct file_entry *f = c->body.file;
+    if (!f || !f->body || c->body.len <= 0 || c->body.len > CONN_INLINE_MAX ||
+        c->out_len + (size_t)c->body.len > CONN_OUT_CAP)
+        return;
+    memcpy(c->buf + CONN_IN_CAP + c->out_len, f->body + c->body.off, (size_t)c->body.len);
+    c->out_len += (uint32_t)c->body.len;
+    files_put(c->body.file);
+    c->body = (struct respond_body){0};
+}
+
 /* Parses what is buffered; on a complete head, takes respond.c's answer. */
 static bool take_request(struct conn *c)
 {
@@ -172,6 +190,7 @@ static bool take_request(struct conn *c)
     c->out_off = 0;
     c->out_len = (uint32_t)a.head_len;
     c->body = a.body;
+    inline_small_body(c);
     count_response(a.status);
     return true;
 }
@@ -229,7 +248,8 @@ static enum conn_want finish_response(struct conn *c)
     if (!c->keep_alive) {
         c->in_off = c->in_len;
         settle_buf(c);
-        shutdown(c->fd, SHUT_WR);
+        if (c->fd >= 0) /* else the model half-closes (conn.h) */
+            shutdown(c->fd, SHUT_WR);
         c->state = CONN_LINGER;
         c->lingered = 0;
         read_due_in(c, CONN_LINGER_MS);

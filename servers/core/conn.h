@@ -18,6 +18,11 @@
  *          want = conn_sent(&c, bytes);  // a body from a file (sendfile)
  *   CLOSE: conn_close(&c), or conn_detach(&c) when the model closes the fd.
  *
+ * A model whose sockets are not descriptors of the process (io_uring's
+ * registered, "direct" descriptors) sets c.fd to -1 after conn_init: the
+ * core then never touches the socket, and the model half-closes it itself
+ * once c.state is CONN_LINGER (after a closing response).
+ *
  * Completion models (libuv, uring) call these themselves. Readiness models
  * call conn_step() whenever the socket may be ready: a thin driver that
  * performs the recv, writev and sendfile those calls ask for until the

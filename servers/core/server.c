@@ -31,6 +31,7 @@
 struct server_counters *server_counters;
 const struct server_opts *server_options;
 sigset_t server_waitmask;
+const char *(*server_version_note)(void);
 
 /* Set by the handler in whichever thread takes the signal and read by every
  * thread (the core calls server_stopping() from workers too). volatile
@@ -124,7 +125,11 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
                                   &o->idle_timeout_ms); break;
         case 'M': bad = parse_int("--cache-mb", optarg, 0, 65536, &o->cache_mb); break;
         case 'h': usage(m, stdout); return 1;
-        case 'V': printf("%s (c10k-lab) %s\n", m->name, C10K_VERSION); return 1;
+        case 'V':
+            printf("%s (c10k-lab) %s%s%s\n", m->name, C10K_VERSION,
+                   server_version_note ? "; " : "",
+                   server_version_note ? server_version_note() : "");
+            return 1;
         case ':':
             fprintf(stderr, "%s: %s needs a value (see --help)\n", prog, argv[optind - 1]);
             return -1;

@@ -71,6 +71,9 @@ struct server_counters {
 extern struct server_counters *server_counters; /* shared memory */
 extern const struct server_opts *server_options;
 extern sigset_t server_waitmask;
+/* Set before server_start for more on the --version line (uring: the
+ * io_uring features this kernel accepts); NULL: nothing more. */
+extern const char *(*server_version_note)(void);
 
 /* Parses argv, opens the docroot, listens and prints "listening on ADDR:PORT".
  * Returns 0, or the exit status after printing one line on stderr; --help

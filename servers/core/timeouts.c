@@ -79,10 +79,10 @@ void timeouts_init(struct timeouts *t)
 void timeouts_touch(struct timeouts *t, struct timeout_link *l, int64_t now_ms, int ms,
                     bool idle)
 {
-    if (l->next)
-        tq_unlink(l);
-    if (ms < 0)
+    if (ms < 0) {
+        timeouts_remove(t, l);
         return; /* poll's convention: no deadline, so in no list */
+    }
     struct timeout_link *idle_head = &t->head[TIMEOUT_IDLE];
     int kind = TIMEOUT_HEADER;
     if (idle) {
@@ -91,6 +91,13 @@ void timeouts_touch(struct timeouts *t, struct timeout_link *l, int64_t now_ms, 
     } else if (ms == idle_head->deadline_ms) {
         kind = TIMEOUT_IDLE; /* busy, but given the idle length */
     }
+    /* Touched again within the same clock tick (a request and its response
+     * often are): everything queued behind it since has the same deadline,
+     * so it is already in its place. */
+    if (l->next && l->kind == kind && l->deadline_ms == now_ms + ms)
+        return;
+    if (l->next)
+        tq_unlink(l);
     l->kind = (uint8_t)kind;
     l->deadline_ms = now_ms + ms;
     tq_insert_sorted(&t->head[kind], l);

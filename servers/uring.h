@@ -1,0 +1,86 @@
+/* The uring model's own pieces, shared by its files: the loop, accepting and
+ * closing (uring.c) and a connection's receives and sends (uring_conn.c),
+ * over the ring (uring_ring.h).
+ *
+ *   uring_next(u, want)      posts what the core wants next (recv, send,
+ *                            splice) or drops the connection
+ *   uring_on_conn_cqe(...)   a connection's completion, back to the core */
+#ifndef URING_H
+#define URING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "reactor.h"
+#include "uring_ring.h"
+
+/* user_data: a struct uconn pointer (8-byte aligned) with a conn_op in the
+ * low bits, or, without a connection, a loop_op. */
+enum conn_op { OP_RECV = 1, OP_SEND, OP_SPLICE_IN, OP_POLL_OUT, OP_SPLICE_OUT,
+               OP_SHUTDOWN, OP_CANCEL };
+enum loop_op { OP_IGNORE, OP_ACCEPT, OP_LISTEN_POLL, OP_SIGNALS };
+#define OP_MASK 7u
+
+struct uconn {
+    struct conn c;           /* c.fd is -1 for a registered slot (conn.h) */
+    struct msghdr msg;       /* a SENDMSG in flight points here */
+    struct iovec iov[2];
+    char *spill;             /* received bytes the core had no room for yet */
+    uint32_t spill_off, spill_len, spill_cap;
+    int fd;                  /* what the ring's operations name: slot or descriptor */
+    int pipe_r, pipe_w;      /* borrowed while a large body is spliced, else -1 */
+    uint32_t in_pipe;        /* body bytes in the pipe, not yet on the socket */
+    int32_t zc_res;          /* a zero-copy send's result, used at its notification */
+    uint8_t inflight;        /* ring operations not completed yet */
+    uint8_t round;           /* operations of the splice round not completed yet */
+    uint8_t next;            /* enum conn_want once the splice round is done */
+    bool open;               /* the slot holds a connection */
+    bool closing;            /* dropped: closes when inflight reaches 0 */
+    bool writing;            /* a send or a splice round is in flight */
+    bool recv_armed;         /* a receive is in flight (multishot: until it ends) */
+    bool recv_cancelled;     /* ... and asked to stop: the core is full */
+    bool single_shot;        /* pipelines far ahead: receives the core asks for */
+    bool eof;                /* the peer's FIN came while the core could not take it */
+    bool poll_first;         /* the last recv emptied the socket */
+    bool half_closed;        /* a closing response's shutdown was sent */
+};
+
+struct uring_state {
+    struct server *srv;
+    struct uconn *conns;     /* indexed by slot (direct) or descriptor */
+    int max_fd;              /* entries in conns, and slots in the ring's table */
+    int nconns;              /* open, including closing ones */
+    struct timeouts tq;
+    int sigfd;               /* signalfd of SIGTERM, SIGINT, SIGUSR1 */
+    bool multishot;          /* the kernel takes multishot accept */
+    bool accept_armed;       /* an accept or a poll on the listener is pending */
+    bool stopped;
+    size_t zc_min;           /* zero-copy sends from this many bytes */
+    bool zc_loopback;        /* ... also to loopback peers (URING_ZC_MIN given) */
+};
+
+extern struct uring_state U;
+
+/* uring.c */
+void uring_set_op(struct io_uring_sqe *sqe, struct uconn *u, enum conn_op op);
+void uring_drop(struct uconn *u);
+/* The last completion of a dropped connection is in: closes it. */
+void uring_finish_close(struct uconn *u);
+
+/* uring_conn.c */
+/* Reads URING_ZC_MIN (bytes) and URING_OFF; -1 with a message on a bad one. */
+int uring_read_env(char *err, size_t errsz);
+/* Zero-copy only where it can be: not to a server bound to loopback. */
+void uring_send_setup(const struct server *s);
+/* Moves a connection on after the core said w: its response out, bytes
+ * kept back handed over, a receive armed; or drops it (CONN_CLOSE). */
+void uring_next(struct uconn *u, enum conn_want w);
+void uring_on_conn_cqe(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe);
+/* What a closed connection held: a borrowed pipe, kept bytes. */
+void uring_conn_free(struct uconn *u);
+void uring_pipes_close(void);
+
+#endif

@@ -1,0 +1,465 @@
+/* A uring connection's receives and sends: what the core wants next, posted
+ * to the ring, and each completion handed back to the core (see uring.c for
+ * the whole model).
+ *
+ * - Receiving: one multishot receive per connection (6.0), armed at accept
+ *   and left armed across requests, so a keep-alive request costs no
+ *   submission and no poll armed for its receive. The kernel picks buffers
+ *   from the provided buffer ring only when data arrives (several per
+ *   completion with receive bundles, 6.10); the bytes are copied into the
+ *   core's buffer and the ring buffers go straight back, so an idle
+ *   connection holds no memory of ours. Data that comes while a response is
+ *   going out waits in the core's buffer, as pipelined requests do. Where
+ *   multishot receive is off, a single-shot receive asks for what the core
+ *   has room for, waiting for data before trying (POLL_FIRST) after a
+ *   receive that emptied the socket.
+ * - Sending: IORING_OP_SEND for one piece (a head with a small body the core
+ *   copied behind it), SENDMSG for a head and a large cached body.
+ * - Zero-copy sends (SEND_ZC, SENDMSG_ZC) pin the body's pages instead of
+ *   copying them into the socket: two completions, the send's and, once the
+ *   kernel no longer needs the memory, a notification. The core hears of
+ *   the send only at the notification, so nothing it frees (the head, a
+ *   file entry) is still in use. Over loopback there is nothing to gain:
+ *   the kernel copies the pages anyway when it delivers them to the local
+ *   socket (the "deferred copy" of Documentation/networking/msg_zerocopy.rst),
+ *   so a server bound to a loopback address sends plainly unless
+ *   URING_ZC_MIN is set.
+ * - Large file bodies: splice, no copy through user space. Each round is a
+ *   linked chain SPLICE file->pipe, POLL_ADD socket POLLOUT, SPLICE
+ *   pipe->socket, moving at most PIPE_CHUNK bytes through a pipe the
+ *   connection borrows from a small pool. The kernel runs splice on its
+ *   worker threads; our sockets are non-blocking, so the poll in the middle
+ *   keeps the last splice from finding a full socket (it would return
+ *   EAGAIN, not wait). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "uring.h"
+
+#define PIPE_CHUNK (64 * 1024)  /* bytes per splice round: a pipe's default size */
+#define PIPES_KEPT 32           /* empty pipes kept for the next large body */
+/* Below this, pinning pages and the extra notification cost more than the
+ * copy they save (msg_zerocopy.rst: "generally only effective at writes
+ * over around 10 KB"). */
+#define ZC_MIN_DEFAULT (16 * 1024)
+
+static int pipes[PIPES_KEPT][2];
+static int npipes;
+
+int uring_read_env(char *err, size_t errsz)
+{
+    const char *zc = getenv("URING_ZC_MIN");
+    U.zc_min = ZC_MIN_DEFAULT;
+    U.zc_loopback = false;
+    if (zc) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(zc, &end, 10);
+        if (errno || end == zc || *end || v < 0) {
+            snprintf(err, errsz, "URING_ZC_MIN: expected a number of bytes, got '%s'", zc);
+            return -1;
+        }
+        U.zc_min = (size_t)v;
+        U.zc_loopback = true;
+    }
+    return ring_read_env(err, errsz);
+}
+
+void uring_send_setup(const struct server *s)
+{
+    bool loopback = false;
+    if (s->addr.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&s->addr;
+        loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+    } else if (s->addr.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&s->addr;
+        loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+    }
+    if (loopback && !U.zc_loopback)
+        U.zc_min = SIZE_MAX;
+}
+
+/* --- pipes for splice ------------------------------------------------------ */
+
+static bool pipe_take(struct uconn *u)
+{
+    int p[2];
+    if (npipes > 0) {
+        npipes--;
+        p[0] = pipes[npipes][0];
+        p[1] = pipes[npipes][1];
+    } else if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+        return false; /* out of descriptors: this response cannot finish */
+    }
+    u->pipe_r = p[0];
+    u->pipe_w = p[1];
+    u->in_pipe = 0;
+    return true;
+}
+
+static void pipe_give_back(struct uconn *u)
+{
+    if (u->pipe_r < 0)
+        return;
+    /* A round cut short by a close may still have filled the pipe. */
+    if (u->in_pipe == 0 && u->round == 0 && npipes < PIPES_KEPT) {
+        pipes[npipes][0] = u->pipe_r;
+        pipes[npipes][1] = u->pipe_w;
+        npipes++;
+    } else { /* holds bytes of a response that will not finish */
+        close(u->pipe_r);
+        close(u->pipe_w);
+    }
+    u->pipe_r = u->pipe_w = -1;
+}
+
+void uring_pipes_close(void)
+{
+    while (npipes > 0) {
+        npipes--;
+        close(pipes[npipes][0]);
+        close(pipes[npipes][1]);
+    }
+}
+
+/* --- receiving ---------------------------------------------------------------- */
+
+/* Bytes a multishot receive delivered that the core had no room for: kept
+ * in order until the core takes them. Only a client that sends far ahead of
+ * its responses (pipelining) gets here; its receive is stopped and it is
+ * served by single-shot receives from then on, which the core's buffer
+ * bounds. What it had sent by then is bounded by one enter's worth of
+ * buffers (completions run only inside our wait); the kept bytes of all
+ * connections together by SPILL_TOTAL_MAX, beyond which one is closed. */
+#define SPILL_MAX ((size_t)RECV_BUFS * RECV_BUF_SIZE)
+#define SPILL_TOTAL_MAX (32u << 20)
+
+static size_t spill_total; /* bytes allocated for kept bytes, all connections */
+
+static bool spill_add(struct uconn *u, const char *p, size_t n)
+{
+    size_t have = u->spill_len - u->spill_off;
+    if (have + n > SPILL_MAX)
+        return false;
+    memmove(u->spill, u->spill + u->spill_off, have);
+    u->spill_off = 0;
+    u->spill_len = (uint32_t)have;
+    if (have + n > u->spill_cap) {
+        size_t cap = u->spill_cap ? 2 * (size_t)u->spill_cap : 4 * RECV_BUF_SIZE;
+        while (cap < have + n)
+            cap *= 2;
+        cap = cap > SPILL_MAX ? SPILL_MAX : cap;
+        char *q = spill_total + cap - u->spill_cap <= SPILL_TOTAL_MAX ? realloc(u->spill, cap)
+                                                                       : NULL;
+        if (!q)
+            return false;
+        spill_total += cap - u->spill_cap;
+        u->spill = q;
+        u->spill_cap = (uint32_t)cap;
+    }
+    memcpy(u->spill + u->spill_len, p, n);
+    u->spill_len += (uint32_t)n;
+    return true;
+}
+
+static void spill_free(struct uconn *u)
+{
+    spill_total -= u->spill_cap;
+    free(u->spill);
+    u->spill = NULL;
+    u->spill_off = u->spill_len = u->spill_cap = 0;
+}
+
+void uring_conn_free(struct uconn *u)
+{
+    pipe_give_back(u);
+    spill_free(u);
+}
+
+static size_t spilled(const struct uconn *u)
+{
+    return u->spill_len - u->spill_off;
+}
+
+/* Hands received bytes to the core, as many as it has room for, the rest
+ * kept behind any kept before. Returns what the core said (or CONN_CLOSE). */
+static enum conn_want feed(struct uconn *u, const char *p, size_t n)
+{
+    enum conn_want w = CONN_WANT_READ;
+    if (spilled(u) == 0) {
+        size_t room = conn_recv_room(&u->c);
+        size_t take = n < room ? n : room;
+        if (take > 0 && (w = conn_recv_copy(&u->c, p, take)) == CONN_CLOSE)
+            return w;
+        p += take;
+        n -= take;
+    }
+    return n > 0 && !spill_add(u, p, n) ? CONN_CLOSE : w;
+}
+
+/* The core wants to read: kept bytes first, as room allows. */
+static enum conn_want feed_spilled(struct uconn *u)
+{
+    size_t room = conn_recv_room(&u->c), n = spilled(u);
+    size_t take = n < room ? n : room;
+    enum conn_want w = take > 0 ? conn_recv_copy(&u->c, u->spill + u->spill_off, take)
+                                : CONN_CLOSE; /* cannot happen: reading with no room */
+    u->spill_off += (uint32_t)take;
+    if (spilled(u) == 0)
+        spill_free(u); /* an idle connection holds no memory */
+    return w;
+}
+
+/* A multishot receive stays armed across requests (one SQE and one poll per
+ * connection, not per request); a single-shot one asks for what the core
+ * has room for, waiting for data first when the socket was left empty. */
+static bool arm_recv(struct uconn *u)
+{
+    if (u->recv_armed)
+        return true;
+    struct io_uring_sqe *sqe = ring_sqe(1);
+    if (!sqe)
+        return false;
+    if (ring_has.recv_multishot && !u->single_shot)
+        ring_prep_recv_multishot(sqe, u->fd);
+    else
+        ring_prep_recv(sqe, u->fd, conn_recv_room(&u->c), u->poll_first);
+    uring_set_op(sqe, u, OP_RECV);
+    u->recv_armed = true;
+    u->recv_cancelled = false;
+    return true;
+}
+
+/* Flow control: the core is full, so the multishot receive stops (it ends
+ * with ECANCELED); single-shot receives take over once the kept bytes are
+ * taken. */
+static void stop_recv(struct uconn *u)
+{
+    struct io_uring_sqe *sqe;
+    u->single_shot = true;
+    if (!u->recv_armed || u->recv_cancelled || !(sqe = ring_sqe(1)))
+        return;
+    io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)u | OP_RECV, 0);
+    uring_set_op(sqe, u, OP_CANCEL);
+    u->recv_cancelled = true;
+}
+
+static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
+{
+    struct ring_data_iter it;
+    const char *p;
+    size_t n;
+    enum conn_want w = CONN_WANT_READ;
+    if (!(cqe->flags & IORING_CQE_F_MORE))
+        u->recv_armed = false;
+    /* Every buffer is walked, so that each goes back to the kernel. */
+    for (ring_data_first(cqe, &it, &p, &n); n; ring_data_next(&it, &p, &n))
+        if (w != CONN_CLOSE)
+            w = feed(u, p, n);
+    if (cqe->res == 0)
+        u->eof = true; /* for the core once it has taken everything before */
+    else if (cqe->res == -EINVAL && ring_has.recv_multishot)
+        ring_has.recv_multishot = false; /* refused after all: single-shot */
+    else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED)
+        w = CONN_CLOSE; /* reset: nothing more will go out either */
+    u->poll_first = !(cqe->flags & IORING_CQE_F_SOCK_NONEMPTY);
+    if (spilled(u) > 0)
+        stop_recv(u);
+    uring_next(u, w);
+}
+
+/* --- sending ------------------------------------------------------------------ */
+
+/* One round of a large body; see the top of the file. */
+static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
+{
+    if (u->pipe_r < 0 && !pipe_take(u))
+        return false;
+    struct io_uring_sqe *sqe = ring_sqe(3);
+    if (!sqe)
+        return false;
+    size_t out = u->in_pipe;
+    u->round = 2;
+    if (out == 0) { /* the pipe is empty: fill it from the file first */
+        out = len < PIPE_CHUNK ? len : PIPE_CHUNK;
+        io_uring_prep_splice(sqe, fd, off, u->pipe_w, -1, (unsigned)out, 0);
+        sqe->flags |= IOSQE_IO_LINK;
+        uring_set_op(sqe, u, OP_SPLICE_IN);
+        u->round = 3;
+        sqe = ring_sqe(1);
+    }
+    io_uring_prep_poll_add(sqe, u->fd, POLLOUT);
+    sqe->flags |= IOSQE_IO_LINK;
+    uring_set_op(sqe, u, OP_POLL_OUT);
+    sqe = ring_sqe(1);
+    io_uring_prep_splice(sqe, u->pipe_r, -1, u->fd, -1, (unsigned)out, 0);
+    uring_set_op(sqe, u, OP_SPLICE_OUT);
+    u->next = CONN_WANT_WRITE;
+    return true;
+}
+
+/* The head, and a cached body behind it: SEND for one piece, SENDMSG for
+ * two, zero-copy from zc_min bytes. */
+static bool post_send(struct uconn *u)
+{
+    int n = conn_send_iov(&u->c, u->iov);
+    u->writing = true;
+    if (n > 0) {
+        struct io_uring_sqe *sqe = ring_sqe(1);
+        if (!sqe)
+            return false;
+        size_t len = u->iov[0].iov_len + (n > 1 ? u->iov[1].iov_len : 0);
+        bool zc = ring_has.send_zc && len >= U.zc_min;
+        u->msg = (struct msghdr){.msg_iov = u->iov, .msg_iovlen = (size_t)n};
+        if (n == 1 && zc)
+            io_uring_prep_send_zc(sqe, u->fd, u->iov[0].iov_base, len, MSG_NOSIGNAL, 0);
+        else if (n == 1)
+            io_uring_prep_send(sqe, u->fd, u->iov[0].iov_base, len, MSG_NOSIGNAL);
+        else if (zc)
+            io_uring_prep_sendmsg_zc(sqe, u->fd, &u->msg, MSG_NOSIGNAL);
+        else
+            io_uring_prep_sendmsg(sqe, u->fd, &u->msg, MSG_NOSIGNAL);
+        uring_set_op(sqe, u, OP_SEND);
+        return true;
+    }
+    int fd;
+    off_t off;
+    size_t len;
+    return conn_send_file(&u->c, &fd, &off, &len) && splice_round(u, fd, off, len);
+}
+
+/* After a closing response the core lingers; it cannot half-close a
+ * registered slot, so the ring does. */
+static bool half_close(struct uconn *u)
+{
+    struct io_uring_sqe *sqe = ring_sqe(1);
+    if (!sqe)
+        return false;
+    io_uring_prep_shutdown(sqe, u->fd, SHUT_WR);
+    uring_set_op(sqe, u, OP_SHUTDOWN); /* the slot stays until it completes */
+    u->half_closed = true;
+    return true;
+}
+
+/* The core wants to read (any state but CONN_WRITE): what it has not been
+ * given yet first, then a receive. */
+static enum conn_want next_read(struct uconn *u)
+{
+    pipe_give_back(u); /* a large body, if any, is done */
+    if (u->c.fd < 0 && u->c.state == CONN_LINGER && !u->half_closed && !half_close(u))
+        return CONN_CLOSE;
+    if (spilled(u) > 0)
+        return feed_spilled(u);
+    if (u->eof)
+        return conn_received(&u->c, 0); /* CONN_CLOSE */
+    return arm_recv(u) ? CONN_WANT_READ : CONN_CLOSE;
+}
+
+void uring_next(struct uconn *u, enum conn_want w)
+{
+    while (w != CONN_CLOSE && !u->writing) {
+        if (u->c.state == CONN_WRITE) {
+            w = post_send(u) ? CONN_WANT_WRITE : CONN_CLOSE;
+            break;
+        }
+        bool more = spilled(u) > 0;
+        w = next_read(u);
+        if (!more && w == CONN_WANT_READ)
+            break; /* a receive is armed */
+    }
+    if (w == CONN_CLOSE) {
+        uring_drop(u);
+        return;
+    }
+    conn_timeout_touch(&U.tq, &u->c);
+}
+
+/* --- completions --------------------------------------------------------------- */
+
+/* A splice round's completions (two or three): the round is over at the
+ * last one. A short splice into the pipe (the file shrank) cancels the rest
+ * of the chain, as does a failed poll. */
+static void on_splice(struct uconn *u, enum conn_op op, int res)
+{
+    switch (op) {
+    case OP_SPLICE_IN:
+        if (res > 0)
+            u->in_pipe += (uint32_t)res;
+        else
+            u->next = CONN_CLOSE; /* 0: the file shrank, the framing is lost */
+        break;
+    case OP_POLL_OUT:
+        if (res < 0 && res != -ECANCELED)
+            u->next = CONN_CLOSE;
+        break;
+    default: /* OP_SPLICE_OUT; EAGAIN: the socket filled up after the poll */
+        if (res > 0) {
+            u->in_pipe -= (uint32_t)res;
+            if (u->next == CONN_WANT_WRITE)
+                u->next = conn_sent(&u->c, (size_t)res);
+        } else if (res != -EAGAIN && res != -ECANCELED) {
+            u->next = CONN_CLOSE;
+        }
+        break;
+    }
+    if (--u->round == 0) {
+        u->writing = false;
+        uring_next(u, (enum conn_want)u->next);
+    }
+}
+
+/* A send's completion; a zero-copy send's result waits for its
+ * notification (F_MORE says one follows). */
+static void on_send(struct uconn *u, const struct io_uring_cqe *cqe)
+{
+    int res = cqe->res;
+    if (cqe->flags & IORING_CQE_F_MORE) {
+        u->zc_res = res;
+        return;
+    }
+    u->writing = false;
+    if (cqe->flags & IORING_CQE_F_NOTIF) {
+        res = u->zc_res;
+    } else if (res == -EOPNOTSUPP && ring_has.send_zc) {
+        ring_has.send_zc = false; /* a socket without zero-copy: plain sends */
+        uring_next(u, CONN_WANT_WRITE);
+        return;
+    }
+    uring_next(u, res > 0 ? conn_sent(&u->c, (size_t)res) : CONN_CLOSE);
+}
+
+void uring_on_conn_cqe(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe)
+{
+    u->inflight--;
+    if (cqe->flags & IORING_CQE_F_MORE)
+        u->inflight++; /* a multishot receive goes on; a notification is to come */
+    if (u->closing) {
+        if (op == OP_RECV)
+            ring_recycle(cqe);
+        if (u->inflight == 0)
+            uring_finish_close(u);
+        return;
+    }
+    switch (op) {
+    case OP_RECV:
+        on_recv(u, cqe);
+        break;
+    case OP_SEND:
+        on_send(u, cqe);
+        break;
+    case OP_SHUTDOWN: /* a closing response's half-close: nothing waits on it */
+    case OP_CANCEL:
+        break;
+    default:
+        on_splice(u, op, cqe->res);
+        break;
+    }
+}

@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""The uring model's features and every fallback, for one binary:
+
+    python3 tests/uring_features.py build/servers/uring build/tests/seccomp_exec
+
+Each case starts its own server on 127.0.0.1 port 0 and checks what the
+start-up line after "listening on" says is on and off, then that the server
+answers correctly through that path: a small file, a cached 16 KiB body, a
+256 KiB body (splice), three pipelined requests, a 404 (a closing response:
+the half-close), 20,000 pipelined requests in one send (740 KB, far more
+than the core's buffer: a multishot receive must stop and hand over what it
+took in order), and SIGTERM's counters line.
+
+  - as the kernel offers it; --version names the same features;
+  - each feature the kernel accepted, switched off alone (URING_OFF=name),
+    and all of them at once: the line says "name (URING_OFF)";
+  - registrations the kernel refuses, forced with a seccomp filter that
+    makes io_uring_register fail with EINVAL for one opcode (the ring's own
+    descriptor, the registered file table, the opcode probe): the line says
+    "name (kernel)"; the provided buffer ring refused: exit 69, one line;
+  - zero-copy sends forced for every body (URING_ZC_MIN=0), whose
+    notifications then decide when the core hears of a send;
+  - a bad URING_OFF or URING_ZC_MIN: exit 2 with one line on stderr.
+
+Output: "ok - name" / "not ok - name: why" / "skip - name: why"; exit 1 if
+any case failed, 77 when io_uring is unavailable here. About 10 s.
+"""
+
+import errno
+import hashlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
+START_TIMEOUT_S = 10.0
+IO_TIMEOUT_S = 10.0
+EXIT_UNAVAILABLE = 69
+EXIT_SKIP = 77
+NR_IO_URING_REGISTER = 427  # the same number on every architecture
+# io_uring_register opcodes (include/uapi/linux/io_uring.h)
+REGISTER = {"probe": 8, "files2": 13, "ring_fds": 20, "pbuf_ring": 22}
+FEATURE_RE = re.compile(r"^uring: features (?P<on>[^;]*)(?:; off: (?P<off>[^;]*))?"
+                        r"(?:; (?P<zc>send_zc .*))?$")
+FILES = ["/index.html", "/bench/16k.html", "/bench/256k.html"]
+BURST_REQUESTS = 20000   # 740 KB of requests in one send
+
+
+class Fail(Exception):
+    pass
+
+
+def expect(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def parse_features(line):
+    m = FEATURE_RE.match(line or "")
+    expect(m, f"bad features line {line!r}")
+    on = [] if m.group("on") == "none" else m.group("on").split()
+    off = {}
+    for item in (m.group("off") or "").split(","):
+        item = item.strip()
+        if item:
+            name, why = re.fullmatch(r"(\S+) \(([^)]*)\)", item).groups()
+            off[name] = why
+    return on, off, m.group("zc") or ""
+
+
+class Server:
+    def __init__(self, binary, env=None, wrap=()):
+        self.proc = subprocess.Popen(
+            [*wrap, binary, "--port", "0", "--docroot", DOCROOT],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})}, start_new_session=True)
+        self.lines = []
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while len(self.lines) < 2 and time.monotonic() < deadline:
+            raw = self.proc.stdout.readline()
+            if not raw:
+                break
+            self.lines.append(raw.decode().rstrip("\n"))
+        if not self.lines or not self.lines[0].startswith("listening on "):
+            rc = self.proc.wait(5)
+            err = self.proc.stderr.read().decode()
+            raise Fail(f"did not start: status {rc}, stdout {self.lines}, stderr {err!r}")
+        self.port = int(self.lines[0].rsplit(":", 1)[1])
+        self.features = self.lines[1] if len(self.lines) > 1 else None
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=15)
+        return self.proc.returncode, out.decode(), err.decode()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def read_response(sock, buf):
+    """One response from sock (buf: bytes already read). Returns (status,
+    headers, body, rest)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        expect(chunk, f"connection closed before a response head ({len(buf)} bytes)")
+        buf += chunk
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:])}
+    n = int(headers.get("content-length", "0"))
+    while len(buf) < n:
+        chunk = sock.recv(65536)
+        expect(chunk, f"connection closed after {len(buf)} of {n} body bytes")
+        buf += chunk
+    return status, headers, buf[:n], buf[n:]
+
+
+def file_bytes(path):
+    with open(os.path.join(DOCROOT, path.lstrip("/")), "rb") as f:
+        return f.read()
+
+
+def get(path, close=False):
+    conn = "Connection: close\r\n" if close else ""
+    return f"GET {path} HTTP/1.1\r\nHost: x\r\n{conn}\r\n".encode()
+
+
+def burst(srv, n=BURST_REQUESTS):
+    """n pipelined requests in one send, far more than the core's buffer,
+    read as they come: a multishot receive must stop and hand over what it
+    took in order."""
+    req = get("/index.html")
+    want = file_bytes("/index.html")
+    got = []
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT_S) as s:
+        def read_all():
+            rest = b""
+            try:
+                for _ in range(n):
+                    status, _, body, rest = read_response(s, rest)
+                    got.append(status == 200 and body == want)
+            except (Fail, OSError):
+                pass
+        reader = threading.Thread(target=read_all, daemon=True)
+        reader.start()
+        s.sendall(req * n)
+        reader.join(IO_TIMEOUT_S * 3)
+    expect(len(got) == n and all(got),
+           f"{len(got)} of {n} pipelined responses ({len(req) * n} bytes sent)")
+
+
+def serves(srv):
+    """The paths a model must get right, whatever the ring does."""
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT_S) as s:
+        rest = b""
+        for path in FILES:  # one keep-alive connection: recv, send, splice
+            s.sendall(get(path))
+            status, _, body, rest = read_response(s, rest)
+            expect(status == 200 and hashlib.sha256(body).digest() ==
+                   hashlib.sha256(file_bytes(path)).digest(), f"GET {path}: {status}")
+        s.sendall(b"".join(get(p) for p in FILES))  # pipelined, in one send
+        for path in FILES:
+            status, _, body, rest = read_response(s, rest)
+            expect(status == 200 and body == file_bytes(path), f"pipelined {path}: {status}")
+        s.sendall(get("/no-such-file"))  # an error closes: the half-close
+        status, headers, _, rest = read_response(s, rest)
+        expect(status == 404, f"GET /no-such-file: {status}")
+        s.settimeout(IO_TIMEOUT_S)
+        expect(s.recv(1) == b"", "the connection stayed open after a 404")
+    burst(srv)
+    rc, out, err = srv.stop()
+    expect(rc == 0, f"exit status {rc} after SIGTERM, stderr {err!r}")
+    want = f"requests={7 + BURST_REQUESTS} "
+    expect(want in out, f"counters after {7 + BURST_REQUESTS} responses: {out!r}")
+
+
+def case(name, fn, results):
+    try:
+        detail = fn()
+        print(f"ok - {name}" + (f" ({detail})" if detail else ""))
+    except Fail as e:
+        print(f"not ok - {name}: {e}")
+        results.append(name)
+    sys.stdout.flush()
+
+
+def check_default(binary):
+    srv = Server(binary)
+    try:
+        on, off, zc = parse_features(srv.features)
+        version = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                                 timeout=30).stdout
+        m = re.search(r"io_uring features: ([^;\n]*)", version)
+        expect(m and m.group(1).split() == on, f"--version {version!r} against {on}")
+        expect(not any(why == "URING_OFF" for why in off.values()), f"off: {off}")
+        serves(srv)
+        return " ".join(on) + (f"; off: {off}" if off else "")
+    finally:
+        srv.kill()
+
+
+def check_off(binary, names, want_off, want_on=(), also_off=None):
+    srv = Server(binary, env={"URING_OFF": names})
+    try:
+        on, off, _ = parse_features(srv.features)
+        for name in want_off:
+            expect(name not in on and off.get(name) == "URING_OFF",
+                   f"{name} not reported off by URING_OFF: {srv.features!r}")
+        for name, why in (also_off or {}).items():
+            expect(name not in on and off.get(name) == why,
+                   f"{name} not reported off ({why}): {srv.features!r}")
+        for name in want_on:
+            expect(name in on, f"{name} should replace it: {srv.features!r}")
+        serves(srv)
+        return " ".join(on) or "no optional feature"
+    finally:
+        srv.kill()
+
+
+def check_refused(binary, seccomp, opcode, feature):
+    rule = f"{NR_IO_URING_REGISTER}:{opcode}:{errno.EINVAL}"
+    srv = Server(binary, wrap=(seccomp, rule, "--"))
+    try:
+        on, off, _ = parse_features(srv.features)
+        expect(feature not in on and off.get(feature) == "kernel",
+               f"{feature} not reported refused by the kernel: {srv.features!r}")
+        serves(srv)
+        return " ".join(on)
+    finally:
+        srv.kill()
+
+
+def check_exit(binary, wrap, env, status, want):
+    p = subprocess.run([*wrap, binary, "--port", "0", "--docroot", DOCROOT],
+                       capture_output=True, text=True, timeout=30,
+                       env={**os.environ, **env})
+    lines = p.stderr.splitlines()
+    expect(p.returncode == status and len(lines) == 1 and want in lines[0] and
+           "listening" not in p.stdout,
+           f"status {p.returncode}, stdout {p.stdout!r}, stderr {p.stderr!r}")
+    return lines[0]
+
+
+def check_zc(binary):
+    srv = Server(binary, env={"URING_ZC_MIN": "0"})
+    try:
+        on, _, zc = parse_features(srv.features)
+        if "send_zc" not in on:
+            return "skip: the kernel has no zero-copy send"
+        expect(zc == "send_zc from 0 bytes", f"zero-copy not forced: {srv.features!r}")
+        serves(srv)
+        return zc
+    finally:
+        srv.kill()
+
+
+def seccomp_works(seccomp):
+    p = subprocess.run([seccomp, f"{NR_IO_URING_REGISTER}:999:{errno.EINVAL}", "--",
+                        "/bin/true"], capture_output=True)
+    return p.returncode == 0
+
+
+def main(argv):
+    if len(argv) != 3:
+        print(f"usage: {argv[0]} build/servers/uring build/tests/seccomp_exec", file=sys.stderr)
+        return 2
+    binary, seccomp = argv[1], argv[2]
+    probe = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
+    if "io_uring unavailable" in probe.stdout:
+        print(f"skip - {probe.stdout.strip()}")
+        return EXIT_SKIP
+    failed = []
+    on = re.search(r"io_uring features: ([^;\n]*)", probe.stdout).group(1).split()
+    case("as the kernel offers it", lambda: check_default(binary), failed)
+    for name in on:
+        # Without DEFER_TASKRUN, COOP_TASKRUN is the fallback; DEFER_TASKRUN
+        # needs SINGLE_ISSUER.
+        then = ["coop_taskrun"] if name in ("single_issuer", "defer_taskrun") else []
+        also = ({"defer_taskrun": "needs single_issuer"}
+                if name == "single_issuer" and "defer_taskrun" in on else {})
+        case(f"URING_OFF={name}",
+             lambda n=name, t=then, a=also: check_off(binary, n, [n], t, a), failed)
+    case("URING_OFF=all", lambda: check_off(binary, "all", on), failed)
+    case("URING_ZC_MIN=0: every body sent zero-copy", lambda: check_zc(binary), failed)
+    case("URING_OFF=bogus: exit 2, one line",
+         lambda: check_exit(binary, (), {"URING_OFF": "bogus"}, 2, "URING_OFF"), failed)
+    case("URING_ZC_MIN=abc: exit 2, one line",
+         lambda: check_exit(binary, (), {"URING_ZC_MIN": "abc"}, 2, "URING_ZC_MIN"), failed)
+    if not seccomp_works(seccomp):
+        print("skip - registrations refused by the kernel: seccomp filters unavailable here")
+    else:
+        for opcode, feature in (("ring_fds", "registered_ring"), ("files2", "direct_fds"),
+                                ("probe", "send_zc")):
+            if feature in on:
+                case(f"io_uring_register({opcode}) refused: {feature} off",
+                     lambda o=opcode, f=feature: check_refused(binary, seccomp, REGISTER[o], f),
+                     failed)
+        rule = f"{NR_IO_URING_REGISTER}:{REGISTER['pbuf_ring']}:{errno.EINVAL}"
+        case("io_uring_register(pbuf_ring) refused: exit 69, one line",
+             lambda: check_exit(binary, (seccomp, rule, "--"), {}, EXIT_UNAVAILABLE,
+                                "uring: io_uring unavailable: provided buffer ring"), failed)
+    print(f"# uring features: {len(failed)} not ok")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
