@@ -50,7 +50,7 @@ int list_command(bool csv)
         return 1;
     }
     if (csv)
-        printf("name,category,available,reason,origin\n");
+        printf("name,category,available,reason,origin,limits\n");
     else
         printf("%-12s %-13s %-9s %s\n", "MODEL", "CATEGORY", "AVAILABLE", "ORIGIN / WHY NOT");
     for (int i = 0; i < models_count() && !spawn_interrupted; i++) {
@@ -59,9 +59,12 @@ int list_command(bool csv)
         if (csv) {
             printf("%s,%s,%s,", m->name, m->category, avail);
             csv_field(strcmp(avail, "yes") ? why : "", ",");
-            csv_field(m->origin, "\n");
+            csv_field(m->origin, ",");
+            csv_field(m->limits ? m->limits : "", "\n");
         } else {
             printf("%-12s %-13s %-9s %s\n", m->name, m->category, avail, m->origin);
+            if (m->limits && *m->limits)
+                printf("%-12s %-13s %-9s limit: %s\n", "", "", "", m->limits);
             if (strcmp(avail, "yes"))
                 printf("%-12s %-13s %-9s -> %s\n", "", "", "", why);
         }

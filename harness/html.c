@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "models.h"
 #include "report.h"
 #include "util.h"
 
@@ -237,6 +238,31 @@ static void load_hosts(FILE *f, const struct report *r)
           " meta.txt.</p>\n", f);
 }
 
+/* What each model's design cannot do, in the words of servers/meson.build
+ * (model_limits): the reader sees why a model starves, fails or stops
+ * scaling before reading its numbers. */
+static void limits(FILE *f, const struct report *r)
+{
+    bool any = false;
+    for (int i = 0; i < r->n_head; i++) {
+        const struct model *m = models_find(r->head[i].model);
+        if (!m || !m->limits || !*m->limits)
+            continue;
+        if (!any)
+            fputs("<h2 id=limits>What limits each model</h2>\n<p>By design, whatever the"
+                  " machine; where a figure is given it was measured. A point that"
+                  " starved, failed or stopped scaling above is often this.</p>\n<dl>\n", f);
+        any = true;
+        fputs("<dt>", f);
+        html_esc(f, m->name);
+        fputs("</dt><dd>", f);
+        html_esc(f, m->limits);
+        fputs("</dd>\n", f);
+    }
+    if (any)
+        fputs("</dl>\n", f);
+}
+
 static void full_table(FILE *f, const struct report *r)
 {
     fputs("<h2 id=points>Every point</h2>\n<p>Medians over the ok rounds (rounds: ok/all)."
@@ -294,6 +320,7 @@ static void run_line(FILE *f, const struct report *r)
     html_esc(f, r->run.kernel);
     fputs(".</p>\n<nav><a href=\"#verdict\">Verdict</a><a href=\"#headline\">Headline</a>"
           "<a href=\"#warnings\">Warnings</a><a href=\"#plots\">Plots</a>"
+          "<a href=\"#limits\">Limits</a>"
           "<a href=\"#points\">Every point</a><a href=\"#meta\">Machine</a></nav>\n", f);
 }
 
@@ -335,6 +362,7 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
     html_slow(f, r);
     warnings(f, r);
     plots(f, r);
+    limits(f, r);
     full_table(f, r);
     host_table(f, r);
     fputs("<h2 id=meta>Machine and options (meta.txt)</h2>\n<pre>", f);

@@ -105,6 +105,11 @@ def golden(harness, fixture, tmp):
     report(harness, run)
     for name in ("summary.csv", "summary.md"):
         same_file(os.path.join(run, name), os.path.join(fixture, name), name)
+    # What limits each model by design is on the page, for the models of the
+    # run (select's descriptor limit is the one every reader should meet).
+    page = read(os.path.join(run, "report.html"))
+    if "<h2 id=limits>" not in page or "FD_SETSIZE" not in page:
+        fail("report.html does not say what limits each model (select: FD_SETSIZE)")
     # The same run elsewhere gives the same page: no absolute path, no
     # clock, no unstable order in it.
     other = copy_run(fixture, os.path.join(tmp, "elsewhere", "run"))
