@@ -9,6 +9,10 @@
 #   bench/profile.sh [options] SERVER...     (a path: build/servers/epoll,
 #                                            build/bench/calibration)
 #   --conns N      wrk connections (default 256)
+#   --rate R       open loop instead: build/loadgen offers R req/s over the
+#                  connections, so that every server is profiled at the same
+#                  load (the harness's equal-load figure) and not at its own
+#                  saturation
 #   --path P       the file requested (default /bench/1k.html; the
 #                  calibration server answers as many body bytes)
 #   --seconds S    each measured window (default 5)
@@ -24,11 +28,12 @@
 # /work/tools/busy on a shared machine.
 set -euo pipefail
 
-conns=256 path=/bench/1k.html secs=5 callgrind=0 record=0 strace_c=0
+conns=256 rate= path=/bench/1k.html secs=5 callgrind=0 record=0 strace_c=0
 servers=()
 while [ $# -gt 0 ]; do
     case $1 in
     --conns) conns=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
     --path) path=$2; shift 2 ;;
     --seconds) secs=$2; shift 2 ;;
     --callgrind) callgrind=1; shift ;;
@@ -43,6 +48,7 @@ for tool in wrk h2load perf; do
     command -v $tool >/dev/null || { echo "profile.sh: $tool missing (Debian: wrk, nghttp2-client, linux-perf)" >&2; exit 2; }
 done
 here=$(cd "$(dirname "$0")/.." && pwd)
+[ -z "$rate" ] || [ -x "$here/build/loadgen" ] || { echo "profile.sh: --rate needs build/loadgen (run ./bootstrap)" >&2; exit 2; }
 docroot=$here/html
 size=$(stat -c %s "$docroot$path")
 tmp=$(mktemp -d)
@@ -96,7 +102,14 @@ requests() {
     grep '^counters:' "$tmp/out" | tail -1 | sed 's/.* requests=\([0-9]*\).*/\1/'
 }
 
-load() { taskset -c 1 wrk -t1 -c"$conns" -d"$1"s "http://127.0.0.1:$port$path" >/dev/null; }
+load() {
+    if [ -n "$rate" ]; then
+        taskset -c 1 "$here/build/loadgen" --rate "$rate" --conns "$conns" --duration "$1" \
+            "http://127.0.0.1:$port$path" >/dev/null
+    else
+        taskset -c 1 wrk -t1 -c"$conns" -d"$1"s "http://127.0.0.1:$port$path" >/dev/null
+    fi
+}
 
 # utime and stime of the server, in clock ticks.
 ticks() { awk '{print $14, $15}' "/proc/$pid/stat"; }
@@ -123,7 +136,7 @@ measure() {
     wait $perfpid || true
     r3=$(requests)
     awk -F, -v n="$n" -v m="$((r3 - r2))" -v name="$name" -v t0="$t0" -v t1="$t1" \
-        -v tck="$tck" -v c="$conns" '
+        -v tck="$tck" -v c="$conns${rate:+ rate=$rate/s}" '
         $3 ~ /raw_syscalls/ { sc = $1 } $3 == "context-switches" { cs = $1 }
         $3 ~ /sys_enter_/ && $1 > 0 { sub(/.*sys_enter_/, "", $3); by[$3] = $1; named += $1 }
         END {

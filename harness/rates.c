@@ -61,10 +61,26 @@ int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int roun
     return run_restart(c, s, m, r, why, sizeof why, &status);
 }
 
+/* The step that failed at the search's upper bound, when its failure was
+ * the machine's noise both times it was measured (noisy_failure): then the
+ * rate found is a lower bound, not the server's limit. */
+static const struct row *noisy_bound(const struct run_ctx *c, const struct model *m,
+                                     double hi)
+{
+    for (int i = c->n_rows - 1; i >= 0 && hi > 0; i--) {
+        const struct row *r = &c->rows[i];
+        if (r->kind == ROW_KIND_LOAD && r->offered_rps == hi &&
+            strcmp(r->model, m->name) == 0 && noisy_failure(r))
+            return r;
+    }
+    return NULL;
+}
+
 /* The kind=msr row: what the search found. */
 static void msr_row(struct run_ctx *c, const struct model *m, int round,
                     const struct search *se, const struct row *at)
 {
+    const struct row *noise = noisy_bound(c, m, se->hi);
     struct row *r = run_new_row(c, m, round);
     char lo[32], hi[32];
     r->kind = ROW_KIND_MSR;
@@ -92,6 +108,12 @@ static void msr_row(struct run_ctx *c, const struct model *m, int round,
         row_flag(r, ROW_FLAG_CLIENT_BOUND);
         row_note(r, "the search stopped at loadgen's own limit: the server may "
                  "sustain more");
+    } else if (noise && se->lo > 0) {
+        row_flag(r, ROW_FLAG_LOWER_BOUND);
+        row_flag(r, ROW_FLAG_NOISY);
+        row_note(r, "%s req/s failed twice with loadgen late but not busy (steal %.0f%%): "
+                 "the machine's noise, not the server; a lower bound, repeat the run",
+                 hi, noise->steal_pct);
     }
 }
 

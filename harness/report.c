@@ -88,6 +88,7 @@ static void open_of(const struct report *r, struct report_headline *h)
         h->msr_min = p->rps_min;
         h->msr_max = p->rps_max;
         h->msr_lower_bound = row_has_flag(&p->med, ROW_FLAG_LOWER_BOUND);
+        h->msr_noisy = row_has_flag(&p->med, ROW_FLAG_NOISY);
     }
     for (int e = 0; e < r->n_equal; e++) {
         p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_EQUAL, r->equal[e]);

@@ -26,6 +26,7 @@ struct report_headline {
      * p99 at 50% and 80% of the model's own MSR; -1 when not measured */
     double msr, msr_min, msr_max;
     bool msr_lower_bound;          /* the search stopped at loadgen's limit */
+    bool msr_noisy;                /* ... or at the machine's noise */
     double cpu_us[REPORT_EQUAL], cpu_us_min[REPORT_EQUAL], cpu_us_max[REPORT_EQUAL];
     double p99_cap50_ms, p99_cap80_ms;
     double best_rps; int best_conns;

@@ -153,13 +153,11 @@ static int mark_tree(const struct proc_list *l, pid_t root, char *in)
     return found;
 }
 
-/* VmRSS of /proc/PID/status in kB, or -1. The rss field of /proc/PID/stat
- * is the kernel's per-CPU cached counter: it can lag by hundreds of kB,
- * more than a thousand idle connections of an event-driven server cost. */
-static long status_rss_kb(pid_t pid)
+/* The kB figure after KEY ("\nVmRSS:") in /proc/PID/FILE, or -1. */
+static long proc_kb(pid_t pid, const char *file, const char *key)
 {
     char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -168,8 +166,16 @@ static long status_rss_kb(pid_t pid)
     if (n <= 0)
         return -1;
     buf[n] = '\0';
-    const char *v = strstr(buf, "\nVmRSS:");
-    return v ? strtol(v + 8, NULL, 10) : -1;
+    const char *v = strstr(buf, key);
+    return v ? strtol(v + strlen(key), NULL, 10) : -1;
+}
+
+/* VmRSS of /proc/PID/status in kB, or -1. The rss field of /proc/PID/stat
+ * is the kernel's per-CPU cached counter: it can lag by hundreds of kB,
+ * more than a thousand idle connections of an event-driven server cost. */
+static long status_rss_kb(pid_t pid)
+{
+    return proc_kb(pid, "status", "\nVmRSS:");
 }
 
 /* Precise RSS for small trees; a tree of thousands of processes keeps the
@@ -219,18 +225,7 @@ int sample_tree(pid_t root, struct sample_tree *t)
 
 static long pss_kb(pid_t pid)
 {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    const char *v = strstr(buf, "\nPss:");
-    return v ? strtol(v + 5, NULL, 10) : -1;
+    return proc_kb(pid, "smaps_rollup", "\nPss:");
 }
 
 int sample_tree_pss(pid_t root, long *out)

@@ -17,15 +17,15 @@ void search_record(struct search *s, double rate, bool sustained, bool client_bo
             s->lo = rate;
         return;
     }
-    if (client_bound)
-        s->limited = true;
-    if (s->hi == 0 || rate < s->hi)
+    if (s->hi == 0 || rate < s->hi) {
         s->hi = rate;
+        s->limited = client_bound; /* what failed at hi: the generator? */
+    }
 }
 
 double search_next(const struct search *s)
 {
-    if (s->limited || s->steps >= SEARCH_MAX_STEPS)
+    if (s->steps >= SEARCH_MAX_STEPS)
         return 0;
     if (s->lo == 0 && s->hi == 0)
         return s->start;

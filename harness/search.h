@@ -11,11 +11,15 @@
  *   for (double r; (r = search_next(&s)) > 0;)
  *       search_record(&s, r, sustained(r), client_bound(r));
  *   // s.lo: the MSR (0: nothing sustained down to SEARCH_FLOOR_RPS);
- *   // s.limited: the search stopped at the load generator's own limit,
+ *   // s.limited: the failure at s.hi was the load generator's own limit,
  *   // so s.lo is a lower bound.
  *
  * A failed step on which the generator was the busy side (client-bound)
- * says nothing about the server: the search stops there. */
+ * says nothing about the server, only that the generator cannot offer that
+ * rate: it bounds the search from above like any failure, and the
+ * bisection goes on below it (doubling overshoots: a server may sustain
+ * 1.9x the last rate that passed, and a factor 2 is no answer). When the
+ * lowest failure was the generator's, the result is a lower bound. */
 #ifndef HARNESS_SEARCH_H
 #define HARNESS_SEARCH_H
 
@@ -31,7 +35,7 @@ struct search {
     double lo;      /* highest sustained rate, 0 if none */
     double hi;      /* lowest failed rate, 0 if none */
     int steps;      /* rates recorded */
-    bool limited;   /* a failed step was client-bound */
+    bool limited;   /* the failure at hi was the generator's (client-bound) */
 };
 
 void search_init(struct search *s, double start, double precision);

@@ -61,6 +61,14 @@ static bool good(const struct stats_point *p)
     return p && p->ok_rounds > 0 && p->med.requests > 0;
 }
 
+/* A step not sustained while loadgen sent late on a CPU that steal or other
+ * processes took: what failed may be the machine, not the server. */
+static bool late_in_noise(const struct row *r)
+{
+    return row_has_flag(r, ROW_FLAG_CLIENT_BOUND) &&
+           (row_has_flag(r, ROW_FLAG_STEAL) || row_has_flag(r, ROW_FLAG_NOISY));
+}
+
 /* A model's figure for a question, or rounds = 0 with why it has none
  * (NULL: not measured there). */
 static struct judge_figure figure_of(const struct report *r, const char *model,
@@ -84,7 +92,8 @@ static struct judge_figure figure_of(const struct report *r, const char *model,
         p = stats_find_open(&r->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL, param);
         if (p && !(good(p) && row_sustained(&p->med)))
             *why = p->med.status != ROW_STATUS_OK ? row_status_name(p->med.status)
-                                                  : "not sustained";
+                   : late_in_noise(&p->med) ? "not sustained, loadgen late amid steal or other processes"
+                                            : "not sustained";
         return p && !*why ? judge_cpu(p) : none;
     }
     p = stats_find_open(&r->points, model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
@@ -302,7 +311,7 @@ static void closed_answers(struct report *r)
 
 static void open_answers(struct report *r)
 {
-    char label[96], bounds[512] = "", extra[700] = "";
+    char label[96], bounds[512] = "", extra[1200] = "";
     if (!r->open) {
         say(r, "Open loop: not in this run (--rates none).");
         return;
@@ -313,15 +322,20 @@ static void open_answers(struct report *r)
         snprintf(label, sizeof label, "Equal load, %s req/s offered (open loop)", rate);
         answer(r, Q_EQUAL, r->equal[e], label, "");
     }
+    char noisy[256] = "";
     double low = -1;
     int n_bounds = 0;
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];
-        if (is_model(h->category) && h->msr > 0 && h->msr_lower_bound) {
-            append(bounds, sizeof bounds, ", ", h->model);
-            low = low < 0 || h->msr < low ? h->msr : low;
-            n_bounds++;
+        if (!is_model(h->category) || h->msr <= 0 || !h->msr_lower_bound)
+            continue;
+        if (h->msr_noisy) {
+            append(noisy, sizeof noisy, ", ", h->model);
+            continue;
         }
+        append(bounds, sizeof bounds, ", ", h->model);
+        low = low < 0 || h->msr < low ? h->msr : low;
+        n_bounds++;
     }
     if (bounds[0]) {
         char rate[32];
@@ -329,6 +343,12 @@ static void open_answers(struct report *r)
         snprintf(extra, sizeof extra, " Loadgen's own limit came first for %s (at least "
                  "%s req/s): the search does not rank %s.", bounds, rate,
                  n_bounds > 1 ? "them" : "it");
+    }
+    if (noisy[0]) {
+        size_t used = strlen(extra);
+        snprintf(extra + used, sizeof extra - used, " The machine's noise (steal, a late "
+                 "loadgen that was not busy) ended the search for %s: a lower bound, not "
+                 "ranked; repeat the run.", noisy);
     }
     snprintf(label, sizeof label, "Maximum sustainable rate (p99 <= %s ms)", r->run.slo_ms);
     answer(r, Q_MSR, 0, label, extra);

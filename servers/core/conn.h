@@ -142,7 +142,7 @@ void conn_detach(struct conn *c);
 /* The blocking-style loop above, waiting with ppoll(2) on the one socket;
  * used by single, fork and thread. Returns 0 when the connection is
  * finished, -1 with errno when ppoll failed. */
-int conn_serve_blocking(int fd);
+int conn_serve_blocking(int fd); /* conn_blocking.c */
 
 /* The completion-style primitives; see above. */
 size_t conn_recv_room(const struct conn *c);
