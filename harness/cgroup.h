@@ -12,9 +12,11 @@
  * children that exit and are reaped while the tree is being read (the
  * parent's cutime was read before, the child is gone after), which a
  * process-per-connection server does by the hundred at the end of every
- * level. cgroup v1 (cpuacct.usage_user, cpuacct.usage_sys) and v2
- * (cpu.stat user_usec, system_usec) are both read; where neither can be
- * created (not root, no cgroupfs) the harness falls back to /proc and says
+ * level. cgroup v1 (cpuacct.usage: the exact total, split as
+ * cpuacct.usage_user and usage_sys, which count ticks) and v2 (cpu.stat
+ * usage_usec, split as user_usec and system_usec) are both read; where
+ * neither can be created (not root, no cgroupfs) the harness falls back to
+ * /proc and says
  * so in meta.txt.
  *
  * A memory limit (the disk-bound workload) bounds what the processes that

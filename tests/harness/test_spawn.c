@@ -1,6 +1,8 @@
 /* Child processes: every child the harness starts is one its interrupt
  * handler can reach; past SPAWN_MAX spawn_child refuses instead of starting
- * one that Ctrl-C would leave running. */
+ * one that Ctrl-C would leave running. A child in a control group has its
+ * CPU time counted there exactly (as the kernel's rusage of the child and
+ * its reaped children says), also when it sleeps between scheduler ticks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +14,39 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
+#include "cgroup.h"
 #include "spawn.h"
+
+static void cgroup_counts_exact_cpu(void **state)
+{
+    (void)state;
+    struct cgroup g;
+    char name[64], err[256];
+    snprintf(name, sizeof name, "c10k-test-spawn-%d", (int)getpid());
+    if (cgroup_create(&g, name, err, sizeof err) || !g.ok)
+        skip(); /* not root or no cgroupfs: the harness falls back to /proc */
+    /* Short bursts (a fork and an exec) between 3 ms sleeps: the pattern a
+     * tick-sampled count gets wrong. */
+    char *argv[] = {"sh", "-c", "for i in $(seq 150); do sleep 0.003; done", NULL};
+    struct spawn_spec sp = {.argv = argv, .cgroup = &g, .stdout_fd = -1, .stderr_fd = -1};
+    pid_t pid = spawn_child(&sp, err, sizeof err);
+    if (pid <= 0)
+        fail_msg("spawn: %s", err);
+    int status = 0;
+    struct rusage ru;
+    assert_int_equal(spawn_wait(pid, 120000, &status, &ru), 1);
+    uint64_t user_ns, sys_ns;
+    assert_int_equal(cgroup_cpu(&g, &user_ns, &sys_ns), 0);
+    double cg = (double)(user_ns + sys_ns) / 1e9;
+    double own = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    cgroup_remove(&g);
+    /* The group also holds the time between fork and exec: a little more. */
+    if (!(cg >= own * 0.95 && cg <= own * 1.10 + 0.005))
+        fail_msg("cgroup counted %.4f s of CPU, the child and its children %.4f s", cg, own);
+}
 
 static void interrupt_reaches_every_child(void **state)
 {
@@ -43,6 +77,7 @@ static void interrupt_reaches_every_child(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cgroup_counts_exact_cpu),
         cmocka_unit_test(interrupt_reaches_every_child),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
