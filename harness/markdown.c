@@ -166,7 +166,7 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
                "offered load, p99 at 50%% and 80%% of each server's own maximum. Closed "
                "loop (wrk, saturation): "
                "req/s and p99 from wrk, req/CPU-s = responses per second of server "
-               "CPU (process tree, /proc). \"vs nginx\" = req/CPU-s relative to nginx "
+               "CPU (the whole process tree: its control group, else /proc). \"vs nginx\" = req/CPU-s relative to nginx "
                "(geometric mean over the levels shown). KiB/idle conn = server RSS "
                "growth per idle keep-alive connection. calibration and reference rows"
                " are not models.\n\nWorkload: %s.\n\n", r->run.cpu, r->run.kernel,

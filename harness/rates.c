@@ -9,6 +9,7 @@
  *
  * The calibration server runs first (run.c orders it so): until its
  * sustainable rate is known, the equal-load rates given in % are not. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,13 @@ static bool noisy_failure(const struct row *r)
 {
     return r->status == ROW_STATUS_OK && !row_sustained(r) &&
            row_has_flag(r, ROW_FLAG_CLIENT_BOUND) && !generator_limited(r);
+}
+
+/* Whether a row's offered rate is the rate asked for: loadgen reports it
+ * to a tenth of a request per second, the search's rates differ by 10%. */
+static bool same_rate(double offered, double rate)
+{
+    return fabs(offered - rate) < 0.5;
 }
 
 /* One open-loop step (run_ctx.h). */
@@ -69,7 +77,7 @@ static const struct row *noisy_bound(const struct run_ctx *c, const struct model
 {
     for (int i = c->n_rows - 1; i >= 0 && hi > 0; i--) {
         const struct row *r = &c->rows[i];
-        if (r->kind == ROW_KIND_LOAD && r->offered_rps == hi &&
+        if (r->kind == ROW_KIND_LOAD && same_rate(r->offered_rps, hi) &&
             strcmp(r->model, m->name) == 0 && noisy_failure(r))
             return r;
     }
@@ -118,10 +126,12 @@ static void msr_row(struct run_ctx *c, const struct model *m, int round,
 }
 
 /* The highest sustained step at rate lo among this round's rows. */
-static const struct row *sustained_at(const struct run_ctx *c, double lo)
+static const struct row *sustained_at(const struct run_ctx *c, const struct model *m,
+                                      double lo)
 {
     for (int i = 0; i < c->n_rows; i++)
-        if (c->rows[i].offered_rps == lo && row_sustained(&c->rows[i]))
+        if (same_rate(c->rows[i].offered_rps, lo) && row_sustained(&c->rows[i]) &&
+            c->rows[i].kind == ROW_KIND_LOAD && strcmp(c->rows[i].model, m->name) == 0)
             return &c->rows[i];
     return NULL;
 }
@@ -190,7 +200,7 @@ static void open_auto(struct run_ctx *c, struct sut *s, const struct model *m,
         return;
     if (search_steps(c, s, m, round, &se))
         return;
-    msr_row(c, m, round, &se, sustained_at(c, se.lo));
+    msr_row(c, m, round, &se, sustained_at(c, m, se.lo));
     if (calibrating) {
         set_equal_rates(c, m, se.lo);
         struct search unused = se;
