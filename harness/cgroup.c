@@ -31,9 +31,9 @@ int cgroup_create(struct cgroup *g, const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "mkdir %s: %s", g->dir, strerror(errno));
         return -1;
     }
-    uint64_t u, s;
+    struct cgroup_cpu cpu;
     g->ok = true;
-    if (cgroup_cpu(g, &u, &s)) {
+    if (cgroup_cpu(g, &cpu)) {
         snprintf(err, errlen, "%s: no CPU accounting there", g->dir);
         rmdir(g->dir);
         g->ok = false;
@@ -128,45 +128,47 @@ long cgroup_oom_kills(const struct cgroup *g)
     return read_u64(path, "oom_kill", &n) ? -1 : (long)n;
 }
 
-/* The precise total, split in the sampled proportion: v1's usage_user and
- * usage_sys are counted in scheduler ticks (4 ms at HZ=250), unscaled, and
- * miss a share of the time of a server that sleeps between ticks (4% for
- * the calibration server on one CPU here, about half for prefork sharing two
+/* The exact total, and the parts as sampled: v1's usage_user and usage_sys
+ * are counted in scheduler ticks (4 ms at HZ=250), unscaled, and miss a
+ * share of the time of a server that sleeps between ticks (4% for the
+ * calibration server on one CPU here, more than half for prefork sharing two
  * CPUs with wrk); cpuacct.usage and v2's usage_usec are the scheduler's
- * exact runtime. Ticks that saw nothing yet put the time in sys. */
-static void split(uint64_t total, uint64_t user_part, uint64_t sys_part, uint64_t *user_ns,
-                  uint64_t *sys_ns)
-{
-    uint64_t sum = user_part + sys_part;
-    *user_ns = sum ? (uint64_t)((double)total * (double)user_part / (double)sum) : 0;
-    *sys_ns = total - *user_ns;
-}
-
-int cgroup_cpu(const struct cgroup *g, uint64_t *user_ns, uint64_t *sys_ns)
+ * exact runtime. */
+int cgroup_cpu(const struct cgroup *g, struct cgroup_cpu *out)
 {
     char path[PATH_MAX + 32];
-    uint64_t total, u, s;
     if (!g->ok)
         return -1;
     if (g->v2) { /* "usage_usec N\nuser_usec N\nsystem_usec N" */
         snprintf(path, sizeof path, "%s/cpu.stat", g->dir);
-        if (read_u64(path, "usage_usec", &total) || read_u64(path, "user_usec", &u) ||
-            read_u64(path, "system_usec", &s))
+        if (read_u64(path, "usage_usec", &out->total_ns) ||
+            read_u64(path, "user_usec", &out->user_part_ns) ||
+            read_u64(path, "system_usec", &out->sys_part_ns))
             return -1;
-        split(total * 1000, u, s, user_ns, sys_ns);
+        out->total_ns *= 1000;
+        out->user_part_ns *= 1000;
+        out->sys_part_ns *= 1000;
         return 0;
     }
-    snprintf(path, sizeof path, "%s/cpuacct.usage", g->dir);
-    if (read_u64(path, NULL, &total))
-        return -1;
-    snprintf(path, sizeof path, "%s/cpuacct.usage_user", g->dir);
-    if (read_u64(path, NULL, &u))
-        return -1;
-    snprintf(path, sizeof path, "%s/cpuacct.usage_sys", g->dir);
-    if (read_u64(path, NULL, &s))
-        return -1;
-    split(total, u, s, user_ns, sys_ns);
+    static const char *const files[] = {"cpuacct.usage", "cpuacct.usage_user",
+                                        "cpuacct.usage_sys"};
+    uint64_t *to[] = {&out->total_ns, &out->user_part_ns, &out->sys_part_ns};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", g->dir, files[i]);
+        if (read_u64(path, NULL, to[i]))
+            return -1;
+    }
     return 0;
+}
+
+void cgroup_cpu_between(const struct cgroup_cpu *a, const struct cgroup_cpu *b, double *user_s,
+                        double *sys_s)
+{
+    double total = (double)(b->total_ns - a->total_ns) / 1e9;
+    double u = (double)(b->user_part_ns - a->user_part_ns);
+    double sum = u + (double)(b->sys_part_ns - a->sys_part_ns);
+    *user_s = sum > 0 ? total * u / sum : 0;
+    *sys_s = total - *user_s;
 }
 
 void cgroup_describe(char *out, size_t outlen)

@@ -4,8 +4,10 @@
  *   struct cgroup g;
  *   cgroup_create(&g, "c10k-1234-epoll");   // best effort: g.ok says
  *   spec.cgroup = &g;                       // spawn_child joins it before exec
- *   uint64_t user_ns, sys_ns;
- *   cgroup_cpu(&g, &user_ns, &sys_ns);
+ *   struct cgroup_cpu a, b;
+ *   cgroup_cpu(&g, &a); ... cgroup_cpu(&g, &b);
+ *   double user_s, sys_s;
+ *   cgroup_cpu_between(&a, &b, &user_s, &sys_s); // exact sum, sampled split
  *   cgroup_remove(&g);                      // once its processes are gone
  *
  * Why not only /proc: a process tree sampled from /proc loses the time of
@@ -56,8 +58,17 @@ long cgroup_oom_kills(const struct cgroup *g);
 /* In a child before exec: moves the calling process into g (its CPU
  * group and its memory group). */
 int cgroup_enter(const struct cgroup *g);
-/* CPU time of every process that ran in g, nanoseconds. */
-int cgroup_cpu(const struct cgroup *g, uint64_t *user_ns, uint64_t *sys_ns);
+/* CPU time of every process that ran in g, cumulative, nanoseconds: the
+ * scheduler's exact total, and the user and system parts as the kernel
+ * sampled them (v1: in ticks, so their sum falls short of the total). */
+struct cgroup_cpu {
+    uint64_t total_ns, user_part_ns, sys_part_ns;
+};
+int cgroup_cpu(const struct cgroup *g, struct cgroup_cpu *out);
+/* The CPU time between two readings, seconds: the exact total split in the
+ * proportion the sampled parts grew by (all of it sys if they did not). */
+void cgroup_cpu_between(const struct cgroup_cpu *a, const struct cgroup_cpu *b, double *user_s,
+                        double *sys_s);
 /* Removes the group (its processes must have ended). */
 void cgroup_remove(struct cgroup *g);
 /* How server CPU is counted here, in words, for meta.txt: creates and

@@ -24,12 +24,13 @@ static const struct {
     [ROW_FLAG_UNSUSTAINED] = {"unsust", "achieved under 99% of the offered rate", false},
     [ROW_FLAG_SLO_MISSED] = {"slo", "p99 over the SLO", false},
     [ROW_FLAG_NONE_SUSTAINED] = {"none", "no rate was sustained", true},
-    [ROW_FLAG_LOWER_BOUND] = {"&ge;", "the sustainable rate is loadgen's limit, a lower "
-                              "bound", false},
+    [ROW_FLAG_LOWER_BOUND] = {"&ge;", "the sustainable rate is a lower bound: loadgen's "
+                              "limit, or with noisy the machine's noise, came first", false},
     [ROW_FLAG_HOSTS_UNEVEN] = {"uneven", "the load hosts achieved unequal shares", false},
     [ROW_FLAG_IDLE_PARTIAL] = {"idle", "not every idle connection was answered", false},
     [ROW_FLAG_STEAL] = {"steal", "hypervisor steal over 5% of the measured CPUs", false},
-    [ROW_FLAG_NOISY] = {"noisy", "other processes over 5% of the measured CPUs", false},
+    [ROW_FLAG_NOISY] = {"noisy", "other processes over 5% of the measured CPUs (msr: the "
+                        "machine's noise ended the search)", false},
     [ROW_FLAG_HIGH_CV] = {"cv", "the rounds' req/s differ by over 5% (CV)", false},
 };
 _Static_assert(sizeof tags / sizeof tags[0] == ROW_FLAG_COUNT, "a tag for every flag");

@@ -161,14 +161,15 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
     verdict(f, r);
     fprintf(f, "%s, %s. Medians over the rounds; "
                "Open loop (loadgen, fixed offered rates, latency from each request's due "
-               "time): the maximum sustainable rate within the p99 SLO (>= : loadgen's "
-               "own limit came first), server CPU microseconds per request at equal "
-               "offered load, p99 at 50%% and 80%% of each server's own maximum. Closed "
-               "loop (wrk, saturation): "
-               "req/s and p99 from wrk, req/CPU-s = responses per second of server "
-               "CPU (the whole process tree: its control group, else /proc). \"vs nginx\" = req/CPU-s relative to nginx "
-               "(geometric mean over the levels shown). KiB/idle conn = server RSS "
-               "growth per idle keep-alive connection. calibration and reference rows"
+               "time): the maximum sustainable rate within the p99 SLO (>= : a lower "
+               "bound, loadgen's own limit or the machine's noise came first), server "
+               "CPU microseconds per request at equal offered load, p99 at 50%% and 80%% "
+               "of each server's own maximum. Closed loop (wrk, saturation): req/s and "
+               "p99 from wrk, req/CPU-s = responses per second of server CPU (the whole "
+               "process tree: its control group, else /proc). \"vs nginx\" = req/CPU-s "
+               "relative to nginx (geometric mean over the levels shown). KiB/idle conn "
+               "= server memory (PSS) growth per idle keep-alive connection. calibration and "
+               "reference rows"
                " are not models.\n\nWorkload: %s.\n\n", r->run.cpu, r->run.kernel,
             r->run.workload);
     header(f, r);

@@ -47,12 +47,8 @@ static void snap(struct sut *s, const struct measure_cfg *cfg, struct snapshot *
     sn->disk_ok = workload_disk(cfg->wl, &sn->disk) == 0;
     sn->counters_ok = sut_counters(s, &sn->counters) == 0;
     sn->tree_ok = s->pid > 0 && sample_tree(s->pid, &sn->tree) == 0;
-    uint64_t user_ns, sys_ns;
-    if (sn->tree_ok && cgroup_cpu(&s->cg, &user_ns, &sys_ns) == 0) {
-        /* Exact for every process the server ever had (cgroup.h). */
-        sn->tree.user_s = user_ns / 1e9;
-        sn->tree.sys_s = sys_ns / 1e9;
-    }
+    /* Exact for every process the server ever had (cgroup.h). */
+    sn->cg_ok = sn->tree_ok && cgroup_cpu(&s->cg, &sn->cg) == 0;
     sn->cpus_ok = sample_cpus(&cpus, &sn->cpus) == 0;
     sn->self_cpu_s = self_cpu_s();
     sn->t = util_now();
@@ -183,6 +179,8 @@ static void fill_cpu(struct row *r, const struct snapshot *a,
     if (a->tree_ok && b->tree_ok) {
         r->srv_user_s = b->tree.user_s - a->tree.user_s;
         r->srv_sys_s = b->tree.sys_s - a->tree.sys_s;
+        if (a->cg_ok && b->cg_ok)
+            cgroup_cpu_between(&a->cg, &b->cg, &r->srv_user_s, &r->srv_sys_s);
         srv = r->srv_user_s + r->srv_sys_s;
         r->srv_cpu_pct = 100.0 * srv / wall;
         r->req_per_cpu_s = srv > 0 ? r->requests / srv : -1;

@@ -3,6 +3,7 @@
 #ifndef HARNESS_MEASURE_INT_H
 #define HARNESS_MEASURE_INT_H
 
+#include "cgroup.h"
 #include "diskio.h"
 #include "loadgen.h"
 #include "measure.h"
@@ -13,6 +14,8 @@ struct snapshot {
     double t;
     struct sample_tree tree;
     int tree_ok;
+    struct cgroup_cpu cg;     /* the server's control group, when cg_ok */
+    int cg_ok;
     struct sample_cpus cpus;
     int cpus_ok;
     double self_cpu_s;       /* the harness's own CPU time */

@@ -120,7 +120,7 @@ static int msr_chart(FILE *gp, const char *dir, const struct stats_points *p,
                      const struct plot_series *s, int n, struct plot_set *out)
 {
     static struct bar_panel pn;
-    pn = (struct bar_panel){.file = "msr.dat", .title = "hatched: a lower bound (loadgen at its limit)"};
+    pn = (struct bar_panel){.file = "msr.dat", .title = "hatched: a lower bound (loadgen limit or noise)"};
     for (int k = 0; k < n && pn.n < MAX_BARS; k++) {
         const struct stats_point *m =
             stats_find_open(p, s[k].model, ROW_KIND_MSR, ROW_STEP_NONE, -1);

@@ -28,13 +28,21 @@ static bool generator_limited(const struct row *r)
            r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * 100.0 * (r->threads > 0 ? r->threads : 1);
 }
 
-/* Not sustained with a late loadgen that was not busy: the machine
- * interfered (another process, the sampler), not the server or the
- * generator's capacity. Such a step is measured once more. */
-static bool noisy_failure(const struct row *r)
+/* Not sustained with a late loadgen that was not busy: the machine may
+ * have interfered (another process, the sampler, steal), not the server or
+ * the generator's capacity. Such a step is measured once more. */
+static bool late_failure(const struct row *r)
 {
     return r->status == ROW_STATUS_OK && !row_sustained(r) &&
            row_has_flag(r, ROW_FLAG_CLIENT_BOUND) && !generator_limited(r);
+}
+
+/* ... and the machine did interfere: steal or other processes over 5% of
+ * the measured CPUs (measure_flags.c). */
+static bool noisy_failure(const struct row *r)
+{
+    return late_failure(r) &&
+           (row_has_flag(r, ROW_FLAG_STEAL) || row_has_flag(r, ROW_FLAG_NOISY));
 }
 
 /* Whether a row's offered rate is the rate asked for: loadgen reports it
@@ -52,7 +60,7 @@ int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int roun
     enum row_status status;
     struct row *r = run_new_row(c, m, round);
     measure_open(s, &c->cfg, rate, step, r);
-    if (noisy_failure(r) && !spawn_interrupted) {
+    if (late_failure(r) && !spawn_interrupted) {
         snprintf(first, sizeof first, "measured twice: the first try had a send lag "
                  "p99 of %.0f us with loadgen at %.0f%% CPU", r->lag_p99_us, r->cli_cpu_pct);
         c->n_rows--; /* replaced, with the load hosts' own rows of it */
@@ -119,9 +127,11 @@ static void msr_row(struct run_ctx *c, const struct model *m, int round,
     } else if (noise && se->lo > 0) {
         row_flag(r, ROW_FLAG_LOWER_BOUND);
         row_flag(r, ROW_FLAG_NOISY);
-        row_note(r, "%s req/s failed twice with loadgen late but not busy (steal %.0f%%): "
-                 "the machine's noise, not the server; a lower bound, repeat the run",
-                 hi, noise->steal_pct);
+        row_note(r, "%s req/s failed twice with loadgen late but not busy, steal %.0f%% "
+                 "and other processes %.0f%% of the CPUs: the machine's noise, not the "
+                 "server; a lower bound, repeat the run", hi,
+                 noise->steal_pct > 0 ? noise->steal_pct : 0,
+                 noise->other_pct > 0 ? noise->other_pct : 0);
     }
 }
 

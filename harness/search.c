@@ -15,6 +15,10 @@ void search_record(struct search *s, double rate, bool sustained, bool client_bo
     if (sustained) {
         if (rate > s->lo)
             s->lo = rate;
+        if (s->hi > 0 && rate >= s->hi) { /* an earlier failure was not the limit */
+            s->hi = 0;
+            s->limited = false;
+        }
         return;
     }
     if (s->hi == 0 || rate < s->hi) {

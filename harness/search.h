@@ -26,7 +26,7 @@
 #include <stdbool.h>
 
 #define SEARCH_FLOOR_RPS 50.0    /* nothing sustained down to this: give up */
-#define SEARCH_MAX_STEPS 16      /* steps of search_next, at most */
+#define SEARCH_MAX_STEPS 16      /* rates recorded (equal-load ones too), at most */
 #define SEARCH_MAX_RPS 10000000.0
 
 struct search {

@@ -4,7 +4,8 @@
  * Which model is best at low, medium and high concurrency (closed loop,
  * ranked by requests per server CPU-second: on a small machine wrk is the
  * limit of req/s), at each equal offered load (server CPU per request), and
- * by maximum sustainable rate where that is not loadgen's own limit; how far
+ * by maximum sustainable rate where that is not loadgen's own limit or the
+ * machine's noise (a lower bound either way); how far
  * it is from the calibration server and the references. Only the models
  * compete (blocking, event-driven, hybrid); a point that starved, had
  * errors, failed or did not sustain its load is not ranked, and says so.
@@ -92,7 +93,7 @@ static struct judge_figure figure_of(const struct report *r, const char *model,
         p = stats_find_open(&r->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL, param);
         if (p && !(good(p) && row_sustained(&p->med)))
             *why = p->med.status != ROW_STATUS_OK ? row_status_name(p->med.status)
-                   : late_in_noise(&p->med) ? "not sustained, loadgen late amid steal or other processes"
+                   : late_in_noise(&p->med) ? "not sustained; loadgen late amid noise"
                                             : "not sustained";
         return p && !*why ? judge_cpu(p) : none;
     }
@@ -219,14 +220,14 @@ static void answer(struct report *r, enum question q, double param, const char *
                    const char *extra)
 {
     struct cand c[REPORT_MAX_MODELS];
-    char unranked[512], ties[512] = "", val[32], vs[512], tail[700] = "";
+    char unranked[1024], ties[512] = "", val[32], vs[512], tail[1100] = "";
     int n = candidates(r, q, param, c, unranked, sizeof unranked);
     if (unranked[0])
         snprintf(tail, sizeof tail, " Not ranked: %s.", unranked);
     if (n == 0) {
         say(r, "%s: no model %s.%s%s", label, q == Q_CLOSED ? "served it without "
             "starving or errors" : q == Q_EQUAL ? "sustained it" : "has a sustainable "
-            "rate below loadgen's limit", extra, tail);
+            "rate that ranks (none below loadgen's limit or the machine's noise)", extra, tail);
         return;
     }
     int n_ties = 0;

@@ -95,7 +95,10 @@ static bool open_point(struct report *r, const struct stats_point *p, const char
     char rate[32];
     if (m->kind == ROW_KIND_MSR) {
         util_format_rate(m->offered_rps, rate, sizeof rate);
-        if (row_has_flag(m, ROW_FLAG_LOWER_BOUND))
+        if (row_has_flag(m, ROW_FLAG_LOWER_BOUND) && row_has_flag(m, ROW_FLAG_NOISY))
+            add(r, WARN_NOISE, p, "%s: at least %s req/s: the machine's noise ended the "
+                "search (%s)", at, rate, m->note);
+        else if (row_has_flag(m, ROW_FLAG_LOWER_BOUND))
             add(r, WARN_CLIENT_BOUND, p, "%s: at least %s req/s: loadgen reached its own "
                 "limit first, so the server's is higher", at, rate);
         if (row_has_flag(m, ROW_FLAG_NONE_SUSTAINED))

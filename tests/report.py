@@ -168,6 +168,9 @@ def verdict(harness, fixture, tmp):
                "search for prefork: a lower bound, not ranked"], "noisy search")
     refuse(v, ["Loadgen's own limit came first for prefork",
                "prefork sustains the highest"], "noisy search")
+    page = read(os.path.join(noisy, "report.html"))
+    if "the machine&#39;s noise ended the search" not in page.replace("'", "&#39;"):
+        fail("noisy search: the warnings do not say the machine's noise ended it")
     closed = copy_run(fixture, os.path.join(tmp, "closed"), lambda r: r["mode"] != "open")
     report(harness, closed)
     v = verdict_of(closed)

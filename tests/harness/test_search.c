@@ -81,6 +81,21 @@ static void generator_limit_bounds(void **state)
     assert_true(s.lo <= 50000 && s.lo * 1.1 >= 50000);
 }
 
+/* An equal-load step that failed (noise) below one that was sustained:
+ * the failure is not the limit, the search doubles on from the higher. */
+static void failure_below_a_success(void **state)
+{
+    (void)state;
+    struct search s;
+    search_init(&s, 1000, 0.10);
+    search_record(&s, 10000, false, true);
+    search_record(&s, 20000, true, false);
+    assert_true(s.hi == 0 && !s.limited);
+    assert_true(search_next(&s) == 40000);
+    simulate(&s, 50000, 0);
+    assert_true(s.lo <= 50000 && s.lo * 1.1 >= 50000);
+}
+
 static void nothing_sustained(void **state)
 {
     (void)state;
@@ -127,6 +142,7 @@ int main(void)
         cmocka_unit_test(converges_below_capacity),
         cmocka_unit_test(equal_load_steps_count),
         cmocka_unit_test(generator_limit_bounds),
+        cmocka_unit_test(failure_below_a_success),
         cmocka_unit_test(nothing_sustained),
         cmocka_unit_test(what_sustained_means),
     };
