@@ -62,7 +62,7 @@ static void find_equal(struct report *r)
     r->n_equal = 0;
     for (size_t i = 0; i < r->points.n; i++) {
         const struct row *m = &r->points.v[i].med;
-        bool dup = !stats_open(m) || m->step != ROW_STEP_EQUAL;
+        bool dup = !stats_open(m) || m->step != ROW_STEP_EQUAL || m->offered_rps <= 0;
         r->open |= stats_open(m) || m->kind == ROW_KIND_MSR;
         for (int k = 0; k < r->n_equal && !dup; k++)
             dup = r->equal[k] == m->offered_rps;

@@ -133,6 +133,8 @@ static void summarise(struct stats_point *p, const struct row *const *all, int n
         merge_text(p, all[i]);
     for (size_t f = 0; f < sizeof numeric / sizeof numeric[0]; f++)
         *(double *)((char *)&p->med + numeric[f]) = median_of(use, k, numeric[f]);
+    if (k == 0) /* the rate asked for still names the point (an open step that crashed) */
+        p->med.offered_rps = all[0]->offered_rps;
     /* The spread of the point's main figure: req/s, or for msr rows the
      * sustainable rate; and of the server CPU per request. */
     bool msr = p->med.kind == ROW_KIND_MSR;

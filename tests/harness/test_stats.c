@@ -132,6 +132,28 @@ static void load_hosts_rows_are_their_own_points(void **state)
     assert_false(stats_per_host(&here)); /* load from this machine: host "" */
 }
 
+/* An open-loop step that crashed in every round is still the point of the
+ * rate it was asked for (the report finds it there, "crashed"), not a
+ * point at -1 req/s. */
+static void crashed_open_step_keeps_its_rate(void **state)
+{
+    (void)state;
+    struct row rows[2];
+    for (int i = 0; i < 2; i++) {
+        rows[i] = make("fork", "blocking", i, 256, -1, ROW_STATUS_CRASHED);
+        rows[i].mode = ROW_MODE_OPEN;
+        rows[i].step = ROW_STEP_EQUAL;
+        rows[i].offered_rps = 11088.2;
+    }
+    struct stats_points p;
+    assert_int_equal(stats_points(rows, 2, &p), 0);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.v[0].ok_rounds, 0);
+    assert_true(p.v[0].med.offered_rps == 11088.2);
+    assert_int_equal(p.v[0].med.status, ROW_STATUS_CRASHED);
+    stats_free(&p);
+}
+
 /* A point's flags are its rounds' in the order first seen (summary.csv
  * lists them so), its status the worst round's. */
 static void flags_merge_in_first_seen_order(void **state)
@@ -167,6 +189,7 @@ int main(void)
         cmocka_unit_test(load_hosts_rows_are_their_own_points),
         cmocka_unit_test(memory_comes_from_enough_answers),
         cmocka_unit_test(flags_merge_in_first_seen_order),
+        cmocka_unit_test(crashed_open_step_keeps_its_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
