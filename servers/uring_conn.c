@@ -149,7 +149,8 @@ static bool spill_add(struct uconn *u, const char *p, size_t n)
     size_t have = u->spill_len - u->spill_off;
     if (have + n > SPILL_MAX)
         return false;
-    memmove(u->spill, u->spill + u->spill_off, have);
+    if (have > 0) /* spill is NULL until the first kept byte: no memmove(NULL, ...) */
+        memmove(u->spill, u->spill + u->spill_off, have);
     u->spill_off = 0;
     u->spill_len = (uint32_t)have;
     if (have + n > u->spill_cap) {
