@@ -130,6 +130,10 @@ void progress_step(struct progress *pr, const struct row *r, double est_s)
     double spent = util_now() - pr->start;
     pr->done++;
     pr->est_done += est_s;
+    if (pr->done > pr->total) /* the plan's count is an estimate: searches vary */
+        pr->total = pr->done;
+    if (pr->est_done > pr->est_total)
+        pr->est_total = pr->est_done;
     /* Scale what is left by how the finished steps compared. */
     double scale = pr->est_done > 0 ? spent / pr->est_done : 1;
     double remaining = (pr->est_total - pr->est_done) * (scale > 0.5 ? scale : 0.5);
