@@ -238,6 +238,21 @@ static void load_hosts(FILE *f, const struct report *r)
           " meta.txt.</p>\n", f);
 }
 
+/* The model of headline row i when it states its limits, else NULL. */
+static const struct model *limited_model(const struct report *r, int i)
+{
+    const struct model *m = models_find(r->head[i].model);
+    return m && m->limits && *m->limits ? m : NULL;
+}
+
+static bool any_limits(const struct report *r)
+{
+    for (int i = 0; i < r->n_head; i++)
+        if (limited_model(r, i))
+            return true;
+    return false;
+}
+
 /* What each model's design cannot do, in the words of servers/meson.build
  * (model_limits): the reader sees why a model starves, fails or stops
  * scaling before reading its numbers. */
@@ -245,8 +260,8 @@ static void limits(FILE *f, const struct report *r)
 {
     bool any = false;
     for (int i = 0; i < r->n_head; i++) {
-        const struct model *m = models_find(r->head[i].model);
-        if (!m || !m->limits || !*m->limits)
+        const struct model *m = limited_model(r, i);
+        if (!m)
             continue;
         if (!any)
             fputs("<h2 id=limits>What limits each model</h2>\n<p>By design, whatever the"
@@ -319,9 +334,10 @@ static void run_line(FILE *f, const struct report *r)
     fputs(", ", f);
     html_esc(f, r->run.kernel);
     fputs(".</p>\n<nav><a href=\"#verdict\">Verdict</a><a href=\"#headline\">Headline</a>"
-          "<a href=\"#warnings\">Warnings</a><a href=\"#plots\">Plots</a>"
-          "<a href=\"#limits\">Limits</a>"
-          "<a href=\"#points\">Every point</a><a href=\"#meta\">Machine</a></nav>\n", f);
+          "<a href=\"#warnings\">Warnings</a><a href=\"#plots\">Plots</a>", f);
+    if (any_limits(r)) /* a run of reference servers only has no such section */
+        fputs("<a href=\"#limits\">Limits</a>", f);
+    fputs("<a href=\"#points\">Every point</a><a href=\"#meta\">Machine</a></nav>\n", f);
 }
 
 static void about(FILE *f, const struct report *r)

@@ -328,12 +328,15 @@ static void open_answers(struct report *r)
     int n_bounds = 0;
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];
-        if (!is_model(h->category) || h->msr <= 0 || !h->msr_lower_bound)
+        if (h->msr <= 0 || !h->msr_lower_bound)
             continue;
-        if (h->msr_noisy) {
-            append(noisy, sizeof noisy, ", ", h->model);
+        if (h->msr_noisy) { /* the scale (calibration, references) too */
+            append(noisy, sizeof noisy, ", ", strcmp(h->category, "calibration") ?
+                   h->model : "the calibration server");
             continue;
         }
+        if (!is_model(h->category))
+            continue;
         append(bounds, sizeof bounds, ", ", h->model);
         low = low < 0 || h->msr < low ? h->msr : low;
         n_bounds++;

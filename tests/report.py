@@ -157,20 +157,36 @@ def verdict(harness, fixture, tmp):
     # A search the machine's noise ended (harness/rates.c: the failed step at
     # the bound was late twice with an idle loadgen): prefork's MSR is a lower
     # bound, said so and not ranked, and not blamed on loadgen's limit.
+    # The calibration server's search ended the same way is named too: the
+    # scale every model is compared with is a lower bound.
     def noisy_msr(r):
-        if r["model"] == "prefork" and r["kind"] == "msr":
+        if r["model"] in ("prefork", "calibration") and r["kind"] == "msr":
             r["flags"] = "lower-bound;noisy"
         return r
     noisy = copy_run(fixture, os.path.join(tmp, "noisy"), change=noisy_msr)
     report(harness, noisy)
     v = verdict_of(noisy)
     expect(v, ["The machine's noise (steal, a late loadgen that was not busy) ended the "
-               "search for prefork: a lower bound, not ranked"], "noisy search")
+               "search for prefork, the calibration server: a lower bound, not ranked"],
+           "noisy search")
     refuse(v, ["Loadgen's own limit came first for prefork",
                "prefork sustains the highest"], "noisy search")
     page = read(os.path.join(noisy, "report.html"))
     if "the machine&#39;s noise ended the search" not in page.replace("'", "&#39;"):
         fail("noisy search: the warnings do not say the machine's noise ended it")
+    # Servers this harness does not know (a run from another version) state
+    # no limits: neither the section nor its link in the navigation is there.
+    def unknown(r):
+        r["model"] = "other-" + r["model"]
+        return r
+    other = copy_run(fixture, os.path.join(tmp, "other"), change=unknown)
+    report(harness, other)
+    page = read(os.path.join(other, "report.html"))
+    if 'href="#limits"' in page or "id=limits" in page:
+        fail("unknown servers: the page links or shows 'What limits each model'")
+    page = read(os.path.join(full, "report.html"))
+    if 'href="#limits"' not in page or "id=limits" not in page:
+        fail("full run: no 'What limits each model', or no link to it")
     closed = copy_run(fixture, os.path.join(tmp, "closed"), lambda r: r["mode"] != "open")
     report(harness, closed)
     v = verdict_of(closed)
