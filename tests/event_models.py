@@ -118,7 +118,7 @@ class Server:
     def counters(self):
         start = len(self.lines)
         self.proc.send_signal(signal.SIGUSR1)
-        line = self.wait_line(lambda ln: ln.startswith("counters:"), 3.0, start)
+        line = self.wait_line(lambda ln: ln.startswith("counters:"), 10.0, start)
         m = line and COUNTERS_RE.match(line)
         expect(m, f"no counters line after SIGUSR1 (got {line!r})")
         return {"accepted": int(m[1]), "requests": int(m[2]), "refused": int(m[3])}
@@ -233,9 +233,16 @@ def check_emfile(binary, model):
         if model == "nonblock":
             note = "CPU not checked: nonblock burns a CPU by design"
         else:
-            before, t = srv.cpu_seconds(), time.monotonic()
-            time.sleep(1.0)
-            used = (srv.cpu_seconds() - before) / (time.monotonic() - t)
+            def cpu_used():
+                before, t = srv.cpu_seconds(), time.monotonic()
+                time.sleep(1.0)
+                return (srv.cpu_seconds() - before) / (time.monotonic() - t)
+            # A second look when the first is high: the accept burst's last
+            # work (slow under a sanitizer) can fall in the first second; a
+            # server that spins at the limit spins in both.
+            used = cpu_used()
+            if used >= IDLE_CPU_MAX:
+                used = cpu_used()
             expect(used < IDLE_CPU_MAX, f"server used {used:.0%} CPU while at the"
                    f" descriptor limit with {HELD_CLIENTS} clients held")
             note = f"CPU {used:.0%} at the limit"
@@ -363,10 +370,16 @@ def check_select_limit(binary, model):
     try:
         for _ in range(n):
             socks.append(connect(srv.port))
-        time.sleep(0.5)
-        refused = sum(closed_unserved(s, 0) for s in socks)  # 0: do not wait
+        # Until the server has refused all it will: the clients closed
+        # unserved and its counter agree (it counts before it closes).
+        deadline = time.monotonic() + 10.0
+        while True:
+            refused = sum(closed_unserved(s, 0) for s in socks)  # 0: do not wait
+            counted = srv.counters()["refused"]
+            if refused > 0 and counted == refused or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         expect(refused > 0, f"none of {n} connections refused")
-        counted = srv.counters()["refused"]
         expect(counted == refused, f"refused counter {counted}, clients closed unserved"
                f" {refused}")
         warnings = [ln for ln in srv.stderr_text().splitlines() if ln.strip()]

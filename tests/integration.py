@@ -608,20 +608,23 @@ class Suite:
     def check_timeouts(self):
         srv = self.new_server(args=["--idle-timeout", "500", "--header-timeout", "500"])
         try:
+            # Each clock starts before the server's can (before the send,
+            # before the connect), so that a slow client cannot make a
+            # correct server look early.
             with Conn(srv) as c:
+                t = time.monotonic()
                 c.send(request("/p/12.txt"))
                 self.expect_file(c.read_response(), "/p/12.txt")
-                t = time.monotonic()
                 c.expect_closed(TIMEOUT_CLOSE_S + 2, "the idle timeout")
                 took = time.monotonic() - t
             expect(0.3 <= took <= TIMEOUT_CLOSE_S,
                    f"idle keep-alive connection closed after {took:.2f} s (idle timeout 500 ms)")
             for name, raw in (("half a request head", b"GET /p/13.txt HTTP/1.1\r\nHost: loc"),
                               ("nothing sent", b"")):
+                t = time.monotonic()
                 with Conn(srv) as c:
                     if raw:
                         c.send(raw)
-                    t = time.monotonic()
                     data = c.read_until_close(TIMEOUT_CLOSE_S + 2)
                     took = time.monotonic() - t
                 expect(0.3 <= took <= TIMEOUT_CLOSE_S,
@@ -657,10 +660,13 @@ class Suite:
         start = len(srv.lines)
         t = time.monotonic()
         srv.signal(signal.SIGTERM)
+        # Timed to the counters line, which comes after the connections are
+        # closed and before the exit's own work (a sanitizer's leak scan).
+        srv.wait_line(lambda ln: parse_counters(ln) is not None, start, STOP_S)
+        took = time.monotonic() - t
         rc = srv.wait_exit(STOP_S)
         expect(rc is not None, f"still running {STOP_S} s after SIGTERM")
         expect_eq(rc, 0, "exit status after SIGTERM")
-        took = time.monotonic() - t
         out = srv.stdout_eof()[start:]
         expect_eq(len(out), 1, f"lines on stdout after SIGTERM ({short(out)})")
         c = parse_counters(out[0])
