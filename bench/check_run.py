@@ -114,7 +114,7 @@ def main():
     listed = models(harness)
     with tempfile.TemporaryDirectory(prefix="c10k-bench-") as out:
         start = time.monotonic()
-        proc = subprocess.run([harness, "run", "--quick", "--out", out], timeout=280)
+        proc = subprocess.run([harness, "run", "--quick", "--out", out], timeout=580)
         took = time.monotonic() - start
         if proc.returncode != 0:
             fail(f"harness run --quick exited {proc.returncode}")

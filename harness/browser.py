@@ -51,7 +51,17 @@ def open_browser(width, height, profile):
                 f"--window-size={width},{height}"):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    from selenium.common.exceptions import WebDriverException
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    except WebDriverException as e:
+        # Chromium's start can time out on a loaded machine ("DevToolsActive
+        # Port file doesn't exist"); a broken install fails the second time too.
+        print(f"browser: Chromium did not start ({str(e).strip().splitlines()[0]}); once more",
+              file=sys.stderr)
+        shutil.rmtree(profile, ignore_errors=True)
+        os.makedirs(profile, exist_ok=True)
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.set_page_load_timeout(PAGE_TIMEOUT_S)
     # The viewport exactly width x height (--window-size counts the window).
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {

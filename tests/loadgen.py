@@ -150,15 +150,36 @@ def no_freeze_p99_far_below_10ms():
 
 # ---- rate ----------------------------------------------------------------------
 
+def once_more_if(bad, measure, why):
+    """measure(), and once more if bad(result): for the checks a stall
+    elsewhere on the machine can break once (the schedule counts a request
+    by when it completes, so a 30 ms stall at the window's end moves 1% of
+    it into the backlog); a loadgen fault breaks them every time."""
+    r = measure()
+    if bad(r):
+        print(f"  {why(r)}: measuring once more (a stall elsewhere on the machine?)")
+        r = measure()
+    return r
+
+
 def achieved_rate_and_server_counts(*args, rate=5000):
-    """Within 1% of the offered rate; the server answered what loadgen
-    completed, plus at most what was in flight at the end."""
+    """Within 1% of the offered rate; every request due in the window
+    completed or in the backlog; the server answered what loadgen completed,
+    plus at most what was in flight at the end."""
     conns = int(args[args.index("--conns") + 1])
     pipeline = int(args[args.index("--pipeline") + 1]) if "--pipeline" in args else 1
-    with Calibration(CAL) as srv:
-        before = srv.counters()["requests"]
-        r, _ = loadgen(LG, srv.url, "--rate", str(rate), *args, "--duration", "3", duration=3)
-        served = srv.counters()["requests"] - before
+
+    def measure():
+        with Calibration(CAL) as srv:
+            before = srv.counters()["requests"]
+            r, _ = loadgen(LG, srv.url, "--rate", str(rate), *args, "--duration", "3",
+                           duration=3)
+            return r, srv.counters()["requests"] - before
+    r, served = once_more_if(lambda m: not within(m[0]["achieved_rps"], rate, 0.01), measure,
+                             lambda m: f"achieved {m[0]['achieved_rps']} of {rate} req/s")
+    due = rate * 3
+    expect(abs(r["completed"] + r["backlog"] - due) <= conns * pipeline,
+           f"completed {r['completed']} + backlog {r['backlog']}, {due} due in the window")
     expect(within(r["achieved_rps"], rate, 0.01), f"achieved {r['achieved_rps']} of {rate} req/s")
     expect(r["errors"] == 0, f"errors: {r['errors']}")
     expect(0 <= served - r["completed"] <= conns * pipeline,
@@ -246,10 +267,20 @@ def histograms_agree_with_result_line():
 
 
 def warmup_is_not_counted():
-    with Calibration(CAL) as srv:
-        r, _ = loadgen(LG, srv.url, "--rate", "1000", "--conns", "4", "--warmup", "1",
-                       "--duration", "1", duration=2)
-        served = srv.counters()["requests"]
+    def measure():
+        with Calibration(CAL) as srv:
+            r, _ = loadgen(LG, srv.url, "--rate", "1000", "--conns", "4", "--warmup", "1",
+                           "--duration", "1", duration=2)
+            return r, srv.counters()["requests"]
+    r, served = once_more_if(
+        lambda m: not (within(m[0]["completed"], 1000, 0.01) and
+                       within(m[0]["warmup_completed"], 1000, 0.01)), measure,
+        lambda m: f"completed {m[0]['completed']}, warm-up {m[0]['warmup_completed']}")
+    # Whatever the timing: every request due from t0 to the window's end
+    # completed in the warm-up or the window, or is in the backlog.
+    total = r["warmup_completed"] + r["completed"] + r["backlog"]
+    expect(abs(total - 2000) <= 4, f"warm-up {r['warmup_completed']} + completed"
+           f" {r['completed']} + backlog {r['backlog']} = {total}, 2000 due")
     expect(within(r["completed"], 1000, 0.01), f"completed {r['completed']} in 1 s at 1000 req/s")
     expect(within(r["warmup_completed"], 1000, 0.01), f"warmup_completed {r['warmup_completed']}")
     both = r["warmup_completed"] + r["completed"]
@@ -259,15 +290,20 @@ def warmup_is_not_counted():
 def start_at_delays_the_schedule(*mode):
     """mode: --rate R, or --closed (which must wait for t0 too: the
     multi-host harness counts the server's responses from before it)."""
+    ahead = 4
     with Calibration(CAL) as srv:
-        start = time.time_ns() + 2 * 10**9
+        start = time.time_ns() + ahead * 10**9
         t = time.monotonic()
         p = subprocess.Popen([LG, *mode, "--conns", "2", "--duration", "0.5",
                               "--start-at", str(start), srv.url], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, start_new_session=True)
         try:
-            time.sleep(1.0)
-            early = srv.counters()
+            # Until both connections are open, or 1 s before the start.
+            while True:
+                early = srv.counters()
+                if early["accepted"] >= 2 or time.monotonic() - t > ahead - 1:
+                    break
+                time.sleep(0.1)
             out, err = p.communicate(timeout=RUN_BOUND_S)
         finally:
             if p.poll() is None:
@@ -276,9 +312,10 @@ def start_at_delays_the_schedule(*mode):
         elapsed = time.monotonic() - t
         late = srv.counters()
     expect(early["accepted"] >= 2 and early["requests"] == 0,
-           f"1 s before --start-at: {early} (want connections open, no request)")
+           f"before --start-at: {early} (want connections open, no request)")
     expect(p.returncode == 0 and late["requests"] > 0, f"exit {p.returncode}: {err.decode()!r}")
-    expect(elapsed >= 2.4, f"finished {elapsed:.2f} s after starting, start-at was 2 s ahead")
+    expect(elapsed >= ahead + 0.4,
+           f"finished {elapsed:.2f} s after starting, start-at was {ahead} s ahead")
     completed = parse_result(out.decode().splitlines()[-1])["completed"]
     expect(0 <= late["requests"] - completed <= 2,
            f"server answered {late['requests']}, loadgen completed {completed} in its window")
@@ -303,12 +340,18 @@ def h2load_agrees():
     if not shutil.which("h2load"):
         raise Skip("h2load not found (Debian package nghttp2-client)")
     rate, conns, secs = 4000, 8, 3
-    with Calibration(CAL) as srv:
-        r, _ = loadgen(LG, srv.url, "--rate", str(rate), "--conns", str(conns),
-                       "--duration", str(secs), duration=secs)
-        rc, out, err = run(["h2load", "--h1", "-c", str(conns), "--rps", str(rate // conns),
-                            "-D", str(secs), srv.url], secs + 30)
-    m = re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out)
+
+    def measure():
+        with Calibration(CAL) as srv:
+            r, _ = loadgen(LG, srv.url, "--rate", str(rate), "--conns", str(conns),
+                           "--duration", str(secs), duration=secs)
+            rc, out, err = run(["h2load", "--h1", "-c", str(conns), "--rps",
+                                str(rate // conns), "-D", str(secs), srv.url], secs + 30)
+        return r, rc, out, err, re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out)
+    r, rc, out, err, m = once_more_if(
+        lambda x: x[1] == 0 and x[4] and not within(float(x[4].group(1)),
+                                                      x[0]["achieved_rps"], 0.05),
+        measure, lambda x: f"h2load {x[4].group(1)} req/s, loadgen {x[0]['achieved_rps']}")
     print(f"  h2load --h1 -c {conns} --rps {rate // conns} -D {secs}: "
           f"{m.group(1) if m else repr(out)} req/s; loadgen {r['achieved_rps']}")
     expect(rc == 0 and m, f"h2load exited {rc}: {err.strip()}")
@@ -319,6 +362,14 @@ def h2load_agrees():
 def efficiency_against_wrk():
     if not shutil.which("wrk"):
         raise Skip("wrk not found (Debian package wrk)")
+    w, g = once_more_if(lambda x: x[1] > 1.2 * x[0], efficiency_rounds,
+                        lambda x: f"loadgen/wrk {x[1] / x[0]:.2f}")
+    expect(g <= 1.2 * w, f"loadgen needs {g / w:.2f}x wrk's CPU per request (guard: 1.2x)")
+
+
+def efficiency_rounds():
+    """Median client CPU per request (s) of wrk and of loadgen at wrk's rate,
+    over three interleaved rounds."""
     two = len(os.sched_getaffinity(0)) >= 2
     srv_pin, load = (["taskset", "-c", "0"], ["taskset", "-c", "1"]) if two else ([], [])
     secs, conns, wrk_rounds, lg_rounds = 3, 256, [], []
@@ -339,7 +390,7 @@ def efficiency_against_wrk():
     w, g = statistics.median(wrk_rounds), statistics.median(lg_rounds)
     print(f"  median client CPU per request: wrk {w * 1e6:.2f} us, loadgen {g * 1e6:.2f} us,"
           f" loadgen/wrk {g / w:.2f}")
-    expect(g <= 1.2 * w, f"loadgen needs {g / w:.2f}x wrk's CPU per request (guard: 1.2x)")
+    return w, g
 
 
 def rusage_run(cmd, secs):
