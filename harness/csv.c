@@ -264,6 +264,11 @@ bool row_sustained(const struct row *r)
            !row_has_flag(r, ROW_FLAG_SLO_MISSED) && row_errors(r) == 0;
 }
 
+bool row_disturbed(const struct row *r)
+{
+    return row_has_flag(r, ROW_FLAG_STEAL) || row_has_flag(r, ROW_FLAG_NOISY);
+}
+
 int csv_write_str(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\n\r"))

@@ -93,6 +93,9 @@ double row_errors(const struct row *r);    /* sum of the error classes */
  * errors. */
 #define ROW_ACHIEVED 0.99
 bool row_sustained(const struct row *r);
+/* The machine disturbed the row: hypervisor steal or other processes over
+ * 5% of the measured CPUs (the steal and noisy flags, measure_flags.c). */
+bool row_disturbed(const struct row *r);
 
 /* The words of results.csv: "load", "open", "cap50", "" for
  * ROW_STEP_NONE, "crashed", "client-bound". */

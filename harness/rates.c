@@ -41,8 +41,7 @@ static bool late_failure(const struct row *r)
  * the measured CPUs (measure_flags.c). */
 static bool noisy_failure(const struct row *r)
 {
-    return late_failure(r) &&
-           (row_has_flag(r, ROW_FLAG_STEAL) || row_has_flag(r, ROW_FLAG_NOISY));
+    return late_failure(r) && row_disturbed(r);
 }
 
 /* Whether a row's offered rate is the rate asked for: loadgen reports it

@@ -66,8 +66,7 @@ static bool good(const struct stats_point *p)
  * processes took: what failed may be the machine, not the server. */
 static bool late_in_noise(const struct row *r)
 {
-    return row_has_flag(r, ROW_FLAG_CLIENT_BOUND) &&
-           (row_has_flag(r, ROW_FLAG_STEAL) || row_has_flag(r, ROW_FLAG_NOISY));
+    return row_has_flag(r, ROW_FLAG_CLIENT_BOUND) && row_disturbed(r);
 }
 
 /* A model's figure for a question, or rounds = 0 with why it has none

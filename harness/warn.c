@@ -159,7 +159,7 @@ static void point_warnings(struct report *r, const struct stats_point *p)
             "%.0f, timeout %.0f; server refused %.0f", at, m->err_connect, m->err_read,
             m->err_write, m->err_status, m->err_timeout,
             m->srv_refused > 0 ? m->srv_refused : 0);
-    if (row_has_flag(m, ROW_FLAG_STEAL) || row_has_flag(m, ROW_FLAG_NOISY))
+    if (row_disturbed(m))
         add(r, WARN_NOISE, p, "%s: steal %.1f%%, other processes %.1f%% of the measured"
             " CPUs", at, m->steal_pct, m->other_pct);
     if (row_has_flag(m, ROW_FLAG_HIGH_CV))

@@ -37,6 +37,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from integration_lib import wait_until  # noqa: E402
+
 DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 START_TIMEOUT_S = 10.0
 EXIT_UNAVAILABLE = 69      # SERVER_EXIT_UNAVAILABLE: the model cannot run here
@@ -372,13 +375,14 @@ def check_select_limit(binary, model):
             socks.append(connect(srv.port))
         # Until the server has refused all it will: the clients closed
         # unserved and its counter agree (it counts before it closes).
-        deadline = time.monotonic() + 10.0
-        while True:
-            refused = sum(closed_unserved(s, 0) for s in socks)  # 0: do not wait
-            counted = srv.counters()["refused"]
-            if refused > 0 and counted == refused or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        last = []
+
+        def agree():
+            last[:] = [sum(closed_unserved(s, 0) for s in socks),  # 0: do not wait
+                       srv.counters()["refused"]]
+            return last[0] > 0 and last[0] == last[1]
+        wait_until(agree, 10.0, 0.2)
+        refused, counted = last
         expect(refused > 0, f"none of {n} connections refused")
         expect(counted == refused, f"refused counter {counted}, clients closed unserved"
                f" {refused}")

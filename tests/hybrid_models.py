@@ -22,6 +22,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from integration_lib import wait_until  # noqa: E402
+
 DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 # Bounds on waits for events, far above what a loaded machine needs: each
 # wait returns as soon as its event happens.
@@ -166,16 +169,6 @@ def alive(pid):
         return False
 
 
-def wait_for(pred, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
-
-
 # ---------------------------------------------------------------- checks
 
 def check_bad_workers(binary, value):
@@ -192,12 +185,12 @@ def check_workers(binary, model, n):
     line after SIGTERM adds up every worker's requests."""
     srv = Server(binary, "--workers", str(n))
     if model == "prefork":
-        kids = wait_for(lambda: len(children(srv.pid)) == n and children(srv.pid), EVENT_S)
+        kids = wait_until(lambda: len(children(srv.pid)) == n and children(srv.pid), EVENT_S)
         expect(kids and len(kids) == n, f"{len(children(srv.pid))} worker processes, want {n}")
     else:
         # Main thread + n, started after the listening line; a sanitizer
         # may add a thread of its own.
-        wait_for(lambda: threads_of(srv.pid) > n, EVENT_S)
+        wait_until(lambda: threads_of(srv.pid) > n, EVENT_S)
         t = threads_of(srv.pid)
         expect(n + 1 <= t <= n + 2, f"{t} threads, want {n} + the main thread")
     clients, each = 4 * n, 5
@@ -216,7 +209,7 @@ def check_prefork_replaces(binary):
     """kill -9 of one of three workers: one line on stderr naming it, a new
     worker within a second, serving throughout; counters still add up."""
     srv = Server(binary, "--workers", "3")
-    kids = wait_for(lambda: len(children(srv.pid)) == 3 and children(srv.pid), EVENT_S)
+    kids = wait_until(lambda: len(children(srv.pid)) == 3 and children(srv.pid), EVENT_S)
     expect(kids, f"{len(children(srv.pid))} worker processes, want 3")
     before = get_many(srv.port, 6, 5)
     victim = kids[0]
@@ -224,7 +217,7 @@ def check_prefork_replaces(binary):
     line = srv.stderr_line(EVENT_S)
     expect(line is not None and str(victim) in line,
            f"want one line on stderr naming worker {victim}, got {line!r}")
-    now = wait_for(lambda: (len(children(srv.pid)) == 3 and victim not in children(srv.pid)
+    now = wait_until(lambda: (len(children(srv.pid)) == 3 and victim not in children(srv.pid)
                             and children(srv.pid)), EVENT_S)
     expect(now, f"workers after the kill: {children(srv.pid)} (killed {victim})")
     after = get_many(srv.port, 6, 5)
@@ -241,7 +234,7 @@ def check_prefork_lone_worker(binary):
     """--workers 1 and that worker killed: serving resumes (a worker that
     lived less than a second is replaced a second after it started)."""
     srv = Server(binary, "--workers", "1")
-    kids = wait_for(lambda: children(srv.pid), EVENT_S)
+    kids = wait_until(lambda: children(srv.pid), EVENT_S)
     expect(len(kids) == 1, f"workers {kids}, want one")
     os.kill(kids[0], signal.SIGKILL)
     expect(srv.stderr_line(EVENT_S) is not None, "no line on stderr about the dead worker")
@@ -253,11 +246,11 @@ def check_prefork_lone_worker(binary):
 def check_prefork_orphans_stop(binary):
     """kill -9 of the parent: the workers stop by themselves (PDEATHSIG)."""
     srv = Server(binary, "--workers", "2")
-    kids = wait_for(lambda: len(children(srv.pid)) == 2 and children(srv.pid), EVENT_S)
+    kids = wait_until(lambda: len(children(srv.pid)) == 2 and children(srv.pid), EVENT_S)
     expect(kids, f"{len(children(srv.pid))} worker processes, want 2")
     os.kill(srv.pid, signal.SIGKILL)
     srv.proc.wait()
-    left = wait_for(lambda: not any(alive(k) for k in kids), EVENT_S)
+    left = wait_until(lambda: not any(alive(k) for k in kids), EVENT_S)
     expect(left, f"workers {[k for k in kids if alive(k)]} outlived their parent by {EVENT_S} s")
 
 

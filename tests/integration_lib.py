@@ -52,6 +52,18 @@ def expect_eq(got, want, what):
         raise Fail(f"{what}: got {short(got)}, want {short(want)}")
 
 
+def wait_until(pred, timeout, step=0.05):
+    """pred() until it returns something true or timeout s have passed;
+    returns its last value. For the events a test waits for: a generous
+    bound, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
 def short(v, n=120):
     """repr(v), cut to n characters for a one-line report."""
     r = repr(v)

@@ -16,7 +16,7 @@ import select
 import time
 
 from integration_lib import (FIXED_MTIME, Conn, Fail, expect, expect_eq, http_date, request,
-                             short)
+                             short, wait_until)
 
 ETAG_RE = re.compile(r'^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$')
 SMALL = "/bench/16k.html"      # kept in memory by the file cache (<= 64 KiB)
@@ -79,25 +79,22 @@ def check_etag_follows_the_file(s):
         expect_eq(first.body, b"first content\n", "first body")
         with open(path, "wb") as f:
             f.write(b"second, longer content\n")
-        deadline = time.monotonic() + DEADLINE_BOUND_S
-        while True:
+        def new_body():
             r = s.get("/" + CHANGING)
-            if r.body != first.body:
-                break
-            expect(time.monotonic() < deadline,
-                   f"still the old content {DEADLINE_BOUND_S} s after the change")
-            time.sleep(0.2)
+            return r if r.body != first.body else None
+        r = wait_until(new_body, DEADLINE_BOUND_S, 0.2)
+        expect(r, f"still the old content {DEADLINE_BOUND_S} s after the change")
         expect_eq(r.body, b"second, longer content\n", "body after the change")
         expect(r.get("etag") != first.get("etag"), f"ETag unchanged: {r.get('etag')}")
         expect_eq(r.get("etag"), file_etag(s, "/" + CHANGING), "ETag after the change")
         # The old tag no longer matches: the new content is sent. Asked
         # until it shows too: prefork's workers each keep a cache, and the
         # one that answered the first GET may not have revalidated yet.
-        while True:
+        def not_304():
             r = exchange(s, "/" + CHANGING, [("If-None-Match", first.get("etag"))])
-            if r.status != 304 or time.monotonic() >= deadline:
-                break
-            time.sleep(0.2)
+            return r if r.status != 304 else None
+        r = wait_until(not_304, DEADLINE_BOUND_S, 0.2)
+        expect(r, f"still 304 for the old tag {DEADLINE_BOUND_S} s after the change")
         expect_eq(r.status, 200, "status for the old tag")
     finally:
         os.unlink(path)

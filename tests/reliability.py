@@ -33,7 +33,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from integration_lib import tcp_sockets  # noqa: E402
+from integration_lib import tcp_sockets, wait_until  # noqa: E402
 
 DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 BLOCKING_MODELS = ("single", "fork", "thread")
@@ -124,15 +124,6 @@ def held_connections(port):
     listener, not a socket the kernel alone keeps (TIME_WAIT, FIN_WAIT2 after
     close) nor one waiting in the accept queue (those have inode 0)."""
     return sum(1 for _, st, _, _, inode in tcp_sockets(port) if st != "0A" and inode != "0")
-
-
-def wait_until(pred, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(step)
 
 
 def normal_get(port):
