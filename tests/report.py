@@ -9,7 +9,7 @@
                                           one round of it, a run without the
                                           open loop, an interrupted one
     report.py browser HARNESS RUN BROWSER report.html in headless Chromium
-                                          (harness/browser.py check), and the
+                                          (harness/report/browser.py check), and the
                                           check fails on a broken page
     report.py compare HARNESS A B         harness compare: B's known changes
                                           against A, one round, bad directories

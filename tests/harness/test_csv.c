@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csv.h"
+#include "results/csv.h"
 
 static char *write_to_string(const struct row *rows, int n)
 {

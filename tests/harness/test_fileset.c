@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileset.h"
-#include "util.h"
+#include "workload/fileset.h"
+#include "base/util.h"
 
 #define DRAWS 100000
 

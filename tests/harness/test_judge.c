@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "judge.h"
+#include "results/judge.h"
 
 static struct judge_figure fig(double med, double lo, double hi, int rounds)
 {

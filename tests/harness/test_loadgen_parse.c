@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "loadgen.h"
+#include "tools/loadgen.h"
 
 #define LINE "mode=open offered_rps=20000.0 achieved_rps=19987.3 duration_s=3.000 " \
              "conns=256 threads=1 pipeline=1 sent=59970 completed=59962 backlog=3 " \

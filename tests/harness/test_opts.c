@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "opts.h"
+#include "options/opts.h"
 
 #define ARGV(...) ((char *[]){"harness", __VA_ARGS__, NULL})
 #define ARGC(v) ((int)(sizeof(v) / sizeof(v[0])) - 1)

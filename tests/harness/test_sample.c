@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sample.h"
+#include "measure/sample.h"
 
 #define BURN_S 0.3
 

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "csv.h"
-#include "search.h"
+#include "results/csv.h"
+#include "run/search.h"
 
 /* Runs the search against a server of the given capacity (sustains any
  * rate <= capacity) and a generator that cannot offer more than gen_limit

@@ -16,8 +16,8 @@
 
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "spawn.h"
+#include "base/cgroup.h"
+#include "base/spawn.h"
 
 static void cgroup_counts_exact_cpu(void **state)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stats.h"
+#include "results/stats.h"
 
 static void median_and_cv(void **state)
 {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "wrk.h"
+#include "tools/wrk.h"
 
 #define LINE "c10k-wrk: duration_us=3001234 requests=45678 bytes=751234567 " \
              "connect=1 read=2 write=3 status=4 timeout=5 mean_us=1234.5 " \

@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "remote.h"
-#include "spawn.h"
-#include "util.h"
+#include "hosts/remote.h"
+#include "base/spawn.h"
+#include "base/util.h"
 
 static struct remote_host host;
 static char err[1024];

@@ -1,0 +1,129 @@
+/* harness report: from a run's results.csv to summary.csv, plots (gnuplot
+ * SVG and PNG), report.html (self-contained) and summary.md.
+ *
+ *   report_generate("results/20250101-120000");
+ *
+ * The stages: stats.c groups rounds into points (median, spread, CV),
+ * warn.c lists the warnings, verdict.c words the answer, plot.c draws;
+ * html.c and markdown.c write the pages from struct report alone. */
+#ifndef HARNESS_REPORT_H
+#define HARNESS_REPORT_H
+
+#include <stdio.h>
+
+#include "report/plot.h"
+#include "results/stats.h"
+
+#define REPORT_LEVELS 3            /* headline levels: 256, 1024, 10000 */
+#define REPORT_EQUAL 4             /* equal-load rates shown */
+#define REPORT_MAX_MODELS 64
+#define REPORT_VERDICT_LINES 12    /* sentences of the verdict at most */
+
+struct report_headline {
+    char model[32], category[16];
+    /* open loop: the maximum sustainable rate (median over rounds, its
+     * spread), server CPU per request at each equal-load rate, corrected
+     * p99 at 50% and 80% of the model's own MSR; -1 when not measured */
+    double msr, msr_min, msr_max;
+    bool msr_lower_bound;          /* the search stopped at loadgen's limit */
+    bool msr_noisy;                /* ... or at the machine's noise */
+    double cpu_us[REPORT_EQUAL], cpu_us_min[REPORT_EQUAL], cpu_us_max[REPORT_EQUAL];
+    double p99_cap50_ms, p99_cap80_ms;
+    double best_rps; int best_conns;
+    double rps[REPORT_LEVELS], p99_ms[REPORT_LEVELS], eff[REPORT_LEVELS];
+    double vs_nginx;               /* req per server CPU-s / nginx's (geomean) */
+    double mem_per_conn_kib;
+    enum row_status status;        /* crashed if a point crashed, else the
+                                      last other status not ok, else ok */
+    bool starved;                  /* some level starved while status was ok */
+};
+/* The headline's status in words: "starved" when ok but starved, else
+ * row_status_name(). */
+const char *report_status(const struct report_headline *h);
+
+/* Warnings (warn.c): one per point and problem, in the order of the
+ * points; the pages show a summary line per kind, then its points. */
+enum warn_kind {
+    WARN_FAILURE, WARN_LOST, WARN_STARVED, WARN_ERRORS, WARN_UNSUSTAINED,
+    WARN_CLIENT_BOUND, WARN_NOISE, WARN_HIGH_CV, WARN_KINDS
+};
+
+struct report_warning {
+    enum warn_kind kind;
+    const struct stats_point *point;   /* in report.points */
+    char text[640];                    /* "epoll at c=256: wrk at 99% CPU ..." */
+};
+
+struct report_warn_kind {
+    int count;                         /* points with this warning */
+    char models[512];                  /* "every event-driven model, nginx" */
+    char where[512];                   /* "c=256, 1024; open loop at equal load" */
+    char line[1280];                   /* "52 points, every event-driven model
+                                          at c=256: read req/CPU-s, not req/s" */
+};
+
+/* What the pages say about the run, from meta.txt ("?" when missing). */
+struct report_run {
+    char date[32];                 /* "2025-01-01 12:00:00" */
+    char cpu[128], kernel[128];
+    char slo_ms[16];               /* --slo-p99 */
+    char load_hosts[512], target[64]; /* "?" without load hosts */
+    bool quick;                    /* a --quick run */
+    char workload[768];            /* meta.txt's workload_detail */
+    char disk[256];                /* where disk reads came from */
+};
+
+struct report {
+    const char *dir;
+    struct report_run run;         /* report_load(), from meta.txt */
+    struct stats_points points;           /* load from here, or merged (host=all) */
+    struct stats_points host_points;      /* each load host's own rows */
+    int levels[REPORT_LEVELS], n_levels;  /* closed-loop headline levels */
+    double equal[REPORT_EQUAL];           /* equal-load rates, req/s */
+    int n_equal;
+    bool open;                            /* the run has open-loop rows */
+    struct report_headline head[REPORT_MAX_MODELS];
+    int n_head;
+    struct plot_set plots;
+    char *meta;                    /* meta.txt, or NULL */
+    struct report_warning *warn;   /* warn_collect() */
+    size_t n_warn, cap_warn;
+    bool warn_oom;
+    struct report_warn_kind warn_kinds[WARN_KINDS];
+    char verdict[REPORT_VERDICT_LINES][1536]; /* verdict_build(): plain text */
+    int n_verdict;
+};
+
+int report_generate(const char *dir);
+/* Reads dir/results.csv and meta.txt into r: points, headline levels,
+ * equal-load rates, the headline per model. -1 with err ("open
+ * dir/results.csv: ...") when it cannot; report_free releases r. */
+int report_load(struct report *r, const char *dir, char *err, size_t errlen);
+void report_free(struct report *r);
+/* The slow-client point of model at conns connections (step slow), or
+ * NULL; report_slow_conns lists the connection counts measured, ascending. */
+const struct stats_point *report_slow_point(const struct report *r, const char *model,
+                                            double conns);
+int report_slow_conns(const struct report *r, double *conns, int max);
+/* The value of "key: value" in meta.txt, or "?". */
+void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
+
+/* Fills r->warn and r->warn_kinds from r->points and r->head; -1 when out
+ * of memory. warn_free releases them. */
+int warn_collect(struct report *r);
+void warn_free(struct report *r);
+/* A kind's short name ("client-bound"), title and how to read such points. */
+const char *warn_name(enum warn_kind k);
+const char *warn_title(enum warn_kind k);
+const char *warn_advice(enum warn_kind k);
+
+/* The answer first (verdict.c): the best model at low, medium and high
+ * concurrency, at each equal load and by sustainable rate, against the
+ * calibration server and the references, claims only beyond the rounds'
+ * spread; from r->points and r->head, into r->verdict. */
+void verdict_build(struct report *r);
+
+int html_write(const struct report *r, const char *path, char *err, size_t errlen);
+int markdown_write(const struct report *r, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,132 @@
+/* The correctness gate before load (see verify.h). */
+#include "sut/verify.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sut/httpc.h"
+#include "base/util.h"
+
+#define VERIFY_MISSING "/c10k-lab-no-such-file.html"
+
+/* One request on fd, checking the status and, if want_body, the bytes. */
+static int expect(int fd, const char *method, const char *path, int status,
+                  const char *want_body, size_t want_len, char *why, size_t whylen)
+{
+    struct httpc_resp r;
+    if (httpc_request(fd, method, path, &r, VERIFY_TIMEOUT_MS, why, whylen))
+        return -1;
+    int bad = 0;
+    if (r.status != status) {
+        snprintf(why, whylen, "%s %s: status %d, expected %d", method, path,
+                 r.status, status);
+        bad = 1;
+    } else if (want_body && (r.body_len != want_len ||
+                             memcmp(r.body, want_body, want_len) != 0)) {
+        snprintf(why, whylen, "%s %s: body of %zu bytes differs from the file's %zu",
+                 method, path, r.body_len, want_len);
+        bad = 1;
+    } else if (strcmp(method, "HEAD") == 0 && want_len != (size_t)-1 &&
+               r.content_length != (long)want_len) {
+        snprintf(why, whylen, "HEAD %s: Content-Length %ld, expected %zu", path,
+                 r.content_length, want_len);
+        bad = 1;
+    }
+    httpc_free(&r);
+    return bad ? -1 : 0;
+}
+
+/* Fresh connection, one request. */
+static int expect_once(const char *addr, int port, const char *method,
+                       const char *path, int status, const char *body, size_t len,
+                       char *why, size_t whylen)
+{
+    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
+    if (fd < 0)
+        return -1;
+    int r = expect(fd, method, path, status, body, len, why, whylen);
+    close(fd);
+    return r;
+}
+
+static int verify_files(const char *addr, int port, const char *docroot,
+                        const char *bench_path, char *why, size_t whylen)
+{
+    char path[PATH_MAX], *bench = NULL, *index = NULL;
+    size_t bench_len = 0, index_len = 0;
+    int r = -1;
+    snprintf(path, sizeof path, "%s%s", docroot, bench_path);
+    if (util_read_file(path, &bench, &bench_len, why, whylen))
+        goto out;
+    snprintf(path, sizeof path, "%s/index.html", docroot);
+    if (util_read_file(path, &index, &index_len, why, whylen))
+        goto out;
+    if (expect_once(addr, port, "GET", bench_path, 200, bench, bench_len, why, whylen) ||
+        expect_once(addr, port, "GET", "/", 200, index, index_len, why, whylen) ||
+        expect_once(addr, port, "GET", VERIFY_MISSING, 404, NULL, 0, why, whylen))
+        goto out;
+    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
+    if (fd < 0)
+        goto out;
+    r = expect(fd, "HEAD", "/", 200, NULL, index_len, why, whylen) ||
+        expect(fd, "GET", "/", 200, index, index_len, why, whylen);
+    if (r)
+        snprintf(why + strlen(why), whylen - strlen(why), " (keep-alive after HEAD)");
+    close(fd);
+out:
+    free(bench);
+    free(index);
+    return r ? -1 : 0;
+}
+
+static int verify_calibration(const char *addr, int port, const char *bench_path,
+                              long size, char *why, size_t whylen)
+{
+    struct httpc_resp r;
+    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
+    if (fd < 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        if (httpc_request(fd, "GET", bench_path, &r, VERIFY_TIMEOUT_MS, why, whylen)) {
+            close(fd);
+            return -1;
+        }
+        int bad = r.status != 200 || (long)r.body_len != size;
+        if (bad)
+            snprintf(why, whylen, "GET %s (request %d on one connection): status %d,"
+                     " %zu bytes, expected 200 and %ld", bench_path, i + 1,
+                     r.status, r.body_len, size);
+        httpc_free(&r);
+        if (bad) {
+            close(fd);
+            return -1;
+        }
+    }
+    close(fd);
+    return 0;
+}
+
+int verify_server(const struct sut *s, const char *docroot,
+                  const char *bench_path, char *why, size_t whylen)
+{
+    if (s->model->kind == MODEL_CALIBRATION)
+        return verify_calibration(s->addr, s->port, bench_path, s->env->body_size, why,
+                                  whylen);
+    return verify_files(s->addr, s->port, docroot, bench_path, why, whylen);
+}
+
+int verify_answers(const char *addr, int port, int timeout_ms, char *why, size_t whylen)
+{
+    struct httpc_resp r;
+    int fd = httpc_connect(addr, port, timeout_ms, why, whylen);
+    if (fd < 0)
+        return -1;
+    int rc = httpc_request(fd, "GET", "/", &r, timeout_ms, why, whylen);
+    close(fd);
+    if (rc == 0)
+        httpc_free(&r);
+    return rc;
+}

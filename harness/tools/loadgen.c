@@ -1,0 +1,131 @@
+/* Running loadgen and reading its last line (see loadgen.h). */
+#include "tools/loadgen.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/util.h"
+
+#ifndef C10K_BUILD_ROOT
+#define C10K_BUILD_ROOT "build"
+#endif
+#define LOADGEN_LINE "mode="
+
+const char *loadgen_path(void)
+{
+    return C10K_BUILD_ROOT "/loadgen";
+}
+
+int loadgen_parse_line(const char *line, struct loadgen_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (strncmp(line, LOADGEN_LINE, strlen(LOADGEN_LINE)) != 0)
+        return -1;
+    const struct { const char *key; uint64_t *v; } u[] = {
+        {"sent", &r->sent}, {"completed", &r->completed}, {"backlog", &r->backlog},
+        {"errors", &r->errors}, {"bytes", &r->bytes}, {"reconnects", &r->reconnects},
+        {"err_connect", &r->err_connect}, {"err_read", &r->err_read},
+        {"err_write", &r->err_write}, {"err_status", &r->err_status},
+        {"err_timeout", &r->err_timeout}, {"err_parse", &r->err_parse},
+        {"p50_us", &r->p50_us}, {"p90_us", &r->p90_us}, {"p99_us", &r->p99_us},
+        {"p999_us", &r->p999_us}, {"p9999_us", &r->p9999_us}, {"max_us", &r->max_us},
+        {"p99_uncorrected_us", &r->p99_uncorrected_us}, {"lag_p99_us", &r->lag_p99_us},
+        {"warmup_completed", &r->warmup_completed},
+    };
+    const struct { const char *key; double *v; } d[] = {
+        {"offered_rps", &r->offered_rps}, {"achieved_rps", &r->achieved_rps},
+        {"duration_s", &r->duration_s}, {"mean_us", &r->mean_us},
+        {"client_cpu_s", &r->client_cpu_s}, {"client_cpu_pct", &r->client_cpu_pct},
+    };
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
+        if (util_kv_u64(line, u[i].key, u[i].v))
+            return -1;
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+        if (util_kv_double(line, d[i].key, d[i].v))
+            return -1;
+    return 0;
+}
+
+int loadgen_parse_output(const char *out, struct loadgen_result *r)
+{
+    const char *p = out, *found = NULL;
+    while ((p = strstr(p, LOADGEN_LINE))) {
+        if (p == out || p[-1] == '\n')
+            found = p;
+        p += strlen(LOADGEN_LINE);
+    }
+    return found ? loadgen_parse_line(found, r) : -1;
+}
+
+void loadgen_fill_row(struct row *r, const struct loadgen_result *g)
+{
+    r->duration_s = g->duration_s;
+    r->requests = (double)g->completed;
+    r->offered_rps = g->offered_rps;
+    r->achieved_rps = g->achieved_rps;
+    r->req_per_s = g->achieved_rps;
+    r->bytes_per_s = g->duration_s > 0 ? (double)g->bytes / g->duration_s : 0;
+    r->lat_mean_us = g->mean_us;
+    r->lat_p50_us = (double)g->p50_us;
+    r->lat_p90_us = (double)g->p90_us;
+    r->lat_p99_us = (double)g->p99_us;
+    r->lat_p999_us = (double)g->p999_us;
+    r->lat_p9999_us = (double)g->p9999_us;
+    r->lat_max_us = (double)g->max_us;
+    r->lat_p99_uncorrected_us = (double)g->p99_uncorrected_us;
+    r->lag_p99_us = (double)g->lag_p99_us;
+    r->err_connect = (double)g->err_connect;
+    r->err_read = (double)(g->err_read + g->err_parse);
+    r->err_write = (double)g->err_write;
+    r->err_status = (double)g->err_status;
+    r->err_timeout = (double)g->err_timeout;
+    r->backlog = (double)g->backlog;
+    r->reconnects = (double)g->reconnects;
+}
+
+int loadgen_start(struct client_run *c, const struct loadgen_args *a, char *err,
+                  size_t errlen)
+{
+    char rate[32], conns[16], threads[16], pipeline[16], duration[32], warmup[32],
+        timeout[16], url[512];
+    snprintf(rate, sizeof rate, "%.3f", a->rate);
+    snprintf(conns, sizeof conns, "%d", a->conns);
+    snprintf(threads, sizeof threads, "%d", a->threads > 0 ? a->threads : 1);
+    snprintf(pipeline, sizeof pipeline, "%d", a->pipeline > 0 ? a->pipeline : 1);
+    snprintf(duration, sizeof duration, "%.3f", a->duration_s);
+    snprintf(warmup, sizeof warmup, "%.3f", a->warmup_s);
+    snprintf(timeout, sizeof timeout, "%d", LOADGEN_TIMEOUT_MS);
+    snprintf(url, sizeof url, "http://%s:%d%s", a->host ? a->host : "127.0.0.1",
+             a->port, a->urls ? "/" : a->path);
+    char *argv[24] = {(char *)loadgen_path()};
+    int n = 1;
+    if (a->urls) {
+        argv[n++] = "--urls";
+        argv[n++] = (char *)a->urls;
+    }
+    if (a->closed)
+        argv[n++] = "--closed";
+    else {
+        argv[n++] = "--rate";
+        argv[n++] = rate;
+    }
+    char *rest[] = {"--conns", conns, "--threads", threads, "--pipeline", pipeline,
+                    "--duration", duration, "--warmup", warmup, "--timeout", timeout,
+                    url, NULL};
+    memcpy(argv + n, rest, sizeof rest);
+    c->name = "loadgen";
+    return client_start(c, argv, a->cpus, a->warmup_s + a->duration_s + LOADGEN_GRACE_S,
+                        err, errlen);
+}
+
+int loadgen_finish(struct client_run *c, struct loadgen_result *r, char *err,
+                   size_t errlen)
+{
+    if (client_finish(c, err, errlen))
+        return -1;
+    if (loadgen_parse_output(c->out, r)) {
+        client_describe_failure(c, err, errlen);
+        return -1;
+    }
+    return 0;
+}

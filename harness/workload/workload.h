@@ -1,0 +1,67 @@
+/* What a run serves and requests (--workload), and what the disk-bound
+ * workload does around every measurement.
+ *
+ *   struct workload w;
+ *   if (workload_prepare(&w, &opts, err, sizeof err)) ...  // set generated here
+ *   env.docroot = w.docroot; ...verify w.path...; load from w.urls (or w.path)
+ *   before each level or step: workload_before_point(&w);
+ *   around it: workload_disk(&w, &a) ... workload_disk(&w, &b)
+ *
+ *   file          html/, GET --path (a cached 16 KiB file by default)
+ *   fileset       the generated file set (fileset.h) served from its own
+ *                 docroot, both load tools walking its URL list
+ *   fileset-cold  the same, each server (and its children) in a memory
+ *                 cgroup of --cold-memory MiB, page cache included, far
+ *                 below the set's size, and the set dropped from the page
+ *                 cache before every level and step, so that reads go to
+ *                 the disk throughout; pages cached by another cgroup (the
+ *                 generator, an earlier server) would otherwise be served
+ *                 without counting against the limit. Models get a small
+ *                 --cache-mb (their own copies of small files count against
+ *                 the limit too) and hybrid models more --workers than CPUs.
+ *                 Where the limit cannot be set, or the docroot has no block
+ *                 device, w.skip says why and every row is skipped with it.
+ *   slow-clients  html/ and --path, with the slow-client steps (slow.c)
+ *
+ * Every workload records the docroot device's reads per point (diskio.h)
+ * where it has one: zero on a cached workload, the evidence on a cold one. */
+#ifndef HARNESS_WORKLOAD_H
+#define HARNESS_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/diskio.h"
+#include "workload/fileset.h"
+#include "options/opts.h"
+
+struct workload {
+    enum opts_workload kind;
+    const char *name;            /* as results.csv's workload column says it */
+    const char *docroot;         /* what every server and reference serves */
+    char path[256];              /* verified (and requested without a list) */
+    const char *urls;            /* the URL list both load tools walk, or NULL */
+    struct fileset fs;           /* fileset, fileset-cold */
+    struct diskio disk;
+    bool disk_ok;                /* reads are measured */
+    uint64_t memory_limit;       /* fileset-cold: bytes per server; 0 none */
+    int cache_mb;                /* models' --cache-mb; 0: their default */
+    int workers;                 /* hybrid models' --workers */
+    long body_size;              /* the calibration server's response, bytes */
+    char skip[512];              /* why no server can be measured ("": they can) */
+    char detail[768];            /* one line for meta.txt and the report */
+};
+
+/* Before any server: the set verified or generated (saying so on stdout),
+ * the disk found, the memory limit tried. 0, or -1 with one line in err. */
+int workload_prepare(struct workload *w, const struct opts *o, char *err,
+                     size_t errlen);
+/* Before a level or step: fileset-cold drops the set from the page cache. */
+void workload_before_point(const struct workload *w);
+/* Reads from the docroot's device so far; -1 if not measured. */
+int workload_disk(const struct workload *w, struct diskio_count *c);
+/* workload, workload_detail, docroot, urls, disk lines of meta.txt. */
+void workload_write_meta(const struct workload *w, FILE *f);
+
+#endif
