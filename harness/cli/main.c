@@ -13,7 +13,7 @@
 #include "base/models.h"
 #include "options/opts.h"
 #include "run/plan.h"
-#include "report/report.h"
+#include "report/generate.h"
 #include "run/run.h"
 #include "base/spawn.h"
 

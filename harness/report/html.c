@@ -8,6 +8,7 @@
 #include "report/html.h"
 #include "base/models.h"
 #include "report/report.h"
+#include "report/warn.h"
 #include "base/util.h"
 
 /* Fits a 1280 px window: the page is at most 1200 px wide; a table wider
@@ -34,19 +35,6 @@ static const char *style =
     "details.warn li{font-size:14px}figure{margin:1.2em 0}figcaption{font-size:14px}"
     "img{max-width:100%;height:auto}pre{background:#f6f6f6;padding:1em;overflow:auto}";
 
-void html_esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
 static void base64(FILE *f, const unsigned char *p, size_t n)
 {
     static const char t[] =
@@ -59,28 +47,6 @@ static void base64(FILE *f, const unsigned char *p, size_t n)
         fputc(i + 1 < n ? t[v >> 6 & 63] : '=', f);
         fputc(i + 2 < n ? t[v & 63] : '=', f);
     }
-}
-
-void html_num(FILE *f, double v, const char *fmt)
-{
-    fputs("<td>", f);
-    if (v < 0)
-        fputs("-", f);
-    else
-        fprintf(f, fmt, v);
-    fputs("</td>", f);
-}
-
-void html_rate(FILE *f, double v)
-{
-    char s[32];
-    util_format_rate(v, s, sizeof s);
-    fprintf(f, "<td>%s</td>", v < 0 ? "-" : s);
-}
-
-bool html_is_ref(const char *category)
-{
-    return strcmp(category, "reference") == 0 || strcmp(category, "calibration") == 0;
 }
 
 /* The open-loop columns lead: they do not depend on who was the busy

@@ -1,6 +1,8 @@
-/* What html.c (the page) and html_points.c (the tables of every point)
- * share. Both write into an open FILE; nothing here fails on its own (the
- * caller checks ferror once). */
+/* report.html: html.c writes the page from struct report; html_points.c
+ * (the table of every point) and html_slow.c (the slow-client section)
+ * write its parts; html_cells.c has the cells they share. All write into
+ * an open FILE; nothing here fails on its own (the caller checks ferror
+ * once). */
 #ifndef HARNESS_HTML_H
 #define HARNESS_HTML_H
 
@@ -9,6 +11,7 @@
 
 #include "results/stats.h"
 
+/* html_cells.c */
 void html_esc(FILE *f, const char *s);               /* text, & < > " escaped */
 void html_num(FILE *f, double v, const char *fmt);   /* a <td>; "-" when v < 0 */
 void html_rate(FILE *f, double v);                   /* a <td>: 12.3k; "-" when v < 0 */
@@ -23,5 +26,8 @@ struct report;
 /* --workload slow-clients (html_slow.c): p99 and server CPU per request
  * per number of clients; nothing when the run has no slow-client steps. */
 void html_slow(FILE *f, const struct report *r);
+
+/* The whole page (html.c) at path; -1 with err when it cannot be written. */
+int html_write(const struct report *r, const char *path, char *err, size_t errlen);
 
 #endif

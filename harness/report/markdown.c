@@ -3,7 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report/report.h"
+#include "report/markdown.h"
+#include "report/warn.h"
 #include "base/util.h"
 
 static void cell(FILE *f, double v, const char *fmt)

@@ -1,11 +1,13 @@
-/* harness report: from a run's results.csv to summary.csv, plots (gnuplot
- * SVG and PNG), report.html (self-contained) and summary.md.
+/* struct report: what the pages say about one run, loaded (load.c) from
+ * its results.csv and meta.txt and filled in turn by the stages above it:
+ * warn.c (warn.h) lists the warnings, verdict.c (verdict.h) words the
+ * answer, plot.c draws; html.c and markdown.c write the pages from struct
+ * report alone; generate.c (generate.h) drives them all.
  *
- *   report_generate("results/20250101-120000");
- *
- * The stages: stats.c groups rounds into points (median, spread, CV),
- * warn.c lists the warnings, verdict.c words the answer, plot.c draws;
- * html.c and markdown.c write the pages from struct report alone. */
+ *   struct report r;
+ *   if (report_load(&r, "results/20250101-120000", err, sizeof err) == 0) {
+ *       ...; report_free(&r);
+ *   } */
 #ifndef HARNESS_REPORT_H
 #define HARNESS_REPORT_H
 
@@ -94,7 +96,6 @@ struct report {
     int n_verdict;
 };
 
-int report_generate(const char *dir);
 /* Reads dir/results.csv and meta.txt into r: points, headline levels,
  * equal-load rates, the headline per model. -1 with err ("open
  * dir/results.csv: ...") when it cannot; report_free releases r. */
@@ -107,23 +108,5 @@ const struct stats_point *report_slow_point(const struct report *r, const char *
 int report_slow_conns(const struct report *r, double *conns, int max);
 /* The value of "key: value" in meta.txt, or "?". */
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
-
-/* Fills r->warn and r->warn_kinds from r->points and r->head; -1 when out
- * of memory. warn_free releases them. */
-int warn_collect(struct report *r);
-void warn_free(struct report *r);
-/* A kind's short name ("client-bound"), title and how to read such points. */
-const char *warn_name(enum warn_kind k);
-const char *warn_title(enum warn_kind k);
-const char *warn_advice(enum warn_kind k);
-
-/* The answer first (verdict.c): the best model at low, medium and high
- * concurrency, at each equal load and by sustainable rate, against the
- * calibration server and the references, claims only beyond the rounds'
- * spread; from r->points and r->head, into r->verdict. */
-void verdict_build(struct report *r);
-
-int html_write(const struct report *r, const char *path, char *err, size_t errlen);
-int markdown_write(const struct report *r, const char *path, char *err, size_t errlen);
 
 #endif

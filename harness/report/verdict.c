@@ -12,7 +12,7 @@
  * A claim needs the rounds: models whose rounds overlap the best's tie with
  * it (judge.h); with one round, models within VERDICT_MARGIN of the best
  * tie, and the first line says that. */
-#include "report/report.h"
+#include "report/verdict.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * report.h): one per point and problem, and per kind a summary line (how
  * many points, which models, where, how to read them) that the pages show
  * first, each expandable to its points. */
-#include "report/report.h"
+#include "report/warn.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -17,7 +17,7 @@
 #include "measure/measure.h"
 #include "run/meta.h"
 #include "run/plan.h"
-#include "report/report.h"
+#include "report/generate.h"
 #include "base/spawn.h"
 #include "sut/sut.h"
 #include "base/util.h"

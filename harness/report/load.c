@@ -1,5 +1,7 @@
-/* harness report: results.csv -> summary.csv, plots, report.html and
- * summary.md (see report.h). */
+/* A run's results.csv and meta.txt read into struct report: points,
+ * headline levels, equal-load rates, the headline per model (see
+ * report.h). The pages, plots and warnings are written from it by the
+ * files above (generate.c). */
 #include "report/report.h"
 
 #include <limits.h>
@@ -291,43 +293,8 @@ int report_load(struct report *r, const char *dir, char *err, size_t errlen)
 
 void report_free(struct report *r)
 {
-    warn_free(r);
     stats_free(&r->points);
     stats_free(&r->host_points);
     free(r->meta);
     r->meta = NULL;
-}
-
-int report_generate(const char *dir)
-{
-    static struct report r;
-    char path[PATH_MAX], err[512];
-    int rc = 0;
-    if (report_load(&r, dir, err, sizeof err)) {
-        fprintf(stderr, "harness: report: %s\n", err);
-        return 1;
-    }
-    if (warn_collect(&r)) {
-        fprintf(stderr, "harness: report: out of memory\n");
-        rc = 1;
-    }
-    verdict_build(&r);
-    snprintf(path, sizeof path, "%s/summary.csv", dir);
-    if (stats_write_summary(&r.points, path, err, sizeof err) ||
-        plot_all(dir, &r.points, &r.plots, err, sizeof err)) {
-        fprintf(stderr, "harness: report: %s\n", err);
-        rc = 1;
-    }
-    snprintf(path, sizeof path, "%s/report.html", dir);
-    if (html_write(&r, path, err, sizeof err)) {
-        fprintf(stderr, "harness: report: %s\n", err);
-        rc = 1;
-    }
-    snprintf(path, sizeof path, "%s/summary.md", dir);
-    if (markdown_write(&r, path, err, sizeof err)) {
-        fprintf(stderr, "harness: report: %s\n", err);
-        rc = 1;
-    }
-    report_free(&r);
-    return rc;
 }

@@ -1,0 +1,13 @@
+/* summary.md (markdown.c): the headline table, the verdict and the
+ * warnings in Markdown. */
+#ifndef HARNESS_MARKDOWN_H
+#define HARNESS_MARKDOWN_H
+
+#include <stddef.h>
+
+#include "report/report.h"
+
+/* Writes r to path; -1 with err when it cannot. */
+int markdown_write(const struct report *r, const char *path, char *err, size_t errlen);
+
+#endif
