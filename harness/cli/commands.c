@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "run/run.h"
+#include "workload/workload.h"
 #include "base/spawn.h"
 #include "sut/sut.h"
 #include "base/util.h"
@@ -25,7 +26,7 @@ static const char *probe(const struct model *m, const char *dir, char *why,
     if (sched_getaffinity(0, sizeof cpus, &cpus))
         CPU_ZERO(&cpus);
     struct sut_env env = {.run_dir = dir, .cpus = CPU_COUNT(&cpus) ? &cpus : NULL,
-                             .workers = 1, .docroot = RUN_DOCROOT, .body_size = 16};
+                             .workers = 1, .docroot = WORKLOAD_DOCROOT, .body_size = 16};
     int r = sut_start(&s, m, &env, why, whylen);
     if (r == SUT_OK) {
         sut_stop(&s, note, sizeof note);
@@ -84,14 +85,14 @@ int verify_command(const struct opts *o, const struct model *const *models, int 
     }
     struct sut_env env = {.run_dir = dir, .cpus = &o->server_cpus,
                              .workers = CPU_COUNT(&o->server_cpus),
-                             .docroot = RUN_DOCROOT, .body_size = 16384};
+                             .docroot = WORKLOAD_DOCROOT, .body_size = 16384};
     spawn_raise_nofile();
     for (int i = 0; i < n && !spawn_interrupted; i++) {
         struct sut s = {0};
         char note[256] = "";
         int r = sut_start(&s, models[i], &env, why, sizeof why);
         if (r == SUT_OK) {
-            r = verify_server(&s, RUN_DOCROOT, o->path, why, sizeof why) ? SUT_FAILED : 0;
+            r = verify_server(&s, WORKLOAD_DOCROOT, o->path, why, sizeof why) ? SUT_FAILED : 0;
             sut_stop(&s, note, sizeof note);
             /* Our servers must stop cleanly; a reference's exit status is
              * its own business (lighttpd exits 1 when SIGTERM finds a

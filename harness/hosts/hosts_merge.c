@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "measure/measure.h"
+#include "tools/client.h"
 #include "base/util.h"
 
 static const char *const hist_names[] = {"corrected", "uncorrected", "lag"};
@@ -114,8 +114,8 @@ int hosts_finish(struct hosts *hs, struct loadgen_result *merged, char *err,
  * or requests sent late. */
 static bool client_bound(const struct load_host *h)
 {
-    return h->ok && (h->res.client_cpu_pct >= MEASURE_BUSY_FRACTION * 100.0 * h->threads ||
-                     h->res.lag_p99_us > MEASURE_LAG_US);
+    return h->ok && (h->res.client_cpu_pct >= CLIENT_BUSY_FRACTION * 100.0 * h->threads ||
+                     h->res.lag_p99_us > CLIENT_LAG_US);
 }
 
 /* client-bound if any host was; hosts-uneven when what they achieved, per

@@ -22,12 +22,10 @@
 #define MEASURE_SAMPLE_MS 200      /* process tree sampling period, at least */
 #define MEASURE_SAMPLE_SHARE 20    /* ...and 20 times what a scan costs */
 #define MEASURE_NOISE_PCT 5.0      /* steal or other CPU above this: flagged */
-#define MEASURE_BUSY_FRACTION 0.85 /* a side using this much of its CPUs is busy */
 #define MEASURE_STARVED_FRACTION 0.1 /* in service / offered below: starved;
                                        healthy levels measured 0.3-0.5 */
 #define MEASURE_STARVED_MIN_CONNS 8
 #define MEASURE_HEALTH_MS 3000     /* GET / after a level must answer in this */
-#define MEASURE_LAG_US 1000        /* loadgen's send lag p99 above: client-bound */
 #define MEASURE_DRAIN_MS 15000     /* the last load's connections gone within */
 #define MEASURE_DRAIN_POLL_MS 50
 

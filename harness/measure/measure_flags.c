@@ -44,8 +44,8 @@ void measure_flag_level(struct row *r, const struct measure_cfg *cfg, long tasks
     double ccap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
     double scap = 100.0 * (tasks > 0 && tasks < scpus ? tasks : scpus);
     if (!cfg->hosts && /* load hosts: hosts_record judges each */
-        r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * ccap && r->srv_cpu_pct >= 0 &&
-        r->srv_cpu_pct < MEASURE_BUSY_FRACTION * scap)
+        r->cli_cpu_pct >= CLIENT_BUSY_FRACTION * ccap && r->srv_cpu_pct >= 0 &&
+        r->srv_cpu_pct < CLIENT_BUSY_FRACTION * scap)
         row_flag(r, ROW_FLAG_CLIENT_BOUND);
     if (row_errors(r) > 0)
         row_flag(r, ROW_FLAG_ERRORS);
@@ -96,8 +96,8 @@ void measure_flag_open(struct row *r, const struct measure_cfg *cfg,
     int ccpus = CPU_COUNT(cfg->client_cpus);
     double cap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);
     if (!cfg->hosts && /* load hosts: hosts_record judges each */
-        (g->client_cpu_pct >= MEASURE_BUSY_FRACTION * cap ||
-         r->lag_p99_us > MEASURE_LAG_US)) {
+        (g->client_cpu_pct >= CLIENT_BUSY_FRACTION * cap ||
+         r->lag_p99_us > CLIENT_LAG_US)) {
         row_flag(r, ROW_FLAG_CLIENT_BOUND);
         row_note(r, "loadgen at %.0f%% CPU, send lag p99 %.0f us", g->client_cpu_pct,
                  r->lag_p99_us);

@@ -59,69 +59,6 @@ static const struct option longopts[] = {
     {0, 0, 0, 0},
 };
 
-int opts_parse_list(const char *s, int *v, int max, int lo, int hi)
-{
-    int n = 0;
-    while (*s) {
-        char *end;
-        errno = 0;
-        long x = strtol(s, &end, 10);
-        if (end == s || errno || x < lo || x > hi || n == max ||
-            (*end != ',' && *end != '\0'))
-            return -1;
-        v[n++] = (int)x;
-        s = *end ? end + 1 : end;
-    }
-    return n;
-}
-
-/* One decimal number with an optional k (thousands) suffix, in (0, max]. */
-static int parse_rate(const char *s, char **end, double *out)
-{
-    errno = 0;
-    double x = strtod(s, end);
-    if (*end == s || errno || !(x > 0))
-        return -1;
-    if (**end == 'k') {
-        x *= 1000;
-        (*end)++;
-    }
-    if (x > OPTS_MAX_RATE)
-        return -1;
-    *out = x;
-    return 0;
-}
-
-int opts_parse_rates(const char *s, double *v, int max)
-{
-    int n = 0;
-    while (*s) {
-        char *end;
-        if (n == max || parse_rate(s, &end, &v[n]) || (*end != ',' && *end != '\0'))
-            return -1;
-        n++;
-        s = *end ? end + 1 : end;
-    }
-    return n;
-}
-
-int opts_parse_loads(const char *s, struct opts_load *v, int max)
-{
-    int n = 0;
-    while (*s) {
-        char *end;
-        if (n == max || parse_rate(s, &end, &v[n].value))
-            return -1;
-        v[n].pct = *end == '%';
-        end += v[n].pct;
-        if ((v[n].pct && v[n].value > 1000) || (*end != ',' && *end != '\0'))
-            return -1;
-        n++;
-        s = *end ? end + 1 : end;
-    }
-    return n;
-}
-
 void opts_default_cpus(cpu_set_t *server, cpu_set_t *client)
 {
     cpu_set_t all;
@@ -153,20 +90,6 @@ static int int_arg(const char *name, const char *s, int lo, int hi, int *out,
         return -1;
     }
     *out = v[0];
-    return 0;
-}
-
-int opts_double_arg(const char *name, const char *s, double lo, double hi, double *out,
-                    char *err, size_t errlen)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (end == s || *end || errno || !(x >= lo && x <= hi)) {
-        snprintf(err, errlen, "--%s %s: expected a number from %g to %g", name, s, lo, hi);
-        return -1;
-    }
-    *out = x;
     return 0;
 }
 

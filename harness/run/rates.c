@@ -25,7 +25,7 @@
 static bool generator_limited(const struct row *r)
 {
     return row_has_flag(r, ROW_FLAG_CLIENT_BOUND) &&
-           r->cli_cpu_pct >= MEASURE_BUSY_FRACTION * 100.0 * (r->threads > 0 ? r->threads : 1);
+           r->cli_cpu_pct >= CLIENT_BUSY_FRACTION * 100.0 * (r->threads > 0 ? r->threads : 1);
 }
 
 /* Not sustained with a late loadgen that was not busy: the machine may

@@ -29,7 +29,7 @@ static long body_size(const char *path)
 {
     char full[PATH_MAX];
     struct stat st;
-    snprintf(full, sizeof full, "%s%s", RUN_DOCROOT, path);
+    snprintf(full, sizeof full, "%s%s", WORKLOAD_DOCROOT, path);
     return stat(full, &st) == 0 && S_ISREG(st.st_mode) ? (long)st.st_size : -1;
 }
 
@@ -55,7 +55,7 @@ int run_preflight(const struct opts *o, char *err, size_t errlen)
     }
     bool one_file = o->workload == WORKLOAD_FILE || o->workload == WORKLOAD_SLOW_CLIENTS;
     if (one_file && body_size(o->path) < 0) {
-        snprintf(err, errlen, "--path %s: no such file under %s", o->path, RUN_DOCROOT);
+        snprintf(err, errlen, "--path %s: no such file under %s", o->path, WORKLOAD_DOCROOT);
         return -1;
     }
     if (util_mkdir_p(o->out, err, errlen))
@@ -103,20 +103,6 @@ static void link_latest(const char *out, const char *dir)
         fprintf(stderr, "harness: link %s: %s\n", link, strerror(errno));
 }
 
-struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
-{
-    struct row *r = &c->rows[c->n_rows++];
-    row_init(r);
-    snprintf(r->model, sizeof r->model, "%s", m->name);
-    snprintf(r->category, sizeof r->category, "%s", m->category);
-    r->round = round;
-    r->pipeline = c->o->pipeline;
-    snprintf(r->workload, sizeof r->workload, "%s", c->wl.name);
-    if (c->cfg.hosts) /* the point's merged row; each host's own: hosts.c */
-        snprintf(r->host, sizeof r->host, "all");
-    return r;
-}
-
 /* Rows for levels that could not be measured. */
 static void rows_not_measured(struct run_ctx *c, const struct model *m, int round,
                               int from, enum row_status status, const char *why)
@@ -157,43 +143,6 @@ static void write_rows(struct run_ctx *c)
     c->n_rows = 0;
     if (hosts_write_rows(c->cfg.hosts, c->csv)) /* each load host's own */
         fprintf(stderr, "harness: write results.csv: %s\n", strerror(errno));
-}
-
-/* Starts (or restarts) the server and verifies it. 0 when it may be loaded. */
-static int bring_up(struct run_ctx *c, struct sut *s, const struct model *m,
-                    char *why, size_t whylen, enum row_status *status)
-{
-    int r = sut_start(s, m, &c->env, why, whylen);
-    *status = r == SUT_SKIPPED ? ROW_STATUS_SKIPPED : ROW_STATUS_FAILED;
-    if (r != SUT_OK)
-        return -1;
-    char failed[400], note[256];
-    if (verify_server(s, c->env.docroot, c->wl.path, failed, sizeof failed)) {
-        sut_stop(s, note, sizeof note);
-        snprintf(why, whylen, "verify: %s", failed);
-        return -1;
-    }
-    return 0;
-}
-
-/* After a row whose server died or stopped answering: restart it. Returns
- * -1 (with why) if that failed, 0 otherwise. */
-int run_restart(struct run_ctx *c, struct sut *s, const struct model *m,
-                   struct row *r, char *why, size_t whylen, enum row_status *status)
-{
-    char note[256];
-    if (r->status != ROW_STATUS_CRASHED && !row_has_flag(r, ROW_FLAG_STOPPED_ANSWERING))
-        return 0;
-    sut_stop(s, note, sizeof note);
-    if (note[0])
-        row_note(r, "stopping it: %s", note);
-    if (bring_up(c, s, m, why, whylen, status)) {
-        row_note(r, "restart failed: %s", why);
-        return -1;
-    }
-    row_flag(r, ROW_FLAG_RESTARTED);
-    row_note(r, "restarted for the next level");
-    return 0;
 }
 
 /* The same between closed-loop levels: -1 (rows for the rest written) if
@@ -259,7 +208,7 @@ static void model_round(struct run_ctx *c, const struct model *m, int round)
     if (c->wl.skip[0]) { /* the workload cannot run here: said, never faked */
         snprintf(why, sizeof why, "%s", c->wl.skip);
         status = ROW_STATUS_SKIPPED;
-    } else if (bring_up(c, &s, m, why, sizeof why, &status) == 0) {
+    } else if (run_bring_up(c, &s, m, why, sizeof why, &status) == 0) {
         measure_server(c, &s, m, round);
         return;
     }

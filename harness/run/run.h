@@ -19,10 +19,6 @@
 #include "base/models.h"
 #include "options/opts.h"
 
-#ifndef C10K_SOURCE_ROOT
-#define C10K_SOURCE_ROOT "."
-#endif
-#define RUN_DOCROOT C10K_SOURCE_ROOT "/html"
 #define RUN_IDLE_OPEN_MS 5000       /* to open idle connections */
 #define RUN_QUICK_IDLE_OPEN_MS 2000
 

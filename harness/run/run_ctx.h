@@ -30,8 +30,12 @@ struct run_ctx {
     bool calibration_added;       /* not asked for; needed for equal load */
 };
 
-/* A new row of this model's round (written when the round ends). */
+/* round.c: a new row of this model's round (written when the round ends). */
 struct row *run_new_row(struct run_ctx *c, const struct model *m, int round);
+/* Starts (or restarts) the server and verifies it: 0 when it may be
+ * loaded, else -1 with why and the status its rows get. */
+int run_bring_up(struct run_ctx *c, struct sut *s, const struct model *m,
+                 char *why, size_t whylen, enum row_status *status);
 /* After a row whose server died or stopped answering: restarts it. -1
  * (with why and the row's status) if that failed, 0 otherwise. */
 int run_restart(struct run_ctx *c, struct sut *s, const struct model *m,

@@ -42,4 +42,10 @@ double client_cpu_s(const struct client_run *c);
 /* Why no report line was found: its exit status and last output line. */
 void client_describe_failure(struct client_run *c, char *err, size_t errlen);
 
+/* When a side is the bottleneck (measure_flags.c for local load, hosts
+ * for load hosts, rates.c for the search): a side using this much of its
+ * CPUs is busy; loadgen's send lag p99 above CLIENT_LAG_US: client-bound. */
+#define CLIENT_BUSY_FRACTION 0.85
+#define CLIENT_LAG_US 1000
+
 #endif

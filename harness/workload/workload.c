@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "base/cgroup.h"
-#include "run/run.h"
 #include "base/util.h"
 
 /* The file set: verified and reused, or generated (a few seconds per
@@ -84,7 +83,7 @@ int workload_prepare(struct workload *w, const struct opts *o, char *err, size_t
     memset(w, 0, sizeof *w);
     w->kind = o->workload;
     w->name = opts_workload_name(o->workload);
-    w->docroot = RUN_DOCROOT;
+    w->docroot = WORKLOAD_DOCROOT;
     w->cache_mb = cold ? OPTS_COLD_CACHE_MB : 0;
     w->workers = o->workers ? o->workers : CPU_COUNT(&o->server_cpus) *
                                                (cold ? OPTS_COLD_WORKERS_PER_CPU : 1);

@@ -36,6 +36,12 @@
 #include "workload/fileset.h"
 #include "options/opts.h"
 
+#ifndef C10K_SOURCE_ROOT
+#define C10K_SOURCE_ROOT "."
+#endif
+/* html/ of the source tree: what the file workload (and verify) serve. */
+#define WORKLOAD_DOCROOT C10K_SOURCE_ROOT "/html"
+
 struct workload {
     enum opts_workload kind;
     const char *name;            /* as results.csv's workload column says it */
