@@ -16,6 +16,7 @@
 #include "report/generate.h"
 #include "run/run.h"
 #include "base/spawn.h"
+#include "workloads/workloads.h"
 
 #define EXIT_USAGE 2
 
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
     struct opts o;
     const struct model *models[PLAN_MAX_MODELS];
     char err[512];
+    workloads_register(workloads_table);
     if (opts_parse(&o, argc, argv, err, sizeof err)) {
         fprintf(stderr, "harness: %s\n", err);
         return EXIT_USAGE;

@@ -1,9 +1,11 @@
 /* harness --help (see opts.h): the commands, then the run options by
- * stage; the workload and load-host options add their own
- * (opts_workload.c, opts_hosts.c). Every default is shown. */
+ * stage; the workloads (harness/workloads/, each its lines and options) and
+ * the load-host options (opts_hosts.c) add their own. Every default is
+ * shown. */
 #include <stdio.h>
 
 #include "options/opts.h"
+#include "options/workloads.h"
 #include "run/plan.h"
 #include "base/util.h"
 
@@ -90,6 +92,26 @@ static void usage_open(FILE *f)
             OPTS_QUICK_RATE_WARMUP_S);
 }
 
+/* Each workload's lines under --workload, then each one's options. */
+static void usage_workloads(FILE *f)
+{
+    fputs("\nworkloads (--workload, one per run; README: Workloads):\n", f);
+    for (int i = 0; workloads_get(i); i++) {
+        const char *h = workloads_get(i)->help;
+        fputs(i == 0 ? "  --workload NAME      " : "                       ", f);
+        for (; *h; h++)
+            fputs(*h == '\n' ? "\n                       " : (char[2]){*h, 0}, f);
+        fputc('\n', f);
+    }
+    for (int i = 0; workloads_get(i); i++)
+        if (workloads_get(i)->usage)
+            workloads_get(i)->usage(f);
+    fprintf(f,
+"  --workers N          hybrid models' --workers [server CPUs; fileset-cold %d x\n"
+"                       server CPUs, so that blocked processes or threads have\n"
+"                       others beside them]\n", OPTS_COLD_WORKERS_PER_CPU);
+}
+
 void opts_usage(FILE *f, int n_models, int n_available)
 {
     char est[32], quick[32];
@@ -102,6 +124,6 @@ void opts_usage(FILE *f, int n_models, int n_available)
     fprintf(f, "\nA full run of the %d models available here (of %d known) takes about %s,\n"
                "--quick about %s. Columns of results.csv: harness/README.md.\n",
             n_available, n_models, est, quick);
-    opts_workload_usage(f);
+    usage_workloads(f);
     opts_hosts_usage(f);
 }

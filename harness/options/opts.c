@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "options/workloads.h"
 
 #ifndef C10K_SOURCE_ROOT
 #define C10K_SOURCE_ROOT "."
@@ -18,9 +19,10 @@ enum {
     OPT_PATH, OPT_PIPELINE, OPT_SERVER_CPUS, OPT_CLIENT_CPUS, OPT_THREADS,
     OPT_QUICK, OPT_OUT, OPT_CSV, OPT_HELP, OPT_MEMORY_IDLE, OPT_RATES, OPT_SLO,
     OPT_RATE_CONNS, OPT_EQUAL, OPT_RATE_DURATION, OPT_LOAD_HOSTS, OPT_TARGET,
-    OPT_SSH_CONFIG, OPT_REMOTE_LOADGEN, OPT_WORKLOAD, OPT_FILESET_DIRS, OPT_FILESET_SEED,
-    OPT_FILESET_CACHE, OPT_COLD_MEMORY, OPT_WORKERS, OPT_SLOW_CONNS, OPT_SLOW_RATE,
+    OPT_SSH_CONFIG, OPT_REMOTE_LOADGEN, OPT_WORKLOAD, OPT_WORKERS,
+    OPT_PLUGIN, /* the workloads' own options: OPT_PLUGIN + index in plugin_names */
 };
+#define OPTS_MAX_PLUGIN_OPTS 32
 
 static const struct option longopts[] = {
     {"models", required_argument, 0, OPT_MODELS},
@@ -48,16 +50,30 @@ static const struct option longopts[] = {
     {"ssh-config", required_argument, 0, OPT_SSH_CONFIG},
     {"remote-loadgen", required_argument, 0, OPT_REMOTE_LOADGEN},
     {"workload", required_argument, 0, OPT_WORKLOAD},
-    {"fileset-dirs", required_argument, 0, OPT_FILESET_DIRS},
-    {"fileset-seed", required_argument, 0, OPT_FILESET_SEED},
-    {"fileset-cache", required_argument, 0, OPT_FILESET_CACHE},
-    {"cold-memory", required_argument, 0, OPT_COLD_MEMORY},
     {"workers", required_argument, 0, OPT_WORKERS},
-    {"slow-conns", required_argument, 0, OPT_SLOW_CONNS},
-    {"slow-rate", required_argument, 0, OPT_SLOW_RATE},
     {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0},
 };
+#define N_LONGOPTS (sizeof longopts / sizeof longopts[0] - 1)
+
+/* longopts, then each registered workload's own options (once each). */
+static struct option all_opts[N_LONGOPTS + OPTS_MAX_PLUGIN_OPTS + 1];
+
+static void build_options(void)
+{
+    size_t n = N_LONGOPTS;
+    memcpy(all_opts, longopts, sizeof longopts);
+    for (int i = 0; workloads_get(i); i++)
+        for (const char *const *p = workloads_get(i)->options; p && *p; p++) {
+            bool seen = false;
+            for (size_t k = N_LONGOPTS; k < n; k++)
+                seen |= strcmp(all_opts[k].name, *p) == 0;
+            if (!seen && n < N_LONGOPTS + OPTS_MAX_PLUGIN_OPTS)
+                all_opts[n++] = (struct option){*p, required_argument, 0,
+                                                OPT_PLUGIN + (int)(n - N_LONGOPTS)};
+        }
+    all_opts[n] = (struct option){0, 0, 0, 0};
+}
 
 void opts_default_cpus(cpu_set_t *server, cpu_set_t *client)
 {
@@ -197,7 +213,9 @@ static void set_defaults(struct opts *o)
 /* --quick sets the defaults of what was not given. */
 static void finish_defaults(struct opts *o)
 {
-    opts_workload_defaults(o);
+    for (int i = 0; workloads_get(i); i++)
+        if (workloads_get(i)->defaults)
+            workloads_get(i)->defaults(o, workloads_get(i) == o->workload);
     /* An idle sweep is about closed-loop levels: no open loop unless asked. */
     if (!o->rates_given && o->n_idle > 0)
         o->rates_mode = RATES_NONE;
@@ -243,7 +261,7 @@ static int parse_command(struct opts *o, const char *word, char *err, size_t err
 
 static const char *opt_name(int opt)
 {
-    for (const struct option *lo = longopts; lo->name; lo++)
+    for (const struct option *lo = all_opts; lo->name; lo++)
         if (lo->val == opt)
             return lo->name;
     return "?";
@@ -260,6 +278,66 @@ static int check_allowed(const struct opts *o, int opt, char *err, size_t errlen
     if (!ok)
         snprintf(err, errlen, "'%s' does not take --%s", cmd_names[o->cmd], opt_name(opt));
     return ok ? 0 : -1;
+}
+
+/* --workload NAME, one of the table's. */
+static int workload_arg(struct opts *o, const char *arg, char *err, size_t errlen)
+{
+    char names[256] = "";
+    o->workload = workloads_find(arg);
+    if (o->workload)
+        return 0;
+    for (int i = 0; workloads_get(i); i++) {
+        size_t n = strlen(names);
+        snprintf(names + n, sizeof names - n, "%s%s", i == 0 ? "" : workloads_get(i + 1)
+                 ? ", " : " or ", workloads_get(i)->name);
+    }
+    snprintf(err, errlen, "--workload %s: expected %s", arg, names);
+    return -1;
+}
+
+/* One of a workload's own options: parsed by the first workload that
+ * lists it, remembered for the check against the chosen one. */
+static int plugin_arg(struct opts *o, const char *name, const char *arg, char *err,
+                      size_t errlen)
+{
+    for (int i = 0; workloads_get(i); i++)
+        for (const char *const *p = workloads_get(i)->options; p && *p; p++)
+            if (strcmp(*p, name) == 0) {
+                if (o->n_workload_opts < OPTS_MAX_LIST)
+                    o->workload_opts[o->n_workload_opts++] = *p;
+                return workloads_get(i)->arg(o, name, arg, err, errlen);
+            }
+    return -1;
+}
+
+static bool lists_option(const struct workload_ops *w, const char *name)
+{
+    for (const char *const *p = w->options; p && *p; p++)
+        if (strcmp(*p, name) == 0)
+            return true;
+    return false;
+}
+
+/* A workload's option given with another workload is refused, naming the
+ * workloads that take it; then the chosen workload's own check. */
+static int workload_check(const struct opts *o, char *err, size_t errlen)
+{
+    for (int k = 0; k < o->n_workload_opts; k++) {
+        const char *name = o->workload_opts[k];
+        char owners[256] = "";
+        if (lists_option(o->workload, name))
+            continue;
+        for (int i = 0; workloads_get(i); i++)
+            if (lists_option(workloads_get(i), name)) {
+                size_t n = strlen(owners);
+                snprintf(owners + n, sizeof owners - n, "%s%s", n ? " or " : "",
+                         workloads_get(i)->name);
+            }
+        snprintf(err, errlen, "--%s is only used with --workload %s", name, owners);
+        return -1;
+    }
+    return o->workload->check ? o->workload->check(o, err, errlen) : 0;
 }
 
 static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t errlen)
@@ -292,15 +370,14 @@ static int parse_one(struct opts *o, int opt, const char *arg, char *err, size_t
         return cpu_arg("client-cpus", arg, &o->client_cpus, o->client_cpus_text, err, errlen);
     case OPT_LOAD_HOSTS: case OPT_TARGET: case OPT_SSH_CONFIG: case OPT_REMOTE_LOADGEN:
         return opts_hosts_arg(o, opt_name(opt), arg, err, errlen);
-    case OPT_WORKLOAD: case OPT_FILESET_DIRS: case OPT_FILESET_SEED: case OPT_FILESET_CACHE:
-    case OPT_COLD_MEMORY: case OPT_WORKERS: case OPT_SLOW_CONNS: case OPT_SLOW_RATE:
-        return opts_workload_arg(o, opt_name(opt), arg, err, errlen);
+    case OPT_WORKLOAD: return workload_arg(o, arg, err, errlen);
+    case OPT_WORKERS: return int_arg("workers", arg, 1, 1024, &o->workers, err, errlen);
     case OPT_QUICK: o->quick = true; return 0;
     case OPT_OUT: o->out = arg; return 0;
     case OPT_CSV: o->csv = true; return 0;
     case OPT_HELP: o->cmd = CMD_HELP; return 0;
     }
-    return -1;
+    return plugin_arg(o, opt_name(opt), arg, err, errlen);
 }
 
 static void save_command_line(struct opts *o, int argc, char **argv)
@@ -319,6 +396,12 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 {
     set_defaults(o);
     save_command_line(o, argc, argv);
+    build_options();
+    o->workload = workloads_get(0);
+    if (!o->workload) {
+        snprintf(err, errlen, "no workloads registered (workloads_register)");
+        return -1;
+    }
     if (argc < 2) {
         snprintf(err, errlen, "no command (list, verify, run, report, compare; harness "
                  "--help)");
@@ -331,7 +414,7 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
     optind = 2;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":", all_opts, NULL)) != -1) {
         if (opt == '?' || opt == ':') {
             snprintf(err, errlen, "%s option '%s' (harness --help)",
                      opt == '?' ? "unknown" : "missing value for", argv[optind - 1]);
@@ -356,7 +439,7 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "compare needs two run directories: harness compare RUN_A RUN_B");
         return -1;
     }
-    if (opts_hosts_check(o, err, errlen) || opts_workload_check(o, err, errlen))
+    if (opts_hosts_check(o, err, errlen) || workload_check(o, err, errlen))
         return -1;
     finish_defaults(o);
     return 0;

@@ -16,6 +16,8 @@
 #include <stdio.h>
 
 #define OPTS_MAX_LIST 32
+
+struct workload_ops;
 /* Trimmed from 1,4,16,64,... so that the open loop fits the 20-minute
  * budget of a full run on 2 cores. */
 #define OPTS_DEFAULT_CONNS "1,16,256,1024,4096,10000"
@@ -61,8 +63,6 @@
 
 enum opts_cmd { CMD_HELP, CMD_LIST, CMD_VERIFY, CMD_RUN, CMD_REPORT, CMD_COMPARE };
 enum opts_rates { RATES_NONE, RATES_LIST, RATES_AUTO };
-enum opts_workload { WORKLOAD_FILE, WORKLOAD_FILESET, WORKLOAD_FILESET_COLD,
-                     WORKLOAD_SLOW_CLIENTS };
 
 /* An equal-load rate: absolute (req/s) or a percentage of the calibration
  * server's maximum sustainable rate. */
@@ -92,9 +92,12 @@ struct opts {
     int duration_s, warmup_s, repeat, pipeline, threads;
     char path[256];
     bool path_given;
-    /* Workloads (opts_workload.c): the file set's parameters, the
-     * disk-bound variant's memory limit, the slow clients' steps. */
-    enum opts_workload workload;
+    /* The workload (options/workloads.h; its options parsed by its file in
+     * harness/workloads/): the file set's parameters, the disk-bound
+     * variant's memory limit, the slow clients' steps. */
+    const struct workload_ops *workload;
+    const char *workload_opts[OPTS_MAX_LIST]; /* its options given, by name */
+    int n_workload_opts;
     int fileset_dirs;
     unsigned long long fileset_seed;
     const char *fileset_cache;
@@ -102,7 +105,6 @@ struct opts {
     int workers;                 /* hybrid models' --workers; 0: the default */
     int slow_conns[OPTS_MAX_LIST], n_slow; /* connections per slow step */
     double slow_rate;            /* req/s per slow connection */
-    bool fileset_given, cold_given, slow_given;
     cpu_set_t server_cpus, client_cpus;
     bool server_cpus_given, client_cpus_given;
     /* Load hosts (hosts.h): ssh destinations, the server's address as they
@@ -126,6 +128,10 @@ int opts_double_arg(const char *name, const char *s, double lo, double hi, doubl
                     char *err, size_t errlen);
 /* Parses "1,4,16" into v (at most max values in [lo, hi]). */
 int opts_parse_list(const char *s, int *v, int max, int lo, int hi);
+/* --name s as a whole number in [lo, hi] (doubles hold every one up to
+ * 2^53); -1 with "--name s: expected a whole number from lo to hi". */
+int opts_whole_arg(const char *name, const char *s, double lo, double hi, double *out,
+                   char *err, size_t errlen);
 /* Parses "1000,2.5k,40000" (req/s, k = thousands) into v; -1 if bad. */
 int opts_parse_rates(const char *s, double *v, int max);
 /* Parses "25%,50%" or "5000,10k" into v; -1 if bad. */
@@ -140,17 +146,6 @@ int opts_hosts_arg(struct opts *o, const char *name, const char *arg, char *err,
 int opts_hosts_check(const struct opts *o, char *err, size_t errlen);
 void opts_hosts_defaults(struct opts *o);
 void opts_hosts_usage(FILE *f);
-/* The workload options (opts_workload.c), the same way: arg for --NAME,
- * check the combinations, defaults that depend on the workload (slow
- * clients: no closed loop, no rate search unless asked), --help's part. */
-int opts_workload_arg(struct opts *o, const char *name, const char *arg, char *err,
-                      size_t errlen);
-int opts_workload_check(const struct opts *o, char *err, size_t errlen);
-void opts_workload_defaults(struct opts *o);
-void opts_workload_usage(FILE *f);
-/* "file", "fileset", "fileset-cold", "slow-clients". */
-const char *opts_workload_name(enum opts_workload w);
-
 /* Default split of the usable CPUs: first half server, rest client. */
 void opts_default_cpus(cpu_set_t *server, cpu_set_t *client);
 

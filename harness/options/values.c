@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int opts_parse_list(const char *s, int *v, int max, int lo, int hi)
 {
@@ -82,4 +83,16 @@ int opts_double_arg(const char *name, const char *s, double lo, double hi, doubl
     }
     *out = x;
     return 0;
+}
+
+int opts_whole_arg(const char *name, const char *s, double lo, double hi, double *out,
+                   char *err, size_t errlen)
+{
+    if (opts_double_arg(name, s, lo, hi, out, err, errlen))
+        return -1;
+    if (*out == (double)(long long)*out && !strpbrk(s, ".eE"))
+        return 0;
+    snprintf(err, errlen, "--%s %s: expected a whole number from %.0f to %.0f", name, s,
+             lo, hi);
+    return -1;
 }

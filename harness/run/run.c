@@ -53,8 +53,7 @@ int run_preflight(const struct opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "--conns none with --rates none: nothing to measure");
         return -1;
     }
-    bool one_file = o->workload == WORKLOAD_FILE || o->workload == WORKLOAD_SLOW_CLIENTS;
-    if (one_file && body_size(o->path) < 0) {
+    if (o->workload->serves_path && body_size(o->path) < 0) {
         snprintf(err, errlen, "--path %s: no such file under %s", o->path, WORKLOAD_DOCROOT);
         return -1;
     }
@@ -124,7 +123,8 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
         row_note(r, "%s", why);
         progress_step(&c->progress, r, 0);
     }
-    slow_not_measured(c, m, round, status, why);
+    if (c->wl.ops->not_measured) /* the workload's own steps */
+        c->wl.ops->not_measured(c, m, round, status, why);
     if (c->o->rates_mode == RATES_NONE)
         return;
     struct row *r = run_new_row(c, m, round); /* the open loop: one msr row */
@@ -191,7 +191,8 @@ static void measure_server(struct run_ctx *c, struct sut *s, const struct model 
     }
     if (measure_levels(c, s, m, round) == 0) {
         rates_measure(c, s, m, round);
-        slow_measure(c, s, m, round);
+        if (c->wl.ops->steps) /* the workload's own (slow clients) */
+            c->wl.ops->steps(c, s, m, round);
     }
     sut_stop(s, note, sizeof note);
     if (note[0] && c->n_rows > 0)

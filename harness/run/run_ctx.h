@@ -48,10 +48,4 @@ void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
  * *out. -1 when the server is gone for good or the run is interrupted. */
 int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int round,
                double rate, enum row_step step, struct row **out);
-/* The slow-client steps (slow.c): --slow-conns connections each offering
- * --slow-rate req/s; and their rows when the server could not be measured. */
-void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
-void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
-                       enum row_status status, const char *why);
-
 #endif

@@ -1,5 +1,7 @@
-/* What a run serves and requests (--workload), and what the disk-bound
- * workload does around every measurement.
+/* What a run serves and requests (--workload), and what its workload does
+ * around every measurement: the part every workload shares; each workload
+ * is a plug-in in harness/workloads/ behind struct workload_ops
+ * (options/workloads.h).
  *
  *   struct workload w;
  *   if (workload_prepare(&w, &opts, err, sizeof err)) ...  // set generated here
@@ -21,7 +23,7 @@
  *                 the limit too) and hybrid models more --workers than CPUs.
  *                 Where the limit cannot be set, or the docroot has no block
  *                 device, w.skip says why and every row is skipped with it.
- *   slow-clients  html/ and --path, with the slow-client steps (slow.c)
+ *   slow-clients  html/ and --path, with the slow-client steps (workloads/slow_clients.c)
  *
  * Every workload records the docroot device's reads per point (diskio.h)
  * where it has one: zero on a cached workload, the evidence on a cold one. */
@@ -35,6 +37,7 @@
 #include "base/diskio.h"
 #include "workload/fileset.h"
 #include "options/opts.h"
+#include "options/workloads.h"
 
 #ifndef C10K_SOURCE_ROOT
 #define C10K_SOURCE_ROOT "."
@@ -43,7 +46,7 @@
 #define WORKLOAD_DOCROOT C10K_SOURCE_ROOT "/html"
 
 struct workload {
-    enum opts_workload kind;
+    const struct workload_ops *ops; /* the run's workload */
     const char *name;            /* as results.csv's workload column says it */
     const char *docroot;         /* what every server and reference serves */
     char path[256];              /* verified (and requested without a list) */
@@ -55,15 +58,18 @@ struct workload {
     int cache_mb;                /* models' --cache-mb; 0: their default */
     int workers;                 /* hybrid models' --workers */
     long body_size;              /* the calibration server's response, bytes */
+    char disk_why[384];          /* why reads are not measured, if so */
     char skip[512];              /* why no server can be measured ("": they can) */
     char detail[768];            /* one line for meta.txt and the report */
 };
 
-/* Before any server: the set verified or generated (saying so on stdout),
- * the disk found, the memory limit tried. 0, or -1 with one line in err. */
+/* Before any server: the workload's prepare (a file set verified or
+ * generated, saying so on stdout), the disk found, its probe (fileset-cold:
+ * the memory limit tried), its description. 0, or -1 with one line in err. */
 int workload_prepare(struct workload *w, const struct opts *o, char *err,
                      size_t errlen);
-/* Before a level or step: fileset-cold drops the set from the page cache. */
+/* Before a level or step: the workload's hook (fileset-cold drops the set
+ * from the page cache). */
 void workload_before_point(const struct workload *w);
 /* Reads from the docroot's device so far; -1 if not measured. */
 int workload_disk(const struct workload *w, struct diskio_count *c);

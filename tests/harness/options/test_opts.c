@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "options/opts.h"
+#include "workloads/workloads.h"
 
 #define ARGV(...) ((char *[]){"harness", __VA_ARGS__, NULL})
 #define ARGC(v) ((int)(sizeof(v) / sizeof(v[0])) - 1)
@@ -252,7 +253,7 @@ static void workloads(void **state)
 {
     (void)state;
     assert_int_equal(PARSE("run"), 0);
-    assert_int_equal(o.workload, WORKLOAD_FILE);
+    assert_string_equal(o.workload->name, "file");
     assert_int_equal(o.n_slow, 0);
     assert_int_equal(PARSE("run", "--workload", "fileset-cold"), 0);
     assert_int_equal(o.fileset_dirs, 60);
@@ -310,5 +311,6 @@ int main(void)
         cmocka_unit_test(workloads),
         cmocka_unit_test(lists),
     };
+    workloads_register(workloads_table);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,100 @@
+/* The workload plug-ins behind struct workload_ops: the table, each
+ * workload's options and refusals through the option parser, and what the
+ * shared prepare makes of the hooks (file and slow-clients: no file set,
+ * so no generation here). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "options/opts.h"
+#include "workload/workload.h"
+#include "workloads/workloads.h"
+
+#define ARGV(...) ((char *[]){"harness", __VA_ARGS__, NULL})
+#define ARGC(v) ((int)(sizeof(v) / sizeof(v[0])) - 1)
+#define PARSE(...) opts_parse(&o, ARGC(ARGV(__VA_ARGS__)), ARGV(__VA_ARGS__), err, sizeof err)
+
+static struct opts o;
+static char err[512];
+
+static void table(void **state)
+{
+    (void)state;
+    const char *names[] = {"file", "fileset", "fileset-cold", "slow-clients"};
+    int n = 0;
+    for (; workloads_get(n); n++) {
+        const struct workload_ops *w = workloads_get(n);
+        assert_string_equal(w->name, names[n]);
+        assert_ptr_equal(workloads_find(w->name), w);
+        assert_non_null(w->prepare);
+        assert_non_null(w->describe);
+        assert_true(!w->options || w->arg); /* options need a parser */
+        assert_true(!w->steps == !w->not_measured); /* steps write rows either way */
+    }
+    assert_int_equal(n, 4);
+    assert_null(workloads_find("nope"));
+    assert_int_equal(PARSE("run", "--workload", "nope"), -1);
+    assert_string_equal(err, "--workload nope: expected file, fileset, fileset-cold or "
+                             "slow-clients");
+}
+
+/* An option of one workload given with another is refused, naming those
+ * that take it; options parse into struct opts whatever their order. */
+static void options(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("run", "--workload", "fileset", "--cold-memory", "64"), -1);
+    assert_string_equal(err, "--cold-memory is only used with --workload fileset-cold");
+    assert_int_equal(PARSE("run", "--fileset-seed", "7"), -1);
+    assert_string_equal(err, "--fileset-seed is only used with --workload fileset or "
+                             "fileset-cold");
+    assert_int_equal(PARSE("run", "--workload", "file", "--slow-conns", "10"), -1);
+    assert_string_equal(err, "--slow-conns is only used with --workload slow-clients");
+    assert_int_equal(PARSE("run", "--cold-memory", "32", "--fileset-dirs", "2",
+                           "--workload", "fileset-cold"), 0);
+    assert_true(o.cold_memory_mb == 32 && o.fileset_dirs == 2);
+    assert_int_equal(PARSE("run", "--workload", "fileset-cold", "--cold-memory", "4"), -1);
+    assert_non_null(strstr(err, "--cold-memory 4: expected a number from 8 to"));
+    assert_int_equal(PARSE("run", "--workload", "fileset-cold", "--path", "/x"), -1);
+    assert_non_null(strstr(err, "follow its URL list"));
+}
+
+/* The shared prepare around a workload's hooks: docroot, body size,
+ * workers and --cache-mb from the table, the detail line. */
+static void prepare(void **state)
+{
+    (void)state;
+    struct workload w;
+    assert_int_equal(PARSE("run", "--path", "/bench/1k.html", "--server-cpus", "0"), 0);
+    assert_int_equal(workload_prepare(&w, &o, err, sizeof err), 0);
+    assert_ptr_equal(w.ops, &workload_file);
+    assert_string_equal(w.docroot, WORKLOAD_DOCROOT);
+    assert_int_equal(w.body_size, 1024);
+    assert_int_equal(w.workers, 1);
+    assert_int_equal(w.cache_mb, 0);
+    assert_null(w.urls);
+    assert_string_equal(w.detail, "file: GET /bench/1k.html (1024 bytes)");
+    assert_int_equal(PARSE("run", "--workload", "slow-clients", "--slow-rate", "3",
+                           "--server-cpus", "0", "--workers", "3"), 0);
+    assert_int_equal(workload_prepare(&w, &o, err, sizeof err), 0);
+    assert_int_equal(w.workers, 3);
+    assert_string_equal(w.detail, "slow-clients: GET /bench/16k.html (16384 bytes); many "
+                                  "slow clients, each offering 3 req/s");
+    assert_int_equal(workload_fileset_cold.workers_per_cpu, OPTS_COLD_WORKERS_PER_CPU);
+    assert_int_equal(workload_fileset_cold.cache_mb, OPTS_COLD_CACHE_MB);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table),
+        cmocka_unit_test(options),
+        cmocka_unit_test(prepare),
+    };
+    workloads_register(workloads_table);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
