@@ -18,15 +18,11 @@ import sys
 import tempfile
 import time
 
-COLUMNS = ("model category workload round kind mode step host conns idle idle_open threads "
-           "pipeline duration_s requests warmup_requests req_per_s offered_rps achieved_rps "
-           "bytes_per_s lat_mean_us lat_stdev_us lat_p50_us lat_p90_us lat_p99_us "
-           "lat_p999_us lat_p9999_us lat_max_us lat_p99_uncorrected_us lag_p99_us "
-           "err_connect err_read err_write err_status err_timeout backlog "
-           "reconnects srv_user_s srv_sys_s srv_cpu_pct cli_cpu_pct req_per_cpu_s "
-           "srv_cpu_us_per_req cli_cpu_us_per_req peak_rss_kb tasks srv_responses "
-           "srv_refused mem_per_idle_b steal_pct other_pct disk_read_bytes disk_read_ops "
-           "flags status note").split()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "harness", "results"))
+import columns  # noqa: E402  the schema, harness/results/columns.def
+
+COLUMNS = columns.results_columns()
 QUICK_LEVELS = {256}
 EQUAL_STEPS = 2
 PLOTS = ["throughput", "p99", "efficiency", "memory", "memory_per_conn",

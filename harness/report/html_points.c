@@ -1,4 +1,5 @@
-/* The tables of every point in report.html (see html.h): wide by nature,
+/* The tables of every point in report.html (see html.h), their cells
+ * columns.def's POINT list: wide by nature,
  * so they scroll inside their own box under a sticky header, flags are
  * short tags (the full name on hover and in the legend) and notes are
  * collapsed to their first words. */
@@ -75,69 +76,105 @@ static void note_cell(FILE *f, const char *note)
     fputs("</td>", f);
 }
 
-static double ms(double us)
+/* The cells of a point's row, in columns.def's POINT list. */
+enum cell { CELL_NUM, CELL_RATE, CELL_MODEL, CELL_KIND, CELL_ROUNDS, CELL_CV, CELL_ERRORS,
+            CELL_FLAGS, CELL_STATUS, CELL_NOTE };
+enum how { AS_IS, ZERO, RAW };
+
+static const struct point_cell {
+    enum cell cell;
+    enum row_column column;   /* CELL_NUM, CELL_RATE */
+    enum how how;
+    const char *label, *format;
+    double divisor;
+} cells[] = {
+#define POINT_NUM(n, how, label, div, fmt) {CELL_NUM, ROW_COL_##n, how, label, fmt, div},
+#define POINT_RATE(n, label) {CELL_RATE, ROW_COL_##n, AS_IS, label, NULL, 1},
+#define POINT_CELL(c, label) {c, 0, AS_IS, label, NULL, 1},
+#include "results/columns.def"
+#undef POINT_NUM
+#undef POINT_RATE
+#undef POINT_CELL
+};
+#define N_CELLS (sizeof cells / sizeof cells[0])
+
+/* Text cells are left-aligned. */
+static bool left(enum cell c)
 {
-    return us < 0 ? -1 : us / 1000;
+    return c == CELL_MODEL || c == CELL_KIND || c >= CELL_FLAGS;
+}
+
+static void number_cell(FILE *f, const struct row *m, const struct point_cell *c)
+{
+    double v = row_num(m, c->column);
+    if (c->cell == CELL_RATE) {
+        html_rate(f, v);
+    } else if (c->how == AS_IS) {
+        html_num(f, v < 0 ? -1 : v / c->divisor, c->format);
+    } else {
+        fputs("<td>", f);
+        fprintf(f, c->format, c->how == ZERO && v < 0 ? 0 : v / c->divisor);
+        fputs("</td>", f);
+    }
+}
+
+static void model_cell(FILE *f, const struct row *m)
+{
+    fprintf(f, "<td class=l>%s", m->model);
+    if (stats_per_host(m)) {
+        fputs(" @ ", f);
+        html_esc(f, m->host);
+    }
+    fputs("</td>", f);
+}
+
+static void special_cell(FILE *f, const struct stats_point *p, enum cell c)
+{
+    const struct row *m = &p->med;
+    bool memory = m->kind == ROW_KIND_MEMORY;
+    double e[] = {m->err_connect, m->err_read, m->err_write, m->err_status, m->err_timeout};
+    switch (c) {
+    case CELL_MODEL: model_cell(f, m); break;
+    case CELL_KIND:
+        fprintf(f, "<td class=l>%s%s%s%s%s</td>", row_kind_name(m->kind), memory ? "" : " ",
+                memory ? "" : row_mode_name(m->mode), m->step != ROW_STEP_NONE ? " " : "",
+                row_step_name(m->step));
+        break;
+    case CELL_ROUNDS: fprintf(f, "<td>%d/%d</td>", p->ok_rounds, p->rounds); break;
+    case CELL_CV: html_num(f, p->rps_cv_pct, "%.1f"); break;
+    case CELL_ERRORS:
+        fputs("<td>", f);
+        for (int i = 0; i < 5; i++)
+            fprintf(f, "%s%.0f", i ? "/" : "", e[i] < 0 ? 0 : e[i]);
+        fputs("</td>", f);
+        break;
+    case CELL_FLAGS: flag_tags(f, m); break;
+    case CELL_STATUS: fprintf(f, "<td class=l>%s</td>", row_status_name(m->status)); break;
+    case CELL_NOTE: note_cell(f, m->note); break;
+    case CELL_NUM: case CELL_RATE: break;
+    }
 }
 
 static void point_row(FILE *f, const struct stats_point *p)
 {
     const struct row *m = &p->med;
-    bool bad = m->status != ROW_STATUS_OK, memory = m->kind == ROW_KIND_MEMORY;
-    fprintf(f, "<tr class=\"%s\"><td class=l>%s", html_is_ref(m->category) ? "ref" :
-            bad ? "bad" : "", m->model);
-    if (stats_per_host(m)) {
-        fputs(" @ ", f);
-        html_esc(f, m->host);
-    }
-    fprintf(f, "</td><td class=l>%s%s%s%s%s</td><td>%.0f</td><td>%.0f</td><td>%d/%d</td>",
-            row_kind_name(m->kind), memory ? "" : " ", memory ? "" : row_mode_name(m->mode),
-            m->step != ROW_STEP_NONE ? " " : "", row_step_name(m->step), m->conns,
-            m->idle < 0 ? 0 : m->idle, p->ok_rounds, p->rounds);
-    html_rate(f, m->offered_rps);
-    html_rate(f, m->req_per_s);
-    html_num(f, p->rps_cv_pct, "%.1f");
-    html_num(f, ms(m->lat_p50_us), "%.2f");
-    html_num(f, ms(m->lat_p99_us), "%.2f");
-    html_num(f, ms(m->lat_p999_us), "%.2f");
-    html_num(f, ms(m->lat_p99_uncorrected_us), "%.2f");
-    html_num(f, m->lag_p99_us, "%.0f");
-    html_num(f, m->srv_cpu_pct, "%.0f");
-    html_num(f, m->cli_cpu_pct, "%.0f");
-    html_rate(f, m->req_per_cpu_s);
-    html_num(f, m->srv_cpu_us_per_req, "%.1f");
-    html_num(f, m->peak_rss_kb < 0 ? -1 : m->peak_rss_kb / 1024, "%.1f");
-    html_num(f, m->tasks, "%.0f");
-    html_num(f, m->mem_per_idle_b < 0 ? -1 : m->mem_per_idle_b / 1024, "%.1f");
-    double e[] = {m->err_connect, m->err_read, m->err_write, m->err_status, m->err_timeout};
-    fputs("<td>", f);
-    for (int i = 0; i < 5; i++)
-        fprintf(f, "%s%.0f", i ? "/" : "", e[i] < 0 ? 0 : e[i]);
-    fputs("</td>", f);
-    html_num(f, m->srv_responses, "%.0f");
-    html_num(f, m->steal_pct, "%.1f");
-    html_num(f, m->other_pct, "%.1f");
-    html_num(f, m->disk_read_bytes < 0 ? -1 : m->disk_read_bytes / 1048576, "%.1f");
-    html_num(f, m->disk_read_ops, "%.0f");
-    flag_tags(f, m);
-    fprintf(f, "<td class=l>%s</td>", row_status_name(m->status));
-    note_cell(f, m->note);
+    fprintf(f, "<tr class=\"%s\">", html_is_ref(m->category) ? "ref" :
+            m->status != ROW_STATUS_OK ? "bad" : "");
+    for (size_t i = 0; i < N_CELLS; i++)
+        if (cells[i].cell == CELL_NUM || cells[i].cell == CELL_RATE)
+            number_cell(f, m, &cells[i]);
+        else
+            special_cell(f, p, cells[i].cell);
     fputs("</tr>\n", f);
 }
 
 void html_points(FILE *f, const struct stats_points *p)
 {
     legend(f);
-    fputs("<div class=\"scroll points\"><table><thead><tr><th class=l>model</th>"
-          "<th class=l>kind</th><th>conns</th><th>idle</th><th>rounds<br>ok/all</th>"
-          "<th>offered<br>req/s</th><th>req/s</th><th>CV<br>%</th><th>p50<br>ms</th>"
-          "<th>p99<br>ms</th><th>p99.9<br>ms</th><th>p99<br>uncorr.<br>ms</th>"
-          "<th>lag<br>p99 &micro;s</th><th>srv<br>CPU %</th><th>client<br>CPU %</th>"
-          "<th>req/<br>CPU-s</th><th>srv CPU<br>&micro;s/req</th><th>peak<br>RSS MiB</th>"
-          "<th>tasks</th><th>KiB/<br>idle</th><th>errors<br>c/r/w/s/t</th>"
-          "<th>srv<br>resp</th><th>steal<br>%</th><th>other<br>%</th><th>disk<br>read MiB</th>"
-          "<th>disk<br>reads</th><th class=l>flags</th>"
-          "<th class=l>status</th><th class=l>note</th></tr></thead>\n<tbody>\n", f);
+    fputs("<div class=\"scroll points\"><table><thead><tr>", f);
+    for (size_t i = 0; i < N_CELLS; i++)
+        fprintf(f, "<th%s>%s</th>", left(cells[i].cell) ? " class=l" : "", cells[i].label);
+    fputs("</tr></thead>\n<tbody>\n", f);
     for (size_t i = 0; i < p->n; i++)
         point_row(f, &p->v[i]);
     fputs("</tbody></table></div>\n", f);

@@ -1,91 +1,6 @@
-/* results.csv writer and reader (see csv.h).
- *
- * Columns, in order (units in the name; empty = not measured):
- *   model, category    the model or reference, its category
- *   workload           file (one file, --path), fileset (the generated file
- *                      set through its URL list), fileset-cold (the same,
- *                      disk-bound: the server's memory limited, the set
- *                      dropped from the page cache before each point),
- *                      slow-clients (many connections at a few req/s each)
- *   round              0-based round of --repeat (models rotate per round)
- *   kind               load: a measurement under load; memory: idle
- *                      connections only; msr: the maximum sustainable rate
- *                      found by the open-loop search (offered_rps holds it)
- *   mode               closed: wrk (each connection sends when answered);
- *                      open: loadgen at a fixed offered rate
- *   step               open loop, why this rate: rate (--rates list), equal
- *                      (equal load, the same for every model), search (a step
- *                      of the sustainable-rate search), cap50 / cap80 (50% /
- *                      80% of the model's own sustainable rate), slow (many
- *                      slow clients: conns connections each offering
- *                      offered_rps / conns req/s)
- *   host               empty when the load came from this machine; with
- *                      --load-hosts "all" on the merged row of a point (the
- *                      hosts' histograms merged, their counts summed) and
- *                      the ssh destination on each host's own row
- *   conns              connections of wrk or loadgen; 0 for kind=memory
- *   idle               idle keep-alive connections held open meanwhile
- *   idle_open          how many of those got their response and stayed open
- *   threads, pipeline  load generator threads and requests in flight per
- *                      connection
- *   duration_s         measured duration
- *   requests           responses completed in it
- *   warmup_requests    open loop: responses loadgen completed in its warm-up
- *                      (same process, same rate): the server's counters and
- *                      CPU cover them too
- *   req_per_s          requests / duration_s (open loop: = achieved_rps)
- *   offered_rps        open loop: the rate requests were scheduled at
- *   achieved_rps       open loop: responses completed per second
- *   bytes_per_s
- *   lat_mean_us, lat_stdev_us, lat_p50_us, lat_p90_us, lat_p99_us,
- *   lat_p999_us, lat_p9999_us, lat_max_us
- *                      latency of completed responses; open loop: from the
- *                      time each request was due (corrected for coordinated
- *                      omission); closed loop: wrk's, from the send
- *   lat_p99_uncorrected_us  open loop: p99 from the actual send
- *   lag_p99_us         open loop: p99 of how late loadgen sent requests whose
- *                      connection was free (the generator's own health)
- *   err_connect, err_read, err_write, err_status, err_timeout
- *                      the load generator's error classes (status: not
- *                      2xx/3xx; loadgen's parse errors count as read errors)
- *   backlog            open loop: requests due in the window, unanswered at
- *                      its end
- *   reconnects         open loop: connections the server closed, reopened
- *   srv_user_s, srv_sys_s   server process tree CPU during the measurement,
- *                           reaped children included
- *   srv_cpu_pct, cli_cpu_pct  CPU use of the server tree and of the load
- *                           generator, in % of one CPU (200 = two CPUs busy)
- *   req_per_cpu_s       requests / (srv_user_s + srv_sys_s)
- *   srv_cpu_us_per_req  server CPU microseconds per completed request: the
- *                       fair efficiency figure at equal offered load
- *   cli_cpu_us_per_req  the load generator's CPU microseconds per request
- *   peak_rss_kb         highest sum of RSS over the server tree (sampled)
- *   tasks               highest number of threads of the tree (sampled)
- *   srv_responses       responses the server counted (its counters line
- *                       before and after); empty for nginx, h2o, lighttpd
- *   srv_refused         connections the server refused (e.g. FD_SETSIZE)
- *   mem_per_idle_b      (PSS of the tree with the idle connections - before)
- *                       / idle_open
- *   steal_pct           hypervisor steal on the server and client CPUs, % of
- *                       their time
- *   other_pct           CPU others used there: busy - server - client - harness
- *   disk_read_bytes, disk_read_ops  reads from the docroot's block device
- *                       during the measurement (/proc/diskstats: sectors x
- *                       512, requests completed; every process's, which on a
- *                       quiet machine is the server's); empty where the
- *                       docroot has no block device
- *   flags               ';'-separated: client-bound, starved, steal, noisy,
- *                       errors, refused, count-mismatch, idle-partial,
- *                       stopped-answering, restarted; with load hosts
- *                       hosts-uneven (their achieved rates, per share of the
- *                       load, differ by more than 10%); open loop also
- *                       unsustained (achieved < 99% of offered), slo-missed
- *                       (p99 over --slo-p99), and on msr rows lower-bound
- *                       (the search ended at the generator's limit) and
- *                       none-sustained; in the order raised. Read back, a
- *                       word not listed here is kept in the note
- *   status              ok | failed | crashed | skipped
- *   note                what happened, in words */
+/* results.csv writer and reader (see csv.h). The columns, their order,
+ * units and meanings are columns.def's; this file turns that table into
+ * the writer's and reader's (columns[]). */
 #include "results/csv.h"
 
 #include <errno.h>
@@ -127,49 +42,46 @@ static const char *const flag_words[] = {
 #define NWORDS(w) ((int)(sizeof w / sizeof w[0]))
 _Static_assert(NWORDS(flag_words) == ROW_FLAG_COUNT, "a word for every flag");
 _Static_assert(ROW_FLAG_COUNT <= 32, "flags fit struct row_flags.set");
-/* The enum columns are read and written as int (set_field, write_field). */
-_Static_assert(sizeof(enum row_kind) == sizeof(int) && sizeof(enum row_mode) == sizeof(int),
-               "enum columns are int-sized");
-_Static_assert(sizeof(enum row_step) == sizeof(int) && sizeof(enum row_status) == sizeof(int),
-               "enum columns are int-sized");
-
-enum col_type { COL_STR, COL_NUM, COL_ENUM, COL_FLAGS };
-
-struct column {
-    const char *name;
-    enum col_type type;
-    size_t offset, size;       /* size: strings only */
-    int decimals;
-    const char *const *words;  /* COL_ENUM: the words of its values */
-    int n_words;
-};
-
-#define STR(f) \
-    {#f, COL_STR, offsetof(struct row, f), sizeof(((struct row *)0)->f), 0, NULL, 0}
-#define NUM(f, d) {#f, COL_NUM, offsetof(struct row, f), 0, d, NULL, 0}
-#define ENUM(f, w) {#f, COL_ENUM, offsetof(struct row, f), 0, 0, w, NWORDS(w)}
 
 static const struct column columns[] = {
-    STR(model), STR(category), STR(workload), NUM(round, 0), ENUM(kind, kind_words),
-    ENUM(mode, mode_words), ENUM(step, step_words), STR(host),
-    NUM(conns, 0), NUM(idle, 0), NUM(idle_open, 0), NUM(threads, 0),
-    NUM(pipeline, 0), NUM(duration_s, 3), NUM(requests, 0), NUM(warmup_requests, 0), NUM(req_per_s, 1),
-    NUM(offered_rps, 1), NUM(achieved_rps, 1), NUM(bytes_per_s, 0),
-    NUM(lat_mean_us, 1), NUM(lat_stdev_us, 1), NUM(lat_p50_us, 0),
-    NUM(lat_p90_us, 0), NUM(lat_p99_us, 0), NUM(lat_p999_us, 0),
-    NUM(lat_p9999_us, 0), NUM(lat_max_us, 0), NUM(lat_p99_uncorrected_us, 0),
-    NUM(lag_p99_us, 0), NUM(err_connect, 0), NUM(err_read, 0),
-    NUM(err_write, 0), NUM(err_status, 0), NUM(err_timeout, 0), NUM(backlog, 0),
-    NUM(reconnects, 0), NUM(srv_user_s, 2), NUM(srv_sys_s, 2), NUM(srv_cpu_pct, 1),
-    NUM(cli_cpu_pct, 1), NUM(req_per_cpu_s, 0), NUM(srv_cpu_us_per_req, 2),
-    NUM(cli_cpu_us_per_req, 2), NUM(peak_rss_kb, 0),
-    NUM(tasks, 0), NUM(srv_responses, 0), NUM(srv_refused, 0),
-    NUM(mem_per_idle_b, 0), NUM(steal_pct, 1), NUM(other_pct, 1),
-    NUM(disk_read_bytes, 0), NUM(disk_read_ops, 0),
-    {"flags", COL_FLAGS, offsetof(struct row, flags), 0, 0, NULL, 0},
-    ENUM(status, status_words), STR(note),
+#define TEXT_COLUMN(n, size, r, text) \
+    {#n, COL_STR, offsetof(struct row, n), sizeof(((struct row *)0)->n), 0, NULL, 0, \
+     ROUNDS_##r, ""},
+#define WORD_COLUMN(n, type, w, r, text) \
+    {#n, COL_ENUM, offsetof(struct row, n), 0, 0, w, NWORDS(w), ROUNDS_##r, ""},
+#define NUM_COLUMN(n, d, r, unit, text) \
+    {#n, COL_NUM, offsetof(struct row, n), 0, d, NULL, 0, ROUNDS_##r, unit},
+#define FLAGS_COLUMN(n, text) \
+    {#n, COL_FLAGS, offsetof(struct row, n), 0, 0, NULL, 0, ROUNDS_MERGE, ""},
+#include "results/columns.def"
+#undef TEXT_COLUMN
+#undef WORD_COLUMN
+#undef NUM_COLUMN
+#undef FLAGS_COLUMN
 };
 #define NCOLS ((int)(sizeof columns / sizeof columns[0]))
+_Static_assert(NCOLS == ROW_COLUMNS, "one entry per column of columns.def");
+/* Each word column holds an enum stored as an int, with a word per value. */
+#define WORD_COLUMN(n, type, w, r, text) \
+    _Static_assert(sizeof(enum type) == sizeof(int), #n ": an int-sized enum");
+#include "results/columns.def"
+#undef WORD_COLUMN
+_Static_assert(NWORDS(kind_words) == ROW_KIND_MSR + 1, "a word for every kind");
+_Static_assert(NWORDS(mode_words) == ROW_MODE_OPEN + 1, "a word for every mode");
+_Static_assert(NWORDS(step_words) == ROW_STEP_SLOW + 1, "a word for every step");
+_Static_assert(NWORDS(status_words) == ROW_STATUS_CRASHED + 1, "a word for every status");
+
+const struct column *csv_column(enum row_column i)
+{
+    return &columns[i];
+}
+
+double row_num(const struct row *r, enum row_column c)
+{
+    double v;
+    memcpy(&v, (const char *)r + columns[c].offset, sizeof v);
+    return v;
+}
 
 const char *const *csv_columns(void)
 {
@@ -297,8 +209,9 @@ int csv_write_flags(FILE *f, const struct row *r)
     return 0;
 }
 
-static int write_field(FILE *f, const struct row *r, const struct column *c)
+int csv_write_field(FILE *f, const struct row *r, enum row_column i)
 {
+    const struct column *c = &columns[i];
     const char *p = (const char *)r + c->offset;
     double v;
     int e;
@@ -320,7 +233,7 @@ static int write_field(FILE *f, const struct row *r, const struct column *c)
 int csv_write_row(FILE *f, const struct row *r)
 {
     for (int i = 0; i < NCOLS; i++)
-        if ((i && fputc(',', f) == EOF) || write_field(f, r, &columns[i]) < 0)
+        if ((i && fputc(',', f) == EOF) || csv_write_field(f, r, (enum row_column)i) < 0)
             return -1;
     return fputc('\n', f) == EOF || fflush(f) ? -1 : 0;
 }

@@ -7,7 +7,7 @@
  *
  * Numbers never measured (no counters from a reference, nothing for a
  * skipped model) are written as empty fields and read back as -1. The
- * columns are listed, with units, in csv.c beside the writer. A flag that
+ * columns are defined, with units and meanings, in columns.def. A flag that
  * csv_read does not know (a results.csv from another version) is kept as
  * words in the row's note ("unknown flag gone-flag"); an unknown kind, mode, step or
  * status makes it fail, naming the row. */
@@ -56,31 +56,57 @@ struct row_flags {
     unsigned char order[ROW_FLAG_COUNT], n;  /* enum row_flag values */
 };
 
+/* What a row's column is to a point (stats.h): columns.def's "rounds". */
+enum row_rounds { ROUNDS_KEY, ROUNDS_FIRST, ROUNDS_MEDIAN, ROUNDS_MERGE };
+
+/* One row of results.csv: its fields are the columns of columns.def, in
+ * the file's order (units and meanings there). */
 struct row {
-    char model[32], category[16];
-    enum row_kind kind;            /* load | memory | msr */
-    enum row_mode mode;
-    enum row_step step;            /* ROW_STEP_NONE outside the open loop */
-    char workload[16];                     /* file | fileset | fileset-cold |
-                                              slow-clients (workload.h) */
-    char host[ROW_HOST_LEN];               /* "" load from this machine; with
-                                              load hosts "all" (merged) or
-                                              the ssh destination (one host) */
-    double round, conns, idle, idle_open, threads, pipeline, duration_s;
-    double requests, warmup_requests, req_per_s, offered_rps, achieved_rps, bytes_per_s;
-    double lat_mean_us, lat_stdev_us, lat_p50_us, lat_p90_us, lat_p99_us,
-        lat_p999_us, lat_p9999_us, lat_max_us, lat_p99_uncorrected_us, lag_p99_us;
-    double err_connect, err_read, err_write, err_status, err_timeout, backlog,
-        reconnects;
-    double srv_user_s, srv_sys_s, srv_cpu_pct, cli_cpu_pct, req_per_cpu_s,
-        srv_cpu_us_per_req, cli_cpu_us_per_req;
-    double peak_rss_kb, tasks, srv_responses, srv_refused, mem_per_idle_b;
-    double steal_pct, other_pct;
-    double disk_read_bytes, disk_read_ops; /* the docroot's device (diskio.h) */
-    struct row_flags flags;
-    enum row_status status;
-    char note[ROW_NOTE_LEN];
+#define TEXT_COLUMN(name, size, rounds, text) char name[size];
+#define WORD_COLUMN(name, type, words, rounds, text) enum type name;
+#define NUM_COLUMN(name, decimals, rounds, unit, text) double name;
+#define FLAGS_COLUMN(name, text) struct row_flags name;
+#include "results/columns.def"
+#undef TEXT_COLUMN
+#undef WORD_COLUMN
+#undef NUM_COLUMN
+#undef FLAGS_COLUMN
 };
+
+/* The columns by position: ROW_COL_model, ... ROW_COLUMNS (their count). */
+enum row_column {
+#define TEXT_COLUMN(name, size, rounds, text) ROW_COL_##name,
+#define WORD_COLUMN(name, type, words, rounds, text) ROW_COL_##name,
+#define NUM_COLUMN(name, decimals, rounds, unit, text) ROW_COL_##name,
+#define FLAGS_COLUMN(name, text) ROW_COL_##name,
+#include "results/columns.def"
+#undef TEXT_COLUMN
+#undef WORD_COLUMN
+#undef NUM_COLUMN
+#undef FLAGS_COLUMN
+    ROW_COLUMNS
+};
+
+/* A column as the writer, the reader and the statistics see it. */
+enum col_type { COL_STR, COL_NUM, COL_ENUM, COL_FLAGS };
+struct column {
+    const char *name;
+    enum col_type type;
+    size_t offset, size;       /* size: strings only */
+    int decimals;              /* numbers: in results.csv and summary.csv */
+    const char *const *words;  /* COL_ENUM: the words of its values */
+    int n_words;
+    enum row_rounds rounds;
+    const char *unit;          /* numbers: "µs", "req/s"...; "" none */
+};
+/* Column i (enum row_column) of results.csv. */
+const struct column *csv_column(enum row_column i);
+/* A number column's value in r (-1: not measured). */
+double row_num(const struct row *r, enum row_column c);
+/* Writes column c of r as results.csv does (a number with its decimals,
+ * empty when not measured; a word; text quoted when it must be). */
+int csv_write_field(FILE *f, const struct row *r, enum row_column c);
+
 
 void row_init(struct row *r);              /* every number -1, load closed ok */
 void row_flag(struct row *r, enum row_flag f);  /* raises f (once) */

@@ -35,18 +35,29 @@ double stats_cv_pct(const double *v, int n)
     return mean > 0 ? 100.0 * sqrt(sq / (n - 1)) / mean : -1;
 }
 
-/* Rounds of one point: same model, kind, mode, step and host (a load
- * host's own rows are points of their own), same connections and idle
- * connections; open-loop steps at a fixed rate (rate, equal,
- * search) also the same offered rate. cap50 and cap80 steps and msr rows
- * are one point per model whatever rate the rounds found. */
+/* Two columns of two rows equal (text, word or number). */
+static bool same_column(const struct row *a, const struct row *b, enum row_column c)
+{
+    const struct column *col = csv_column(c);
+    const char *x = (const char *)a + col->offset, *y = (const char *)b + col->offset;
+    if (col->type == COL_STR)
+        return strcmp(x, y) == 0;
+    if (col->type == COL_NUM)
+        return row_num(a, c) == row_num(b, c);
+    return memcmp(x, y, sizeof(int)) == 0; /* a word: its enum */
+}
+
+/* Rounds of one point: equal in every KEY column of columns.def (model,
+ * workload, kind, mode, step, host, connections, idle connections; a load
+ * host's own rows are points of their own); open-loop steps at a fixed
+ * rate (rate, equal, search) also the same offered rate. cap50 and cap80
+ * steps and msr rows are one point per model whatever rate the rounds
+ * found. */
 static int same_point(const struct row *a, const struct row *b)
 {
-    if (strcmp(a->model, b->model) || a->kind != b->kind ||
-        strcmp(a->workload, b->workload) || a->mode != b->mode || a->step != b->step ||
-        strcmp(a->host, b->host) ||
-        a->conns != b->conns || a->idle != b->idle)
-        return 0;
+    for (int c = 0; c < ROW_COLUMNS; c++)
+        if (csv_column(c)->rounds == ROUNDS_KEY && !same_column(a, b, c))
+            return 0;
     bool by_rate = a->kind == ROW_KIND_LOAD && a->mode == ROW_MODE_OPEN &&
                    a->step != ROW_STEP_CAP50 && a->step != ROW_STEP_CAP80;
     return !by_rate || a->offered_rps == b->offered_rps;
@@ -62,44 +73,14 @@ bool stats_open(const struct row *m)
     return m->mode == ROW_MODE_OPEN && m->kind == ROW_KIND_LOAD;
 }
 
-/* The numeric fields that get a median, by offset in struct row. */
-static const size_t numeric[] = {
-    offsetof(struct row, idle_open), offsetof(struct row, threads),
-    offsetof(struct row, duration_s), offsetof(struct row, requests),
-    offsetof(struct row, req_per_s), offsetof(struct row, bytes_per_s),
-    offsetof(struct row, offered_rps), offsetof(struct row, achieved_rps),
-    offsetof(struct row, lat_p9999_us), offsetof(struct row, lat_p99_uncorrected_us),
-    offsetof(struct row, lag_p99_us), offsetof(struct row, backlog),
-    offsetof(struct row, reconnects), offsetof(struct row, srv_cpu_us_per_req),
-    offsetof(struct row, cli_cpu_us_per_req),
-    offsetof(struct row, lat_mean_us), offsetof(struct row, lat_stdev_us),
-    offsetof(struct row, lat_p50_us), offsetof(struct row, lat_p90_us),
-    offsetof(struct row, lat_p99_us), offsetof(struct row, lat_p999_us),
-    offsetof(struct row, lat_max_us), offsetof(struct row, err_connect),
-    offsetof(struct row, err_read), offsetof(struct row, err_write),
-    offsetof(struct row, err_status), offsetof(struct row, err_timeout),
-    offsetof(struct row, srv_user_s), offsetof(struct row, srv_sys_s),
-    offsetof(struct row, srv_cpu_pct), offsetof(struct row, cli_cpu_pct),
-    offsetof(struct row, req_per_cpu_s), offsetof(struct row, peak_rss_kb),
-    offsetof(struct row, tasks), offsetof(struct row, srv_responses),
-    offsetof(struct row, srv_refused), offsetof(struct row, mem_per_idle_b),
-    offsetof(struct row, steal_pct), offsetof(struct row, other_pct),
-    offsetof(struct row, disk_read_bytes), offsetof(struct row, disk_read_ops),
-};
-
-static double field(const struct row *r, size_t off)
-{
-    return *(const double *)((const char *)r + off);
-}
-
-/* Median of one field over the rounds in use (value -1 = not measured). */
-static double median_of(const struct row *const *use, int n, size_t off)
+/* Median of one column over the rounds in use (value -1 = not measured). */
+static double median_of(const struct row *const *use, int n, enum row_column c)
 {
     double v[256];
     int k = 0;
     for (int i = 0; i < n && k < 256; i++)
-        if (field(use[i], off) >= 0)
-            v[k++] = field(use[i], off);
+        if (row_num(use[i], c) >= 0)
+            v[k++] = row_num(use[i], c);
     return stats_median(v, k);
 }
 
@@ -131,8 +112,11 @@ static void summarise(struct stats_point *p, const struct row *const *all, int n
     p->med.status = k ? ROW_STATUS_OK : all[0]->status;
     for (int i = 0; i < n; i++)
         merge_text(p, all[i]);
-    for (size_t f = 0; f < sizeof numeric / sizeof numeric[0]; f++)
-        *(double *)((char *)&p->med + numeric[f]) = median_of(use, k, numeric[f]);
+    for (int c = 0; c < ROW_COLUMNS; c++) /* the MEDIAN columns of columns.def */
+        if (csv_column(c)->rounds == ROUNDS_MEDIAN) {
+            double v = median_of(use, k, c);
+            memcpy((char *)&p->med + csv_column(c)->offset, &v, sizeof v);
+        }
     if (k == 0) /* the rate asked for still names the point (an open step that crashed) */
         p->med.offered_rps = all[0]->offered_rps;
     /* The spread of the point's main figure: req/s, or for msr rows the
@@ -259,66 +243,74 @@ const struct stats_point *stats_find_open(const struct stats_points *p,
     return NULL;
 }
 
-/* summary.csv: one line per point. Columns: model, category, workload,
- * kind, mode, step, conns, idle, rounds, ok_rounds, then medians over the
- * ok rounds:
- * offered_rps (msr rows: the maximum sustainable rate), req_per_s and the
- * spread of the point's main figure (req/s, or the sustainable rate on msr
- * rows) req_per_s_min, req_per_s_max, req_per_s_cv_pct, lat_p50_us,
- * lat_p99_us, lat_p999_us, lat_p99_uncorrected_us, lag_p99_us, srv_cpu_pct,
- * cli_cpu_pct, req_per_cpu_s, srv_cpu_us_per_req and its spread
- * srv_cpu_us_per_req_min, _max, peak_rss_kb, tasks, mem_per_idle_b, errors
- * (sum of the classes), srv_refused, steal_pct, other_pct, disk_read_bytes,
- * disk_read_ops; flags (all
- * rounds, plus high-cv), status (the worst round's), note. Empty = not
+/* summary.csv: one line per point, its columns columns.def's SUMMARY list:
+ * a column's value in the point (medians over the ok rounds, merged flags,
+ * the worst status, the notes) or a figure of the point. Empty = not
  * measured. */
-static void num(FILE *f, double v, int decimals)
+enum summary_stat { STAT_ROUNDS, STAT_OK_ROUNDS, STAT_RPS_MIN, STAT_RPS_MAX, STAT_RPS_CV,
+                    STAT_CPU_MIN, STAT_CPU_MAX, STAT_ERRORS };
+enum summary_how { AS_IS, ZERO, RAW };
+
+static const struct summary_col {
+    const char *name;
+    int column;               /* enum row_column, or -1: stat */
+    enum summary_how how;
+    enum summary_stat stat;
+    int decimals;             /* stat */
+} summary[] = {
+#define SUMMARY_COLUMN(n, how) {#n, ROW_COL_##n, how, 0, 0},
+#define SUMMARY_STAT(n, stat, d) {#n, -1, AS_IS, stat, d},
+#include "results/columns.def"
+#undef SUMMARY_COLUMN
+#undef SUMMARY_STAT
+};
+
+static double stat_of(const struct stats_point *s, enum summary_stat st)
 {
-    if (v >= 0)
-        fprintf(f, "%.*f", decimals, v);
-    fputc(',', f);
+    switch (st) {
+    case STAT_ROUNDS: return s->rounds;
+    case STAT_OK_ROUNDS: return s->ok_rounds;
+    case STAT_RPS_MIN: return s->rps_min;
+    case STAT_RPS_MAX: return s->rps_max;
+    case STAT_RPS_CV: return s->rps_cv_pct;
+    case STAT_CPU_MIN: return s->cpu_min;
+    case STAT_CPU_MAX: return s->cpu_max;
+    case STAT_ERRORS: return s->ok_rounds ? row_errors(&s->med) : -1;
+    }
+    return -1;
+}
+
+static void summary_field(FILE *f, const struct stats_point *s, const struct summary_col *c)
+{
+    const struct column *col = c->column >= 0 ? csv_column(c->column) : NULL;
+    double v;
+    if (col && col->type != COL_NUM) {
+        csv_write_field(f, &s->med, c->column);
+        return;
+    }
+    v = col ? row_num(&s->med, c->column) : stat_of(s, c->stat);
+    if (c->how == ZERO && v < 0)
+        v = 0;
+    if (v >= 0 || c->how == RAW)
+        fprintf(f, "%.*f", col ? col->decimals : c->decimals, v);
 }
 
 int stats_write_summary(const struct stats_points *p, const char *path, char *err,
                         size_t errlen)
 {
+    const size_t n = sizeof summary / sizeof summary[0];
     FILE *f = fopen(path, "w");
     if (!f) {
         snprintf(err, errlen, "open %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "model,category,workload,kind,mode,step,conns,idle,rounds,ok_rounds,"
-               "offered_rps,"
-               "req_per_s,req_per_s_min,req_per_s_max,req_per_s_cv_pct,lat_p50_us,"
-               "lat_p99_us,lat_p999_us,lat_p99_uncorrected_us,lag_p99_us,srv_cpu_pct,"
-               "cli_cpu_pct,req_per_cpu_s,srv_cpu_us_per_req,srv_cpu_us_per_req_min,"
-               "srv_cpu_us_per_req_max,peak_rss_kb,tasks,mem_per_idle_b,errors,"
-               "srv_refused,steal_pct,other_pct,disk_read_bytes,disk_read_ops,flags,"
-               "status,note\n");
-    for (size_t i = 0; i < p->n; i++) {
-        const struct stats_point *s = &p->v[i];
-        const struct row *m = &s->med;
-        fprintf(f, "%s,%s,%s,%s,%s,%s,%.0f,%.0f,%d,%d,", m->model, m->category,
-                m->workload, row_kind_name(m->kind), row_mode_name(m->mode),
-                row_step_name(m->step), m->conns,
-                m->idle < 0 ? 0 : m->idle, s->rounds, s->ok_rounds);
-        double v[] = {m->offered_rps, m->req_per_s, s->rps_min, s->rps_max,
-                      s->rps_cv_pct, m->lat_p50_us, m->lat_p99_us, m->lat_p999_us,
-                      m->lat_p99_uncorrected_us, m->lag_p99_us, m->srv_cpu_pct,
-                      m->cli_cpu_pct, m->req_per_cpu_s, m->srv_cpu_us_per_req,
-                      s->cpu_min, s->cpu_max, m->peak_rss_kb, m->tasks,
-                      m->mem_per_idle_b, s->ok_rounds ? row_errors(m) : -1,
-                      m->srv_refused, m->steal_pct, m->other_pct, m->disk_read_bytes,
-                      m->disk_read_ops};
-        int dec[] = {1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 1, 1,
-                     0, 0};
-        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
-            num(f, v[k], dec[k]);
-        csv_write_flags(f, m);
-        fprintf(f, ",%s,", row_status_name(m->status));
-        csv_write_str(f, m->note);
-        fputc('\n', f);
-    }
+    for (size_t k = 0; k < n; k++)
+        fprintf(f, "%s%s", summary[k].name, k + 1 < n ? "," : "\n");
+    for (size_t i = 0; i < p->n; i++)
+        for (size_t k = 0; k < n; k++) {
+            summary_field(f, &p->v[i], &summary[k]);
+            fputc(k + 1 < n ? ',' : '\n', f);
+        }
     if (ferror(f) | fclose(f)) {
         snprintf(err, errlen, "write %s: %s", path, strerror(errno));
         return -1;
