@@ -1,177 +1,83 @@
-/* Blocking HTTP/1.1 client with deadlines (see httpc.h). */
+/* The checks' HTTP client over libcurl (see httpc.h). */
 #include "sut/httpc.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
+#include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "base/util.h"
+struct httpc {
+    CURL *curl;
+    char base[64];        /* http://ADDR:PORT */
+    int requests;
+};
 
-#define HTTPC_MAX_HEAD 8192
-#define HTTPC_MAX_BODY (64L << 20)
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-int httpc_connect(const char *addr, int port, int timeout_ms, char *err, size_t errlen)
+static void global_init(void)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-        snprintf(err, errlen, "connect %s: not an IPv4 address", addr);
-        return -1;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
-        return -1;
-    }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) && errno != EINPROGRESS) {
-        snprintf(err, errlen, "connect %s:%d: %s", addr, port, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    struct pollfd p = {.fd = fd, .events = POLLOUT};
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    int r = poll(&p, 1, timeout_ms);
-    if (r <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) || soerr) {
-        snprintf(err, errlen, "connect %s:%d: %s", addr, port,
-                 r == 0 ? "timed out" : strerror(soerr ? soerr : errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* Waits for fd within the deadline; returns 0 when ready. */
-static int wait_fd(int fd, short events, double deadline)
+struct httpc *httpc_open(const char *addr, int port, int timeout_ms, char *err,
+                         size_t errlen)
 {
-    int left = (int)((deadline - util_now()) * 1000);
-    struct pollfd p = {.fd = fd, .events = events};
-    if (left <= 0)
-        return -1;
-    int r = poll(&p, 1, left);
-    return r > 0 ? 0 : -1;
-}
-
-static int send_all(int fd, const char *buf, size_t len, double deadline)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLOUT, deadline))
-                return -1;
-            continue;
-        }
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
+    pthread_once(&once, global_init);
+    struct httpc *c = calloc(1, sizeof *c);
+    if (!c || !(c->curl = curl_easy_init())) {
+        snprintf(err, errlen, "connect %s:%d: out of memory", addr, port);
+        free(c);
+        return NULL;
     }
-    return 0;
+    snprintf(c->base, sizeof c->base, "http://%s:%d", addr, port);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_NOPROXY, "*"); /* the server, never a proxy */
+    curl_easy_setopt(c->curl, CURLOPT_MAXCONNECTS, 1L);
+    return c;
 }
 
-int httpc_parse_head(const char *head, size_t len, struct httpc_resp *r)
+static size_t append(char *data, size_t size, size_t n, void *user)
 {
-    int minor;
-    r->content_length = -1;
-    r->closes = false;
-    if (sscanf(head, "HTTP/1.%d %3d", &minor, &r->status) != 2)
-        return -1;
-    r->closes = minor == 0;
-    for (const char *p = strstr(head, "\r\n"); p && p < head + len; p = strstr(p, "\r\n")) {
-        p += 2;
-        if (strncasecmp(p, "Content-Length:", 15) == 0)
-            r->content_length = strtol(p + 15, NULL, 10);
-        else if (strncasecmp(p, "Connection:", 11) == 0)
-            r->closes = strncasecmp(p + 11 + strspn(p + 11, " "), "close", 5) == 0;
-        else if (strncasecmp(p, "Transfer-Encoding:", 18) == 0)
-            return -1; /* chunked bodies: not something a static server sends */
-    }
-    return 0;
+    struct httpc_resp *r = user;
+    char *body = realloc(r->body, r->body_len + size * n + 1);
+    if (!body)
+        return 0; /* curl fails the transfer: CURLE_WRITE_ERROR */
+    memcpy(body + r->body_len, data, size * n);
+    r->body = body;
+    r->body_len += size * n;
+    return size * n;
 }
 
-/* Reads until "\r\n\r\n"; returns the head length and keeps any extra. */
-static long read_head(int fd, char *buf, size_t *have, double deadline)
+int httpc_request(struct httpc *c, const char *method, const char *path,
+                  struct httpc_resp *r, char *err, size_t errlen)
 {
-    for (;;) {
-        char *end = memmem(buf, *have, "\r\n\r\n", 4);
-        if (end)
-            return end + 4 - buf;
-        if (*have >= HTTPC_MAX_HEAD - 1 || wait_fd(fd, POLLIN, deadline))
-            return -1;
-        ssize_t n = recv(fd, buf + *have, HTTPC_MAX_HEAD - 1 - *have, 0);
-        if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
-            return -1;
-        if (n > 0)
-            *have += (size_t)n;
-        buf[*have] = '\0';
-    }
-}
-
-static int read_body(int fd, struct httpc_resp *r, const char *extra,
-                     size_t extra_len, double deadline)
-{
-    size_t want = (size_t)r->content_length;
-    if (extra_len > want || !(r->body = malloc(want + 1)))
-        return -1;
-    memcpy(r->body, extra, extra_len);
-    r->body_len = extra_len;
-    while (r->body_len < want) {
-        if (wait_fd(fd, POLLIN, deadline))
-            return -1;
-        ssize_t n = recv(fd, r->body + r->body_len, want - r->body_len, 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-            return -1;
-        if (n > 0)
-            r->body_len += (size_t)n;
-    }
-    r->body[r->body_len] = '\0';
-    return 0;
-}
-
-int httpc_request(int fd, const char *method, const char *path,
-                  struct httpc_resp *r, int timeout_ms, char *err, size_t errlen)
-{
-    char req[1024], head[HTTPC_MAX_HEAD];
-    size_t have = 0;
-    double deadline = util_now() + timeout_ms / 1000.0;
+    char url[1024], why[CURL_ERROR_SIZE] = "";
+    long status = 0, connects = 0;
+    curl_off_t length = -1;
+    bool head = strcmp(method, "HEAD") == 0;
     memset(r, 0, sizeof *r);
-    int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     "User-Agent: c10k-harness\r\n\r\n", method, path);
-    if (send_all(fd, req, (size_t)n, deadline)) {
-        snprintf(err, errlen, "%s %s: send: %s", method, path,
-                 errno ? strerror(errno) : "timed out");
+    snprintf(url, sizeof url, "%s%s", c->base, path);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, head ? CURLOPT_NOBODY : CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, append);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, why);
+    CURLcode rc = curl_easy_perform(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
+    if (rc != CURLE_OK) {
+        snprintf(err, errlen, "%s %s: %s", method, path, why[0] ? why : curl_easy_strerror(rc));
+        httpc_free(r);
         return -1;
     }
-    long hlen = read_head(fd, head, &have, deadline);
-    if (hlen < 0 || httpc_parse_head(head, (size_t)hlen, r)) {
-        snprintf(err, errlen, "%s %s: %s", method, path,
-                 hlen < 0 ? "no complete response head (closed or timed out)"
-                          : "malformed response head");
-        return -1;
-    }
-    bool head_only = strcmp(method, "HEAD") == 0 || r->status == 204 || r->status == 304;
-    long body = head_only ? 0 : r->content_length;
-    if (body < 0 || body > HTTPC_MAX_BODY) {
-        snprintf(err, errlen, "%s %s: no usable Content-Length", method, path);
-        return -1;
-    }
-    struct httpc_resp sized = *r;
-    sized.content_length = body;
-    if (read_body(fd, &sized, head + hlen, have - (size_t)hlen, deadline)) {
-        free(sized.body);
-        snprintf(err, errlen, "%s %s: body %s", method, path,
-                 have - (size_t)hlen > (size_t)body ? "longer than Content-Length"
-                                                    : "incomplete (closed or timed out)");
-        return -1;
-    }
-    r->body = sized.body;
-    r->body_len = sized.body_len;
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(c->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    r->status = (int)status;
+    r->content_length = (long)length;
+    r->reused = c->requests++ > 0 && connects == 0;
     return 0;
 }
 
@@ -179,4 +85,13 @@ void httpc_free(struct httpc_resp *r)
 {
     free(r->body);
     r->body = NULL;
+    r->body_len = 0;
+}
+
+void httpc_close(struct httpc *c)
+{
+    if (!c)
+        return;
+    curl_easy_cleanup(c->curl);
+    free(c);
 }

@@ -1,12 +1,16 @@
-/* A small blocking HTTP/1.1 client with deadlines, for the checks the
- * harness makes itself (verify, health checks). Not used for load.
+/* The HTTP client of the checks the harness makes itself (verify, health
+ * checks), over libcurl (Debian libcurl4-openssl-dev); not used for load.
+ * None of those checks needs bytes libcurl cannot send: each is a plain
+ * GET or HEAD whose status, headers, body and connection reuse are read
+ * back. One client is one connection, reused by the requests after the
+ * first while the server keeps it open (keep-alive).
  *
- *   int fd = httpc_connect("127.0.0.1", port, 2000, err, sizeof err);
+ *   struct httpc *c = httpc_open("127.0.0.1", port, 2000, err, sizeof err);
  *   struct httpc_resp r;
- *   if (httpc_request(fd, "GET", "/", &r, 2000, err, sizeof err) == 0)
- *       printf("%d %zu bytes\n", r.status, r.body_len);
+ *   if (c && httpc_request(c, "GET", "/", &r, err, sizeof err) == 0)
+ *       printf("%d %zu bytes%s\n", r.status, r.body_len, r.reused ? " (kept)" : "");
  *   httpc_free(&r);
- *   close(fd);
+ *   httpc_close(c);
  */
 #ifndef HARNESS_HTTPC_H
 #define HARNESS_HTTPC_H
@@ -14,21 +18,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct httpc;
+
 struct httpc_resp {
     int status;
     long content_length;  /* -1 when absent */
-    bool closes;          /* "Connection: close" */
-    char *body;           /* body_len bytes, malloc'd */
+    bool reused;          /* sent on the previous request's connection */
+    char *body;           /* body_len bytes, malloc'd; NULL for none */
     size_t body_len;
 };
 
-/* addr: an IPv4 address (the server's, 127.0.0.1 unless --target). */
-int httpc_connect(const char *addr, int port, int timeout_ms, char *err, size_t errlen);
-/* Sends one request and reads its response (no body for HEAD). */
-int httpc_request(int fd, const char *method, const char *path,
-                  struct httpc_resp *r, int timeout_ms, char *err, size_t errlen);
+/* addr: an IPv4 address (the server's, 127.0.0.1 unless --target);
+ * timeout_ms bounds the connect and each request. NULL with err when out of
+ * memory. */
+struct httpc *httpc_open(const char *addr, int port, int timeout_ms, char *err,
+                         size_t errlen);
+/* Sends one request (GET or HEAD: no body read) and reads its response:
+ * 0, or -1 with "METHOD PATH: why" in err (no connection, timeout, a
+ * response that is not HTTP). */
+int httpc_request(struct httpc *c, const char *method, const char *path,
+                  struct httpc_resp *r, char *err, size_t errlen);
 void httpc_free(struct httpc_resp *r);
-/* Parses a response head (status line and headers, "\r\n\r\n" included). */
-int httpc_parse_head(const char *head, size_t len, struct httpc_resp *r);
+void httpc_close(struct httpc *c);
 
 #endif

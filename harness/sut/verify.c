@@ -2,25 +2,33 @@
 #include "sut/verify.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sut/httpc.h"
 #include "base/util.h"
 
 #define VERIFY_MISSING "/c10k-lab-no-such-file.html"
 
-/* One request on fd, checking the status and, if want_body, the bytes. */
-static int expect(int fd, const char *method, const char *path, int status,
-                  const char *want_body, size_t want_len, char *why, size_t whylen)
+/* One request on c, checking the status and, if want_body, the bytes and
+ * their Content-Length (RFC 9112 6.3: the framing of a keep-alive
+ * response); kept: it went over the connection of the request before (the
+ * server kept it open). */
+static int expect(struct httpc *c, const char *method, const char *path, int status,
+                  const char *want_body, size_t want_len, bool kept, char *why,
+                  size_t whylen)
 {
     struct httpc_resp r;
-    if (httpc_request(fd, method, path, &r, VERIFY_TIMEOUT_MS, why, whylen))
+    if (httpc_request(c, method, path, &r, why, whylen))
         return -1;
     int bad = 0;
-    if (r.status != status) {
+    if (kept && !r.reused) {
+        snprintf(why, whylen, "%s %s: the server closed the connection before it",
+                 method, path);
+        bad = 1;
+    } else if (r.status != status) {
         snprintf(why, whylen, "%s %s: status %d, expected %d", method, path,
                  r.status, status);
         bad = 1;
@@ -29,9 +37,9 @@ static int expect(int fd, const char *method, const char *path, int status,
         snprintf(why, whylen, "%s %s: body of %zu bytes differs from the file's %zu",
                  method, path, r.body_len, want_len);
         bad = 1;
-    } else if (strcmp(method, "HEAD") == 0 && want_len != (size_t)-1 &&
+    } else if ((want_body || strcmp(method, "HEAD") == 0) && want_len != (size_t)-1 &&
                r.content_length != (long)want_len) {
-        snprintf(why, whylen, "HEAD %s: Content-Length %ld, expected %zu", path,
+        snprintf(why, whylen, "%s %s: Content-Length %ld, expected %zu", method, path,
                  r.content_length, want_len);
         bad = 1;
     }
@@ -44,11 +52,11 @@ static int expect_once(const char *addr, int port, const char *method,
                        const char *path, int status, const char *body, size_t len,
                        char *why, size_t whylen)
 {
-    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
-    if (fd < 0)
+    struct httpc *c = httpc_open(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
+    if (!c)
         return -1;
-    int r = expect(fd, method, path, status, body, len, why, whylen);
-    close(fd);
+    int r = expect(c, method, path, status, body, len, false, why, whylen);
+    httpc_close(c);
     return r;
 }
 
@@ -68,14 +76,14 @@ static int verify_files(const char *addr, int port, const char *docroot,
         expect_once(addr, port, "GET", "/", 200, index, index_len, why, whylen) ||
         expect_once(addr, port, "GET", VERIFY_MISSING, 404, NULL, 0, why, whylen))
         goto out;
-    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
-    if (fd < 0)
+    struct httpc *c = httpc_open(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
+    if (!c)
         goto out;
-    r = expect(fd, "HEAD", "/", 200, NULL, index_len, why, whylen) ||
-        expect(fd, "GET", "/", 200, index, index_len, why, whylen);
+    r = expect(c, "HEAD", "/", 200, NULL, index_len, false, why, whylen) ||
+        expect(c, "GET", "/", 200, index, index_len, true, why, whylen);
     if (r)
         snprintf(why + strlen(why), whylen - strlen(why), " (keep-alive after HEAD)");
-    close(fd);
+    httpc_close(c);
 out:
     free(bench);
     free(index);
@@ -86,26 +94,27 @@ static int verify_calibration(const char *addr, int port, const char *bench_path
                               long size, char *why, size_t whylen)
 {
     struct httpc_resp r;
-    int fd = httpc_connect(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
-    if (fd < 0)
+    struct httpc *c = httpc_open(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
+    if (!c)
         return -1;
     for (int i = 0; i < 2; i++) {
-        if (httpc_request(fd, "GET", bench_path, &r, VERIFY_TIMEOUT_MS, why, whylen)) {
-            close(fd);
+        if (httpc_request(c, "GET", bench_path, &r, why, whylen)) {
+            httpc_close(c);
             return -1;
         }
-        int bad = r.status != 200 || (long)r.body_len != size;
+        int bad = r.status != 200 || (long)r.body_len != size || (i > 0 && !r.reused);
         if (bad)
             snprintf(why, whylen, "GET %s (request %d on one connection): status %d,"
-                     " %zu bytes, expected 200 and %ld", bench_path, i + 1,
-                     r.status, r.body_len, size);
+                     " %zu bytes%s, expected 200 and %ld", bench_path, i + 1,
+                     r.status, r.body_len, i > 0 && !r.reused ? " on a new connection" : "",
+                     size);
         httpc_free(&r);
         if (bad) {
-            close(fd);
+            httpc_close(c);
             return -1;
         }
     }
-    close(fd);
+    httpc_close(c);
     return 0;
 }
 
@@ -121,11 +130,11 @@ int verify_server(const struct sut *s, const char *docroot,
 int verify_answers(const char *addr, int port, int timeout_ms, char *why, size_t whylen)
 {
     struct httpc_resp r;
-    int fd = httpc_connect(addr, port, timeout_ms, why, whylen);
-    if (fd < 0)
+    struct httpc *c = httpc_open(addr, port, timeout_ms, why, whylen);
+    if (!c)
         return -1;
-    int rc = httpc_request(fd, "GET", "/", &r, timeout_ms, why, whylen);
-    close(fd);
+    int rc = httpc_request(c, "GET", "/", &r, why, whylen);
+    httpc_close(c);
     if (rc == 0)
         httpc_free(&r);
     return rc;
