@@ -1,7 +1,7 @@
 /* loadgen's main: build the request bytes (reqs.c), resolve and try the URL, start
  * the threads, set the shared clock once every connection is open, measure
  * the process's CPU over the window, merge the threads' counts and print the
- * result line (documented in harness/README.md, section "loadgen"). */
+ * result line (its keys: lg_result.def; harness/README.md, section "loadgen"). */
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "lg_result.h"
 
 #define LG_TRY_CONNECT_MS 5000    /* the first connect must succeed within 5 s */
 #define LG_FDS_SPARE 64           /* descriptors beyond one per connection */
@@ -129,28 +130,26 @@ static void main_print(const struct lg_opts *o, const struct lg_stats *s, double
         if (hist_write(c, "corrected", stdout) || hist_write(u, "uncorrected", stdout) ||
             hist_write(l, "lag", stdout))
             fprintf(stderr, "loadgen: writing the histograms: %s\n", strerror(errno));
-    printf("mode=%s offered_rps=%.1f achieved_rps=%.1f duration_s=%.3f conns=%u threads=%u"
-           " pipeline=%u sent=%llu completed=%llu backlog=%llu errors=%llu err_connect=%llu"
-           " err_read=%llu err_write=%llu err_status=%llu err_timeout=%llu err_parse=%llu"
-           " reconnects=%llu bytes=%llu mean_us=%.1f p50_us=%llu p90_us=%llu p99_us=%llu"
-           " p999_us=%llu p9999_us=%llu max_us=%llu p50_uncorrected_us=%llu"
-           " p99_uncorrected_us=%llu max_uncorrected_us=%llu lag_p50_us=%llu lag_p99_us=%llu"
-           " lag_max_us=%llu client_cpu_s=%.3f client_cpu_pct=%.1f warmup_completed=%llu\n",
-           o->closed ? "closed" : "open", o->rate, (double)s->completed / o->duration_s,
-           o->duration_s, o->conns, o->threads, o->pipeline, (unsigned long long)s->sent,
-           (unsigned long long)s->completed, (unsigned long long)s->backlog,
-           (unsigned long long)errors, (unsigned long long)s->err[LG_ERR_CONNECT],
-           (unsigned long long)s->err[LG_ERR_READ], (unsigned long long)s->err[LG_ERR_WRITE],
-           (unsigned long long)s->err[LG_ERR_STATUS], (unsigned long long)s->err[LG_ERR_TIMEOUT],
-           (unsigned long long)s->err[LG_ERR_PARSE], (unsigned long long)s->reconnects,
-           (unsigned long long)s->bytes, hist_mean(c) / 1000.0,
-           (unsigned long long)us(hist_percentile(c, 50)), (unsigned long long)us(hist_percentile(c, 90)),
-           (unsigned long long)us(hist_percentile(c, 99)), (unsigned long long)us(hist_percentile(c, 99.9)),
-           (unsigned long long)us(hist_percentile(c, 99.99)), (unsigned long long)us(c->max_ns),
-           (unsigned long long)us(hist_percentile(u, 50)), (unsigned long long)us(hist_percentile(u, 99)),
-           (unsigned long long)us(u->max_ns), (unsigned long long)us(hist_percentile(l, 50)),
-           (unsigned long long)us(hist_percentile(l, 99)), (unsigned long long)us(l->max_ns),
-           cpu_s, cpu_s / o->duration_s * 100.0, (unsigned long long)s->warmup_completed);
+    struct lg_result r = {
+        .offered_rps = o->rate, .achieved_rps = (double)s->completed / o->duration_s,
+        .duration_s = o->duration_s, .conns = o->conns, .threads = o->threads,
+        .pipeline = o->pipeline, .sent = s->sent, .completed = s->completed,
+        .backlog = s->backlog, .errors = errors, .err_connect = s->err[LG_ERR_CONNECT],
+        .err_read = s->err[LG_ERR_READ], .err_write = s->err[LG_ERR_WRITE],
+        .err_status = s->err[LG_ERR_STATUS], .err_timeout = s->err[LG_ERR_TIMEOUT],
+        .err_parse = s->err[LG_ERR_PARSE], .reconnects = s->reconnects, .bytes = s->bytes,
+        .mean_us = hist_mean(c) / 1000.0, .p50_us = us(hist_percentile(c, 50)),
+        .p90_us = us(hist_percentile(c, 90)), .p99_us = us(hist_percentile(c, 99)),
+        .p999_us = us(hist_percentile(c, 99.9)), .p9999_us = us(hist_percentile(c, 99.99)),
+        .max_us = us(c->max_ns), .p50_uncorrected_us = us(hist_percentile(u, 50)),
+        .p99_uncorrected_us = us(hist_percentile(u, 99)), .max_uncorrected_us = us(u->max_ns),
+        .lag_p50_us = us(hist_percentile(l, 50)), .lag_p99_us = us(hist_percentile(l, 99)),
+        .lag_max_us = us(l->max_ns), .client_cpu_s = cpu_s,
+        .client_cpu_pct = cpu_s / o->duration_s * 100.0,
+        .warmup_completed = s->warmup_completed,
+    };
+    snprintf(r.mode, sizeof r.mode, "%s", o->closed ? "closed" : "open");
+    lg_result_print(stdout, &r);
     fflush(stdout);
 }
 

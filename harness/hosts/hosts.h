@@ -58,7 +58,7 @@ int hosts_poll(struct hosts *hs, int timeout_ms);
 /* Waits for every host and merges: counts summed, histograms added
  * bucket by bucket, percentiles from the merged histograms. -1 if a host
  * failed (its rows say which). */
-int hosts_finish(struct hosts *hs, struct loadgen_result *merged, char *err,
+int hosts_finish(struct hosts *hs, struct lg_result *merged, char *err,
                  size_t errlen);
 /* The merged row r (measured by hosts_finish): host=all, threads summed,
  * client-bound if a host was, hosts-uneven when their achieved rates per

@@ -22,7 +22,7 @@ struct load_host {
     size_t len, cap;
     bool ended, ok;            /* ok: exited 0 (and, once parsed, a result) */
     char err[512];             /* why not ok, naming the host */
-    struct loadgen_result res; /* its result line */
+    struct lg_result res; /* its result line */
     struct hist corrected, uncorrected, lag;
 };
 

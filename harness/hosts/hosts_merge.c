@@ -37,20 +37,20 @@ static uint64_t us(uint64_t ns)
     return (ns + 500) / 1000; /* as loadgen rounds */
 }
 
-/* Counters of struct loadgen_result that add up over hosts. */
+/* Counters of struct lg_result that add up over hosts. */
 static const size_t summed[] = {
-    offsetof(struct loadgen_result, sent), offsetof(struct loadgen_result, completed),
-    offsetof(struct loadgen_result, backlog), offsetof(struct loadgen_result, errors),
-    offsetof(struct loadgen_result, bytes), offsetof(struct loadgen_result, reconnects),
-    offsetof(struct loadgen_result, err_connect), offsetof(struct loadgen_result, err_read),
-    offsetof(struct loadgen_result, err_write), offsetof(struct loadgen_result, err_status),
-    offsetof(struct loadgen_result, err_timeout), offsetof(struct loadgen_result, err_parse),
-    offsetof(struct loadgen_result, warmup_completed),
+    offsetof(struct lg_result, sent), offsetof(struct lg_result, completed),
+    offsetof(struct lg_result, backlog), offsetof(struct lg_result, errors),
+    offsetof(struct lg_result, bytes), offsetof(struct lg_result, reconnects),
+    offsetof(struct lg_result, err_connect), offsetof(struct lg_result, err_read),
+    offsetof(struct lg_result, err_write), offsetof(struct lg_result, err_status),
+    offsetof(struct lg_result, err_timeout), offsetof(struct lg_result, err_parse),
+    offsetof(struct lg_result, warmup_completed),
 };
 
 /* Sums the counts over the shared window; percentiles of the merged
  * histograms. */
-static void merge(struct hosts *hs, struct loadgen_result *m)
+static void merge(struct hosts *hs, struct lg_result *m)
 {
     memset(m, 0, sizeof *m);
     hist_init(&hs->corrected);
@@ -84,7 +84,7 @@ static void merge(struct hosts *hs, struct loadgen_result *m)
     m->lag_p99_us = us(hist_percentile(&hs->lag, 99));
 }
 
-int hosts_finish(struct hosts *hs, struct loadgen_result *merged, char *err,
+int hosts_finish(struct hosts *hs, struct lg_result *merged, char *err,
                  size_t errlen)
 {
     const struct load_host *failed = NULL;

@@ -96,7 +96,7 @@ static int run_wrk(struct sut *s, const struct measure_cfg *cfg, int conns,
  * histograms come back merged. */
 static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
                        const struct loadgen_args *a, struct peaks *p,
-                       struct loadgen_result *res, double *cpu_s, char *err,
+                       struct lg_result *res, double *cpu_s, char *err,
                        size_t errlen)
 {
     struct client_run c;
@@ -121,7 +121,7 @@ static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
  * rate, then the measured window, so the schedule runs on without a gap and
  * the window does not start with fresh connections. */
 static int run_open(struct sut *s, const struct measure_cfg *cfg, double rate,
-                    struct peaks *p, struct loadgen_result *res, double *cpu_s,
+                    struct peaks *p, struct lg_result *res, double *cpu_s,
                     char *err, size_t errlen)
 {
     struct loadgen_args a = {.host = s->addr, .port = s->port, .path = cfg->path,
@@ -136,7 +136,7 @@ static int run_open(struct sut *s, const struct measure_cfg *cfg, double rate,
  * whose latencies merge exactly (wrk's percentiles would not). */
 static int run_closed(struct sut *s, const struct measure_cfg *cfg, int conns,
                       int duration_s, struct peaks *p, struct wrk_result *w,
-                      struct loadgen_result *g, char *err, size_t errlen)
+                      struct lg_result *g, char *err, size_t errlen)
 {
     struct loadgen_args a = {.host = s->addr, .port = s->port, .path = cfg->path,
                              .urls = cfg->urls, .closed = true, .conns = conns,
@@ -204,7 +204,7 @@ static void fill_cpu(struct row *r, const struct snapshot *a,
 /* The hosts' merged figures; the CPUs measured here carry the server (and
  * the harness), the load's CPU is the hosts' sum (% of one CPU). */
 static void fill_hosts(struct row *r, const struct snapshot *a, const struct snapshot *b,
-                       const struct loadgen_result *g)
+                       const struct lg_result *g)
 {
     loadgen_fill_row(r, g);
     fill_cpu(r, a, b, 0);
@@ -282,7 +282,7 @@ int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,
     struct peaks p = {0};
     struct snapshot a, b;
     struct wrk_result w = {0};
-    struct loadgen_result g = {0};
+    struct lg_result g = {0};
     char err[512];
     r->conns = conns;
     r->pipeline = cfg->pipeline;
@@ -319,7 +319,7 @@ int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
 {
     struct peaks p = {0};
     struct snapshot a, b;
-    struct loadgen_result g = {0};
+    struct lg_result g = {0};
     char err[512];
     double cpu_s = 0;
     r->mode = ROW_MODE_OPEN;

@@ -91,7 +91,7 @@ void measure_check_server(struct sut *s, struct row *r)
  * the load it was asked to, so the point says more about it than about
  * the server. */
 void measure_flag_open(struct row *r, const struct measure_cfg *cfg,
-                       const struct loadgen_result *g)
+                       const struct lg_result *g)
 {
     int ccpus = CPU_COUNT(cfg->client_cpus);
     double cap = 100.0 * (r->threads < ccpus ? r->threads : ccpus);

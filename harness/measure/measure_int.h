@@ -36,7 +36,7 @@ void measure_flag_level(struct row *r, const struct measure_cfg *cfg, long tasks
 /* An open-loop step: client-bound, unsustained, slo-missed, errors,
  * refused, steal, noisy. */
 void measure_flag_open(struct row *r, const struct measure_cfg *cfg,
-                       const struct loadgen_result *g);
+                       const struct lg_result *g);
 /* After a point: crashed if the server died, stopped-answering if GET /
  * got no answer within MEASURE_HEALTH_MS. */
 void measure_check_server(struct sut *s, struct row *r);

@@ -9,44 +9,19 @@
 #ifndef C10K_BUILD_ROOT
 #define C10K_BUILD_ROOT "build"
 #endif
-#define LOADGEN_LINE "mode="
+#define LOADGEN_LINE LG_RESULT_PREFIX
 
 const char *loadgen_path(void)
 {
     return C10K_BUILD_ROOT "/loadgen";
 }
 
-int loadgen_parse_line(const char *line, struct loadgen_result *r)
+int loadgen_parse_line(const char *line, struct lg_result *r)
 {
-    memset(r, 0, sizeof *r);
-    if (strncmp(line, LOADGEN_LINE, strlen(LOADGEN_LINE)) != 0)
-        return -1;
-    const struct { const char *key; uint64_t *v; } u[] = {
-        {"sent", &r->sent}, {"completed", &r->completed}, {"backlog", &r->backlog},
-        {"errors", &r->errors}, {"bytes", &r->bytes}, {"reconnects", &r->reconnects},
-        {"err_connect", &r->err_connect}, {"err_read", &r->err_read},
-        {"err_write", &r->err_write}, {"err_status", &r->err_status},
-        {"err_timeout", &r->err_timeout}, {"err_parse", &r->err_parse},
-        {"p50_us", &r->p50_us}, {"p90_us", &r->p90_us}, {"p99_us", &r->p99_us},
-        {"p999_us", &r->p999_us}, {"p9999_us", &r->p9999_us}, {"max_us", &r->max_us},
-        {"p99_uncorrected_us", &r->p99_uncorrected_us}, {"lag_p99_us", &r->lag_p99_us},
-        {"warmup_completed", &r->warmup_completed},
-    };
-    const struct { const char *key; double *v; } d[] = {
-        {"offered_rps", &r->offered_rps}, {"achieved_rps", &r->achieved_rps},
-        {"duration_s", &r->duration_s}, {"mean_us", &r->mean_us},
-        {"client_cpu_s", &r->client_cpu_s}, {"client_cpu_pct", &r->client_cpu_pct},
-    };
-    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
-        if (util_kv_u64(line, u[i].key, u[i].v))
-            return -1;
-    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
-        if (util_kv_double(line, d[i].key, d[i].v))
-            return -1;
-    return 0;
+    return lg_result_parse(line, r);
 }
 
-int loadgen_parse_output(const char *out, struct loadgen_result *r)
+int loadgen_parse_output(const char *out, struct lg_result *r)
 {
     const char *p = out, *found = NULL;
     while ((p = strstr(p, LOADGEN_LINE))) {
@@ -57,7 +32,7 @@ int loadgen_parse_output(const char *out, struct loadgen_result *r)
     return found ? loadgen_parse_line(found, r) : -1;
 }
 
-void loadgen_fill_row(struct row *r, const struct loadgen_result *g)
+void loadgen_fill_row(struct row *r, const struct lg_result *g)
 {
     r->duration_s = g->duration_s;
     r->requests = (double)g->completed;
@@ -118,7 +93,7 @@ int loadgen_start(struct client_run *c, const struct loadgen_args *a, char *err,
                         err, errlen);
 }
 
-int loadgen_finish(struct client_run *c, struct loadgen_result *r, char *err,
+int loadgen_finish(struct client_run *c, struct lg_result *r, char *err,
                    size_t errlen)
 {
     if (client_finish(c, err, errlen))

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "tools/loadgen.h"
 
 #define LINE "mode=open offered_rps=20000.0 achieved_rps=19987.3 duration_s=3.000 " \
@@ -21,7 +25,7 @@
 static void parses_every_field(void **state)
 {
     (void)state;
-    struct loadgen_result r;
+    struct lg_result r;
     assert_int_equal(loadgen_parse_line(LINE, &r), 0);
     assert_true(r.offered_rps == 20000.0);
     assert_true(r.achieved_rps > 19987.2 && r.achieved_rps < 19987.4);
@@ -51,7 +55,7 @@ static void parses_every_field(void **state)
 static void rejects_broken_lines(void **state)
 {
     (void)state;
-    struct loadgen_result r;
+    struct lg_result r;
     static const char *bad[] = {
         "",
         "c10k-wrk: duration_us=1",
@@ -65,12 +69,39 @@ static void rejects_broken_lines(void **state)
 static void finds_the_last_line(void **state)
 {
     (void)state;
-    struct loadgen_result r;
+    struct lg_result r;
     const char *out = "hist name=corrected unit=ns count=3 b=1:3\n"
                       "mode=open broken\n" LINE "\n";
     assert_int_equal(loadgen_parse_output(out, &r), 0);
     assert_int_equal(r.completed, 59962);
     assert_int_equal(loadgen_parse_output("no line here\n", &r), -1);
+}
+
+/* What loadgen prints (lg_result_print) the harness reads back, key for
+ * key: the one table of lg_result.def on both sides. */
+static void reads_what_loadgen_prints(void **state)
+{
+    (void)state;
+    struct lg_result out = {.offered_rps = 2500, .achieved_rps = 2499.5,
+                            .duration_s = 1.25, .conns = 64, .sent = 3125,
+                            .completed = 3124, .err_parse = 2, .mean_us = 81.5,
+                            .p9999_us = 900, .lag_max_us = 12, .client_cpu_pct = 41.5,
+                            .warmup_completed = 77}, in;
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    snprintf(out.mode, sizeof out.mode, "open");
+    assert_int_equal(lg_result_print(f, &out), 0);
+    fclose(f);
+    assert_int_equal(strncmp(line, "mode=open offered_rps=2500.0 achieved_rps=2499.5 "
+                                   "duration_s=1.250 conns=64 ", 63), 0);
+    assert_int_equal(loadgen_parse_output(line, &in), 0);
+    assert_memory_equal(&in, &out, sizeof in);
+    char *cut = strstr(line, " warmup_completed=");
+    *cut = '\n';
+    cut[1] = '\0';
+    assert_int_equal(loadgen_parse_line(line, &in), -1); /* a key missing */
+    free(line);
 }
 
 int main(void)
@@ -79,6 +110,7 @@ int main(void)
         cmocka_unit_test(parses_every_field),
         cmocka_unit_test(rejects_broken_lines),
         cmocka_unit_test(finds_the_last_line),
+        cmocka_unit_test(reads_what_loadgen_prints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
