@@ -154,3 +154,32 @@ void progress_step(struct progress *pr, const struct row *r, double est_s)
            r->model, level, result, elapsed, left);
     fflush(stdout);
 }
+
+/* With --rates auto and equal-load rates in %, the calibration server is
+ * measured first (added if it was not asked for): its sustainable rate
+ * fixes the equal-load rates of every other server. Returns the count. */
+int plan_order_models(const struct opts *o, const struct model *const *in, int n,
+                      const struct model **out, bool *added)
+{
+    const struct model *cal = NULL;
+    bool pct = false;
+    for (int i = 0; i < o->n_equal; i++)
+        pct |= o->equal[i].pct;
+    for (int i = 0; i < models_count(); i++)
+        if (models_get(i)->kind == MODEL_CALIBRATION)
+            cal = models_get(i);
+    *added = false;
+    if (o->rates_mode != RATES_AUTO || !pct || !cal) {
+        memcpy(out, in, (size_t)n * sizeof *out);
+        return n;
+    }
+    int k = 0;
+    out[k++] = cal;
+    *added = true;
+    for (int i = 0; i < n && k < PLAN_MAX_MODELS; i++)
+        if (in[i] != cal)
+            out[k++] = in[i];
+        else
+            *added = false;
+    return k;
+}

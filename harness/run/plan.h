@@ -56,6 +56,12 @@ struct progress {
 void plan_build(struct plan *p, const struct opts *o,
                 const struct model *const *models, int n_models);
 const struct model *plan_model(const struct plan *p, int round, int i);
+/* The order models are measured in: in[0..n), except that with --rates
+ * auto and equal-load rates in %, the calibration server goes first (added,
+ * *added true, if it was not asked for): its sustainable rate fixes the
+ * equal-load rates of every other server. Returns the count in out. */
+int plan_order_models(const struct opts *o, const struct model *const *in, int n,
+                      const struct model **out, bool *added);
 /* Seconds a full (or --quick) run of n models takes with the defaults. */
 double plan_estimate_default(int n_models, bool quick);
 

@@ -58,3 +58,35 @@ int run_restart(struct run_ctx *c, struct sut *s, const struct model *m,
     row_note(r, "restarted for the next level");
     return 0;
 }
+
+void run_rows_not_measured(struct run_ctx *c, const struct model *m, int round, int from,
+                           enum row_status status, const char *why)
+{
+    if (from == 0 && round == 0 && c->plan.memory_idle > 0) {
+        struct row *r = run_new_row(c, m, round);
+        r->kind = ROW_KIND_MEMORY;
+        r->conns = 0;
+        r->idle = c->plan.memory_idle;
+        r->status = status;
+        row_note(r, "%s", why);
+        progress_step(&c->progress, r, 0);
+    }
+    for (int l = from; l < c->plan.n_levels; l++) {
+        struct row *r = run_new_row(c, m, round);
+        r->conns = c->plan.levels[l].conns;
+        r->idle = c->plan.levels[l].idle;
+        r->status = status;
+        row_note(r, "%s", why);
+        progress_step(&c->progress, r, 0);
+    }
+    if (c->wl.ops->not_measured) /* the workload's own steps */
+        c->wl.ops->not_measured(c, m, round, status, why);
+    if (c->o->rates_mode == RATES_NONE)
+        return;
+    struct row *r = run_new_row(c, m, round); /* the open loop: one msr row */
+    r->kind = ROW_KIND_MSR;
+    r->mode = ROW_MODE_OPEN;
+    r->conns = c->o->rate_conns;
+    r->status = status;
+    row_note(r, "%s", why);
+}

@@ -102,39 +102,6 @@ static void link_latest(const char *out, const char *dir)
         fprintf(stderr, "harness: link %s: %s\n", link, strerror(errno));
 }
 
-/* Rows for levels that could not be measured. */
-static void rows_not_measured(struct run_ctx *c, const struct model *m, int round,
-                              int from, enum row_status status, const char *why)
-{
-    if (from == 0 && round == 0 && c->plan.memory_idle > 0) {
-        struct row *r = run_new_row(c, m, round);
-        r->kind = ROW_KIND_MEMORY;
-        r->conns = 0;
-        r->idle = c->plan.memory_idle;
-        r->status = status;
-        row_note(r, "%s", why);
-        progress_step(&c->progress, r, 0);
-    }
-    for (int l = from; l < c->plan.n_levels; l++) {
-        struct row *r = run_new_row(c, m, round);
-        r->conns = c->plan.levels[l].conns;
-        r->idle = c->plan.levels[l].idle;
-        r->status = status;
-        row_note(r, "%s", why);
-        progress_step(&c->progress, r, 0);
-    }
-    if (c->wl.ops->not_measured) /* the workload's own steps */
-        c->wl.ops->not_measured(c, m, round, status, why);
-    if (c->o->rates_mode == RATES_NONE)
-        return;
-    struct row *r = run_new_row(c, m, round); /* the open loop: one msr row */
-    r->kind = ROW_KIND_MSR;
-    r->mode = ROW_MODE_OPEN;
-    r->conns = c->o->rate_conns;
-    r->status = status;
-    row_note(r, "%s", why);
-}
-
 static void write_rows(struct run_ctx *c)
 {
     for (int i = 0; i < c->n_rows; i++)
@@ -157,7 +124,7 @@ static int recover(struct run_ctx *c, struct sut *s, const struct model *m,
         return spawn_interrupted ? -1 : 0; /* no restart: the run is ending */
     if (run_restart(c, s, m, r, why, sizeof why, &status) == 0)
         return 0;
-    rows_not_measured(c, m, round, next, status, why);
+    run_rows_not_measured(c, m, round, next, status, why);
     return -1;
 }
 
@@ -214,37 +181,8 @@ static void model_round(struct run_ctx *c, const struct model *m, int round)
         return;
     }
     printf("%-12s %s: %s\n", m->name, row_status_name(status), why);
-    rows_not_measured(c, m, round, 0, status, why);
+    run_rows_not_measured(c, m, round, 0, status, why);
     write_rows(c);
-}
-
-/* With --rates auto and equal-load rates in %, the calibration server is
- * measured first (added if it was not asked for): its sustainable rate
- * fixes the equal-load rates of every other server. Returns the count. */
-static int order_models(const struct opts *o, const struct model *const *in, int n,
-                        const struct model **out, bool *added)
-{
-    const struct model *cal = NULL;
-    bool pct = false;
-    for (int i = 0; i < o->n_equal; i++)
-        pct |= o->equal[i].pct;
-    for (int i = 0; i < models_count(); i++)
-        if (models_get(i)->kind == MODEL_CALIBRATION)
-            cal = models_get(i);
-    *added = false;
-    if (o->rates_mode != RATES_AUTO || !pct || !cal) {
-        memcpy(out, in, (size_t)n * sizeof *out);
-        return n;
-    }
-    int k = 0;
-    out[k++] = cal;
-    *added = true;
-    for (int i = 0; i < n && k < PLAN_MAX_MODELS; i++)
-        if (in[i] != cal)
-            out[k++] = in[i];
-        else
-            *added = false;
-    return k;
 }
 
 /* The plan, the workload (its file set generated if needed), what every
@@ -257,7 +195,7 @@ static int setup(struct run_ctx *c, const struct opts *o,
     char err[1024];
     memset(c, 0, sizeof *c);
     c->o = o;
-    n = order_models(o, models, n, ordered, &c->calibration_added);
+    n = plan_order_models(o, models, n, ordered, &c->calibration_added);
     plan_build(&c->plan, o, ordered, n);
     if (workload_prepare(&c->wl, o, err, sizeof err)) {
         fprintf(stderr, "harness: %s\n", err);

@@ -40,6 +40,11 @@ int run_bring_up(struct run_ctx *c, struct sut *s, const struct model *m,
  * (with why and the row's status) if that failed, 0 otherwise. */
 int run_restart(struct run_ctx *c, struct sut *s, const struct model *m,
                 struct row *r, char *why, size_t whylen, enum row_status *status);
+/* Rows for what could not be measured from closed-loop level from on
+ * (0: the whole round): the memory row (round 0), each level, the
+ * workload's own steps, the open loop's msr row; each with status and why. */
+void run_rows_not_measured(struct run_ctx *c, const struct model *m, int round, int from,
+                           enum row_status status, const char *why);
 /* The open-loop part of a model's round (rates.c): --rates LIST or auto. */
 void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
                    int round);
