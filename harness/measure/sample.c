@@ -57,18 +57,28 @@ int sample_parse_stat(const char *text, struct sample_stat *st)
     return 0;
 }
 
-int sample_read_stat(pid_t pid, struct sample_stat *st)
+/* /proc/PID/FILE into buf (one read: these files are written whole), its
+ * text terminated; -1 when the process is gone or the file empty. */
+static int read_proc(pid_t pid, const char *file, char *buf, size_t size)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, size - 1);
     close(fd);
     if (n <= 0)
         return -1;
     buf[n] = '\0';
+    return 0;
+}
+
+int sample_read_stat(pid_t pid, struct sample_stat *st)
+{
+    char buf[1024];
+    if (read_proc(pid, "stat", buf, sizeof buf))
+        return -1;
     return sample_parse_stat(buf, st);
 }
 
@@ -156,16 +166,9 @@ static int mark_tree(const struct proc_list *l, pid_t root, char *in)
 /* The kB figure after KEY ("\nVmRSS:") in /proc/PID/FILE, or -1. */
 static long proc_kb(pid_t pid, const char *file, const char *key)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    char buf[4096];
+    if (read_proc(pid, file, buf, sizeof buf))
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     const char *v = strstr(buf, key);
     return v ? strtol(v + strlen(key), NULL, 10) : -1;
 }

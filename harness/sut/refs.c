@@ -59,10 +59,17 @@ static int write_conf(const char *path, char *err, size_t errlen,
     return util_write_file(path, text, err, errlen);
 }
 
-static void set_args(struct refs_cmd *cmd, int n)
+/* cmd's argv: the binary, then the NULL-terminated arguments. */
+static void set_args(struct refs_cmd *cmd, const char *bin, ...)
 {
-    for (int i = 0; i < n; i++)
-        cmd->argv[i] = cmd->arg[i];
+    va_list ap;
+    int n = 0;
+    va_start(ap, bin);
+    for (const char *a = bin; a && n < 10; a = va_arg(ap, const char *), n++) {
+        snprintf(cmd->arg[n], PATH_MAX, "%s", a);
+        cmd->argv[n] = cmd->arg[n];
+    }
+    va_end(ap);
     cmd->argv[n] = NULL;
 }
 
@@ -91,14 +98,9 @@ static int nginx_conf(const char *bin, const char *dir, const char *docroot,
         nofile_limit(), dir, dir, nofile_limit() - 16,
         REFS_KEEPALIVE_S, dir, dir, dir, dir, dir, addr, port, docroot))
         return -1;
-    snprintf(cmd->arg[0], PATH_MAX, "%s", bin);
-    snprintf(cmd->arg[1], PATH_MAX, "-p");
-    snprintf(cmd->arg[2], PATH_MAX, "%s", dir);
-    snprintf(cmd->arg[3], PATH_MAX, "-e");
-    snprintf(cmd->arg[4], PATH_MAX, "%s/error.log", dir);
-    snprintf(cmd->arg[5], PATH_MAX, "-c");
-    snprintf(cmd->arg[6], PATH_MAX, "%s", conf);
-    set_args(cmd, 7);
+    char log[PATH_MAX + 16];
+    snprintf(log, sizeof log, "%s/error.log", dir);
+    set_args(cmd, bin, "-p", dir, "-e", log, "-c", conf, (char *)NULL);
     return 0;
 }
 
@@ -125,10 +127,7 @@ static int h2o_conf(const char *bin, const char *dir, const char *docroot,
         addr, port, nofile_limit() - 16, REFS_KEEPALIVE_S, dir,
         geteuid() == 0 ? "user: root\n" : "", docroot))
         return -1;
-    snprintf(cmd->arg[0], PATH_MAX, "%s", bin);
-    snprintf(cmd->arg[1], PATH_MAX, "-c");
-    snprintf(cmd->arg[2], PATH_MAX, "%s", conf);
-    set_args(cmd, 3);
+    set_args(cmd, bin, "-c", conf, (char *)NULL);
     return 0;
 }
 
@@ -157,11 +156,7 @@ static int lighttpd_conf(const char *bin, const char *dir, const char *docroot,
         docroot, addr, port, dir, dir, nofile_limit(), nofile_limit() / 2,
         REFS_KEEPALIVE_S))
         return -1;
-    snprintf(cmd->arg[0], PATH_MAX, "%s", bin);
-    snprintf(cmd->arg[1], PATH_MAX, "-D");
-    snprintf(cmd->arg[2], PATH_MAX, "-f");
-    snprintf(cmd->arg[3], PATH_MAX, "%s", conf);
-    set_args(cmd, 4);
+    set_args(cmd, bin, "-D", "-f", conf, (char *)NULL);
     return 0;
 }
 
