@@ -154,7 +154,7 @@ def verdict(harness, fixture, tmp):
     v = verdict_of(one)
     expect(v, ["One round: differences under 10% are not claimed"], "one round")
     refuse(v, ["their rounds overlap"], "one round")
-    # A search the machine's noise ended (harness/rates.c: the failed step at
+    # A search the machine's noise ended (harness/run/step_rules.c: the failed step at
     # the bound was late twice with an idle loadgen): prefork's MSR is a lower
     # bound, said so and not ranked, and not blamed on loadgen's limit.
     # The calibration server's search ended the same way is named too: the
