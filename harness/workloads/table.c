@@ -2,6 +2,10 @@
  * default first. */
 #include "workloads/workloads.h"
 
+/* Each defined in its own file. */
+extern const struct workload_ops workload_file, workload_fileset, workload_fileset_cold,
+    workload_slow_clients;
+
 const struct workload_ops *const workloads_table[] = {
     &workload_file,
     &workload_fileset,

@@ -22,11 +22,6 @@
 /* The table (table.c), NULL-terminated, the default first. */
 extern const struct workload_ops *const workloads_table[];
 
-extern const struct workload_ops workload_file;
-extern const struct workload_ops workload_fileset;
-extern const struct workload_ops workload_fileset_cold;
-extern const struct workload_ops workload_slow_clients;
-
 /* file.c: the body size of w->path under w->docroot (-1 if missing); the
  * detail line "NAME: GET PATH (N bytes)" followed by extra. */
 int file_workload_prepare(struct workload *w, const struct opts *o, char *err,

@@ -71,7 +71,7 @@ static void prepare(void **state)
     struct workload w;
     assert_int_equal(PARSE("run", "--path", "/bench/1k.html", "--server-cpus", "0"), 0);
     assert_int_equal(workload_prepare(&w, &o, err, sizeof err), 0);
-    assert_ptr_equal(w.ops, &workload_file);
+    assert_ptr_equal(w.ops, workloads_find("file"));
     assert_string_equal(w.docroot, WORKLOAD_DOCROOT);
     assert_int_equal(w.body_size, 1024);
     assert_int_equal(w.workers, 1);
@@ -84,8 +84,8 @@ static void prepare(void **state)
     assert_int_equal(w.workers, 3);
     assert_string_equal(w.detail, "slow-clients: GET /bench/16k.html (16384 bytes); many "
                                   "slow clients, each offering 3 req/s");
-    assert_int_equal(workload_fileset_cold.workers_per_cpu, OPTS_COLD_WORKERS_PER_CPU);
-    assert_int_equal(workload_fileset_cold.cache_mb, OPTS_COLD_CACHE_MB);
+    assert_int_equal(workloads_find("fileset-cold")->workers_per_cpu, OPTS_COLD_WORKERS_PER_CPU);
+    assert_int_equal(workloads_find("fileset-cold")->cache_mb, OPTS_COLD_CACHE_MB);
 }
 
 int main(void)
