@@ -4,6 +4,7 @@
     columns.py names             the columns of results.csv, one a line
     columns.py readme            harness/README.md's column reference (Markdown)
     columns.py check README.md   exit 1 if README.md's reference is not that
+    columns.py update README.md  rewrite README.md's reference from columns.def
 
 Imported by bench/check_run.py (results_columns(): the header it expects)
 and run by the test harness-schema, so that the column list exists once, in
@@ -66,8 +67,19 @@ def check(readme_path):
         return 1
     if text[a:b + len(END) + 1] != readme():
         print(f"{readme_path}: the column reference differs from columns.def; "
-              "regenerate it: python3 harness/results/columns.py readme")
+              "regenerate it: python3 harness/results/columns.py update harness/README.md")
         return 1
+    return 0
+
+
+def update(readme_path):
+    text = open(readme_path, encoding="utf-8").read()
+    a, b = text.find(BEGIN), text.find(END)
+    if a < 0 or b < 0:
+        print(f"{readme_path}: no generated column reference ({BEGIN})")
+        return 1
+    with open(readme_path, "w", encoding="utf-8") as f:
+        f.write(text[:a] + readme() + text[b + len(END) + 1:])
     return 0
 
 
@@ -78,6 +90,8 @@ def main():
         sys.stdout.write(readme())
     elif len(sys.argv) == 3 and sys.argv[1] == "check":
         return check(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "update":
+        return update(sys.argv[2])
     else:
         print(__doc__.split("\n\n")[0], file=sys.stderr)
         return 2
