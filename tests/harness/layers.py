@@ -7,7 +7,8 @@ The order of the folders is the folder map that opens harness/README.md
 (first row: the top). Checks, each failure one line naming the files:
 - every folder under harness/ is in the map, and every map row is a folder;
 - includes: a file includes harness headers as "folder/name.h", only from
-  its own folder or a folder below it (and the header exists);
+  its own folder or a folder below it (and the header exists), and no
+  headers include each other in a cycle;
 - the link map (nm over the library's objects): a file calls or reads only
   symbols defined in its own folder or below, and inside a folder the calls
   between files have no cycle;
@@ -43,6 +44,7 @@ def sources(hdir, folders):
 
 
 def check_includes(hdir, rank, problems):
+    graph = {}
     for d, f in sources(hdir, rank):
         text = open(os.path.join(hdir, d, f), encoding="utf-8").read()
         n = text.count("\n")
@@ -56,11 +58,14 @@ def check_includes(hdir, rank, problems):
                 continue
             if top not in rank:
                 continue
+            graph.setdefault(f"{d}/{f}", set()).add(inc)
             if not os.path.exists(os.path.join(hdir, inc)):
                 problems.append(f"{d}/{f}: #include \"{inc}\": no such header")
             elif rank[top] < rank[d]:
                 problems.append(f"{d}/{f}: includes {inc} from a higher layer ({top}/ "
                                 f"is above {d}/)")
+    for comp in cycles(sorted(graph), graph):
+        problems.append("include cycle: " + ", ".join(comp))
 
 
 def object_file(member, rank):
