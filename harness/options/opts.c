@@ -68,9 +68,11 @@ static void build_options(void)
             bool seen = false;
             for (size_t k = N_LONGOPTS; k < n; k++)
                 seen |= strcmp(all_opts[k].name, *p) == 0;
-            if (!seen && n < N_LONGOPTS + OPTS_MAX_PLUGIN_OPTS)
-                all_opts[n++] = (struct option){*p, required_argument, 0,
-                                                OPT_PLUGIN + (int)(n - N_LONGOPTS)};
+            if (!seen && n < N_LONGOPTS + OPTS_MAX_PLUGIN_OPTS) {
+                all_opts[n] = (struct option){*p, required_argument, 0,
+                                              OPT_PLUGIN + (int)(n - N_LONGOPTS)};
+                n++;
+            }
         }
     all_opts[n] = (struct option){0, 0, 0, 0};
 }
