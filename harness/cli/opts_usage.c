@@ -2,7 +2,9 @@
  * stage; the workloads (harness/workloads/, each its lines and options) and
  * the load-host options (opts_hosts.c) add their own. Every default is
  * shown. */
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "options/opts.h"
 #include "options/workloads.h"
@@ -96,13 +98,14 @@ static void usage_open(FILE *f)
 static void usage_workloads(FILE *f)
 {
     fputs("\nworkloads (--workload, one per run; README: Workloads):\n", f);
-    for (int i = 0; workloads_get(i); i++) {
-        const char *h = workloads_get(i)->help;
-        fputs(i == 0 ? "  --workload NAME      " : "                       ", f);
-        for (; *h; h++)
-            fputs(*h == '\n' ? "\n                       " : (char[2]){*h, 0}, f);
-        fputc('\n', f);
-    }
+    bool first = true;
+    for (int i = 0; workloads_get(i); i++)
+        for (const char *h = workloads_get(i)->help; *h; first = false) {
+            int len = (int)strcspn(h, "\n");
+            fprintf(f, "%s%.*s\n", first ? "  --workload NAME      " : "                       ",
+                    len, h);
+            h += len + (h[len] == '\n');
+        }
     for (int i = 0; workloads_get(i); i++)
         if (workloads_get(i)->usage)
             workloads_get(i)->usage(f);
