@@ -89,8 +89,8 @@ static const struct point_cell {
     double divisor;
 } cells[] = {
 #define POINT_NUM(n, how, label, div, fmt) {CELL_NUM, ROW_COL_##n, how, label, fmt, div},
-#define POINT_RATE(n, label) {CELL_RATE, ROW_COL_##n, AS_IS, label, NULL, 1},
-#define POINT_CELL(c, label) {c, 0, AS_IS, label, NULL, 1},
+#define POINT_RATE(n, label) {CELL_RATE, ROW_COL_##n, AS_IS, label, "", 1},
+#define POINT_CELL(c, label) {c, 0, AS_IS, label, "", 1},
 #include "results/columns.def"
 #undef POINT_NUM
 #undef POINT_RATE
@@ -111,7 +111,7 @@ static void number_cell(FILE *f, const struct row *m, const struct point_cell *c
         html_rate(f, v);
     } else if (c->how == AS_IS) {
         html_num(f, v < 0 ? -1 : v / c->divisor, c->format);
-    } else {
+    } else if (c->format) { /* always: POINT_NUM has one */
         fputs("<td>", f);
         fprintf(f, c->format, c->how == ZERO && v < 0 ? 0 : v / c->divisor);
         fputs("</td>", f);
