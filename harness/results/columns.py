@@ -59,13 +59,22 @@ def readme(path=DEF):
     return "\n".join(lines) + "\n"
 
 
-def check(readme_path):
+def span(readme_path):
+    """(text, start, end) of README's generated reference, or None."""
     text = open(readme_path, encoding="utf-8").read()
     a, b = text.find(BEGIN), text.find(END)
     if a < 0 or b < 0:
         print(f"{readme_path}: no generated column reference ({BEGIN})")
+        return None
+    return text, a, b + len(END) + 1
+
+
+def check(readme_path):
+    found = span(readme_path)
+    if not found:
         return 1
-    if text[a:b + len(END) + 1] != readme():
+    text, a, b = found
+    if text[a:b] != readme():
         print(f"{readme_path}: the column reference differs from columns.def; "
               "regenerate it: python3 harness/results/columns.py update harness/README.md")
         return 1
@@ -73,13 +82,12 @@ def check(readme_path):
 
 
 def update(readme_path):
-    text = open(readme_path, encoding="utf-8").read()
-    a, b = text.find(BEGIN), text.find(END)
-    if a < 0 or b < 0:
-        print(f"{readme_path}: no generated column reference ({BEGIN})")
+    found = span(readme_path)
+    if not found:
         return 1
+    text, a, b = found
     with open(readme_path, "w", encoding="utf-8") as f:
-        f.write(text[:a] + readme() + text[b + len(END) + 1:])
+        f.write(text[:a] + readme() + text[b:])
     return 0
 
 
