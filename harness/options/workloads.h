@@ -18,12 +18,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "results/csv.h"
+
 struct opts;
 struct workload;
 struct run_ctx;
 struct sut;
 struct model;
-enum row_status;
 
 struct workload_ops {
     const char *name;            /* --workload NAME; results.csv's workload column */

@@ -6,6 +6,7 @@
  *   fileset_cold.c  fileset-cold: the same from the disk, each server in a
  *                   memory cgroup
  *   slow_clients.c  slow-clients: many connections at a few req/s each
+ *                   (its steps: slow_steps.c)
  *
  * table.c lists them; cli/main.c registers the table before the options
  * are parsed. What one workload reuses of another is declared here. */
@@ -37,5 +38,14 @@ void fileset_workload_defaults(struct opts *o, bool chosen);
 int fileset_workload_prepare(struct workload *w, const struct opts *o, char *err,
                              size_t errlen);
 void fileset_workload_describe(struct workload *w, const struct opts *o);
+
+/* slow_steps.c: the slow-client steps of a model's round, and their rows
+ * when the server could not be measured (its hooks steps, not_measured). */
+struct run_ctx;
+struct sut;
+struct model;
+void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
+void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
+                       enum row_status status, const char *why);
 
 #endif
