@@ -1,9 +1,12 @@
 /* The open-loop steps' decisions (run/step_rules.h, run/search.h) on
- * recorded inputs: the rows of the fixture run tests/report/run-a (a real
- * --quick run, two rounds) replayed through the search and the msr verdict
- * must give back the rates it measured and the msr rows it wrote; and the
- * rules that call a failed step the generator's limit, the machine's
- * interference or its noise, on rows shaped like that run's. */
+ * recorded inputs: the rows of a real --quick run (recorded/: main's
+ * harness, `harness run --quick --models epoll,select,uring` on 2 cores,
+ * its results.csv and meta.txt) replayed through the search and the msr
+ * verdict must give back the rates it measured, where it stopped, and the
+ * msr rows it wrote (three searches that ended at loadgen's limit, one at
+ * the server's); and the rules that call a failed step the generator's
+ * limit, the machine's interference or its noise, on rows shaped like a
+ * recorded run's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +22,7 @@
 #include "run/search.h"
 #include "run/step_rules.h"
 
-#define FIXTURE C10K_SOURCE_ROOT "/tests/report/run-a/results.csv"
+#define FIXTURE C10K_SOURCE_ROOT "/tests/harness/run/recorded/results.csv"
 
 static struct row *rows;
 static size_t n_rows;
@@ -81,7 +84,7 @@ static void replay_round(const struct row *g, int n)
     row_init(&m);
     step_msr_row(&m, &se, step_sustained_at(g, msr, g[0].model, se.lo),
                  step_noisy_bound(g, msr, g[0].model, se.hi));
-    if (fabs(m.offered_rps - g[msr].offered_rps) > 0.06 || m.flags.set != g[msr].flags.set ||
+    if (fabs(m.offered_rps - g[msr].offered_rps) > 0.5 || m.flags.set != g[msr].flags.set ||
         strcmp(m.note, g[msr].note))
         fail_msg("%s round %.0f: msr %.1f \"%s\", the run wrote %.1f \"%s\"", g[0].model,
                  g[0].round, m.offered_rps, m.note, g[msr].offered_rps, g[msr].note);
@@ -100,7 +103,7 @@ static void replays_the_recorded_searches(void **state)
         rounds++;
         i = j;
     }
-    assert_true(rounds >= 14); /* 8 models (uring skipped) x 2 rounds */
+    assert_int_equal(rounds, 4); /* calibration, epoll, select, uring; one round */
 }
 
 static struct row step(double offered, double achieved, double p99_us, double cli_pct)
