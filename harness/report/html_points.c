@@ -33,6 +33,8 @@ static const struct {
     [ROW_FLAG_NOISY] = {"noisy", "other processes over 5% of the measured CPUs (msr: the "
                         "machine's noise ended the search)", false},
     [ROW_FLAG_HIGH_CV] = {"cv", "the rounds' req/s differ by over 5% (CV)", false},
+    [ROW_FLAG_INCONSISTENT] = {"incons", "the server sustained a rate and failed a lower "
+                               "one in the same round, also measured again: no claim", true},
 };
 _Static_assert(sizeof tags / sizeof tags[0] == ROW_FLAG_COUNT, "a tag for every flag");
 

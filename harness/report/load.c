@@ -80,12 +80,22 @@ static void find_equal(struct report *r)
             }
 }
 
+/* An inconsistent point (stats.h) shows no figure in the headline. */
+static bool consistent(const struct stats_point *p)
+{
+    return good(p) && !row_has_flag(&p->med, ROW_FLAG_INCONSISTENT);
+}
+
 static void open_of(const struct report *r, struct report_headline *h)
 {
     const struct stats_point *p =
         stats_find_open(&r->points, h->model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
     h->msr = h->msr_min = h->msr_max = h->p99_cap50_ms = h->p99_cap80_ms = -1;
-    if (p && p->ok_rounds > 0) {
+    h->inconsistent = false;
+    for (size_t i = 0; i < r->points.n; i++) /* its figures carry no claim */
+        h->inconsistent |= strcmp(r->points.v[i].med.model, h->model) == 0 &&
+                           row_has_flag(&r->points.v[i].med, ROW_FLAG_INCONSISTENT);
+    if (p && p->ok_rounds > 0 && !row_has_flag(&p->med, ROW_FLAG_INCONSISTENT)) {
         h->msr = p->med.offered_rps;
         h->msr_min = p->rps_min;
         h->msr_max = p->rps_max;
@@ -94,15 +104,15 @@ static void open_of(const struct report *r, struct report_headline *h)
     }
     for (int e = 0; e < r->n_equal; e++) {
         p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_EQUAL, r->equal[e]);
-        bool ok = good(p) && row_sustained(&p->med);
+        bool ok = consistent(p) && row_sustained(&p->med);
         h->cpu_us[e] = ok ? p->med.srv_cpu_us_per_req : -1;
         h->cpu_us_min[e] = ok ? p->cpu_min : -1;
         h->cpu_us_max[e] = ok ? p->cpu_max : -1;
     }
     p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_CAP50, -1);
-    h->p99_cap50_ms = good(p) ? p->med.lat_p99_us / 1000 : -1;
+    h->p99_cap50_ms = consistent(p) ? p->med.lat_p99_us / 1000 : -1;
     p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_CAP80, -1);
-    h->p99_cap80_ms = good(p) ? p->med.lat_p99_us / 1000 : -1;
+    h->p99_cap80_ms = consistent(p) ? p->med.lat_p99_us / 1000 : -1;
 }
 
 static void headline_of(struct report *r, struct report_headline *h)
@@ -180,6 +190,8 @@ static void build_headline(struct report *r)
 
 const char *report_status(const struct report_headline *h)
 {
+    if (h->status == ROW_STATUS_OK && h->inconsistent)
+        return "inconsistent";
     return h->status == ROW_STATUS_OK && h->starved ? "starved" : row_status_name(h->status);
 }
 
@@ -274,6 +286,7 @@ int report_load(struct report *r, const char *dir, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/results.csv", dir);
     if (csv_read(path, &rows, &n, err, errlen))
         return -1;
+    stats_mark_inconsistent(rows, n); /* a run of an older version was not */
     int rc = split_points(r, rows, n);
     free(rows);
     if (rc) {

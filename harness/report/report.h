@@ -19,7 +19,7 @@
 #define REPORT_LEVELS 3            /* headline levels: 256, 1024, 10000 */
 #define REPORT_EQUAL 4             /* equal-load rates shown */
 #define REPORT_MAX_MODELS 64
-#define REPORT_VERDICT_LINES 12    /* sentences of the verdict at most */
+#define REPORT_VERDICT_LINES 14    /* sentences of the verdict at most */
 
 struct report_headline {
     char model[32], category[16];
@@ -29,6 +29,8 @@ struct report_headline {
     double msr, msr_min, msr_max;
     bool msr_lower_bound;          /* the search stopped at loadgen's limit */
     bool msr_noisy;                /* ... or at the machine's noise */
+    bool inconsistent;             /* an open-loop point is (stats.h): its
+                                      open-loop cells show "-" */
     double cpu_us[REPORT_EQUAL], cpu_us_min[REPORT_EQUAL], cpu_us_max[REPORT_EQUAL];
     double p99_cap50_ms, p99_cap80_ms;
     double best_rps; int best_conns;
@@ -46,7 +48,7 @@ const char *report_status(const struct report_headline *h);
 /* Warnings (warn.c): one per point and problem, in the order of the
  * points; the pages show a summary line per kind, then its points. */
 enum warn_kind {
-    WARN_FAILURE, WARN_LOST, WARN_STARVED, WARN_ERRORS, WARN_UNSUSTAINED,
+    WARN_FAILURE, WARN_LOST, WARN_INCONSISTENT, WARN_STARVED, WARN_ERRORS, WARN_UNSUSTAINED,
     WARN_CLIENT_BOUND, WARN_NOISE, WARN_HIGH_CV, WARN_KINDS
 };
 
@@ -92,7 +94,7 @@ struct report {
     size_t n_warn, cap_warn;
     bool warn_oom;
     struct report_warn_kind warn_kinds[WARN_KINDS];
-    char verdict[REPORT_VERDICT_LINES][1536]; /* verdict_build(): plain text */
+    char verdict[REPORT_VERDICT_LINES][2048]; /* verdict_build(): plain text */
     int n_verdict;
 };
 

@@ -1,17 +1,20 @@
 /* The answer first: a few generated sentences at the top of the report
- * (see report.h), from the points alone.
+ * (see report.h), from the points alone, and only what they prove.
  *
- * Which model is best at low, medium and high concurrency (closed loop,
- * ranked by requests per server CPU-second: on a small machine wrk is the
- * limit of req/s), at each equal offered load (server CPU per request), and
- * by maximum sustainable rate where that is not loadgen's own limit or the
- * machine's noise (a lower bound either way); how far
- * it is from the calibration server and the references. Only the models
- * compete (blocking, event-driven, hybrid); a point that starved, had
- * errors, failed or did not sustain its load is not ranked, and says so.
- * A claim needs the rounds: models whose rounds overlap the best's tie with
- * it (judge.h); with one round, models within VERDICT_MARGIN of the best
- * tie, and the first line says that. */
+ * In this order: what is fair on any machine, server CPU per request at
+ * each equal offered load; then the maximum sustainable rate, where a best
+ * model is named only if its rate is at least every other model's lower
+ * bound (loadgen's limit or the machine's noise came first for those),
+ * else the bounded models are named as such and only the others ranked;
+ * last the closed loop (requests per server CPU-second), where wrk decides
+ * the utilisation: a model above the calibration server (which parses
+ * nothing, so no model does less work per request) is reported as busier,
+ * never as cheaper. Only the models compete (blocking, event-driven,
+ * hybrid); a point that starved, had errors, failed, did not sustain its
+ * load or is inconsistent (stats.h) is not ranked, and says so. A claim
+ * needs the rounds: models whose rounds overlap the best's tie with it
+ * (judge.h); with one round, models within VERDICT_MARGIN of the best tie,
+ * and the first line says that. */
 #include "report/verdict.h"
 
 #include <math.h>
@@ -90,14 +93,18 @@ static struct judge_figure figure_of(const struct report *r, const char *model,
     }
     if (q == Q_EQUAL) {
         p = stats_find_open(&r->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL, param);
-        if (p && !(good(p) && row_sustained(&p->med)))
+        if (p && row_has_flag(&p->med, ROW_FLAG_INCONSISTENT))
+            *why = "inconsistent";
+        else if (p && !(good(p) && row_sustained(&p->med)))
             *why = p->med.status != ROW_STATUS_OK ? row_status_name(p->med.status)
                    : late_in_noise(&p->med) ? "not sustained; loadgen late amid noise"
                                             : "not sustained";
         return p && !*why ? judge_cpu(p) : none;
     }
     p = stats_find_open(&r->points, model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
-    if (p && (p->ok_rounds == 0 || p->med.offered_rps <= 0))
+    if (p && row_has_flag(&p->med, ROW_FLAG_INCONSISTENT))
+        *why = "inconsistent";
+    else if (p && (p->ok_rounds == 0 || p->med.offered_rps <= 0))
         *why = p->ok_rounds ? "none sustained" : row_status_name(p->med.status);
     else if (p && row_has_flag(&p->med, ROW_FLAG_LOWER_BOUND))
         *why = "a lower bound";
@@ -114,13 +121,14 @@ static void format_value(enum question q, double v, char *out, size_t outlen)
 
 /* ", 0.64x the calibration server's 99.2k, 1.82x nginx's 34.6k" */
 static void versus(const struct report *r, enum question q, double param, double v,
-                   char *out, size_t outlen)
+                   bool calibration, char *out, size_t outlen)
 {
     out[0] = '\0';
     for (int i = 0; i < r->n_head; i++) {
         const struct report_headline *h = &r->head[i];
         const char *why;
-        if (is_model(h->category))
+        if (is_model(h->category) ||
+            (!calibration && strcmp(h->category, "calibration") == 0))
             continue;
         struct judge_figure f = figure_of(r, h->model, q, param, &why);
         const struct stats_point *msr =
@@ -213,13 +221,71 @@ static const char *const verbs[] = {
     [Q_MSR] = "sustains the highest rate",
 };
 
+/* " a, b tie with it (their rounds overlap)." for the models of c[1..n)
+ * that tie with c[0], or "". */
+static void ties_of(const struct report *r, enum question q, const struct cand *c, int n,
+                    char *out, size_t outlen)
+{
+    char ties[512] = "", why[64];
+    int n_ties = 0;
+    bool by_margin = false;
+    double margin = margin_of(r, q);
+    out[0] = '\0';
+    for (int i = 1; i < n; i++)
+        if (tied(&c[0].f, &c[i].f, q, margin)) {
+            append(ties, sizeof ties, ", ", c[i].model);
+            by_margin |= judge_rounds(&c[0].f, &c[i].f) == JUDGE_ONE_ROUND;
+            n_ties++;
+        }
+    if (!by_margin)
+        snprintf(why, sizeof why, "their rounds overlap");
+    else if (margin >= 1) /* a --quick search only doubles */
+        snprintf(why, sizeof why, "within the search's factor %.0f, one round", 1 + margin);
+    else
+        snprintf(why, sizeof why, "within %.0f%%, one round", margin * 100);
+    if (n_ties)
+        snprintf(out, outlen, " %s tie%s with it (%s).", ties, n_ties == 1 ? "s" : "", why);
+}
+
+/* The calibration server's figure for q, or rounds = 0. */
+static struct judge_figure calibration_of(const struct report *r, enum question q,
+                                          double param)
+{
+    struct judge_figure none = {-1, -1, -1, 0};
+    const char *why;
+    for (int i = 0; i < r->n_head; i++)
+        if (strcmp(r->head[i].category, "calibration") == 0)
+            return figure_of(r, r->head[i].model, q, param, &why);
+    return none;
+}
+
+/* A model "better" than the calibration server, which parses nothing: in
+ * the closed loop that is utilisation (wrk kept it busier, more requests
+ * per wake-up), at equal load the machine's noise; never a win. */
+static bool beats_calibration(const struct report *r, enum question q, double param,
+                              double v, char *out, size_t outlen)
+{
+    struct judge_figure cal = calibration_of(r, q, param);
+    char cv[32];
+    if (q == Q_MSR || cal.rounds == 0 || (q == Q_CLOSED ? v <= cal.med : v >= cal.med))
+        return false;
+    format_value(q, cal.med, cv, sizeof cv);
+    snprintf(out, outlen, q == Q_CLOSED ? ", above the calibration server's %s: "
+             "utilisation, not efficiency (the calibration server parses nothing, so no "
+             "model does less work per request; wrk kept this one busier, with more "
+             "requests per wake-up: equal load above says what a request costs)" :
+             ", as little as the calibration server's %s (which parses nothing: a "
+             "difference below it is the machine's noise, not a cheaper server)", cv);
+    return true;
+}
+
 /* One sentence: label: best, its figure, how far from the calibration
  * server and the references, who ties with it, who is not ranked. */
 static void answer(struct report *r, enum question q, double param, const char *label,
                    const char *extra)
 {
     struct cand c[REPORT_MAX_MODELS];
-    char unranked[1024], ties[512] = "", val[32], vs[512], tail[1100] = "";
+    char unranked[1024], val[32], vs[512], cal[400] = "", tail[1100] = "", tie[640];
     int n = candidates(r, q, param, c, unranked, sizeof unranked);
     if (unranked[0])
         snprintf(tail, sizeof tail, " Not ranked: %s.", unranked);
@@ -229,29 +295,13 @@ static void answer(struct report *r, enum question q, double param, const char *
             "rate that ranks (none below loadgen's limit or the machine's noise)", extra, tail);
         return;
     }
-    int n_ties = 0;
-    bool by_margin = false;
-    double margin = margin_of(r, q);
-    for (int i = 1; i < n; i++)
-        if (tied(&c[0].f, &c[i].f, q, margin)) {
-            append(ties, sizeof ties, ", ", c[i].model);
-            by_margin |= judge_rounds(&c[0].f, &c[i].f) == JUDGE_ONE_ROUND;
-            n_ties++;
-        }
+    ties_of(r, q, c, n, tie, sizeof tie);
     format_value(q, c[0].f.med, val, sizeof val);
-    versus(r, q, param, c[0].f.med, vs, sizeof vs);
-    char tie[640] = "", why[64];
-    if (!by_margin)
-        snprintf(why, sizeof why, "their rounds overlap");
-    else if (margin >= 1) /* a --quick search only doubles */
-        snprintf(why, sizeof why, "within the search's factor %.0f, one round", 1 + margin);
-    else
-        snprintf(why, sizeof why, "within %.0f%%, one round", margin * 100);
-    if (n_ties)
-        snprintf(tie, sizeof tie, " %s tie%s with it (%s).", ties, n_ties == 1 ? "s" : "",
-                 why);
-    say(r, "%s: %s %s, %s%s%s.%s%s%s", label, c[0].model, verbs[q], val,
-        q == Q_MSR ? " req/s" : q == Q_CLOSED ? " req/CPU-s" : "", vs, tie, extra, tail);
+    bool beats = beats_calibration(r, q, param, c[0].f.med, cal, sizeof cal);
+    versus(r, q, param, c[0].f.med, !beats, vs, sizeof vs);
+    say(r, "%s: %s %s, %s%s%s%s.%s%s%s", label, c[0].model,
+        beats && q == Q_CLOSED ? "had the most requests per server CPU-second" : verbs[q], val,
+        q == Q_MSR ? " req/s" : q == Q_CLOSED ? " req/CPU-s" : "", cal, vs, tie, extra, tail);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -309,9 +359,124 @@ static void closed_answers(struct report *r)
     }
 }
 
+/* Loadgen's CPU per request over the server's at the models' sustained
+ * equal-load points: median, lowest and highest; false when none. */
+static bool client_ratio(const struct report *r, double *med, double *lo, double *hi)
+{
+    double v[256];
+    int n = 0;
+    for (size_t i = 0; i < r->points.n && n < 256; i++) {
+        const struct row *m = &r->points.v[i].med;
+        if (stats_open(m) && m->step == ROW_STEP_EQUAL && is_model(m->category) &&
+            row_sustained(m) && m->srv_cpu_us_per_req > 0 && m->cli_cpu_us_per_req > 0)
+            v[n++] = m->cli_cpu_us_per_req / m->srv_cpu_us_per_req;
+    }
+    if (n == 0)
+        return false;
+    *med = stats_median(v, n); /* sorts v */
+    *lo = v[0];
+    *hi = v[n - 1];
+    return true;
+}
+
+/* Why loadgen's limit comes first here, with this run's figures. */
+static void client_cost(const struct report *r, char *out, size_t outlen)
+{
+    double med, lo, hi;
+    out[0] = '\0';
+    if (strcmp(r->run.load_hosts, "?") || !client_ratio(r, &med, &lo, &hi))
+        return;
+    snprintf(out, outlen, " At equal load loadgen used %.2fx the server's CPU per request "
+             "(%.2fx to %.2fx): on loopback each request's write runs the server's TCP "
+             "receive in loadgen's context, so the fastest servers cannot be saturated "
+             "from this machine; --load-hosts removes that limit.", med, lo, hi);
+}
+
+/* The models whose sustainable rate is a lower bound: at loadgen's limit
+ * into names, at the machine's noise (the scale's too) into noisy, either
+ * into all; the lowest and highest of the models' bounds. */
+static void bounds_of(const struct report *r, char *names, size_t nlen, char *noisy,
+                      size_t ylen, char *all, size_t alen, double *low, double *high)
+{
+    *low = *high = -1;
+    for (int i = 0; i < r->n_head; i++) {
+        const struct report_headline *h = &r->head[i];
+        if (h->msr <= 0 || !h->msr_lower_bound)
+            continue;
+        if (h->msr_noisy)
+            append(noisy, ylen, ", ", strcmp(h->category, "calibration") ?
+                   h->model : "the calibration server");
+        if (!is_model(h->category))
+            continue;
+        if (!h->msr_noisy)
+            append(names, nlen, ", ", h->model);
+        append(all, alen, ", ", h->model);
+        *low = *low < 0 || h->msr < *low ? h->msr : *low;
+        *high = h->msr > *high ? h->msr : *high;
+    }
+}
+
+/* No best model: the best measured rate is below another model's lower
+ * bound. Those reached a limit first and stay unordered; the others are
+ * ranked among themselves. */
+static void msr_unordered(struct report *r, const char *label, const struct cand *c, int n,
+                          double low, double high, const char *bounds, const char *after)
+{
+    char list[1024] = "", tie[640], vs[512], lo[32], hi[32], v[32], text[96];
+    for (int i = 0; i < n; i++) {
+        util_format_rate(c[i].f.med, v, sizeof v);
+        snprintf(text, sizeof text, "%s %s", c[i].model, v);
+        append(list, sizeof list, ", ", text);
+    }
+    ties_of(r, Q_MSR, c, n, tie, sizeof tie);
+    versus(r, Q_MSR, 0, c[0].f.med, true, vs, sizeof vs);
+    util_format_rate(low, lo, sizeof lo);
+    util_format_rate(high, hi, sizeof hi);
+    util_format_rate(c[0].f.med, v, sizeof v);
+    say(r, "%s: no best model can be named. %s reached a limit of this machine first (lower"
+        " bounds %s%s%s%s req/s, above %s's %s, the highest rate measured to a server's own "
+        "limit): their order is unknown here, and load hosts (--load-hosts) would settle it."
+        " Measured to their own limit, best first: %s (%s: %s).%s%s", label, bounds,
+        strcmp(lo, hi) ? "from " : "of ", lo, strcmp(lo, hi) ? " up to " : "",
+        strcmp(lo, hi) ? hi : "", c[0].model, v, list, c[0].model, vs[0] ? vs + 2 :
+        "no scale", tie, after);
+}
+
+static void msr_answer(struct report *r)
+{
+    char label[96], bounds[512] = "", noisy[256] = "", extra[1400] = "", cost[400];
+    char all[640] = "", noise[400] = "", unranked[1024], tail[1100] = "";
+    double low, high;
+    struct cand c[REPORT_MAX_MODELS];
+    bounds_of(r, bounds, sizeof bounds, noisy, sizeof noisy, all, sizeof all, &low, &high);
+    client_cost(r, cost, sizeof cost);
+    if (noisy[0])
+        snprintf(noise, sizeof noise, " The machine's noise (steal, a late loadgen that was "
+                 "not busy) ended the search for %s: a lower bound, not ranked; repeat the "
+                 "run.", noisy);
+    int n = candidates(r, Q_MSR, 0, c, unranked, sizeof unranked);
+    if (unranked[0])
+        snprintf(tail, sizeof tail, " Not ranked: %s.", unranked);
+    snprintf(label, sizeof label, "Maximum sustainable rate (p99 <= %s ms)", r->run.slo_ms);
+    if (n > 0 && high > c[0].f.med) {
+        snprintf(extra, sizeof extra, "%s%s%s", cost, noise, tail);
+        msr_unordered(r, label, c, n, low, high, all, extra);
+        return;
+    }
+    if (bounds[0]) {
+        char lo[32];
+        util_format_rate(low, lo, sizeof lo);
+        snprintf(extra, sizeof extra, " Loadgen's own limit came first for %s (at least "
+                 "%s req/s): their order is unknown here, load hosts (--load-hosts) would "
+                 "settle it.%s", bounds, lo, cost);
+    }
+    snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s", noise);
+    answer(r, Q_MSR, 0, label, extra);
+}
+
 static void open_answers(struct report *r)
 {
-    char label[96], bounds[512] = "", extra[1200] = "";
+    char label[96];
     if (!r->open) {
         say(r, "Open loop: not in this run (--rates none).");
         return;
@@ -322,39 +487,7 @@ static void open_answers(struct report *r)
         snprintf(label, sizeof label, "Equal load, %s req/s offered (open loop)", rate);
         answer(r, Q_EQUAL, r->equal[e], label, "");
     }
-    char noisy[256] = "";
-    double low = -1;
-    int n_bounds = 0;
-    for (int i = 0; i < r->n_head; i++) {
-        const struct report_headline *h = &r->head[i];
-        if (h->msr <= 0 || !h->msr_lower_bound)
-            continue;
-        if (h->msr_noisy) { /* the scale (calibration, references) too */
-            append(noisy, sizeof noisy, ", ", strcmp(h->category, "calibration") ?
-                   h->model : "the calibration server");
-            continue;
-        }
-        if (!is_model(h->category))
-            continue;
-        append(bounds, sizeof bounds, ", ", h->model);
-        low = low < 0 || h->msr < low ? h->msr : low;
-        n_bounds++;
-    }
-    if (bounds[0]) {
-        char rate[32];
-        util_format_rate(low, rate, sizeof rate);
-        snprintf(extra, sizeof extra, " Loadgen's own limit came first for %s (at least "
-                 "%s req/s): the search does not rank %s.", bounds, rate,
-                 n_bounds > 1 ? "them" : "it");
-    }
-    if (noisy[0]) {
-        size_t used = strlen(extra);
-        snprintf(extra + used, sizeof extra - used, " The machine's noise (steal, a late "
-                 "loadgen that was not busy) ended the search for %s: a lower bound, not "
-                 "ranked; repeat the run.", noisy);
-    }
-    snprintf(label, sizeof label, "Maximum sustainable rate (p99 <= %s ms)", r->run.slo_ms);
-    answer(r, Q_MSR, 0, label, extra);
+    msr_answer(r);
 }
 
 /* Models with no usable point at all: skipped or failed throughout. */
@@ -418,22 +551,26 @@ static void intro(struct report *r)
     if (noisy)
         snprintf(noise, sizeof noise, " Other processes or steal took over 5%% of the "
                  "measured CPUs at %d point%s (warnings: noise).", noisy, noisy > 1 ? "s" : "");
-    say(r, "%s%s%s Closed loop ranked by requests per server CPU-second (on a small "
-        "machine wrk, not the server, limits req/s). Only the models compete; the "
-        "calibration server (a fixed answer) and the references give the scale.",
+    say(r, "%s%s%s First what is fair on any machine, server CPU per request at equal "
+        "offered load; then the maximum sustainable rates; last the closed loop, whose "
+        "utilisation wrk decides (requests per server CPU-second; on 2 cores not a ranking "
+        "to trust). Only the models compete; the calibration server (a fixed answer, "
+        "parsing nothing) and the references give the scale.%s",
         !r->run.quick ? "" : "A --quick run (short levels and steps): a smoke "
         "test more than a measurement. ",
         rounds > 1 ? "Medians over the rounds; models whose rounds overlap tie." :
         "One round: differences under 10% are not claimed (those models tie); "
-        "--repeat 3 gives claims.", noise);
+        "--repeat 3 gives claims.", noise, r->warn_kinds[WARN_INCONSISTENT].count ?
+        " Some servers contradicted themselves (sustained a rate, failed a lower one): "
+        "those points are left out of every claim (warnings: inconsistent)." : "");
 }
 
 void verdict_build(struct report *r)
 {
     r->n_verdict = 0;
     intro(r);
-    closed_answers(r);
     open_answers(r);
+    closed_answers(r);
     not_measured(r);
     partial(r);
 }

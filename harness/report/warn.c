@@ -20,6 +20,10 @@ static const struct {
     [WARN_LOST] = {"lost", "lost or invented responses, restarts",
                    "the server's count and the generator's disagree, or it stopped "
                    "answering: read the note"},
+    [WARN_INCONSISTENT] = {"inconsistent", "the server contradicted itself",
+                           "it sustained a rate and failed a lower one in the same round"
+                           " (harness run measures both again first): these points are "
+                           "left out of every claim of the verdict; repeat the run"},
     [WARN_STARVED] = {"starved", "starved connections",
                       "most connections waited unanswered: req/s and p99 describe the "
                       "few that were served"},
@@ -93,6 +97,12 @@ static bool open_point(struct report *r, const struct stats_point *p, const char
 {
     const struct row *m = &p->med;
     char rate[32];
+    if (row_has_flag(m, ROW_FLAG_INCONSISTENT))
+        add(r, WARN_INCONSISTENT, p, "%s: %s", at, m->kind == ROW_KIND_MSR ?
+            "the search's result is in doubt: a step of the same round failed below a "
+            "rate that was sustained" : row_sustained(m) ? "sustained, while a lower rate "
+            "failed in the same round" : "not sustained, while a higher rate was sustained "
+            "in the same round");
     if (m->kind == ROW_KIND_MSR) {
         util_format_rate(m->offered_rps, rate, sizeof rate);
         if (row_has_flag(m, ROW_FLAG_LOWER_BOUND) && row_has_flag(m, ROW_FLAG_NOISY))

@@ -38,6 +38,7 @@ static const char *const flag_words[] = {
     [ROW_FLAG_LOWER_BOUND] = "lower-bound", [ROW_FLAG_HOSTS_UNEVEN] = "hosts-uneven",
     [ROW_FLAG_IDLE_PARTIAL] = "idle-partial", [ROW_FLAG_STEAL] = "steal",
     [ROW_FLAG_NOISY] = "noisy", [ROW_FLAG_HIGH_CV] = "high-cv",
+    [ROW_FLAG_INCONSISTENT] = "inconsistent",
 };
 #define NWORDS(w) ((int)(sizeof w / sizeof w[0]))
 _Static_assert(NWORDS(flag_words) == ROW_FLAG_COUNT, "a word for every flag");
@@ -174,6 +175,12 @@ bool row_sustained(const struct row *r)
     return r->status == ROW_STATUS_OK && r->requests > 0 &&
            r->achieved_rps >= ROW_ACHIEVED * r->offered_rps &&
            !row_has_flag(r, ROW_FLAG_SLO_MISSED) && row_errors(r) == 0;
+}
+
+bool row_generator_limited(const struct row *r)
+{
+    return row_has_flag(r, ROW_FLAG_CLIENT_BOUND) &&
+           r->cli_cpu_pct >= ROW_BUSY_FRACTION * 100.0 * (r->threads > 0 ? r->threads : 1);
 }
 
 bool row_disturbed(const struct row *r)

@@ -43,7 +43,7 @@ enum row_flag {
     ROW_FLAG_COUNT_MISMATCH, ROW_FLAG_STOPPED_ANSWERING, ROW_FLAG_RESTARTED,
     ROW_FLAG_UNSUSTAINED, ROW_FLAG_SLO_MISSED, ROW_FLAG_NONE_SUSTAINED,
     ROW_FLAG_LOWER_BOUND, ROW_FLAG_HOSTS_UNEVEN, ROW_FLAG_IDLE_PARTIAL,
-    ROW_FLAG_STEAL, ROW_FLAG_NOISY, ROW_FLAG_HIGH_CV,
+    ROW_FLAG_STEAL, ROW_FLAG_NOISY, ROW_FLAG_HIGH_CV, ROW_FLAG_INCONSISTENT,
     ROW_FLAG_COUNT                /* how many there are */
 };
 
@@ -119,6 +119,11 @@ double row_errors(const struct row *r);    /* sum of the error classes */
  * errors. */
 #define ROW_ACHIEVED 0.99
 bool row_sustained(const struct row *r);
+/* Open loop, not sustained because loadgen itself was saturated: client-
+ * bound with its CPUs at least ROW_BUSY_FRACTION busy. Such a step says
+ * nothing about the server, only about the generator. */
+#define ROW_BUSY_FRACTION 0.85
+bool row_generator_limited(const struct row *r);
 /* The machine disturbed the row: hypervisor steal or other processes over
  * 5% of the measured CPUs (the steal and noisy flags, measure_flags.c). */
 bool row_disturbed(const struct row *r);

@@ -73,6 +73,80 @@ bool stats_open(const struct row *m)
     return m->mode == ROW_MODE_OPEN && m->kind == ROW_KIND_LOAD;
 }
 
+/* A step the consistency check reads: open loop, the load from here or
+ * merged (not one host's share), not a slow-client step. */
+static bool checked_step(const struct row *m)
+{
+    return stats_open(m) && !stats_per_host(m) && m->step != ROW_STEP_SLOW &&
+           m->status == ROW_STATUS_OK && m->offered_rps > 0;
+}
+
+static bool failed_by_server(const struct row *m)
+{
+    return checked_step(m) && !row_sustained(m) && !row_generator_limited(m);
+}
+
+static bool same_round(const struct row *a, const struct row *b)
+{
+    return strcmp(a->model, b->model) == 0 && a->round == b->round &&
+           strcmp(a->host, b->host) == 0;
+}
+
+/* Whether step a contradicts step b: one sustained, the other failed at a
+ * lower rate (loadgen reports the rate to a tenth of a req/s). */
+static bool contradicts(const struct row *a, const struct row *b)
+{
+    if (!same_round(a, b) || a->conns != b->conns)
+        return false;
+    if (checked_step(a) && row_sustained(a))
+        return failed_by_server(b) && b->offered_rps < a->offered_rps - 0.5;
+    return failed_by_server(a) && checked_step(b) && row_sustained(b) &&
+           a->offered_rps < b->offered_rps - 0.5;
+}
+
+bool stats_contradiction(const struct row *rows, size_t n, const char *model, size_t *hi,
+                         size_t *lo)
+{
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            const struct row *s = &rows[i], *f = &rows[j];
+            if (strcmp(s->model, model) || !row_sustained(s) || !contradicts(s, f))
+                continue;
+            if (!found || s->offered_rps > rows[*hi].offered_rps ||
+                (s->offered_rps == rows[*hi].offered_rps &&
+                 f->offered_rps < rows[*lo].offered_rps)) {
+                *hi = i;
+                *lo = j;
+            }
+            found = true;
+        }
+    return found;
+}
+
+size_t stats_mark_inconsistent(struct row *rows, size_t n)
+{
+    size_t flagged = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool bad = false;
+        for (size_t j = 0; j < n && !bad; j++)
+            bad = contradicts(&rows[i], &rows[j]);
+        if (!bad)
+            continue;
+        for (size_t k = 0; k < n; k++) /* the round's sustainable rate too */
+            if (rows[k].kind == ROW_KIND_MSR && same_round(&rows[k], &rows[i]) &&
+                !row_has_flag(&rows[k], ROW_FLAG_INCONSISTENT)) {
+                row_flag(&rows[k], ROW_FLAG_INCONSISTENT);
+                flagged++;
+            }
+        if (!row_has_flag(&rows[i], ROW_FLAG_INCONSISTENT)) {
+            row_flag(&rows[i], ROW_FLAG_INCONSISTENT);
+            flagged++;
+        }
+    }
+    return flagged;
+}
+
 /* Median of one column over the rounds in use (value -1 = not measured). */
 static double median_of(const struct row *const *use, int n, enum row_column c)
 {

@@ -52,6 +52,23 @@ bool stats_per_host(const struct row *m);
 /* An open-loop load row (not msr, not memory). */
 bool stats_open(const struct row *m);
 
+/* Consistency: within one model's round (and load host), an open-loop
+ * step sustained at a rate while a step at a lower rate, on the same
+ * connections, failed for the server's sake (status ok, not sustained, not
+ * loadgen's own limit: row_generator_limited). A server that contradicts
+ * itself so has no figure a claim can rest on.
+ *
+ * stats_contradiction: among rows[0..n), those of model, the highest
+ * sustained such step (*hi) and the lowest failed one below it (*lo), as
+ * indices; false when the model does not contradict itself there.
+ * stats_mark_inconsistent: raises ROW_FLAG_INCONSISTENT, per model, round
+ * and host, on every step of a contradiction and on that round's msr row;
+ * returns how many rows it flagged. harness run measures both steps again
+ * before it marks (rates.c); harness report marks runs of older versions. */
+bool stats_contradiction(const struct row *rows, size_t n, const char *model, size_t *hi,
+                         size_t *lo);
+size_t stats_mark_inconsistent(struct row *rows, size_t n);
+
 /* Where a model's memory per idle connection comes from: its memory row,
  * else (an --idle sweep) the load point with the most idle connections. */
 const struct stats_point *stats_memory_point(const struct stats_points *p,

@@ -6,15 +6,13 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "tools/client.h"
 
 /* A failed step says nothing about the server when loadgen itself was
  * saturated (its CPU, not only a late send: a lag with an idle loadgen is
  * the machine's noise, kept as a flag on the row). */
 bool step_generator_limited(const struct row *r)
 {
-    return row_has_flag(r, ROW_FLAG_CLIENT_BOUND) &&
-           r->cli_cpu_pct >= CLIENT_BUSY_FRACTION * 100.0 * (r->threads > 0 ? r->threads : 1);
+    return row_generator_limited(r); /* the rule the report's consistency check uses */
 }
 
 /* Not sustained with a late loadgen that was not busy: the machine may

@@ -17,6 +17,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "results/csv.h"
+
 struct client_run {
     const char *name;          /* "wrk", "loadgen": for messages */
     pid_t pid;
@@ -45,7 +47,7 @@ void client_describe_failure(struct client_run *c, char *err, size_t errlen);
 /* When a side is the bottleneck (measure_flags.c for local load, hosts
  * for load hosts, rates.c for the search): a side using this much of its
  * CPUs is busy; loadgen's send lag p99 above CLIENT_LAG_US: client-bound. */
-#define CLIENT_BUSY_FRACTION 0.85
+#define CLIENT_BUSY_FRACTION ROW_BUSY_FRACTION /* results/csv.h */
 #define CLIENT_LAG_US 1000
 
 #endif
