@@ -274,8 +274,8 @@ static bool beats_calibration(const struct report *r, enum question q, double pa
              "utilisation, not efficiency (the calibration server parses nothing, so no "
              "model does less work per request; wrk kept this one busier, with more "
              "requests per wake-up: equal load above says what a request costs)" :
-             ", as little as the calibration server's %s (which parses nothing: a "
-             "difference below it is the machine's noise, not a cheaper server)", cv);
+             ", below the calibration server's %s, which parses nothing: the machine's "
+             "noise (repeat the run), not a cheaper server", cv);
     return true;
 }
 

@@ -16,7 +16,9 @@
 #include "run/run_ctx.h"
 #include "run/search.h"
 #include "run/step_rules.h"
+#include "results/stats.h"
 #include "base/spawn.h"
+#include "base/util.h"
 
 /* One open-loop step (run_ctx.h). */
 int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int round,
@@ -93,9 +95,9 @@ static void set_equal_rates(struct run_ctx *c, const struct model *m, double msr
             c->equal[i] = msr * c->o->equal[i].value / 100;
 }
 
-/* --rates auto: equal load, the MSR search, 50% and 80% of the MSR. */
-static void open_auto(struct run_ctx *c, struct sut *s, const struct model *m,
-                      int round)
+/* --rates auto: equal load, the MSR search, 50% and 80% of the MSR. -1
+ * when the server is gone for good or the run was interrupted. */
+static int open_auto(struct run_ctx *c, struct sut *s, const struct model *m, int round)
 {
     struct search se;
     struct row *r;
@@ -104,31 +106,86 @@ static void open_auto(struct run_ctx *c, struct sut *s, const struct model *m,
     bool calibrating = m->kind == MODEL_CALIBRATION && c->o->n_equal > 0 &&
                        c->equal[c->o->n_equal - 1] == 0;
     if (!calibrating && equal_steps(c, s, m, round, &se))
-        return;
+        return -1;
     if (search_steps(c, s, m, round, &se))
-        return;
+        return -1;
     msr_row(c, m, round, &se);
     if (calibrating) {
         set_equal_rates(c, m, se.lo);
         struct search unused = se;
         if (equal_steps(c, s, m, round, &unused))
-            return;
+            return -1;
     }
     if (se.lo > 0 && !c->o->quick &&
         (rates_step(c, s, m, round, se.lo / 2, ROW_STEP_CAP50, &r) ||
-                      rates_step(c, s, m, round, se.lo * 0.8, ROW_STEP_CAP80, &r)))
+         rates_step(c, s, m, round, se.lo * 0.8, ROW_STEP_CAP80, &r)))
+        return -1;
+    return 0;
+}
+
+/* Measures the step rows[i] once more; the new row takes its place, its
+ * note saying what the first try found. With load hosts, each host's own
+ * rows of both tries stay in results.csv (details of the merged point).
+ * -1 when the server is gone for good or the run was interrupted. */
+static int measure_again(struct run_ctx *c, struct sut *s, const struct model *m,
+                         int round, int i)
+{
+    struct row old = c->rows[i], *r;
+    char rate[32];
+    int rc = rates_step(c, s, m, round, old.offered_rps, old.step, &r);
+    util_format_rate(old.offered_rps, rate, sizeof rate);
+    row_note(r, "measured again: the server sustained a rate and failed a lower one in "
+             "this round; the first try at %s req/s %s (achieved %.0f req/s, p99 %.2f ms)",
+             rate, row_sustained(&old) ? "was sustained" : "was not", old.achieved_rps,
+             old.lat_p99_us / 1000);
+    c->rows[i] = *r;
+    c->n_rows--;
+    return rc;
+}
+
+/* The round's msr row, when the step at its rate is no longer sustained
+ * (measured again): the search's result is in doubt. */
+static void msr_in_doubt(struct run_ctx *c, const struct model *m)
+{
+    for (int i = 0; i < c->n_rows; i++) {
+        struct row *r = &c->rows[i];
+        if (r->kind != ROW_KIND_MSR || strcmp(r->model, m->name) || r->offered_rps <= 0 ||
+            step_sustained_at(c->rows, c->n_rows, m->name, r->offered_rps))
+            continue;
+        row_flag(r, ROW_FLAG_INCONSISTENT);
+        row_note(r, "the step at this rate was not sustained when measured again");
+    }
+}
+
+/* A server that sustained a rate and failed a lower one in this round
+ * contradicts itself (stats.h): the highest such sustained step and the
+ * lowest such failed one are measured again, and what still contradicts is
+ * flagged inconsistent, so that no claim rests on it. */
+static void check_consistency(struct run_ctx *c, struct sut *s, const struct model *m,
+                              int round)
+{
+    size_t hi, lo;
+    if (spawn_interrupted ||
+        !stats_contradiction(c->rows, (size_t)c->n_rows, m->name, &hi, &lo))
         return;
+    if (measure_again(c, s, m, round, (int)hi) == 0)
+        measure_again(c, s, m, round, (int)lo);
+    if (stats_mark_inconsistent(c->rows, (size_t)c->n_rows))
+        fprintf(stderr, "harness: %s contradicted itself in round %d, also when measured "
+                "again: its open-loop points are flagged inconsistent\n", m->name, round);
+    msr_in_doubt(c, m);
 }
 
 void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
                           int round)
 {
     struct row *r;
+    int rc = 0;
     if (c->o->rates_mode == RATES_AUTO)
-        open_auto(c, s, m, round);
+        rc = open_auto(c, s, m, round);
     else if (c->o->rates_mode == RATES_LIST)
-        for (int i = 0; i < c->o->n_rates; i++)
-            if (rates_step(c, s, m, round, c->o->rates[i], ROW_STEP_RATE, &r))
-                return;
+        for (int i = 0; i < c->o->n_rates && !rc; i++)
+            rc = rates_step(c, s, m, round, c->o->rates[i], ROW_STEP_RATE, &r);
+    if (rc == 0) /* not with the server gone */
+        check_consistency(c, s, m, round);
 }
-
