@@ -11,8 +11,14 @@
     report.py browser HARNESS RUN BROWSER report.html in headless Chromium
                                           (harness/report/browser.py check), and the
                                           check fails on a broken page
+    report.py claims HARNESS RUN LOOPBACK the verdict claims only what the figures
+                                          prove: no winner below another model's
+                                          lower bound, no model "beating" the
+                                          calibration server in the closed loop, a
+                                          server contradicting itself left out
     report.py compare HARNESS A B         harness compare: B's known changes
-                                          against A, one round, bad directories
+                                          against A, one round, bad directories,
+                                          equal-load steps at other rates
     report.py derive-b RUN_A RUN_B        writes the fixture run-b from run-a
                                           (derive_b() lists the changes)
 
@@ -23,6 +29,7 @@ import csv
 import difflib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,13 +44,13 @@ def fail(msg):
 
 
 def copy_run(src, dst, keep=lambda row: True, change=lambda row: row,
-             meta=lambda text: text):
-    """results.csv (rows for which keep is true, through change) and
-    meta.txt (through meta) of src into dst."""
+             meta=lambda text: text, rows=lambda rows: rows):
+    """results.csv (rows for which keep is true, through change, then all of
+    them through rows) and meta.txt (through meta) of src into dst."""
     os.makedirs(dst, exist_ok=True)
     with open(os.path.join(src, "results.csv"), newline="") as f:
         rd = csv.DictReader(f)
-        rows = [change(r) for r in rd if keep(r)]
+        rows = list(rows([change(r) for r in rd if keep(r)]))
         cols = rd.fieldnames
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=cols, lineterminator="\n")
@@ -208,6 +215,129 @@ def verdict(harness, fixture, tmp):
     expect(v, ["Partial run:", "lack some of the planned rounds or levels"], "interrupted")
 
 
+def bullets(text):
+    """The verdict's bullets: {label: answer}, in order."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("- "):
+            label, _, rest = line[2:].partition(": ")
+            out[label] = rest
+    return out
+
+
+def bullet(b, start, where):
+    for label, text in b.items():
+        if label.startswith(start):
+            return text
+    fail(f"{where}: no bullet {start!r} in {list(b)}")
+    return ""
+
+
+def msr_rows(cap):
+    """results.csv change: every msr row that is a lower bound at most cap req/s."""
+    def change(r):
+        if r["kind"] == "msr" and "lower-bound" in r["flags"] and r["offered_rps"]:
+            r["offered_rps"] = str(min(float(r["offered_rps"]), cap))
+        return r
+    return change
+
+
+def claims_loopback(harness, loopback, tmp):
+    """A full run on this machine's loopback (results/reference as recorded):
+    select measured 46.8k req/s while uring's search stopped at loadgen's
+    limit, >= 66.2k; at c=256 epoll-et's 74.8k req/CPU-s was above the
+    calibration server's 68.5k."""
+    run = copy_run(loopback, os.path.join(tmp, "loopback"))
+    report(harness, run)
+    v = verdict_of(run)
+    b = bullets(v)
+    labels = list(b)
+    first = {k: next((i for i, l in enumerate(labels) if l.startswith(k)), -1)
+             for k in ("Equal load", "Maximum sustainable", "Low concurrency")}
+    if not 0 <= first["Equal load"] < first["Maximum sustainable"] < first["Low concurrency"]:
+        fail(f"loopback: the verdict does not lead with equal load, then the sustainable "
+             f"rate, then the closed loop: {labels}")
+    msr = bullet(b, "Maximum sustainable", "loopback")
+    expect(msr, ["no best model can be named", "uring", "up to 66.2k req/s",
+                 "load hosts (--load-hosts) would settle it",
+                 "Measured to their own limit, best first: threadpool 33.1k",
+                 "loadgen used", "the server's CPU per request",
+                 "--load-hosts removes that limit"], "winner below a lower bound")
+    refuse(v, ["sustains the highest rate"], "winner below a lower bound")
+    for label, text in b.items():
+        if "closed loop" not in label:
+            continue
+        for m in re.finditer(r"([0-9.]+)x the calibration server's", text):
+            if float(m.group(1)) > 1:
+                fail(f"loopback: {label} presents a model as cheaper than the calibration "
+                     f"server: {text}")
+    expect(bullet(b, "Medium concurrency (c=256", "loopback"),
+           ["epoll-et had the most requests per server CPU-second, 74.8k req/CPU-s, above "
+            "the calibration server's 68.5k: utilisation, not efficiency"],
+           "beating the calibration server in the closed loop")
+    expect(bullet(b, "Low concurrency (c=1", "loopback"),
+           ["epoll-et serves the most requests per server CPU-second, 16.7k req/CPU-s, 0.88x "
+            "the calibration server's 19.0k"], "below the calibration server")
+    md = read(os.path.join(run, "summary.md"))
+    if "loadgen CPU" not in md or "--load-hosts" not in md:
+        fail("loopback: the headline does not show loadgen's CPU per request beside the "
+             "server's, or its caption does not say what the ratio means")
+    # The same run with every lower bound at most 30k req/s: threadpool's
+    # 33.1k is at least each of them, so it is named.
+    low = copy_run(loopback, os.path.join(tmp, "low"), change=msr_rows(30000))
+    report(harness, low)
+    msr = bullet(bullets(verdict_of(low)), "Maximum sustainable", "bounds below")
+    expect(msr, ["threadpool sustains the highest rate, 33.1k req/s",
+                 "Loadgen's own limit came first for"], "bounds below the best")
+    refuse(msr, ["no best model can be named"], "bounds below the best")
+
+
+def claims_inconsistent(harness, fixture, tmp):
+    """run-a: fork sustained 7314 req/s and missed the SLO at 3657 req/s in
+    the same round (equal load)."""
+    run = copy_run(fixture, os.path.join(tmp, "contradicts"))
+    report(harness, run)
+    v = verdict_of(run)
+    b = bullets(v)
+    for start in ("Equal load, 3657", "Maximum sustainable"):
+        expect(bullet(b, start, "contradicting"), ["fork (inconsistent)"],
+               "a server contradicting itself")
+    expect(v, ["those points are left out of every claim (warnings: inconsistent)"],
+           "a server contradicting itself")
+    md = read(os.path.join(run, "summary.md"))
+    if "- **inconsistent**: 3 points (fork)" not in md:
+        fail(f"contradicting: the warnings do not name fork's 3 inconsistent points:\n{md}")
+    fork = [l for l in md.splitlines() if l.startswith("| **fork**")]
+    if not fork or fork[0].split("|")[3].strip() != "-":
+        fail(f"contradicting: the headline still shows fork's sustainable rate: {fork}")
+    # Without the failed step fork does not contradict itself.
+    calm = copy_run(fixture, os.path.join(tmp, "calm"), lambda r: not (
+        r["model"] == "fork" and r["step"] == "equal" and r["offered_rps"] == "3657.0"))
+    report(harness, calm)
+    refuse(verdict_of(calm), ["inconsistent"], "fork without its failed step")
+    # A sustained rate whose p99 at 50% of it misses the SLO: select's
+    # round 0 sustained 29.3k req/s; at 14.6k (cap50) its p99 was 25 ms.
+    def cap50(rows):
+        for r in rows:
+            yield r
+            if r["model"] == "select" and r["round"] == "0" and r["kind"] == "msr":
+                c = dict(r, kind="load", step="cap50", offered_rps="14627.8",
+                         achieved_rps="14620.0", req_per_s="14620.0", requests="7310",
+                         lat_p99_us="25000", flags="slo-missed", note="")
+                yield c
+    slo = copy_run(fixture, os.path.join(tmp, "cap50"), rows=cap50)
+    report(harness, slo)
+    b = bullets(verdict_of(slo))
+    msr = bullet(b, "Maximum sustainable", "cap50 missed")
+    expect(msr, ["select (inconsistent)"], "p99 at 50% of the rate missed the SLO")
+    refuse(msr, ["select sustains"], "p99 at 50% of the rate missed the SLO")
+
+
+def claims(harness, fixture, loopback, tmp):
+    claims_loopback(harness, loopback, tmp)
+    claims_inconsistent(harness, fixture, tmp)
+
+
 def browser(harness, fixture, tool, tmp):
     run = copy_run(fixture, os.path.join(tmp, "run"))
     report(harness, run)
@@ -285,7 +415,7 @@ def main():
     args = [os.path.abspath(a) for a in sys.argv[3:]]
     with tempfile.TemporaryDirectory(prefix="c10k-report-") as tmp:
         {"golden": golden, "verdict": verdict, "browser": browser,
-         "compare": compare}[cmd](harness, *args, tmp)
+         "compare": compare, "claims": claims}[cmd](harness, *args, tmp)
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)")
         sys.exit(1)

@@ -59,7 +59,7 @@ static void open_head(FILE *f, const struct report *r)
     fprintf(f, "<th>max sustainable<br>req/s (p99 &le; %s ms)</th>", r->run.slo_ms);
     for (int e = 0; e < r->n_equal; e++) {
         util_format_rate(r->equal[e], rate, sizeof rate);
-        fprintf(f, "<th>server CPU &micro;s<br>per req at %s/s</th>", rate);
+        fprintf(f, "<th>server / loadgen<br>CPU &micro;s per req<br>at %s/s</th>", rate);
     }
     fputs("<th>p99 ms at 50%<br>of its max</th><th>p99 ms at 80%<br>of its max</th>", f);
 }
@@ -78,7 +78,10 @@ static void open_cells(FILE *f, const struct report *r, const struct report_head
         fprintf(f, "<td>%s%s</td>", h->msr_lower_bound ? "&ge; " : "", s);
     }
     for (int e = 0; e < r->n_equal; e++)
-        html_num(f, h->cpu_us[e], "%.1f");
+        if (h->cpu_us[e] < 0 || h->cli_us[e] < 0)
+            html_num(f, h->cpu_us[e], "%.1f");
+        else
+            fprintf(f, "<td>%.1f / %.1f</td>", h->cpu_us[e], h->cli_us[e]);
     html_num(f, h->p99_cap50_ms, "%.2f");
     html_num(f, h->p99_cap80_ms, "%.2f");
 }
@@ -322,6 +325,8 @@ static void about(FILE *f, const struct report *r)
           " saturation. Rows in italics are the reference servers and the calibration"
           " server (a fixed response without parsing), not models. Columns and flags:"
           " harness/README.md.</p>\n", f);
+    if (r->open)
+        fputs("<p>" REPORT_LOADGEN_NOTE "</p>\n", f);
 }
 
 int html_write(const struct report *r, const char *path, char *err, size_t errlen)

@@ -106,6 +106,7 @@ static void open_of(const struct report *r, struct report_headline *h)
         p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_EQUAL, r->equal[e]);
         bool ok = consistent(p) && row_sustained(&p->med);
         h->cpu_us[e] = ok ? p->med.srv_cpu_us_per_req : -1;
+        h->cli_us[e] = ok ? p->med.cli_cpu_us_per_req : -1;
         h->cpu_us_min[e] = ok ? p->cpu_min : -1;
         h->cpu_us_max[e] = ok ? p->cpu_max : -1;
     }

@@ -18,6 +18,17 @@ static void cell(FILE *f, double v, const char *fmt)
     }
 }
 
+/* "31.3 / 28.0": the server's CPU per request, then loadgen's. */
+static void cpu_cell(FILE *f, double srv, double cli)
+{
+    if (srv < 0)
+        fprintf(f, " - |");
+    else if (cli < 0)
+        fprintf(f, " %.1f / - |", srv);
+    else
+        fprintf(f, " %.1f / %.1f |", srv, cli);
+}
+
 static void rate_cell(FILE *f, double v)
 {
     char s[32];
@@ -37,7 +48,7 @@ static void header(FILE *f, const struct report *r)
         fprintf(f, " max sustainable req/s (p99 <= %s ms) |", r->run.slo_ms);
         for (int e = 0; e < r->n_equal; e++) {
             util_format_rate(r->equal[e], rate, sizeof rate);
-            fprintf(f, " server CPU us/req at %s/s |", rate);
+            fprintf(f, " server / loadgen CPU us/req at %s/s |", rate);
         }
         fprintf(f, " p99 ms at 50%% of max | p99 ms at 80%% of max |");
     }
@@ -99,7 +110,7 @@ static void headline_row(FILE *f, const struct report *r, const struct report_he
             fprintf(f, " %s%s |", h->msr_lower_bound ? ">= " : "", s);
         }
         for (int e = 0; e < r->n_equal; e++)
-            cell(f, h->cpu_us[e], "%.1f");
+            cpu_cell(f, h->cpu_us[e], h->cli_us[e]);
         cell(f, h->p99_cap50_ms, "%.2f");
         cell(f, h->p99_cap80_ms, "%.2f");
     }
@@ -171,8 +182,8 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
                "relative to nginx (geometric mean over the levels shown). KiB/idle conn "
                "= server memory (PSS) growth per idle keep-alive connection. calibration and "
                "reference rows"
-               " are not models.\n\nWorkload: %s.\n\n", r->run.cpu, r->run.kernel,
-            r->run.workload);
+               " are not models.%s%s\n\nWorkload: %s.\n\n", r->run.cpu, r->run.kernel,
+            r->open ? " " : "", r->open ? REPORT_LOADGEN_NOTE : "", r->run.workload);
     header(f, r);
     for (int i = 0; i < r->n_head; i++)
         headline_row(f, r, &r->head[i]);

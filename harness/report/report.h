@@ -19,6 +19,13 @@
 #define REPORT_LEVELS 3            /* headline levels: 256, 1024, 10000 */
 #define REPORT_EQUAL 4             /* equal-load rates shown */
 #define REPORT_MAX_MODELS 64
+/* The headline's caption on the load generator's cost (both pages). */
+#define REPORT_LOADGEN_NOTE "At equal load each server's CPU microseconds per request " \
+    "stand beside loadgen's own (server / loadgen). On loopback the two are about 1:1: " \
+    "most of loadgen's time is each request's write, which runs the server's TCP " \
+    "receive in loadgen's context. So on 2 cores the fastest servers cannot be " \
+    "saturated from this machine (their sustainable rates are lower bounds, >=); " \
+    "--load-hosts, the load from other machines, removes that limit." 
 #define REPORT_VERDICT_LINES 14    /* sentences of the verdict at most */
 
 struct report_headline {
@@ -32,6 +39,7 @@ struct report_headline {
     bool inconsistent;             /* an open-loop point is (stats.h): its
                                       open-loop cells show "-" */
     double cpu_us[REPORT_EQUAL], cpu_us_min[REPORT_EQUAL], cpu_us_max[REPORT_EQUAL];
+    double cli_us[REPORT_EQUAL];   /* loadgen's CPU µs per request there */
     double p99_cap50_ms, p99_cap80_ms;
     double best_rps; int best_conns;
     double rps[REPORT_LEVELS], p99_ms[REPORT_LEVELS], eff[REPORT_LEVELS];

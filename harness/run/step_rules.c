@@ -70,6 +70,7 @@ void step_msr_row(struct row *r, const struct search *se, const struct row *at,
         r->achieved_rps = at->achieved_rps;
         r->lat_p99_us = at->lat_p99_us;
         r->srv_cpu_us_per_req = at->srv_cpu_us_per_req;
+        r->cli_cpu_us_per_req = at->cli_cpu_us_per_req;
         r->srv_cpu_pct = at->srv_cpu_pct;
         r->cli_cpu_pct = at->cli_cpu_pct;
     }
