@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "base/util.h"
 
 #define CMP_MAX 4096
+#define CMP_MAX_NC 32
 
 enum unit { U_RATE, U_MS, U_US };
 
@@ -29,6 +31,10 @@ struct cmp {
     struct cmp_row rows[CMP_MAX];
     int n, rounds_a, rounds_b;
     char only_a[512], only_b[512];
+    struct {
+        char what[160], models[512];
+    } nc[CMP_MAX_NC];                     /* points at different loads */
+    int n_nc;
 };
 
 static const char *verdict_of(const struct cmp_row *c)
@@ -90,35 +96,95 @@ static void closed_rows(struct cmp *c, const struct report *a, const struct repo
     }
 }
 
+/* Two open-loop points are the same point when offered at the same rate
+ * (loadgen reports it to a tenth of a req/s) on the same connections. */
+static bool same_load(const struct row *a, const struct row *b)
+{
+    return fabs(a->offered_rps - b->offered_rps) <= 0.5 + 1e-4 * a->offered_rps &&
+           a->conns == b->conns;
+}
+
+/* B's point of model and step at A's load; NULL when none. *other: B's
+ * point of that step at another load (the k-th of its kind, as A's is). */
+static const struct stats_point *match_open(const struct report *b, const struct row *m,
+                                            int k, const struct stats_point **other)
+{
+    int seen = 0;
+    *other = NULL;
+    for (size_t i = 0; i < b->points.n; i++) {
+        const struct stats_point *p = &b->points.v[i];
+        if (strcmp(p->med.model, m->model) || !stats_open(&p->med) || p->med.step != m->step)
+            continue;
+        if (same_load(m, &p->med))
+            return p;
+        if (seen++ == k)
+            *other = p;
+    }
+    return NULL;
+}
+
+/* "equal load at 9975 req/s in A, 12.2k in B" once per pair of rates,
+ * with the models it concerns: listed, never divided. */
+static void not_comparable(struct cmp *c, const char *model, const struct row *a,
+                           const struct row *b)
+{
+    static const char *const what[] = {[ROW_STEP_EQUAL] = "equal load",
+        [ROW_STEP_CAP50] = "50% of the MSR", [ROW_STEP_CAP80] = "80% of the MSR",
+        [ROW_STEP_RATE] = "rate", [ROW_STEP_SLOW] = "slow clients"};
+    char ra[32], rb[32], text[160];
+    util_format_rate(a->offered_rps, ra, sizeof ra);
+    util_format_rate(b->offered_rps, rb, sizeof rb);
+    snprintf(text, sizeof text, "%s at %s req/s (%.0f connections) in A, %s req/s (%.0f) in "
+             "B", what[a->step] ? what[a->step] : "step", ra, a->conns, rb, b->conns);
+    int i = 0;
+    while (i < c->n_nc && strcmp(c->nc[i].what, text))
+        i++;
+    if (i == c->n_nc) {
+        if (c->n_nc == CMP_MAX_NC)
+            return;
+        snprintf(c->nc[c->n_nc].what, sizeof c->nc[0].what, "%s", text);
+        c->nc[c->n_nc++].models[0] = '\0';
+    }
+    size_t n = strlen(c->nc[i].models);
+    snprintf(c->nc[i].models + n, sizeof c->nc[i].models - n, "%s%s", n ? ", " : "", model);
+}
+
+static void open_point_rows(struct cmp *c, const char *model, const struct stats_point *pa,
+                            const struct stats_point *pb)
+{
+    char point[80], ra[32];
+    const struct row *m = &pa->med;
+    util_format_rate(m->offered_rps, ra, sizeof ra);
+    if (m->step == ROW_STEP_CAP50 || m->step == ROW_STEP_CAP80)
+        snprintf(point, sizeof point, "%s of MSR, %s req/s",
+                 m->step == ROW_STEP_CAP50 ? "50%" : "80%", ra);
+    else
+        snprintf(point, sizeof point, "%s %s req/s", m->step == ROW_STEP_EQUAL ? "equal" :
+                 row_step_name(m->step), ra);
+    if (m->step != ROW_STEP_EQUAL)
+        add(c, model, point, "p99 ms", judge_p99(pa), judge_p99(pb), false, U_MS);
+    if (m->step != ROW_STEP_CAP50 && m->step != ROW_STEP_CAP80)
+        add(c, model, point, "CPU us/req", judge_cpu(pa), judge_cpu(pb), false, U_US);
+}
+
+/* Open-loop points of A against B's at the same offered rate and
+ * connections (equal load, --rates LIST, 50% and 80% of the MSR); those of
+ * a step B has at another rate only are listed as not comparable. */
 static void open_rows(struct cmp *c, const struct report *a, const struct report *b,
                       const char *model)
 {
-    char point[80], ra[32], rb[32];
-    for (int e = 0; e < a->n_equal && e < b->n_equal; e++) {
-        util_format_rate(a->equal[e], ra, sizeof ra);
-        util_format_rate(b->equal[e], rb, sizeof rb);
-        if (strcmp(ra, rb))
-            snprintf(point, sizeof point, "equal %s/%s req/s", ra, rb);
-        else
-            snprintf(point, sizeof point, "equal %s req/s", ra);
-        add(c, model, point, "CPU us/req",
-            judge_cpu(stats_find_open(&a->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL,
-                                      a->equal[e])),
-            judge_cpu(stats_find_open(&b->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL,
-                                      b->equal[e])),
-            false, U_US);
-    }
-    for (size_t i = 0; i < a->points.n; i++) { /* --rates LIST: the same rates */
-        const struct stats_point *pa = &a->points.v[i];
-        if (strcmp(pa->med.model, model) || !stats_open(&pa->med) ||
-            pa->med.step != ROW_STEP_RATE)
+    int k[ROW_STEP_SLOW + 1] = {0};
+    for (size_t i = 0; i < a->points.n; i++) {
+        const struct stats_point *pa = &a->points.v[i], *other;
+        const struct row *m = &pa->med;
+        if (strcmp(m->model, model) || !stats_open(m) || m->step == ROW_STEP_SEARCH ||
+            m->step == ROW_STEP_SLOW || m->step == ROW_STEP_NONE)
             continue;
-        const struct stats_point *pb = stats_find_open(&b->points, model, ROW_KIND_LOAD,
-                                                       ROW_STEP_RATE, pa->med.offered_rps);
-        util_format_rate(pa->med.offered_rps, ra, sizeof ra);
-        snprintf(point, sizeof point, "rate %s req/s", ra);
-        add(c, model, point, "p99 ms", judge_p99(pa), judge_p99(pb), false, U_MS);
-        add(c, model, point, "CPU us/req", judge_cpu(pa), judge_cpu(pb), false, U_US);
+        const struct stats_point *pb = match_open(b, m, k[m->step]++, &other);
+        if (pb)
+            open_point_rows(c, model, pa, pb);
+        else if (other && other->ok_rounds && pa->ok_rounds)
+            not_comparable(c, model, m, &other->med);
     }
     const struct stats_point *ma =
         stats_find_open(&a->points, model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
@@ -130,12 +196,6 @@ static void open_rows(struct cmp *c, const struct report *a, const struct report
         c->rows[before].a_bound = row_has_flag(&ma->med, ROW_FLAG_LOWER_BOUND);
         c->rows[before].b_bound = row_has_flag(&mb->med, ROW_FLAG_LOWER_BOUND);
     }
-    static const enum row_step caps[] = {ROW_STEP_CAP50, ROW_STEP_CAP80};
-    for (int k = 0; k < 2; k++)
-        add(c, model, k ? "80% of MSR" : "50% of MSR", "p99 ms",
-            judge_p99(stats_find_open(&a->points, model, ROW_KIND_LOAD, caps[k], -1)),
-            judge_p99(stats_find_open(&b->points, model, ROW_KIND_LOAD, caps[k], -1)), false,
-            U_MS);
 }
 
 static int max_rounds(const struct report *r)
@@ -156,7 +216,7 @@ static bool has_model(const struct report *r, const char *model)
 
 static void build(struct cmp *c, const struct report *a, const struct report *b)
 {
-    c->n = 0;
+    c->n = c->n_nc = 0;
     c->only_a[0] = c->only_b[0] = '\0';
     c->rounds_a = max_rounds(a);
     c->rounds_b = max_rounds(b);
@@ -227,6 +287,26 @@ static void counts(const struct cmp *c, char *out, size_t outlen)
              "(one round).", c->n, n[0], n[1], n[2], n[3]);
 }
 
+/* The points offered at different loads in A and B, in words; "" when
+ * none. */
+static void incomparable(const struct cmp *c, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    for (int i = 0; i < c->n_nc; i++) {
+        size_t n = strlen(out);
+        snprintf(out + n, outlen - n, "%s%s: %s", i ? "; " : "Not comparable (offered at "
+                 "different rates or connections, so never divided): ", c->nc[i].what,
+                 c->nc[i].models);
+    }
+    if (c->n_nc) {
+        size_t n = strlen(out);
+        snprintf(out + n, outlen - n, ". Equal-load rates in %% follow each run's calibration"
+                 " server, and 50%%/80%% each server's own maximum: give both runs the same "
+                 "--equal-load in req/s (as the README's A/B does) or the same --rates LIST,"
+                 " with the same --rate-conns.");
+    }
+}
+
 static void markdown(FILE *f, const struct cmp *c, const char *a, const char *b)
 {
     char text[1024];
@@ -245,6 +325,10 @@ static void markdown(FILE *f, const struct cmp *c, const char *a, const char *b)
     }
     counts(c, text, sizeof text);
     fprintf(f, "\n%s\n", text);
+    char nc[CMP_MAX_NC * 700];
+    incomparable(c, nc, sizeof nc);
+    if (nc[0])
+        fprintf(f, "%s\n", nc);
     if (c->only_a[0])
         fprintf(f, "Only in A: %s.\n", c->only_a);
     if (c->only_b[0])
@@ -288,7 +372,15 @@ static int html(const char *path, const struct cmp *c, const char *a, const char
         fprintf(f, "</td><td>%s</td><td class=l>%s</td></tr>\n", q, v);
     }
     counts(c, text, sizeof text);
-    fprintf(f, "</table>\n<p>%s</p>\n</body></html>\n", text);
+    fprintf(f, "</table>\n<p>%s</p>\n", text);
+    char nc[CMP_MAX_NC * 700];
+    incomparable(c, nc, sizeof nc);
+    if (nc[0]) {
+        fputs("<p>", f);
+        html_esc(f, nc);
+        fputs("</p>\n", f);
+    }
+    fputs("</body></html>\n", f);
     return ferror(f) | fclose(f) ? -1 : 0;
 }
 
