@@ -94,6 +94,7 @@ static const struct {
     {ROW_FLAG_NONE_SUSTAINED, "none-sustained"}, {ROW_FLAG_LOWER_BOUND, "lower-bound"},
     {ROW_FLAG_HOSTS_UNEVEN, "hosts-uneven"}, {ROW_FLAG_IDLE_PARTIAL, "idle-partial"},
     {ROW_FLAG_STEAL, "steal"}, {ROW_FLAG_NOISY, "noisy"}, {ROW_FLAG_HIGH_CV, "high-cv"},
+    {ROW_FLAG_INCONSISTENT, "inconsistent"},
 };
 
 static void the_words_are_the_documented_ones(void **state)

@@ -181,6 +181,53 @@ static void flags_merge_in_first_seen_order(void **state)
     stats_free(&p);
 }
 
+/* An open-loop step at rate: sustained, or missing the SLO with loadgen
+ * cpu_pct busy (one thread). */
+static struct row step(int round, double rate, bool sustained, double cpu_pct)
+{
+    struct row r = make("epoll", "event-driven", round, 256, rate, ROW_STATUS_OK);
+    r.mode = ROW_MODE_OPEN;
+    r.step = ROW_STEP_SEARCH;
+    r.offered_rps = r.achieved_rps = rate;
+    r.threads = 1;
+    r.cli_cpu_pct = cpu_pct;
+    r.err_connect = r.err_read = r.err_write = r.err_status = r.err_timeout = 0;
+    if (!sustained) {
+        row_flag(&r, ROW_FLAG_SLO_MISSED);
+        row_flag(&r, ROW_FLAG_CLIENT_BOUND);
+    }
+    return r;
+}
+
+static void contradictions_are_flagged(void **state)
+{
+    (void)state;
+    struct row rows[6] = {
+        step(0, 20000, true, 40), step(0, 10000, false, 30), /* contradicts */
+        step(0, 40000, false, 99),                            /* loadgen's limit */
+        step(1, 20000, true, 40), step(1, 40000, false, 30),  /* consistent */
+        make("epoll", "event-driven", 0, 256, -1, ROW_STATUS_OK),
+    };
+    rows[5].kind = ROW_KIND_MSR;
+    rows[5].mode = ROW_MODE_OPEN;
+    rows[5].offered_rps = 20000;
+    size_t hi, lo;
+    assert_true(stats_contradiction(rows, 6, "epoll", &hi, &lo));
+    assert_int_equal(hi, 0);
+    assert_int_equal(lo, 1);
+    assert_false(stats_contradiction(rows + 2, 3, "epoll", &hi, &lo));
+    assert_false(stats_contradiction(rows, 6, "select", &hi, &lo));
+    assert_int_equal(stats_mark_inconsistent(rows, 6), 3);
+    bool want[6] = {true, true, false, false, false, true};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(row_has_flag(&rows[i], ROW_FLAG_INCONSISTENT), want[i]);
+    assert_int_equal(stats_mark_inconsistent(rows, 6), 0); /* once */
+    /* A lower rate that failed only because loadgen was saturated says
+     * nothing about the server. */
+    struct row busy[2] = {step(0, 20000, true, 40), step(0, 10000, false, 99)};
+    assert_false(stats_contradiction(busy, 2, "epoll", &hi, &lo));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +237,7 @@ int main(void)
         cmocka_unit_test(memory_comes_from_enough_answers),
         cmocka_unit_test(flags_merge_in_first_seen_order),
         cmocka_unit_test(crashed_open_step_keeps_its_rate),
+        cmocka_unit_test(contradictions_are_flagged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
