@@ -63,29 +63,33 @@ void hist_merge(struct hist *into, const struct hist *from)
         into->b[i] += from->b[i];
 }
 
+/* The rank of the value at pct: ceil(pct% of count), at least 1; the
+ * epsilon keeps 99% of 1000 at 990 despite 0.99 * 1000 = 990.0000000000001.
+ * The bucket holding it, and how many values are in it or below. */
+static unsigned hist_bucket_at(const struct hist *h, double pct, uint64_t *seen)
+{
+    uint64_t rank = (uint64_t)ceil(pct / 100.0 * (double)h->count - 1e-9);
+    *seen = 0;
+    for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+        *seen += h->b[i];
+        if (*seen >= (rank < 1 ? 1 : rank))
+            return i;
+    }
+    return HIST_BUCKETS - 1;
+}
+
 uint64_t hist_percentile(const struct hist *h, double pct)
 {
+    uint64_t seen, width;
     if (h->count == 0)
         return 0;
     if (pct <= 0)
         return h->min_ns;
     if (pct >= 100)
         return h->max_ns;
-    /* The rank of the value: ceil(pct% of count), at least 1; the epsilon
-     * keeps 99% of 1000 at 990 despite 0.99 * 1000 = 990.0000000000001. */
-    double exact = pct / 100.0 * (double)h->count;
-    uint64_t rank = (uint64_t)ceil(exact - 1e-9);
-    if (rank < 1)
-        rank = 1;
-    uint64_t seen = 0;
-    for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-        seen += h->b[i];
-        if (seen >= rank) {
-            uint64_t width, v = hist_low(i, &width) + width / 2;
-            return v < h->min_ns ? h->min_ns : v > h->max_ns ? h->max_ns : v;
-        }
-    }
-    return h->max_ns;
+    unsigned i = hist_bucket_at(h, pct, &seen);
+    uint64_t v = hist_low(i, &width) + width / 2;
+    return v < h->min_ns ? h->min_ns : v > h->max_ns ? h->max_ns : v;
 }
 
 double hist_mean(const struct hist *h)
@@ -174,4 +178,46 @@ int hist_parse(struct hist *h, const char *line, char *name, size_t namelen)
         hist_parse_buckets(h, p + 8, &total) || total != h->count)
         return -1;
     return 0;
+}
+
+/* Standard deviation from the buckets' midpoints, in ns. */
+static double hist_stdev(const struct hist *h)
+{
+    double mean = hist_mean(h), sum = 0;
+    for (unsigned i = 0; i < HIST_BUCKETS && h->count; i++) {
+        uint64_t width;
+        double d = (double)(hist_low(i, &width) + width / 2) - mean;
+        sum += (double)h->b[i] * d * d;
+    }
+    return h->count ? sqrt(sum / (double)h->count) : 0;
+}
+
+/* HdrHistogram's percentile iteration (hdr_percentiles_print, as wrk2
+ * calls it: 5 ticks per half distance): steps of 10% up to 50%, then
+ * halving each time the distance to 100% halves. Written here because
+ * Debian packages no C HdrHistogram, and our buckets are our own. */
+int hist_write_hgrm(const struct hist *h, double unit_ns, FILE *f)
+{
+    int bad = fprintf(f, "%12s %12s %12s %12s\n\n", "Value", "Percentile", "TotalCount",
+                      "1/(1-Percentile)") < 0;
+    for (double pct = 0; h->count && !bad && pct < 100;) {
+        uint64_t seen;
+        hist_bucket_at(h, pct, &seen);
+        bad |= fprintf(f, "%12.3f %12f %12llu %12.2f\n",
+                       (double)hist_percentile(h, pct) / unit_ns, pct / 100,
+                       (unsigned long long)seen, 1 / (1 - pct / 100)) < 0;
+        if (seen == h->count)
+            break;
+        pct += 100.0 / (HGRM_TICKS * pow(2, floor(log2(100.0 / (100.0 - pct))) + 1));
+    }
+    if (h->count && !bad)
+        bad |= fprintf(f, "%12.3f %12f %12llu %12s\n", (double)h->max_ns / unit_ns, 1.0,
+                       (unsigned long long)h->count, "inf") < 0;
+    bad |= fprintf(f, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n"
+                      "#[Max     = %12.3f, Total count    = %12llu]\n"
+                      "#[Buckets = %12d, SubBuckets     = %12d]\n",
+                   hist_mean(h) / unit_ns, hist_stdev(h) / unit_ns,
+                   (double)h->max_ns / unit_ns, (unsigned long long)h->count,
+                   (HIST_BUCKETS - 2 * HIST_SUB) / HIST_SUB + 1, 2 * HIST_SUB) < 0;
+    return bad ? -1 : 0;
 }

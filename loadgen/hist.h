@@ -55,6 +55,14 @@ double hist_mean(const struct hist *h);
 /* Writes the one-line text format with its newline; 0 ok, -1 on a write
  * error (errno set). */
 int hist_write(const struct hist *h, const char *name, FILE *f);
+/* Writes h as an HdrHistogram percentile distribution (the .hgrm text
+ * wrk2 prints and HdrHistogram's plotter reads): a row per percentile
+ * step (value in units of unit_ns, e.g. 1e6 for ms; the percentile as a
+ * fraction; the count of values up to it; 1/(1-percentile)), the 100% row,
+ * then the mean, standard deviation, max and count. A row's value is
+ * hist_percentile() at its percentile. 0 ok, -1 on a write error. */
+#define HGRM_TICKS 5                /* percentile ticks per half distance */
+int hist_write_hgrm(const struct hist *h, double unit_ns, FILE *f);
 /* Parses one line of the text format (a trailing newline is allowed) into h,
  * and the name into name[namelen]. 0 ok; -1 if the line is not in the format,
  * its layout differs, an index is out of range or the bucket counts do not

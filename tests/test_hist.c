@@ -224,8 +224,60 @@ static void parse_refuses_malformed_lines(void **state)
     assert_int_equal(hist_percentile(&h, 50), 4);
 }
 
-int main(void)
+/* A corrected histogram loadgen recorded (tests/report/hist-corrected.txt:
+ * its --histograms line, then its result line) as an .hgrm: every row's
+ * value is the percentile hist_percentile() gives at that row (p50 and p90
+ * are loadgen's own), counts grow to the total, the footer agrees. */
+static const char *hgrm_fixture;
+
+static void hgrm_parses_back_to_the_same_percentiles(void **state)
 {
+    (void)state;
+    static struct hist h;
+    char line[65536], name[HIST_NAME_MAX], *text = NULL, *result = NULL;
+    size_t len = 0;
+    FILE *in = fopen(hgrm_fixture, "r");
+    assert_non_null(in);
+    while (fgets(line, sizeof line, in))
+        if (strncmp(line, "hist ", 5) == 0)
+            assert_int_equal(hist_parse(&h, line, name, sizeof name), 0);
+        else if (strncmp(line, "mode=", 5) == 0)
+            result = strdup(line);
+    fclose(in);
+    assert_non_null(result);
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(hist_write_hgrm(&h, 1e6, out), 0); /* ms, as wrk2 */
+    fclose(out);
+    assert_non_null(strstr(text, "       Value   Percentile   TotalCount 1/(1-Percentile)\n\n"));
+    int rows = 0, p50 = 0, p90 = 0;
+    unsigned long long last = 0, total;
+    double v, frac, max;
+    for (char *l = strchr(text, '\n') + 2; *l && *l != '#'; l = strchr(l, '\n') + 1) {
+        unsigned long long count;
+        assert_int_equal(sscanf(l, "%lf %lf %llu", &v, &frac, &count), 3);
+        assert_true(fabs(v - (double)hist_percentile(&h, frac * 100) / 1e6) < 0.0006);
+        assert_true(count >= last);
+        last = count;
+        if (frac == 0.5)
+            p50 = (int)lround(v * 1000);
+        if (frac == 0.9)
+            p90 = (int)lround(v * 1000);
+        rows++;
+    }
+    assert_true(rows > 20);
+    assert_true(frac == 1.0 && last == h.count && fabs(v - h.max_ns / 1e6) < 0.0006);
+    assert_int_equal(p50, atoi(strstr(result, " p50_us=") + 8));
+    assert_int_equal(p90, atoi(strstr(result, " p90_us=") + 8));
+    assert_int_equal(sscanf(strstr(text, "#[Max     ="), "#[Max     = %lf, Total count    = %llu]",
+                            &max, &total), 2);
+    assert_true(total == h.count && fabs(max - h.max_ns / 1e6) < 0.0006);
+    free(text);
+    free(result);
+}
+
+int main(int argc, char **argv)
+{
+    hgrm_fixture = argc > 1 ? argv[1] : "tests/report/hist-corrected.txt";
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(percentiles_uniform),
         cmocka_unit_test(percentiles_exponential),
@@ -236,6 +288,7 @@ int main(void)
         cmocka_unit_test(clamps_above_60s_and_counts),
         cmocka_unit_test(text_round_trip),
         cmocka_unit_test(parse_refuses_malformed_lines),
+        cmocka_unit_test(hgrm_parses_back_to_the_same_percentiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

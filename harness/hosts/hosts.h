@@ -67,6 +67,8 @@ int hosts_finish(struct hosts *hs, struct lg_result *merged, char *err,
 void hosts_record(struct hosts *hs, struct row *r);
 /* Drops the per-host rows of the last hosts_record (a step measured again). */
 void hosts_unrecord(struct hosts *hs);
+/* The hosts' corrected histograms of the last hosts_finish, merged. */
+const struct hist *hosts_corrected(const struct hosts *hs);
 int hosts_write_rows(struct hosts *hs, FILE *csv);
 /* meta.txt's lines: target, load_hosts and one load_host_<dest> per host
  * (its architecture, CPUs, clock offset, loadgen's path there). */

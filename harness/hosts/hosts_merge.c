@@ -213,6 +213,11 @@ void hosts_record(struct hosts *hs, struct row *r)
     hs->last_rows = hs->n_rows - before;
 }
 
+const struct hist *hosts_corrected(const struct hosts *hs)
+{
+    return &hs->corrected;
+}
+
 void hosts_unrecord(struct hosts *hs)
 {
     hs->n_rows -= hs->last_rows;

@@ -2,7 +2,9 @@
  * measure.h); the flags it raises are measure_flags.c's. */
 #include "measure/measure.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -13,6 +15,7 @@
 #include "measure/sample.h"
 #include "base/spawn.h"
 #include "base/util.h"
+#include "hist.h"
 #include "workload/workload.h"
 #include "tools/wrk.h"
 
@@ -94,6 +97,26 @@ static int run_wrk(struct sut *s, const struct measure_cfg *cfg, int conns,
 
 /* loadgen here, or its share on every load host (hosts.c), whose
  * histograms come back merged. */
+/* The corrected histogram of an open-loop step as cfg->hgrm (ms, as wrk2
+ * prints it): loadgen's own here, or the load hosts' merged. What cannot
+ * be written is said on stderr; the step's figures stand without it. */
+static void write_hgrm(const struct measure_cfg *cfg, const char *out)
+{
+    struct hist *h = malloc(sizeof *h);
+    const struct hist *from = h;
+    if (cfg->hosts)
+        from = hosts_corrected(cfg->hosts);
+    else if (h && loadgen_parse_hist(out, "corrected", h))
+        from = NULL;
+    FILE *f = from ? fopen(cfg->hgrm, "w") : NULL;
+    if (!from)
+        fprintf(stderr, "harness: %s: loadgen's output lacks the corrected histogram\n",
+                cfg->hgrm);
+    else if (!f || hist_write_hgrm(from, 1e6, f) | fclose(f))
+        fprintf(stderr, "harness: write %s: %s\n", cfg->hgrm, strerror(errno));
+    free(h);
+}
+
 static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
                        const struct loadgen_args *a, struct peaks *p,
                        struct lg_result *res, double *cpu_s, char *err,
@@ -107,6 +130,8 @@ static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
         watch(s, NULL, cfg->hosts, p);
         rc = hosts_finish(cfg->hosts, res, err, errlen);
         *cpu_s = res->client_cpu_s;
+        if (rc == 0 && cfg->hgrm && !a->closed)
+            write_hgrm(cfg, NULL);
         return rc;
     }
     if (loadgen_start(&c, a, err, errlen))
@@ -114,6 +139,8 @@ static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
     watch(s, &c, NULL, p);
     rc = loadgen_finish(&c, res, err, errlen);
     *cpu_s = client_cpu_s(&c);
+    if (rc == 0 && cfg->hgrm && !a->closed)
+        write_hgrm(cfg, c.out);
     return rc;
 }
 
@@ -128,7 +155,8 @@ static int run_open(struct sut *s, const struct measure_cfg *cfg, double rate,
                              .urls = cfg->urls, .rate = rate, .conns = cfg->rate_conns,
                              .threads = CPU_COUNT(cfg->client_cpus),
                              .pipeline = cfg->pipeline, .duration_s = cfg->rate_duration_s,
-                             .warmup_s = cfg->rate_warmup_s, .cpus = cfg->client_cpus};
+                             .warmup_s = cfg->rate_warmup_s, .cpus = cfg->client_cpus,
+                             .histograms = cfg->hgrm != NULL};
     return run_loadgen(s, cfg, &a, p, res, cpu_s, err, errlen);
 }
 

@@ -43,6 +43,8 @@ struct measure_cfg {
     int rate_conns;
     double rate_duration_s, rate_warmup_s, slo_p99_ms;
     struct hosts *hosts;            /* load hosts (hosts.h), NULL: load here */
+    const char *hgrm;               /* open loop: the corrected histogram goes
+                                       here as an .hgrm (hist.h), or NULL */
 };
 
 int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,

@@ -9,8 +9,10 @@
  *
  * The calibration server runs first (run.c orders it so): until its
  * sustainable rate is known, the equal-load rates given in % are not. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hosts/hosts.h"
 #include "run/run_ctx.h"
@@ -20,13 +22,32 @@
 #include "base/spawn.h"
 #include "base/util.h"
 
+/* Where a step's corrected histogram goes (an .hgrm for HdrHistogram's
+ * plotter, beside wrk2's or Hyperfoil's): DIR/hgrm/MODEL-STEP-RATE-CONNSc-
+ * rROUND.hgrm, a try measured again overwriting the first. NULL when the
+ * folder cannot be made. */
+static const char *hgrm_path(const struct run_ctx *c, const struct model *m, int round,
+                             double rate, enum row_step step, char *path, size_t len)
+{
+    if (snprintf(path, len, "%s/hgrm", c->dir) >= (int)len - 64)
+        return NULL; /* no room for the name */
+    if (mkdir(path, 0755) && errno != EEXIST) {
+        fprintf(stderr, "harness: mkdir %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    int n = snprintf(path, len, "%s/hgrm/%s-%s-%.0f-%dc-r%d.hgrm", c->dir, m->name,
+                     row_step_name(step), rate, c->cfg.rate_conns, round);
+    return n < (int)len ? path : NULL;
+}
+
 /* One open-loop step (run_ctx.h). */
 int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int round,
                double rate, enum row_step step, struct row **out)
 {
-    char why[512], first[256];
+    char why[512], first[256], hgrm[PATH_MAX];
     enum row_status status;
     struct row *r = run_new_row(c, m, round);
+    c->cfg.hgrm = hgrm_path(c, m, round, rate, step, hgrm, sizeof hgrm);
     measure_open(s, &c->cfg, rate, step, r);
     if (step_late_failure(r) && !spawn_interrupted) {
         snprintf(first, sizeof first, "measured twice: the first try had a send lag "
@@ -38,6 +59,7 @@ int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int roun
         measure_open(s, &c->cfg, rate, step, r);
         row_note(r, "%s", first);
     }
+    c->cfg.hgrm = NULL;
     progress_step(&c->progress, r, c->plan.est_open_step_s);
     *out = r;
     if (spawn_interrupted)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "hist.h"
 
 #ifndef C10K_BUILD_ROOT
 #define C10K_BUILD_ROOT "build"
@@ -30,6 +31,16 @@ int loadgen_parse_output(const char *out, struct lg_result *r)
         p += strlen(LOADGEN_LINE);
     }
     return found ? loadgen_parse_line(found, r) : -1;
+}
+
+int loadgen_parse_hist(const char *out, const char *name, struct hist *h)
+{
+    char prefix[HIST_NAME_MAX + 16], found[HIST_NAME_MAX];
+    snprintf(prefix, sizeof prefix, "hist name=%s ", name);
+    for (const char *p = out; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, prefix, strlen(prefix)) == 0)
+            return hist_parse(h, p, found, sizeof found);
+    return -1;
 }
 
 void loadgen_fill_row(struct row *r, const struct lg_result *g)
@@ -78,6 +89,8 @@ int loadgen_start(struct client_run *c, const struct loadgen_args *a, char *err,
         argv[n++] = "--urls";
         argv[n++] = (char *)a->urls;
     }
+    if (a->histograms)
+        argv[n++] = "--histograms";
     if (a->closed)
         argv[n++] = "--closed";
     else {

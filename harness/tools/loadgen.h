@@ -32,6 +32,7 @@ struct loadgen_args {
     const char *urls;          /* --urls FILE (the URL's path is then /), or NULL */
     double rate;               /* req/s; ignored when closed */
     bool closed;               /* closed loop instead */
+    bool histograms;           /* --histograms: loadgen_parse_hist() reads them */
     int conns, threads, pipeline;
     double duration_s, warmup_s;
     const cpu_set_t *cpus;
@@ -47,6 +48,10 @@ int loadgen_finish(struct client_run *c, struct lg_result *r, char *err,
 int loadgen_parse_line(const char *line, struct lg_result *r);
 /* Finds the last "mode=" line of loadgen's output. */
 int loadgen_parse_output(const char *out, struct lg_result *r);
+/* The histogram line "hist name=NAME ..." of loadgen's output (--histograms)
+ * into h; -1 when it is missing or malformed (loadgen/hist.h). */
+struct hist;
+int loadgen_parse_hist(const char *out, const char *name, struct hist *h);
 /* Its figures into a results.csv row: requests, rates, latencies (corrected
  * percentiles; the uncorrected p99 and the lag p99 too), errors (parse
  * errors count as read errors), backlog, reconnects. */
