@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "results/judge.h"
@@ -21,6 +22,9 @@
 #define PLOT_TIMEOUT_MS 60000
 #define LOG_RATIO 20.0            /* max / min above this: log axis */
 #define LEGEND_SHARE 0.16         /* of the width, right of the panels */
+#define TIC_CHAR_PX 7.0           /* a tic label's character at 10 pt */
+#define TIC_GAP_PX 6.0            /* between two tic labels, at least */
+#define PANEL_PLOT_SHARE 0.75     /* of a panel's width: the plot, not its margins */
 
 enum plot_x { X_CONNS, X_IDLE, X_OFFERED, X_SLOW };
 enum plot_fig { FIG_RPS, FIG_P99, FIG_EFF, FIG_RSS, FIG_CPU };
@@ -64,6 +68,7 @@ static const struct line_def idle_defs[] = {
 struct extent {
     double xmin, xmax, ymin, ymax;   /* ymin: smallest positive */
     int rows[64];                    /* per series */
+    double kxmin[64], kxmax[64];     /* per series: its x range */
     bool bars;                       /* some point has several rounds */
 };
 
@@ -104,7 +109,7 @@ static int write_data(const char *dir, const struct stats_points *p, const struc
                       const struct plot_series *s, int n, int sweep, struct extent *e)
 {
     char path[PATH_MAX];
-    *e = (struct extent){-1, -1, -1, -1, {0}, false};
+    *e = (struct extent){.xmin = -1, .xmax = -1, .ymin = -1, .ymax = -1};
     for (int k = 0; k < n; k++) {
         snprintf(path, sizeof path, "%s/plots/data/%s-%s.dat", dir, d->name, s[k].model);
         FILE *f = fopen(path, "w");
@@ -123,6 +128,8 @@ static int write_data(const char *dir, const struct stats_points *p, const struc
                 continue;
             fprintf(f, "%.1f %.4f %.4f %.4f\n", x, v.med, v.lo, v.hi);
             widen(e, x, v.lo, v.hi);
+            e->kxmin[k] = e->rows[k] == 0 || x < e->kxmin[k] ? x : e->kxmin[k];
+            e->kxmax[k] = e->rows[k] == 0 || x > e->kxmax[k] ? x : e->kxmax[k];
             e->bars |= pt->ok_rounds > 1;
             e->rows[k]++;
         }
@@ -148,18 +155,42 @@ static void log_tics(FILE *gp, double lo, double hi)
     fprintf(gp, ")\n");
 }
 
-static void axes(FILE *gp, const struct line_def *d, const struct extent *e, bool *logy)
+/* The x axis over [xmin, xmax]: logarithmic for connections, and for
+ * offered rates spanning more than LOG_RATIO; otherwise linear over the
+ * rates measured (not from 0: the hockey stick is where the data is). */
+static void x_axis(FILE *gp, const struct line_def *d, double xmin, double xmax)
 {
-    bool logx = d->x == X_CONNS || d->x == X_SLOW || (d->x == X_OFFERED && e->xmin > 0 &&
-                                    e->xmax / e->xmin > LOG_RATIO);
-    *logy = e->ymin > 0 && e->ymax / e->ymin > LOG_RATIO;
-    fprintf(gp, "set grid\nunset key\nset xlabel '%s%s'\n", d->xlabel,
-            logx ? " (log scale)" : "");
+    bool logx = d->x == X_CONNS || d->x == X_SLOW || (d->x == X_OFFERED && xmin > 0 &&
+                                    xmax / xmin > LOG_RATIO);
+    fprintf(gp, "unset logscale x\nset xlabel '%s%s'\n", d->xlabel, logx ? " (log scale)" : "");
     if (logx)
         fprintf(gp, "set logscale x\nset xrange [%g:%g]\nset format x '%%.0s%%c'\n",
-                e->xmin / 1.5, e->xmax * 1.5);
+                xmin / 1.5, xmax * 1.5);
+    else if (d->x == X_OFFERED && xmax > xmin)
+        fprintf(gp, "set xrange [%g:%g]\nset format x '%%.0s%%c'\n",
+                fmax(0, xmin - 0.06 * (xmax - xmin)), xmax + 0.06 * (xmax - xmin));
     else
-        fprintf(gp, "set xrange [0:%g]\n", e->xmax > 0 ? e->xmax * 1.05 : 1);
+        fprintf(gp, "set xrange [0:%g]\n", xmax > 0 ? xmax * 1.05 : 1);
+}
+
+/* The offered rates a panel spans: its models' and the context's. */
+static void panel_x(const struct plot_series *s, int n, const struct extent *e,
+                    const char *cat, double *xmin, double *xmax)
+{
+    *xmin = *xmax = -1;
+    for (int k = 0; k < n; k++) {
+        if (!e->rows[k] || (!s[k].context && (!cat || strcmp(s[k].category, cat))))
+            continue;
+        *xmin = *xmin < 0 || e->kxmin[k] < *xmin ? e->kxmin[k] : *xmin;
+        *xmax = e->kxmax[k] > *xmax ? e->kxmax[k] : *xmax;
+    }
+}
+
+static void axes(FILE *gp, const struct line_def *d, const struct extent *e, bool *logy)
+{
+    *logy = e->ymin > 0 && e->ymax / e->ymin > LOG_RATIO;
+    fprintf(gp, "set grid\nunset key\n");
+    x_axis(gp, d, e->xmin, e->xmax);
     if (*logy) {
         fprintf(gp, "set logscale y\nset yrange [%g:%g]\nset format y '%%.1s%%c'\n",
                 e->ymin / 1.3, e->ymax * 1.3);
@@ -170,24 +201,53 @@ static void axes(FILE *gp, const struct line_def *d, const struct extent *e, boo
                 e->ymax > 0 ? e->ymax * 1.08 : 1);
 }
 
-/* Explicit x tics at the levels measured (connections or idle). */
-static void level_tics(FILE *gp, const struct stats_points *p, const struct line_def *d,
-                       int sweep)
+static int cmp_double(const void *a, const void *b)
 {
-    double seen[64];
-    int n = 0;
+    return (*(const double *)a > *(const double *)b) - (*(const double *)a < *(const double *)b);
+}
+
+/* A level's label: "10k" from 10000 on, else the number. */
+static int level_label(double x, char *out, size_t outlen)
+{
+    if (x >= 10000 && fmod(x, 1000) == 0)
+        return snprintf(out, outlen, "%.0fk", x / 1000);
+    return snprintf(out, outlen, "%.0f", x);
+}
+
+/* Explicit x tics at the levels measured (connections or idle). On a log
+ * axis in a panel of width_px, a label that would touch the next one to
+ * its right (1024, 4096 and 10000 share little room) keeps its tic and
+ * loses its words; the highest level is always named. */
+static void level_tics(FILE *gp, const struct stats_points *p, const struct line_def *d,
+                       int sweep, double width_px)
+{
+    double seen[64], right = -1;
+    int n = 0, right_len = 0;
+    char label[32];
     if (d->x == X_OFFERED)
         return;
-    fprintf(gp, "set xtics (");
     for (size_t i = 0; i < p->n && n < 64; i++) {
         const struct row *m = &p->v[i].med;
         double x = d->x == X_IDLE ? m->idle : m->conns; /* X_SLOW: conns too */
         bool dup = !selected(m, d->x, sweep);
         for (int k = 0; k < n && !dup; k++)
             dup = seen[k] == x;
-        if (!dup) {
-            fprintf(gp, "%s'%.0f' %.0f", n ? ", " : "", x, x);
+        if (!dup)
             seen[n++] = x;
+    }
+    qsort(seen, (size_t)n, sizeof *seen, cmp_double);
+    bool logx = d->x != X_IDLE && n && seen[0] > 0;
+    double decades = logx ? log10(seen[n - 1] * 1.5 / (seen[0] / 1.5)) : 0;
+    fprintf(gp, "set xtics (");
+    for (int k = n - 1; k >= 0; k--) {
+        int len = level_label(seen[k], label, sizeof label);
+        double gap = right < 0 || !logx || decades <= 0 ? 1e9 :
+                     log10(right / seen[k]) / decades * width_px;
+        bool room = gap >= (len + right_len) * TIC_CHAR_PX / 2.0 + TIC_GAP_PX;
+        fprintf(gp, "%s'%s' %.0f", k < n - 1 ? ", " : "", room ? label : "", seen[k]);
+        if (room) {
+            right = seen[k];
+            right_len = len;
         }
     }
     fprintf(gp, ")\n");
@@ -262,8 +322,13 @@ static void line_plot(FILE *gp, const struct stats_points *p, const struct line_
     double w = (1 - LEGEND_SHARE) / (np ? np : 1);
     fprintf(gp, "set multiplot title '%s' font ',14'\n", d->title);
     axes(gp, d, e, &logy);
-    level_tics(gp, p, d, sweep);
+    level_tics(gp, p, d, sweep, w * PLOT_WIDTH * PANEL_PLOT_SHARE);
     for (int i = 0; i < (np ? np : 1); i++) {
+        double xmin, xmax;
+        if (d->x == X_OFFERED) { /* each panel spans its own rates */
+            panel_x(s, n, e, np ? used[i] : NULL, &xmin, &xmax);
+            x_axis(gp, d, xmin, xmax);
+        }
         fprintf(gp, "set origin %.3f,0\nset size %.3f,0.95\nset title '%s'\nset ylabel '%s'\n",
                 i * w, w, np ? used[i] : "references", i ? "" : d->ylabel);
         panel(gp, d, s, n, e, np ? used[i] : NULL);
