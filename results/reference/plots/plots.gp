@@ -6,6 +6,7 @@ set output 'openloop_p99.svg'
 set multiplot title 'p99 latency against offered load (open loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
 set xrange [122:140517]
@@ -13,6 +14,11 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.613077:2579.08]
 set format y '%.1s%c'
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [122:140517]
+set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -24,6 +30,10 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s)'
+set xrange [4816.83:98707.8]
+set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
 set title 'event-driven'
@@ -40,6 +50,10 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s)'
+set xrange [4816.83:98707.8]
+set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
 set title 'hybrid'
@@ -89,6 +103,7 @@ set output 'openloop_p99.png'
 set multiplot title 'p99 latency against offered load (open loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
 set xrange [122:140517]
@@ -96,6 +111,11 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.613077:2579.08]
 set format y '%.1s%c'
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [122:140517]
+set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -107,6 +127,10 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s)'
+set xrange [4816.83:98707.8]
+set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
 set title 'event-driven'
@@ -123,6 +147,10 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s)'
+set xrange [4816.83:98707.8]
+set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
 set title 'hybrid'
@@ -272,6 +300,7 @@ set output 'throughput.svg'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -280,7 +309,7 @@ set logscale y
 set yrange [1020.15:83944.2]
 set format y '%.1s%c'
 set ytics (2000, 5000, 10000, 20000, 50000)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -357,6 +386,7 @@ set output 'throughput.png'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -365,7 +395,7 @@ set logscale y
 set yrange [1020.15:83944.2]
 set format y '%.1s%c'
 set ytics (2000, 5000, 10000, 20000, 50000)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -442,6 +472,7 @@ set output 'p99.svg'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -449,7 +480,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.171538:1512.7]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -526,6 +557,7 @@ set output 'p99.png'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -533,7 +565,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.171538:1512.7]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -610,6 +642,7 @@ set output 'efficiency.svg'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -618,7 +651,7 @@ set logscale y
 set yrange [1727.75:97232.6]
 set format y '%.1s%c'
 set ytics (2000, 5000, 10000, 20000, 50000)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -695,6 +728,7 @@ set output 'efficiency.png'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -703,7 +737,7 @@ set logscale y
 set yrange [1727.75:97232.6]
 set format y '%.1s%c'
 set ytics (2000, 5000, 10000, 20000, 50000)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -780,6 +814,7 @@ set output 'memory.svg'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -787,7 +822,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [1.25:3701.36]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -864,6 +899,7 @@ set output 'memory.png'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -871,7 +907,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [1.25:3701.36]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'

@@ -6,6 +6,7 @@ set output 'openloop_p99.svg'
 set multiplot title 'p99 latency against offered load (open loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
 set xrange [115.533:102602]
@@ -13,6 +14,11 @@ set format x '%.0s%c'
 set logscale y
 set yrange [1.28231:2579.08]
 set format y '%.1s%c'
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [115.533:102602]
+set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -24,6 +30,11 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [462:102602]
+set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
 set title 'event-driven'
@@ -40,6 +51,11 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [462:102602]
+set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
 set title 'hybrid'
@@ -89,6 +105,7 @@ set output 'openloop_p99.png'
 set multiplot title 'p99 latency against offered load (open loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
 set xrange [115.533:102602]
@@ -96,6 +113,11 @@ set format x '%.0s%c'
 set logscale y
 set yrange [1.28231:2579.08]
 set format y '%.1s%c'
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [115.533:102602]
+set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -107,6 +129,11 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [462:102602]
+set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
 set title 'event-driven'
@@ -123,6 +150,11 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [462:102602]
+set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
 set title 'hybrid'
@@ -276,6 +308,7 @@ set output 'throughput.svg'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -284,7 +317,7 @@ set logscale y
 set yrange [678.692:88921.7]
 set format y '%.1s%c'
 set ytics (1000, 2000, 5000, 10000, 20000, 50000)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -361,6 +394,7 @@ set output 'throughput.png'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -369,7 +403,7 @@ set logscale y
 set yrange [678.692:88921.7]
 set format y '%.1s%c'
 set ytics (1000, 2000, 5000, 10000, 20000, 50000)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -446,6 +480,7 @@ set output 'p99.svg'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -453,7 +488,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.485385:2576.83]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -530,6 +565,7 @@ set output 'p99.png'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -537,7 +573,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.485385:2576.83]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -614,6 +650,7 @@ set output 'efficiency.svg'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -622,7 +659,7 @@ set logscale y
 set yrange [1129.21:107261]
 set format y '%.1s%c'
 set ytics (2000, 5000, 10000, 20000, 50000, 100000)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -699,6 +736,7 @@ set output 'efficiency.png'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -707,7 +745,7 @@ set logscale y
 set yrange [1129.21:107261]
 set format y '%.1s%c'
 set ytics (2000, 5000, 10000, 20000, 50000, 100000)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -784,6 +822,7 @@ set output 'memory.svg'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -792,7 +831,7 @@ set logscale y
 set yrange [1.29507:108.103]
 set format y '%.1s%c'
 set ytics (2, 5, 10, 20, 50, 100)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -869,6 +908,7 @@ set output 'memory.png'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -877,7 +917,7 @@ set logscale y
 set yrange [1.29507:108.103]
 set format y '%.1s%c'
 set ytics (2, 5, 10, 20, 50, 100)
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'

@@ -6,6 +6,7 @@ set output 'openloop_p99.svg'
 set multiplot title 'p99 latency against offered load (open loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
 set xrange [152:175086]
@@ -13,6 +14,11 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.325385:2579.08]
 set format y '%.1s%c'
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [152:175086]
+set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -24,6 +30,11 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [152:175086]
+set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
 set title 'event-driven'
@@ -40,6 +51,10 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s)'
+set xrange [3024.92:123159]
+set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
 set title 'hybrid'
@@ -89,6 +104,7 @@ set output 'openloop_p99.png'
 set multiplot title 'p99 latency against offered load (open loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
 set xrange [152:175086]
@@ -96,6 +112,11 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.325385:2579.08]
 set format y '%.1s%c'
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [152:175086]
+set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -107,6 +128,11 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s) (log scale)'
+set logscale x
+set xrange [152:175086]
+set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
 set title 'event-driven'
@@ -123,6 +149,10 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
      'data/openloop_p99-nginx.dat' using 1:2 with linespoints notitle lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      'data/openloop_p99-h2o.dat' using 1:2 with linespoints notitle lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      'data/openloop_p99-lighttpd.dat' using 1:2 with linespoints notitle lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
+unset logscale x
+set xlabel 'offered load (req/s)'
+set xrange [3024.92:123159]
+set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
 set title 'hybrid'
@@ -274,6 +304,7 @@ set output 'throughput.svg'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -281,7 +312,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [1:84021.3]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -358,6 +389,7 @@ set output 'throughput.png'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -365,7 +397,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [1:84021.3]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -442,6 +474,7 @@ set output 'p99.svg'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -449,7 +482,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.230769:1786.52]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -526,6 +559,7 @@ set output 'p99.png'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -533,7 +567,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.230769:1786.52]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -610,6 +644,7 @@ set output 'efficiency.svg'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -617,7 +652,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [2.06024:105691]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -694,6 +729,7 @@ set output 'efficiency.png'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -701,7 +737,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [2.06024:105691]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -778,6 +814,7 @@ set output 'memory.svg'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -785,7 +822,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [1.21394:4057.69]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -862,6 +899,7 @@ set output 'memory.png'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [0.666667:15000]
@@ -869,7 +907,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [1.21394:4057.69]
 set format y '%.1s%c'
-set xtics ('1' 1, '16' 16, '256' 256, '1024' 1024, '4096' 4096, '10000' 10000)
+set xtics ('10k' 10000, '' 4096, '1024' 1024, '256' 256, '16' 16, '1' 1)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'

@@ -6,6 +6,7 @@ set output 'throughput.svg'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [42.6667:96]
@@ -53,6 +54,7 @@ set output 'throughput.png'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [42.6667:96]
@@ -100,6 +102,7 @@ set output 'p99.svg'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [42.6667:96]
@@ -147,6 +150,7 @@ set output 'p99.png'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [42.6667:96]
@@ -194,6 +198,7 @@ set output 'efficiency.svg'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [42.6667:96]
@@ -241,6 +246,7 @@ set output 'efficiency.png'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [42.6667:96]
@@ -288,6 +294,7 @@ set output 'memory.svg'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [42.6667:96]
@@ -335,6 +342,7 @@ set output 'memory.png'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [42.6667:96]
@@ -426,11 +434,12 @@ set output 'idle_throughput.svg'
 set multiplot title 'throughput against idle connections' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'idle keep-alive connections held open'
 set xrange [0:9450]
 set yrange [0:63223.8]
 set format y '%.1s%c'
-set xtics ('0' 0, '1000' 1000, '5000' 5000, '9000' 9000)
+set xtics ('9000' 9000, '5000' 5000, '1000' 1000, '0' 0)
 set origin 0.000,0
 set size 0.840,0.95
 set title 'event-driven'
@@ -471,11 +480,12 @@ set output 'idle_throughput.png'
 set multiplot title 'throughput against idle connections' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'idle keep-alive connections held open'
 set xrange [0:9450]
 set yrange [0:63223.8]
 set format y '%.1s%c'
-set xtics ('0' 0, '1000' 1000, '5000' 5000, '9000' 9000)
+set xtics ('9000' 9000, '5000' 5000, '1000' 1000, '0' 0)
 set origin 0.000,0
 set size 0.840,0.95
 set title 'event-driven'
@@ -516,11 +526,12 @@ set output 'idle_p99.svg'
 set multiplot title 'p99 latency against idle connections' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'idle keep-alive connections held open'
 set xrange [0:9450]
 set yrange [0:16.5445]
 set format y '%.1s%c'
-set xtics ('0' 0, '1000' 1000, '5000' 5000, '9000' 9000)
+set xtics ('9000' 9000, '5000' 5000, '1000' 1000, '0' 0)
 set origin 0.000,0
 set size 0.840,0.95
 set title 'event-driven'
@@ -561,11 +572,12 @@ set output 'idle_p99.png'
 set multiplot title 'p99 latency against idle connections' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'idle keep-alive connections held open'
 set xrange [0:9450]
 set yrange [0:16.5445]
 set format y '%.1s%c'
-set xtics ('0' 0, '1000' 1000, '5000' 5000, '9000' 9000)
+set xtics ('9000' 9000, '5000' 5000, '1000' 1000, '0' 0)
 set origin 0.000,0
 set size 0.840,0.95
 set title 'event-driven'

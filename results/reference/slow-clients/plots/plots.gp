@@ -106,6 +106,7 @@ set output 'slow_p99.svg'
 set multiplot title 'p99 latency against the number of slow clients' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'slow clients (connections at a few req/s each) (log scale)'
 set logscale x
 set xrange [666.667:15000]
@@ -113,7 +114,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.672308:3871.34]
 set format y '%.1s%c'
-set xtics ('1000' 1000, '5000' 5000, '10000' 10000, '20000' 20000)
+set xtics ('20k' 20000, '10k' 10000, '5000' 5000, '1000' 1000)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -176,6 +177,7 @@ set output 'slow_p99.png'
 set multiplot title 'p99 latency against the number of slow clients' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'slow clients (connections at a few req/s each) (log scale)'
 set logscale x
 set xrange [666.667:15000]
@@ -183,7 +185,7 @@ set format x '%.0s%c'
 set logscale y
 set yrange [0.672308:3871.34]
 set format y '%.1s%c'
-set xtics ('1000' 1000, '5000' 5000, '10000' 10000, '20000' 20000)
+set xtics ('20k' 20000, '10k' 10000, '5000' 5000, '1000' 1000)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -246,13 +248,14 @@ set output 'slow_cpu.svg'
 set multiplot title 'server CPU per request against the number of slow clients' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'slow clients (connections at a few req/s each) (log scale)'
 set logscale x
 set xrange [666.667:15000]
 set format x '%.0s%c'
 set yrange [0:435.488]
 set format y '%.1s%c'
-set xtics ('1000' 1000, '5000' 5000, '10000' 10000, '20000' 20000)
+set xtics ('20k' 20000, '10k' 10000, '5000' 5000, '1000' 1000)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'
@@ -315,13 +318,14 @@ set output 'slow_cpu.png'
 set multiplot title 'server CPU per request against the number of slow clients' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'slow clients (connections at a few req/s each) (log scale)'
 set logscale x
 set xrange [666.667:15000]
 set format x '%.0s%c'
 set yrange [0:435.488]
 set format y '%.1s%c'
-set xtics ('1000' 1000, '5000' 5000, '10000' 10000, '20000' 20000)
+set xtics ('20k' 20000, '10k' 10000, '5000' 5000, '1000' 1000)
 set origin 0.000,0
 set size 0.280,0.95
 set title 'blocking'

@@ -6,13 +6,14 @@ set output 'throughput.svg'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:1536]
 set format x '%.0s%c'
 set yrange [0:58175.4]
 set format y '%.1s%c'
-set xtics ('256' 256, '1024' 1024)
+set xtics ('1024' 1024, '256' 256)
 set origin 0.000,0
 set size 0.420,0.95
 set title 'event-driven'
@@ -52,13 +53,14 @@ set output 'throughput.png'
 set multiplot title 'throughput against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:1536]
 set format x '%.0s%c'
 set yrange [0:58175.4]
 set format y '%.1s%c'
-set xtics ('256' 256, '1024' 1024)
+set xtics ('1024' 1024, '256' 256)
 set origin 0.000,0
 set size 0.420,0.95
 set title 'event-driven'
@@ -98,6 +100,7 @@ set output 'p99.svg'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:1536]
@@ -106,7 +109,7 @@ set logscale y
 set yrange [6.70231:1346.24]
 set format y '%.1s%c'
 set ytics (10, 20, 50, 100, 200, 500, 1000)
-set xtics ('256' 256, '1024' 1024)
+set xtics ('1024' 1024, '256' 256)
 set origin 0.000,0
 set size 0.420,0.95
 set title 'event-driven'
@@ -146,6 +149,7 @@ set output 'p99.png'
 set multiplot title 'p99 latency against connections (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:1536]
@@ -154,7 +158,7 @@ set logscale y
 set yrange [6.70231:1346.24]
 set format y '%.1s%c'
 set ytics (10, 20, 50, 100, 200, 500, 1000)
-set xtics ('256' 256, '1024' 1024)
+set xtics ('1024' 1024, '256' 256)
 set origin 0.000,0
 set size 0.420,0.95
 set title 'event-driven'
@@ -194,13 +198,14 @@ set output 'efficiency.svg'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:1536]
 set format x '%.0s%c'
 set yrange [0:76487.3]
 set format y '%.1s%c'
-set xtics ('256' 256, '1024' 1024)
+set xtics ('1024' 1024, '256' 256)
 set origin 0.000,0
 set size 0.420,0.95
 set title 'event-driven'
@@ -240,13 +245,14 @@ set output 'efficiency.png'
 set multiplot title 'requests per server CPU-second (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:1536]
 set format x '%.0s%c'
 set yrange [0:76487.3]
 set format y '%.1s%c'
-set xtics ('256' 256, '1024' 1024)
+set xtics ('1024' 1024, '256' 256)
 set origin 0.000,0
 set size 0.420,0.95
 set title 'event-driven'
@@ -286,13 +292,14 @@ set output 'memory.svg'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:1536]
 set format x '%.0s%c'
 set yrange [0:16.4616]
 set format y '%.1s%c'
-set xtics ('256' 256, '1024' 1024)
+set xtics ('1024' 1024, '256' 256)
 set origin 0.000,0
 set size 0.420,0.95
 set title 'event-driven'
@@ -332,13 +339,14 @@ set output 'memory.png'
 set multiplot title 'peak RSS of the server (closed loop)' font ',14'
 set grid
 unset key
+unset logscale x
 set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:1536]
 set format x '%.0s%c'
 set yrange [0:16.4616]
 set format y '%.1s%c'
-set xtics ('256' 256, '1024' 1024)
+set xtics ('1024' 1024, '256' 256)
 set origin 0.000,0
 set size 0.420,0.95
 set title 'event-driven'
