@@ -158,8 +158,8 @@ static void intro(struct report *r)
                  "measured CPUs at %d point%s (warnings: noise).", noisy, noisy > 1 ? "s" : "");
     verdict_say(r, "%s%s%s First what is fair on any machine, server CPU per request at equal "
         "offered load; then the maximum sustainable rates; last the closed loop, whose "
-        "utilisation wrk decides (requests per server CPU-second; on 2 cores not a ranking "
-        "to trust). Only the models compete; the calibration server (a fixed answer, "
+        "utilisation wrk decides (requests per server CPU-second; on a small machine not a "
+        "ranking to trust). Only the models compete; the calibration server (a fixed answer, "
         "parsing nothing) and the references give the scale.%s",
         !r->run.quick ? "" : "A --quick run (short levels and steps): a smoke "
         "test more than a measurement. ",
