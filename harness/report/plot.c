@@ -203,7 +203,8 @@ static void axes(FILE *gp, const struct line_def *d, const struct extent *e, boo
 
 static int cmp_double(const void *a, const void *b)
 {
-    return (*(const double *)a > *(const double *)b) - (*(const double *)a < *(const double *)b);
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 /* A level's label: "10k" from 10000 on, else the number. */

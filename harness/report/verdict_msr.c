@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/util.h"
+
 /* Loadgen's CPU per request over the server's at the models' sustained
  * equal-load points: median, lowest and highest; false when none. */
 static bool client_ratio(const struct report *r, double *med, double *lo, double *hi)
@@ -53,7 +54,7 @@ static void bounds_of(const struct report *r, char *names, size_t nlen, char *no
             continue;
         if (h->msr_noisy)
             verdict_append(noisy, ylen, ", ", strcmp(h->category, "calibration") ?
-                   h->model : "the calibration server");
+                           h->model : "the calibration server");
         if (!verdict_is_model(h->category))
             continue;
         if (!h->msr_noisy)
@@ -81,10 +82,11 @@ static void msr_unordered(struct report *r, const char *label, const struct cand
     util_format_rate(low, lo, sizeof lo);
     util_format_rate(high, hi, sizeof hi);
     util_format_rate(c[0].f.med, v, sizeof v);
-    verdict_say(r, "%s: no best model can be named. %s reached a limit of this machine first (lower"
-        " bounds %s%s%s%s req/s, above %s's %s, the highest rate measured to a server's own "
-        "limit): their order is unknown here, and load hosts (--load-hosts) would settle it."
-        " Measured to their own limit, best first: %s (%s: %s).%s%s", label, bounds,
+    verdict_say(r, "%s: no best model can be named. %s reached a limit of this machine "
+        "first (lower bounds %s%s%s%s req/s, above %s's %s, the highest rate measured to a "
+        "server's own limit): their order is unknown here, and load hosts (--load-hosts) "
+        "would settle it. Measured to their own limit, best first: %s (%s: %s).%s%s",
+        label, bounds,
         strcmp(lo, hi) ? "from " : "of ", lo, strcmp(lo, hi) ? " up to " : "",
         strcmp(lo, hi) ? hi : "", c[0].model, v, list, c[0].model, vs[0] ? vs + 2 :
         "no scale", tie, after);
