@@ -24,6 +24,7 @@ struct cmp_row {
     const char *figure;
     struct judge_figure a, b;
     bool higher_better, a_bound, b_bound; /* bound: an MSR that is a lower bound */
+    bool inconsistent;     /* a side's point is (stats.h): no claim rests on it */
     enum unit unit;
 };
 
@@ -40,6 +41,8 @@ struct cmp {
 static const char *verdict_of(const struct cmp_row *c)
 {
     enum judge j = judge_rounds(&c->b, &c->a);
+    if (c->inconsistent)
+        return "no judgement (inconsistent)";
     if (j == JUDGE_ONE_ROUND)
         return "no judgement (1 round)";
     if (j == JUDGE_OVERLAP)
@@ -60,7 +63,7 @@ static void add(struct cmp *c, const char *model, const char *point, const char 
     r->b = b;
     r->higher_better = higher;
     r->unit = unit;
-    r->a_bound = r->b_bound = false;
+    r->a_bound = r->b_bound = r->inconsistent = false;
 }
 
 static const struct stats_point *find_closed(const struct report *r, const char *model,
@@ -149,6 +152,17 @@ static void not_comparable(struct cmp *c, const char *model, const struct row *a
     snprintf(c->nc[i].models + n, sizeof c->nc[i].models - n, "%s%s", n ? ", " : "", model);
 }
 
+/* The rows from before on set a point of A against one of B of which one
+ * is inconsistent (stats.h): shown, never judged. */
+static void mark_inconsistent(struct cmp *c, int before, const struct stats_point *pa,
+                              const struct stats_point *pb)
+{
+    bool bad = (pa && row_has_flag(&pa->med, ROW_FLAG_INCONSISTENT)) ||
+               (pb && row_has_flag(&pb->med, ROW_FLAG_INCONSISTENT));
+    for (int i = before; i < c->n; i++)
+        c->rows[i].inconsistent = bad;
+}
+
 static void open_point_rows(struct cmp *c, const char *model, const struct stats_point *pa,
                             const struct stats_point *pb)
 {
@@ -161,10 +175,12 @@ static void open_point_rows(struct cmp *c, const char *model, const struct stats
     else
         snprintf(point, sizeof point, "%s %s req/s", m->step == ROW_STEP_EQUAL ? "equal" :
                  row_step_name(m->step), ra);
+    int before = c->n;
     if (m->step != ROW_STEP_EQUAL)
         add(c, model, point, "p99 ms", judge_p99(pa), judge_p99(pb), false, U_MS);
     if (m->step != ROW_STEP_CAP50 && m->step != ROW_STEP_CAP80)
         add(c, model, point, "CPU us/req", judge_cpu(pa), judge_cpu(pb), false, U_US);
+    mark_inconsistent(c, before, pa, pb);
 }
 
 /* Open-loop points of A against B's at the same offered rate and
@@ -196,6 +212,7 @@ static void open_rows(struct cmp *c, const struct report *a, const struct report
         c->rows[before].a_bound = row_has_flag(&ma->med, ROW_FLAG_LOWER_BOUND);
         c->rows[before].b_bound = row_has_flag(&mb->med, ROW_FLAG_LOWER_BOUND);
     }
+    mark_inconsistent(c, before, ma, mb);
 }
 
 static int max_rounds(const struct report *r)
@@ -278,13 +295,18 @@ static void preamble(const struct cmp *c, char *out, size_t outlen)
 static void counts(const struct cmp *c, char *out, size_t outlen)
 {
     static const char *words[] = {"faster", "slower", "within noise",
-                                  "no judgement (1 round)"};
-    int n[4] = {0};
+                                  "no judgement (1 round)", "no judgement (inconsistent)"};
+    int n[5] = {0};
     for (int i = 0; i < c->n; i++)
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 5; k++)
             n[k] += strcmp(verdict_of(&c->rows[i]), words[k]) == 0;
     snprintf(out, outlen, "%d figures: %d faster, %d slower, %d within noise, %d not judged "
-             "(one round).", c->n, n[0], n[1], n[2], n[3]);
+             "(one round)%s", c->n, n[0], n[1], n[2], n[3], n[4] ? "" : ".");
+    if (n[4]) {
+        size_t used = strlen(out);
+        snprintf(out + used, outlen - used, ", %d not judged (a server contradicted itself "
+                 "there: inconsistent).", n[4]);
+    }
 }
 
 /* The points offered at different loads in A and B, in words; "" when
