@@ -99,8 +99,12 @@ void conn_init(struct conn *c, int fd);
  * sets TCP_NODELAY as server_accept does. */
 void conn_accepted(struct conn *c, int fd);
 
-/* The readiness driver: does all the I/O it can without blocking; see above. */
+/* The readiness driver: does all the I/O it can without blocking; see above
+ * (conn_step.c). */
 enum conn_want conn_step(struct conn *c);
+/* Its sending half: sends until the response is out or the socket is full
+ * (CONN_WANT_WRITE); for conn_work. */
+enum conn_want conn_drive_send(struct conn *c);
 
 /* Milliseconds the model should wait before giving up on this connection:
  * what is left of the header timeout while a request head is partly read
