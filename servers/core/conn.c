@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -71,8 +72,25 @@ static void settle_buf(struct conn *c)
         release_buf_if_idle(c);
 }
 
+/* A body from a file that ends before its head said (the file shrank while
+ * it was sent: files.h) cannot be finished; the connection is closed
+ * without pretending otherwise, and the counters say so. Looked at only
+ * when a connection closes with a body still to send: a client that left
+ * is told from a short file by the file's size now. */
+static void count_if_truncated(const struct conn *c)
+{
+    const struct file_entry *f = c->body.file;
+    struct stat st;
+    if (c->state != CONN_WRITE || !f || f->body || c->body.len <= 0 ||
+        c->out_off < c->out_len)
+        return;
+    if (fstat(f->fd, &st) == 0 && st.st_size < c->body.off + c->body.len)
+        atomic_fetch_add_explicit(&server_counters->truncated, 1, memory_order_relaxed);
+}
+
 void conn_close(struct conn *c)
 {
+    count_if_truncated(c);
     release_response(c);
     if (c->buf)
         bufpool_put(c->buf);

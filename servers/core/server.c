@@ -259,12 +259,12 @@ void server_print_counters(void)
 {
     struct server_counters *k = server_counters;
     printf("counters: accepted=%llu requests=%llu 1xx=%llu 2xx=%llu 3xx=%llu "
-           "4xx=%llu 5xx=%llu bytes=%llu refused=%llu\n",
+           "4xx=%llu 5xx=%llu bytes=%llu truncated=%llu refused=%llu\n",
            (unsigned long long)k->accepted, (unsigned long long)k->requests,
            (unsigned long long)k->status[1], (unsigned long long)k->status[2],
            (unsigned long long)k->status[3], (unsigned long long)k->status[4],
            (unsigned long long)k->status[5], (unsigned long long)k->bytes,
-           (unsigned long long)k->refused);
+           (unsigned long long)k->truncated, (unsigned long long)k->refused);
     fflush(stdout);
 }
 
