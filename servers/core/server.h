@@ -57,6 +57,7 @@ struct server_opts {
     int header_timeout_ms;
     int idle_timeout_ms;
     int cache_mb;          /* file bodies kept in memory (files.h), MiB */
+    bool serve_hidden;     /* publish hidden files (path_is_hidden) */
 };
 
 struct server {
