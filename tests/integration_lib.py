@@ -499,7 +499,7 @@ MIME_CASES = [  # extension, expected media type (compared before any ';')
     ("png", "image/png"), ("jpg", "image/jpeg"), ("gif", "image/gif"),
     ("ico", "image/vnd.microsoft.icon"), ("webp", "image/webp"), ("woff2", "font/woff2"),
     ("wasm", "application/wasm"), ("pdf", "application/pdf"),
-    ("xyz", "application/octet-stream"),
+    ("nosuchext", "application/octet-stream"),
 ]
 SITE_FILES = ["index.html", "404.html", "favicon.ico", "css/site.css",
               "img/logo.png", "img/logo.svg", "models/index.html",
