@@ -176,7 +176,70 @@ static void inline_small_body(struct conn *c)
     c->body = (struct respond_body){0};
 }
 
-/* Parses what is buffered; on a complete head, takes respond.c's answer. */
+/* The answer in the buffer goes out now. */
+static void send_answer(struct conn *c, int status)
+{
+    c->state = CONN_WRITE;
+    inline_small_body(c);
+    count_response(status);
+}
+
+/* Skips what is buffered of a Content-Length body, so that the next
+ * request stays in sync; the rest is skipped after the answer. */
+static void skip_buffered(struct conn *c, int64_t content_length)
+{
+    uint32_t have = c->in_len - c->in_off;
+    uint32_t skip = content_length < have ? (uint32_t)content_length : have;
+    c->in_off += skip;
+    c->skip_left = content_length - skip;
+    if (c->in_off < c->in_len)
+        head_begins(c); /* a pipelined head already begun */
+}
+
+/* A chunked body is read before its answer goes out (RFC 9112 section
+ * 7.1: a recipient must be able to parse it), since the decoding may still
+ * fail: the answer is then a 400 or 413 instead. The answer is made now,
+ * while the head is in the buffer, and held in the output area. */
+static void hold_answer(struct conn *c, const struct http_request *req, int status)
+{
+    c->state = CONN_READ_BODY;
+    c->answer_held = true;
+    c->head_only = req->method == HTTP_HEAD;
+    c->held_status = (uint16_t)status;
+    http_chunked_init(&c->chunked);
+    read_due_in(c, server_options->header_timeout_ms);
+}
+
+/* In CONN_READ_BODY with an answer held: decodes what arrived of the
+ * chunked body; at its end the answer goes out, or an error in its place. */
+static enum conn_want skip_chunked(struct conn *c)
+{
+    size_t used;
+    int r = http_chunked_skip(&c->chunked, c->buf + c->in_off, c->in_len - c->in_off,
+                              &used);
+    c->in_off += (uint32_t)used;
+    if (r == HTTP_CHUNKED_MORE) {
+        settle_buf(c);
+        return CONN_WANT_READ;
+    }
+    c->answer_held = false;
+    if (r < 0) {
+        struct respond_answer a;
+        release_response(c);
+        c->in_off = c->in_len; /* the rest cannot be framed */
+        respond_error(-r, c->head_only, c->buf + CONN_IN_CAP, CONN_OUT_CAP, &a);
+        c->keep_alive = false;
+        c->out_len = (uint32_t)a.head_len;
+        c->held_status = (uint16_t)a.status;
+    } else if (c->in_off < c->in_len) {
+        head_begins(c); /* a pipelined head after the body */
+    }
+    send_answer(c, c->held_status);
+    return CONN_WANT_WRITE;
+}
+
+/* Parses what is buffered; on a complete head, takes respond.c's answer,
+ * to send (CONN_WRITE) or to hold until a chunked body is read. */
 static bool take_request(struct conn *c)
 {
     struct http_request req;
@@ -190,24 +253,26 @@ static bool take_request(struct conn *c)
         c->in_off = c->in_len; /* the rest cannot be framed */
         respond_error(-n, req.method == HTTP_HEAD, out, CONN_OUT_CAP, &a);
     } else {
-        /* A permitted body is skipped so the next request stays in sync. */
         c->in_off += (uint32_t)n;
-        uint32_t have = c->in_len - c->in_off;
-        uint32_t skip = req.content_length < have ? (uint32_t)req.content_length : have;
-        c->in_off += skip;
-        c->skip_left = req.content_length - skip;
-        if (c->in_off < c->in_len)
-            head_begins(c); /* a pipelined head already begun */
+        if (!req.chunked)
+            skip_buffered(c, req.content_length);
         respond_to(&req, req.keep_alive && !server_stopping(), out, CONN_OUT_CAP, &a);
     }
-    c->state = CONN_WRITE;
     c->keep_alive = a.keep_alive;
     c->out_off = 0;
     c->out_len = (uint32_t)a.head_len;
     c->body = a.body;
-    inline_small_body(c);
-    count_response(a.status);
+    if (n > 0 && req.chunked)
+        hold_answer(c, &req, a.status);
+    else
+        send_answer(c, a.status);
     return true;
+}
+
+/* After take_request: the answer to send, or the chunked body to read. */
+static enum conn_want answer_or_body(struct conn *c)
+{
+    return c->state == CONN_READ_BODY ? skip_chunked(c) : CONN_WANT_WRITE;
 }
 
 /* For handoff: is a whole head (or an error) buffered? Left for the worker. */
@@ -227,7 +292,7 @@ static enum conn_want advance(struct conn *c)
         if (c->handoff && head_complete(c))
             return CONN_WANT_WORK;
         if (!c->handoff && take_request(c))
-            return CONN_WANT_WRITE;
+            return answer_or_body(c);
     }
     if (server_stopping() && conn_is_idle(c))
         return CONN_CLOSE;
@@ -238,6 +303,8 @@ static enum conn_want advance(struct conn *c)
 /* In CONN_READ_BODY: drops what arrived of a permitted request body. */
 static enum conn_want skip_body(struct conn *c)
 {
+    if (c->answer_held)
+        return skip_chunked(c);
     uint32_t have = c->in_len - c->in_off;
     uint32_t skip = c->skip_left < have ? (uint32_t)c->skip_left : have;
     c->in_off += skip;
@@ -398,5 +465,6 @@ enum conn_want conn_work(struct conn *c)
 {
     if (c->state != CONN_READ_HEAD || !c->buf || !take_request(c))
         return CONN_WANT_READ; /* nothing complete: the reactor reads on */
-    return conn_drive_send(c);
+    enum conn_want w = answer_or_body(c);
+    return w == CONN_WANT_WRITE ? conn_drive_send(c) : w; /* else the reactor reads */
 }
