@@ -2,7 +2,7 @@
  * section 7.1), one table row per case. Every row is fed whole, cut in two
  * at every split point, and a byte at a time, each piece from a heap copy
  * of its own length: the result and the byte where it came must not
- * depend on how the body arrived. */
+ * depend on how the body arrived (tests/fuzz/chunked_feed.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,40 +13,14 @@
 
 #include <cmocka.h>
 
-#include "http_chunked.h"
-#include "http_parse.h"
+#include "fuzz/chunked_feed.h"
 
-struct outcome {
-    int r;      /* the first result other than MORE, or MORE */
-    size_t at;  /* bytes consumed when it came: the body's length for DONE,
-                   the offending byte's offset for an error */
-};
-
-/* Feeds in[0..n) in pieces of at most step bytes, also cut at cut. */
-static struct outcome feed(const char *in, size_t n, size_t cut, size_t step)
+/* chunked_feed, with its contract asserted. */
+static struct chunked_outcome feed(const char *in, size_t n, size_t cut, size_t step)
 {
-    struct http_chunked ck;
-    struct outcome o = {HTTP_CHUNKED_MORE, 0};
-    http_chunked_init(&ck);
-    while (o.at < n) {
-        size_t len = n - o.at < step ? n - o.at : step;
-        if (o.at < cut && o.at + len > cut)
-            len = cut - o.at;
-        char *piece = malloc(len);
-        assert_non_null(piece);
-        memcpy(piece, in + o.at, len);
-        size_t used = (size_t)-1;
-        int r = http_chunked_skip(&ck, piece, len, &used);
-        free(piece);
-        assert_true(used <= len);
-        assert_true(ck.body <= HTTP_MAX_BODY);
-        o.at += used;
-        if (r != HTTP_CHUNKED_MORE) {
-            o.r = r;
-            return o;
-        }
-        assert_int_equal(used, len);
-    }
+    struct chunked_outcome o = chunked_feed(in, n, cut, step);
+    if (o.bad)
+        fail_msg("%s (input of %zu bytes)", o.bad, n);
     return o;
 }
 
@@ -54,7 +28,7 @@ struct row {
     const char *in;
     size_t len;
     int r;         /* HTTP_CHUNKED_DONE, MORE, or minus a status */
-    size_t at;     /* where: see struct outcome (SIZE_MAX: the whole input) */
+    size_t at;     /* where: see struct chunked_outcome (ALL: the whole input) */
     const char *name;
 };
 
@@ -110,16 +84,16 @@ static const struct row rows[] = {
 static void check_row(const struct row *t)
 {
     size_t want_at = t->at == ALL ? t->len : t->at;
-    struct outcome whole = feed(t->in, t->len, 0, t->len ? t->len : 1);
+    struct chunked_outcome whole = feed(t->in, t->len, 0, t->len ? t->len : 1);
     if (whole.r != t->r || whole.at != want_at)
         fail_msg("%s: got %d at %zu, want %d at %zu", t->name, whole.r, whole.at, t->r,
                  want_at);
     for (size_t cut = 0; cut <= t->len; cut++) {
-        struct outcome o = feed(t->in, t->len, cut, t->len ? t->len : 1);
+        struct chunked_outcome o = feed(t->in, t->len, cut, t->len ? t->len : 1);
         if (o.r != whole.r || o.at != whole.at)
             fail_msg("%s: cut at %zu: got %d at %zu", t->name, cut, o.r, o.at);
     }
-    struct outcome bytes = feed(t->in, t->len, 0, 1);
+    struct chunked_outcome bytes = feed(t->in, t->len, 0, 1);
     if (bytes.r != whole.r || bytes.at != whole.at)
         fail_msg("%s: a byte at a time: got %d at %zu", t->name, bytes.r, bytes.at);
 }
@@ -159,7 +133,7 @@ static void chunked_limit_is_decoded_size(void **state)
     size_t len;
     size_t at_limit[] = {HTTP_MAX_BODY / 2, HTTP_MAX_BODY / 4, HTTP_MAX_BODY / 4};
     char *b = body_of(at_limit, 3, &len);
-    struct outcome o = feed(b, len, len / 3, 4096);
+    struct chunked_outcome o = feed(b, len, len / 3, 4096);
     assert_int_equal(o.r, HTTP_CHUNKED_DONE);
     assert_int_equal(o.at, len);
     free(b);
@@ -207,7 +181,7 @@ static void chunked_trailer_is_bounded(void **state)
     size_t o = (size_t)sprintf(t, "0\r\n");
     while (o + 16 < sizeof t)
         o += (size_t)sprintf(t + o, "X-Pad: 0123456\r\n");
-    struct outcome r = feed(t, o, 0, o);
+    struct chunked_outcome r = feed(t, o, 0, o);
     assert_int_equal(r.r, -431);
 }
 
