@@ -149,6 +149,40 @@ def check_chunked_then_pipelined(s, byte_at_a_time=False):
         c.expect_closed()
 
 
+def check_chunked_file_changed(s):
+    """The answer to a GET with a chunked body is made when its head has
+    come and sent when the body has ended. A file over 64 KiB rewritten in
+    between cannot be sent under the head made for it: 503, and a close;
+    a file that did not change is answered 200 after the same wait. A GET
+    on another connection lets the server read the head first; where that
+    cannot be known (another process or thread took it) a 200 whose head
+    describes the rewritten file is right too."""
+    path = os.path.join(s.www, CHANGING)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    data = random.Random(7).randbytes(LARGE)
+    with open(path, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o644)
+    head = chunked("/" + CHANGING, body=b"5\r\nhello\r\n")
+    with Conn(s.srv) as c:
+        c.send(head)
+        s.expect_file(s.get("/p/04.txt"), "/p/04.txt", "a GET meanwhile")  # the first is read
+        c.send(b"0\r\n\r\n")
+        expect_current(s, c.read_response(), path, data, "of an unchanged file")
+        c.send(head)
+        s.expect_file(s.get("/p/05.txt"), "/p/05.txt", "a GET meanwhile")
+        write_in_place(path, data[:LARGE // 2], os.stat(path).st_mtime_ns)
+        c.send(b"0\r\n\r\n")
+        r = c.read_response()
+        if r.status == 200:
+            expect_current(s, r, path, data[:LARGE // 2], "after the rewrite")
+            return "the head was read after the rewrite: 200 for the new file"
+        expect_eq(r.status, 503, "status once the file changed")
+        s.expect_error_shape(r)
+        c.expect_closed()
+        return "503"
+
+
 def check_chunked_limit_exact(s):
     """A chunked body of exactly 1 MiB (two chunks) is read and the request
     answered; one byte more is 413 (next check)."""
@@ -266,6 +300,9 @@ def plan(s):
           "both 200 in order", check_chunked_then_pipelined, s)
     check("the same, sent one byte at a time", check_chunked_then_pipelined, s, True)
     check("a chunked body of exactly 1 MiB is read", check_chunked_limit_exact, s)
+    if not s.single:  # a GET meanwhile needs a second connection
+        check("chunked: a file rewritten while the body is read is 503, not a stale head",
+              check_chunked_file_changed, s)
     for name, body, status in CHUNK_ERRORS:
         check(f"chunked: {name} is {status}", s.expect_error, chunked(body=body), status)
     check("chunked: chunks adding up to 1 MiB + 1 are 413", check_chunked_over_limit, s)

@@ -223,6 +223,11 @@ static enum conn_want skip_chunked(struct conn *c)
         return CONN_WANT_READ;
     }
     c->answer_held = false;
+    /* The head was made from the file as it was when the request head
+     * came; one whose file changed since cannot be sent (files.h). The
+     * request is gone from the buffer, so it cannot be answered again. */
+    if (r == HTTP_CHUNKED_DONE && c->body.file && !files_unchanged(c->body.file))
+        r = -503;
     if (r < 0) {
         struct respond_answer a;
         release_response(c);

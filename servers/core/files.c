@@ -268,7 +268,7 @@ static void table_insert(struct file_entry *f)
  * stat; a body sent from the descriptor is whatever the file holds when it is
  * sent, so its size and mtime are looked at again (one fstat, far cheaper
  * than the sendfile that follows) before a head describes it. */
-static bool descriptor_unchanged(const struct file_entry *f)
+bool files_unchanged(const struct file_entry *f)
 {
     struct stat st;
     if (f->body)
@@ -317,7 +317,7 @@ struct file_entry *files_get(const char *rel, bool dir_slash, int *status)
     long long now = clock_now_ms();
     bool fresh = false;
     struct file_entry *f = table_find(key, now, &fresh);
-    if (f && fresh && descriptor_unchanged(f))
+    if (f && fresh && files_unchanged(f))
         return f;
 
     struct stat st;

@@ -88,6 +88,10 @@ struct file_entry *files_get(const char *rel, bool dir_slash, int *status);
 
 void files_put(struct file_entry *f);
 
+/* True when f's body is in memory, or when its descriptor still has the
+ * size and mtime f's head lines were built from (one fstat). */
+bool files_unchanged(const struct file_entry *f);
+
 /* Closes everything (at exit, so that leak checkers stay quiet). */
 void files_shutdown(void);
 
