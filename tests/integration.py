@@ -160,7 +160,8 @@ class Suite:
     def check_help(self):
         rc, out, err = self.run_cli(["--help"])
         expect_eq(rc, 0, "exit status of --help")
-        for opt in ("--port", "--bind", "--docroot", "--header-timeout", "--idle-timeout"):
+        for opt in ("--port", "--bind", "--docroot", "--header-timeout", "--idle-timeout",
+                    "--cache-mb", "--serve-hidden"):
             expect(opt in out, f"--help output does not mention {opt}: {short(out)}")
 
     def check_version(self):
@@ -807,6 +808,7 @@ def plan(s):
                        ("--port without a value", base + ["--port"]),
                        ("--header-timeout abc", base + ["--port", "0", "--header-timeout", "abc"]),
                        ("--workers abc", base + ["--port", "0", "--workers", "abc"]),
+                       ("--serve-hidden=yes", base + ["--port", "0", "--serve-hidden=yes"]),
                        ("missing docroot", ["--port", "0", "--bind", "127.0.0.1", "--docroot",
                                             os.path.join(s.tmp, "does-not-exist")])):
         check(f"{name}: one line on stderr, exit 2", s.check_bad_usage, args)
