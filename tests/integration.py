@@ -623,7 +623,10 @@ class Suite:
             expect(0.3 <= took <= TIMEOUT_CLOSE_S,
                    f"idle keep-alive connection closed after {took:.2f} s (idle timeout 500 ms)")
             for name, raw in (("half a request head", b"GET /p/13.txt HTTP/1.1\r\nHost: loc"),
-                              ("nothing sent", b"")):
+                              ("nothing sent", b""),
+                              ("half a chunked body", request(
+                                  "/p/13.txt", headers=[("Transfer-Encoding", "chunked")])
+                               + b"5\r\nhel")):
                 t = time.monotonic()
                 with Conn(srv) as c:
                     if raw:
