@@ -16,6 +16,7 @@ from integration_lib import Conn, Fail, expect, expect_eq, request, short, wait_
 
 CHANGING = "chg/live.bin"         # created and rewritten by the checks
 LARGE = 200_000                   # > FILES_BODY_MAX (64 KiB): sent from the descriptor
+HELD = "chg/held.bin"             # rewritten while a chunked body is read
 SHRINKING = "chg/shrinking.bin"   # sparse, cut short while it is sent
 SHRINKING_SIZE = 64 << 20         # far beyond what the socket buffers hold
 MAX_BODY = 1 << 20                # HTTP_MAX_BODY
@@ -157,13 +158,13 @@ def check_chunked_file_changed(s):
     on another connection lets the server read the head first; where that
     cannot be known (another process or thread took it) a 200 whose head
     describes the rewritten file is right too."""
-    path = os.path.join(s.www, CHANGING)
+    path = os.path.join(s.www, HELD)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     data = random.Random(7).randbytes(LARGE)
     with open(path, "wb") as f:
         f.write(data)
     os.chmod(path, 0o644)
-    head = chunked("/" + CHANGING, body=b"5\r\nhello\r\n")
+    head = chunked("/" + HELD, body=b"5\r\nhello\r\n")
     with Conn(s.srv) as c:
         c.send(head)
         s.expect_file(s.get("/p/04.txt"), "/p/04.txt", "a GET meanwhile")  # the first is read
