@@ -28,9 +28,9 @@ BIG_SIZE = 8 * 1024 * 1024
 
 COUNTERS_RE = re.compile(
     r"^counters: accepted=(\d+) requests=(\d+) 1xx=(\d+) 2xx=(\d+) 3xx=(\d+)"
-    r" 4xx=(\d+) 5xx=(\d+) bytes=(\d+) refused=(\d+)$")
+    r" 4xx=(\d+) 5xx=(\d+) bytes=(\d+) truncated=(\d+) refused=(\d+)$")
 COUNTER_NAMES = ("accepted", "requests", "1xx", "2xx", "3xx", "4xx", "5xx",
-                 "bytes", "refused")
+                 "bytes", "truncated", "refused")
 LISTEN_RE = re.compile(r"^listening on (?:(\d+\.\d+\.\d+\.\d+)|\[([0-9a-fA-F:]+)\]):(\d+)$")
 
 
@@ -499,7 +499,7 @@ MIME_CASES = [  # extension, expected media type (compared before any ';')
     ("png", "image/png"), ("jpg", "image/jpeg"), ("gif", "image/gif"),
     ("ico", "image/vnd.microsoft.icon"), ("webp", "image/webp"), ("woff2", "font/woff2"),
     ("wasm", "application/wasm"), ("pdf", "application/pdf"),
-    ("xyz", "application/octet-stream"),
+    ("nosuchext", "application/octet-stream"),
 ]
 SITE_FILES = ["index.html", "404.html", "favicon.ico", "css/site.css",
               "img/logo.png", "img/logo.svg", "models/index.html",

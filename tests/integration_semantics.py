@@ -369,8 +369,10 @@ def head_error_checks(s, check):
             ("HTTP/2.0", b"HEAD / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
             ("Content-Length over 1 MiB",
              b"HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048577\r\n\r\n", 413),
-            ("Transfer-Encoding: chunked",
-             b"HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+            ("Transfer-Encoding: gzip, chunked",
+             b"HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+            ("a malformed chunked body",
+             b"HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
             ("a target over 8 KiB", request("/" + "a" * 9000, "HEAD"), 414),
             ("a missing file", request("/no-such-file", "HEAD"), 404),
             ("an escaping path", request("/../secret", "HEAD"), 400)):

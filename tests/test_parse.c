@@ -109,6 +109,10 @@ static const struct valid_case valid_cases[] = {
     V("GET /" H11 "Connection: ,,close,\r\n\r\n", HTTP_GET, "/", 1, false, 0, NULL, "parse_connection_list_skips_empty_elements"),
     V("GET /" H11 "Connection: closed\r\n\r\n", HTTP_GET, "/", 1, true, 0, NULL, "parse_http11_needs_exact_close_token"),
     V("GET /" H11 "Connection: keep-alive\r\n\r\n", HTTP_GET, "/", 1, true, 0, NULL, "parse_http11_keeps_alive_by_default"),
+    V("GET /" H11 "Transfer-Encoding: chunked\r\n\r\n", HTTP_GET, "/", 1, true, 0, NULL, "parse_accepts_chunked_alone"),
+    V("GET /" H11 "Transfer-Encoding: Chunked\r\n\r\n", HTTP_GET, "/", 1, true, 0, NULL, "parse_transfer_coding_names_ignore_case"),
+    V("GET /" H11 "Transfer-Encoding: ,chunked,\r\n\r\n", HTTP_GET, "/", 1, true, 0, NULL, "parse_skips_empty_transfer_coding_elements"),
+    V("HEAD /" H11 "Transfer-Encoding: chunked\r\n\r\n", HTTP_HEAD, "/", 1, true, 0, NULL, "parse_accepts_chunked_on_head"),
     V("GET /" H11 "Content-Length: 0\r\n\r\n", HTTP_GET, "/", 1, true, 0, NULL, "parse_accepts_content_length_zero"),
     V("GET /" H11 "Content-Length: 10\r\n\r\n", HTTP_GET, "/", 1, true, 10, NULL, "parse_reports_content_length"),
     V("GET /" H11 "Content-Length: 1048576\r\n\r\n", HTTP_GET, "/", 1, true, 1048576, NULL, "parse_accepts_content_length_at_max_body"),
@@ -330,12 +334,9 @@ static const struct error_case deferred_cases[] = {
     E("GET /" H11 "Content-Length: 9223372036854775807\r\n\r\n", 413, "parse_rejects_int64_max_content_length_with_413"),
     E("POST /" H11 "Content-Length: 2000000\r\n\r\n", 405, "parse_method_405_comes_before_413"),
     E("FOO /" H11 "Content-Length: 2000000\r\n\r\n", 501, "parse_method_501_comes_before_413"),
-    E("GET /" H11 "Transfer-Encoding: chunked\r\n\r\n", 501, "parse_rejects_transfer_encoding_with_501"),
     E("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "parse_rejects_transfer_encoding_on_http10_as_faulty_framing"),
-    E("GET /" H11 "Transfer-Encoding: Chunked\r\n\r\n", 501, "parse_transfer_coding_names_ignore_case"),
     E("GET /" H11 "Transfer-Encoding: gzip, chunked\r\n\r\n", 501, "parse_rejects_gzip_then_chunked_with_501"),
     E("GET /" H11 "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "parse_reads_transfer_codings_across_fields"),
-    E("GET /" H11 "Transfer-Encoding: ,chunked,\r\n\r\n", 501, "parse_skips_empty_transfer_coding_elements"),
     E("GET /" H11 "Transfer-Encoding: gzip\r\n\r\n", 400, "parse_rejects_transfer_encoding_without_chunked"),
     E("GET /" H11 "Transfer-Encoding: chunked, gzip\r\n\r\n", 400, "parse_rejects_chunked_not_last"),
     E("GET /" H11 "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "parse_rejects_chunked_not_last_across_fields"),
@@ -489,7 +490,7 @@ static void parse_knows_head_on_every_error(void **state)
         {"\r\nHEAD /\r\n", 400},
         {"HEAD / HTTP/1.1\r\nBad Name: x\r\n", 400},
         {"HEAD / HTTP/1.1\r\n\r\n", 400},
-        {"HEAD /" H11 "Transfer-Encoding: chunked\r\n\r\n", 501},
+        {"HEAD /" H11 "Transfer-Encoding: gzip, chunked\r\n\r\n", 501},
     };
     (void)state;
 
@@ -503,6 +504,29 @@ static void parse_knows_head_on_every_error(void **state)
     static const char unknown[] = "HEADX / HTTP/1.0\r\n\r\n";
     assert_int_equal(parse_guarded(unknown, sizeof unknown - 1, &req, NULL), -501);
     assert_int_equal(req.method, HTTP_GET);
+}
+
+/* Transfer-Encoding: chunked as the only coding sets req.chunked (the
+ * caller reads the body: http_chunked.h); nothing else does. */
+static void parse_reports_chunked(void **state)
+{
+    static const struct {
+        const char *in;
+        bool chunked;
+    } rows[] = {
+        {"GET /" H11 "Transfer-Encoding: chunked\r\n\r\n", true},
+        {"GET /" H11 "Transfer-Encoding: CHUNKED \r\n\r\n", true},
+        {"GET /" H11 "Transfer-Encoding: ,\t chunked\r\n\r\n", true},
+        {"GET /" H11 "Content-Length: 5\r\n\r\n", false},
+        {"GET /" H11 "\r\n", false},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        struct http_request req;
+        int n = parse_guarded(rows[i].in, strlen(rows[i].in), &req, NULL);
+        assert_int_equal(n, (int)strlen(rows[i].in));
+        assert_int_equal(req.chunked, rows[i].chunked);
+    }
 }
 
 /* ---- Pipelines ----------------------------------------------------------- */
@@ -747,6 +771,7 @@ int main(void)
         cmocka_unit_test(parse_absent_fields_are_null),
         cmocka_unit_test(parse_field_next_finds_every_line),
         cmocka_unit_test(parse_knows_head_on_every_error),
+        cmocka_unit_test(parse_reports_chunked),
         cmocka_unit_test(parse_pipeline_returns_each_request_in_turn),
         cmocka_unit_test(parse_pipeline_skips_crlf_between_requests),
         cmocka_unit_test(parse_pipeline_waits_for_partial_second_request),

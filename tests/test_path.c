@@ -630,6 +630,25 @@ static void errno_status_table(void **state)
     }
 }
 
+/* path_is_hidden: any segment that starts with '.', but a first segment
+ * ".well-known" (RFC 8615), on the results of path_normalize. */
+static void hidden_segments(void **state)
+{
+    (void)state;
+    static const char *const hidden[] = {
+        ".git/config", ".env", ".htpasswd", "a/.hidden/x", "a/.dotfile", ".git",
+        ".well-knownx/y", ".well-known/.secret", ".well-known/a/.b", "..."};
+    static const char *const published[] = {
+        "", "index.html", "a/b.c", "a./b", "a/b.", ".well-known", ".well-known/x",
+        ".well-known/acme-challenge/t", "well-known/x", "a..b/c"};
+    for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
+        if (!path_is_hidden(hidden[i]))
+            fail_msg("%s should be hidden", hidden[i]);
+    for (size_t i = 0; i < sizeof published / sizeof *published; i++)
+        if (path_is_hidden(published[i]))
+            fail_msg("%s should be published", published[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest norm_tests[] = {
@@ -646,6 +665,7 @@ int main(void)
         cmocka_unit_test(open_walk_closes_intermediate_fds),
         cmocka_unit_test(open_falls_back_without_openat2),
         cmocka_unit_test(errno_status_table),
+        cmocka_unit_test(hidden_segments),
     };
     int failed = cmocka_run_group_tests(norm_tests, guard_setup, guard_teardown);
     failed += cmocka_run_group_tests(open_tests, tree_setup, tree_teardown);

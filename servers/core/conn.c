@@ -2,14 +2,12 @@
  * readiness driver over it; see conn.h. */
 #include "conn.h"
 
-#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -74,8 +72,25 @@ static void settle_buf(struct conn *c)
         release_buf_if_idle(c);
 }
 
+/* A body from a file that ends before its head said (the file shrank while
+ * it was sent: files.h) cannot be finished; the connection is closed
+ * without pretending otherwise, and the counters say so. Looked at only
+ * when a connection closes with a body still to send: a client that left
+ * is told from a short file by the file's size now. */
+static void count_if_truncated(const struct conn *c)
+{
+    const struct file_entry *f = c->body.file;
+    struct stat st;
+    if (c->state != CONN_WRITE || !f || f->body || c->body.len <= 0 ||
+        c->out_off < c->out_len)
+        return;
+    if (fstat(f->fd, &st) == 0 && st.st_size < c->body.off + c->body.len)
+        atomic_fetch_add_explicit(&server_counters->truncated, 1, memory_order_relaxed);
+}
+
 void conn_close(struct conn *c)
 {
+    count_if_truncated(c);
     release_response(c);
     if (c->buf)
         bufpool_put(c->buf);
@@ -161,7 +176,75 @@ static void inline_small_body(struct conn *c)
     c->body = (struct respond_body){0};
 }
 
-/* Parses what is buffered; on a complete head, takes respond.c's answer. */
+/* The answer in the buffer goes out now. */
+static void send_answer(struct conn *c, int status)
+{
+    c->state = CONN_WRITE;
+    inline_small_body(c);
+    count_response(status);
+}
+
+/* Skips what is buffered of a Content-Length body, so that the next
+ * request stays in sync; the rest is skipped after the answer. */
+static void skip_buffered(struct conn *c, int64_t content_length)
+{
+    uint32_t have = c->in_len - c->in_off;
+    uint32_t skip = content_length < have ? (uint32_t)content_length : have;
+    c->in_off += skip;
+    c->skip_left = content_length - skip;
+    if (c->in_off < c->in_len)
+        head_begins(c); /* a pipelined head already begun */
+}
+
+/* A chunked body is read before its answer goes out (RFC 9112 section
+ * 7.1: a recipient must be able to parse it), since the decoding may still
+ * fail: the answer is then a 400 or 413 instead. The answer is made now,
+ * while the head is in the buffer, and held in the output area. */
+static void hold_answer(struct conn *c, const struct http_request *req, int status)
+{
+    c->state = CONN_READ_BODY;
+    c->answer_held = true;
+    c->head_only = req->method == HTTP_HEAD;
+    c->held_status = (uint16_t)status;
+    http_chunked_init(&c->chunked);
+    read_due_in(c, server_options->header_timeout_ms);
+}
+
+/* In CONN_READ_BODY with an answer held: decodes what arrived of the
+ * chunked body; at its end the answer goes out, or an error in its place. */
+static enum conn_want skip_chunked(struct conn *c)
+{
+    size_t used;
+    int r = http_chunked_skip(&c->chunked, c->buf + c->in_off, c->in_len - c->in_off,
+                              &used);
+    c->in_off += (uint32_t)used;
+    if (r == HTTP_CHUNKED_MORE) {
+        settle_buf(c);
+        return CONN_WANT_READ;
+    }
+    c->answer_held = false;
+    /* The head was made from the file as it was when the request head
+     * came; one whose file changed since cannot be sent (files.h). The
+     * request is gone from the buffer, so it cannot be answered again. */
+    if (r == HTTP_CHUNKED_DONE && c->body.file && !files_unchanged(c->body.file))
+        r = -503;
+    if (r < 0) {
+        struct respond_answer a;
+        release_response(c);
+        c->in_off = c->in_len; /* the rest cannot be framed */
+        respond_error(-r, c->head_only, c->buf + CONN_IN_CAP, CONN_OUT_CAP, &a);
+        c->keep_alive = false;
+        c->out_len = (uint32_t)a.head_len;
+        c->held_status = (uint16_t)a.status;
+    } else if (c->in_off < c->in_len) {
+        head_begins(c); /* a pipelined head after the body */
+    }
+    send_answer(c, c->held_status);
+    return CONN_WANT_WRITE;
+}
+
+/* Parses what is buffered; on a complete head, takes respond.c's answer,
+ * to send (CONN_WRITE) or to hold until a chunked body is read. */
 static bool take_request(struct conn *c)
 {
     struct http_request req;
@@ -175,24 +258,26 @@ static bool take_request(struct conn *c)
         c->in_off = c->in_len; /* the rest cannot be framed */
         respond_error(-n, req.method == HTTP_HEAD, out, CONN_OUT_CAP, &a);
     } else {
-        /* A permitted body is skipped so the next request stays in sync. */
         c->in_off += (uint32_t)n;
-        uint32_t have = c->in_len - c->in_off;
-        uint32_t skip = req.content_length < have ? (uint32_t)req.content_length : have;
-        c->in_off += skip;
-        c->skip_left = req.content_length - skip;
-        if (c->in_off < c->in_len)
-            head_begins(c); /* a pipelined head already begun */
+        if (!req.chunked)
+            skip_buffered(c, req.content_length);
         respond_to(&req, req.keep_alive && !server_stopping(), out, CONN_OUT_CAP, &a);
     }
-    c->state = CONN_WRITE;
     c->keep_alive = a.keep_alive;
     c->out_off = 0;
     c->out_len = (uint32_t)a.head_len;
     c->body = a.body;
-    inline_small_body(c);
-    count_response(a.status);
+    if (n > 0 && req.chunked)
+        hold_answer(c, &req, a.status);
+    else
+        send_answer(c, a.status);
     return true;
+}
+
+/* After take_request: the answer to send, or the chunked body to read. */
+static enum conn_want answer_or_body(struct conn *c)
+{
+    return c->state == CONN_READ_BODY ? skip_chunked(c) : CONN_WANT_WRITE;
 }
 
 /* For handoff: is a whole head (or an error) buffered? Left for the worker. */
@@ -212,7 +297,7 @@ static enum conn_want advance(struct conn *c)
         if (c->handoff && head_complete(c))
             return CONN_WANT_WORK;
         if (!c->handoff && take_request(c))
-            return CONN_WANT_WRITE;
+            return answer_or_body(c);
     }
     if (server_stopping() && conn_is_idle(c))
         return CONN_CLOSE;
@@ -223,6 +308,8 @@ static enum conn_want advance(struct conn *c)
 /* In CONN_READ_BODY: drops what arrived of a permitted request body. */
 static enum conn_want skip_body(struct conn *c)
 {
+    if (c->answer_held)
+        return skip_chunked(c);
     uint32_t have = c->in_len - c->in_off;
     uint32_t skip = c->skip_left < have ? (uint32_t)c->skip_left : have;
     c->in_off += skip;
@@ -378,108 +465,11 @@ enum conn_want conn_sent(struct conn *c, size_t n)
     return c->body.len > 0 ? CONN_WANT_WRITE : finish_response(c);
 }
 
-/* --- the readiness driver ----------------------------------------------
- *
- * Performs the I/O the machine asks for until the socket would block: one
- * recv per keep-alive request, one writev of head and cached body, sendfile
- * for a body from a file. */
-
-/* One recv into the space the machine offers; *blocked when none came. */
-static enum conn_want recv_some(struct conn *c, bool *blocked)
-{
-    char *p;
-    size_t space = conn_recv_space(c, &p);
-    if (space == 0)
-        return CONN_CLOSE; /* out of memory: the parser refuses a fuller head */
-    ssize_t n;
-    do
-        n = recv(c->fd, p, space, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        conn_recv_unused(c);
-        *blocked = true;
-        return CONN_WANT_READ;
-    }
-    c->drained = n > 0 && (size_t)n < space;
-    return conn_received(c, n); /* 0 (EOF) or an error: CONN_CLOSE */
-}
-
-/* One send of what the machine offers; as send(2) returns. */
-static ssize_t send_some(struct conn *c)
-{
-    struct iovec iov[2];
-    int k = conn_send_iov(c, iov);
-    if (k == 2) {
-        struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
-        return sendmsg(c->fd, &m, MSG_NOSIGNAL);
-    }
-    if (k == 1) {
-        /* MSG_MORE holds a head back until sendfile adds the body to it. */
-        bool more = c->out_off < c->out_len && c->body.len > 0;
-        return send(c->fd, iov[0].iov_base, iov[0].iov_len,
-                    MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-    }
-    int fd;
-    off_t off;
-    size_t len;
-    if (!conn_send_file(c, &fd, &off, &len)) {
-        errno = EPIPE; /* cannot happen: the machine wants to write */
-        return -1;
-    }
-    return sendfile(c->fd, fd, &off, len);
-}
-
-/* Sends until the response is out (what the machine wants next) or the
- * socket is full (CONN_WANT_WRITE). */
-static enum conn_want drive_send(struct conn *c)
-{
-    for (;;) {
-        ssize_t n = send_some(c);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno == EAGAIN || errno == EWOULDBLOCK ? CONN_WANT_WRITE : CONN_CLOSE;
-        enum conn_want w = conn_sent(c, (size_t)n);
-        if (w != CONN_WANT_WRITE)
-            return w;
-    }
-}
-
-static enum conn_want drive(struct conn *c, enum conn_want w)
-{
-    for (;;) {
-        if (w == CONN_WANT_READ) {
-            if (c->drained && !c->edge_triggered) {
-                /* Level-triggered waiting will report anything that arrives. */
-                c->drained = false;
-                conn_recv_unused(c);
-                return CONN_WANT_READ;
-            }
-            bool blocked = false;
-            w = recv_some(c, &blocked);
-            if (blocked)
-                return CONN_WANT_READ;
-        } else if (w == CONN_WANT_WRITE) {
-            if ((w = drive_send(c)) == CONN_WANT_WRITE)
-                return w;
-        } else {
-            return w; /* CONN_CLOSE, or CONN_WANT_WORK for a pool */
-        }
-    }
-}
-
-enum conn_want conn_step(struct conn *c)
-{
-    if (c->state == CONN_DONE)
-        return CONN_CLOSE;
-    c->driven = true;
-    return drive(c, c->state == CONN_WRITE ? CONN_WANT_WRITE : CONN_WANT_READ);
-}
-
 /* The worker only answers; reading stays the reactor's. */
 enum conn_want conn_work(struct conn *c)
 {
     if (c->state != CONN_READ_HEAD || !c->buf || !take_request(c))
         return CONN_WANT_READ; /* nothing complete: the reactor reads on */
-    return drive_send(c);
+    enum conn_want w = answer_or_body(c);
+    return w == CONN_WANT_WRITE ? conn_drive_send(c) : w; /* else the reactor reads */
 }

@@ -53,6 +53,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "http_chunked.h"
 #include "respond.h"
 #include "timeouts.h"
 
@@ -65,7 +66,9 @@ enum conn_want {
 
 enum conn_state {
     CONN_READ_HEAD,   /* reading or parsing a request head */
-    CONN_READ_BODY,   /* discarding a permitted request body */
+    CONN_READ_BODY,   /* discarding a permitted request body: Content-Length
+                         after its answer, chunked before it (the decoding
+                         may fail, and then the answer is 400 or 413) */
     CONN_WRITE,       /* sending a response */
     CONN_LINGER,      /* closing response sent: half-closed, draining input */
     CONN_DONE,        /* nothing more to do */
@@ -80,6 +83,9 @@ struct conn {
     bool driven;            /* conn_step moves its bytes */
     bool drained;           /* conn_step: the last recv was short */
     bool parse_pending;     /* new input may complete a line */
+    bool answer_held;       /* the answer waits for the chunked body's end */
+    bool head_only;         /* that request is a HEAD */
+    uint16_t held_status;   /* the held answer's status, counted when sent */
     char *buf;              /* pool buffer, NULL while idle */
     uint32_t in_off;        /* start of unparsed input in buf */
     uint32_t in_len;        /* end of input in buf */
@@ -89,6 +95,7 @@ struct conn {
     int64_t skip_left;      /* request body bytes still to discard */
     int64_t due_ms;         /* the head, body or linger read must end by then */
     struct respond_body body; /* response body bytes still to send */
+    struct http_chunked chunked; /* the chunked request body being read */
     /* For the models: the timeout list link and what the socket waits for. */
     struct timeout_link tq;
     uint32_t waiting;
@@ -99,8 +106,12 @@ void conn_init(struct conn *c, int fd);
  * sets TCP_NODELAY as server_accept does. */
 void conn_accepted(struct conn *c, int fd);
 
-/* The readiness driver: does all the I/O it can without blocking; see above. */
+/* The readiness driver: does all the I/O it can without blocking; see above
+ * (conn_step.c). */
 enum conn_want conn_step(struct conn *c);
+/* Its sending half: sends until the response is out or the socket is full
+ * (CONN_WANT_WRITE); for conn_work. */
+enum conn_want conn_drive_send(struct conn *c);
 
 /* Milliseconds the model should wait before giving up on this connection:
  * what is left of the header timeout while a request head is partly read

@@ -263,6 +263,20 @@ static void table_insert(struct file_entry *f)
         files_put(out[i]);
 }
 
+/* Whether the descriptor still shows what f says of it. A body kept in
+ * memory is its own snapshot, consistent with the head built from the same
+ * stat; a body sent from the descriptor is whatever the file holds when it is
+ * sent, so its size and mtime are looked at again (one fstat, far cheaper
+ * than the sendfile that follows) before a head describes it. */
+bool files_unchanged(const struct file_entry *f)
+{
+    struct stat st;
+    if (f->body)
+        return true;
+    return fstat(f->fd, &st) == 0 && st.st_size == f->size &&
+           st.st_mtim.tv_sec == f->mtim.tv_sec && st.st_mtim.tv_nsec == f->mtim.tv_nsec;
+}
+
 static struct file_entry *table_find(const char *rel, long long now, bool *fresh)
 {
     pthread_mutex_lock(&table_lock);
@@ -303,7 +317,7 @@ struct file_entry *files_get(const char *rel, bool dir_slash, int *status)
     long long now = clock_now_ms();
     bool fresh = false;
     struct file_entry *f = table_find(key, now, &fresh);
-    if (f && fresh)
+    if (f && fresh && files_unchanged(f))
         return f;
 
     struct stat st;

@@ -10,8 +10,16 @@
  *
  * An entry is revalidated (reopened and compared by inode, size and mtime to
  * the nanosecond) at most once per FILES_REVALIDATE_MS, so an unchanged file
- * costs no open or stat per request. Entries are reference-counted: a replaced entry lives on
- * until the last response that uses it has been sent.
+ * costs no open or stat of its path per request. An entry whose body is sent
+ * from its descriptor is also checked against that descriptor (fstat) at
+ * every files_get: a file rewritten in place (rsync --inplace, an editor, a
+ * log) is revalidated at once, so that the head built from the entry
+ * (Content-Length, Last-Modified, ETag) describes the bytes that are sent.
+ * A file that shrinks after that check, while its body is being sent, can
+ * no longer be sent as its head said: the connection engine closes the
+ * connection and counts it (conn.c, "truncated" in the counters line).
+ * Entries are reference-counted: a replaced entry lives on until the last
+ * response that uses it has been sent.
  *
  * The bodies kept in memory are bounded by a byte budget (files_set_budget,
  * the servers' --cache-mb): past it, and past FILES_MAX_ENTRIES entries, the
@@ -79,6 +87,10 @@ int files_init(const char *docroot, char *err, size_t errsz);
 struct file_entry *files_get(const char *rel, bool dir_slash, int *status);
 
 void files_put(struct file_entry *f);
+
+/* True when f's body is in memory, or when its descriptor still has the
+ * size and mtime f's head lines were built from (one fstat). */
+bool files_unchanged(const struct file_entry *f);
 
 /* Closes everything (at exit, so that leak checkers stay quiet). */
 void files_shutdown(void);

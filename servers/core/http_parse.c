@@ -30,7 +30,10 @@
  *   2. Once the whole head has parsed without any of the above:
  *      400 (HTTP/1.1 without Host; a Transfer-Encoding we could not frame by:
  *      with Content-Length, in HTTP/1.0, chunked not last or twice), then
- *      405/501 for the method, then 501 for Transfer-Encoding, then 413.
+ *      405/501 for the method, then 501 for a transfer coding other than
+ *      chunked (we decode none: "gzip, chunked"), then 413. Transfer-Encoding
+ *      chunked alone sets req->chunked: the caller reads the body
+ *      (http_chunked.h), whose limits are checked as it arrives.
  *      So a POST with a bad header gets 400, and a POST with a huge body 405.
  *
  * Leading empty lines: RFC 9112 section 2.2 says a server SHOULD ignore at
@@ -131,6 +134,7 @@ struct head {
     bool te_bad;          /* an element that is not a plain token, or none */
     bool te_last_chunked; /* the last transfer coding so far is chunked */
     int te_chunked;       /* how many codings are chunked */
+    int te_codings;       /* how many codings in all */
     bool conn_close;      /* Connection has a "close" token */
     bool conn_keep_alive; /* Connection has a "keep-alive" token */
 };
@@ -282,6 +286,7 @@ static void scan_transfer_encoding(const char *v, size_t n, struct head *h)
             h->te_bad = true;
         h->te_last_chunked = t1 - t0 == 7 && http_field_case_eq(v + t0, "chunked", 7);
         h->te_chunked += h->te_last_chunked;
+        h->te_codings++;
         any = true;
     }
     h->te_bad |= !any;
@@ -386,7 +391,7 @@ static int parse_field_line(const char *buf, size_t len, size_t stop,
     return apply_field(h, name, nlen, buf + v0, v1 - v0);
 }
 
-/* A Transfer-Encoding we could frame if we implemented chunked bodies. RFC
+/* A Transfer-Encoding whose framing we can read: chunked, last. RFC
  * 9112 section 6.3: with Content-Length too the framing is ambiguous (a
  * smuggling attempt), and a request whose final coding is not chunked has no
  * readable length; section 6.1: in HTTP/1.0 the field means faulty framing,
@@ -413,8 +418,9 @@ static int finish_head(struct head *h, size_t head_len)
         return -400;
     if (h->method_status != 0)
         return -h->method_status;
-    if (h->has_te)
-        return -501; /* we do not implement chunked request bodies */
+    if (h->has_te && h->te_codings > 1)
+        return -501; /* a coding before chunked: we decode none */
+    req->chunked = h->has_te;
     if (req->content_length > HTTP_MAX_BODY)
         return -413;
     return (int)head_len;
@@ -449,6 +455,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     req->minor_version = 0;
     req->keep_alive = false;
     req->content_length = 0;
+    req->chunked = false;
     req->head_end = NULL;
     req->fields_given = 0;
     if ((st = skip_empty_lines(buf, len, &p)) != DONE)

@@ -6,7 +6,9 @@
  *   if (n == 0)      read more and call again with the longer buffer;
  *   else if (n < 0)  answer with status -n and close the connection;
  *   else             the head is n bytes long; req points into buf;
- *                    req.content_length body bytes follow it.
+ *                    req.content_length body bytes follow it, or with
+ *                    req.chunked a body in the chunked coding
+ *                    (http_chunked.h).
  *
  * It may be called again on the same growing buffer as often as bytes arrive;
  * it reports an error as soon as a complete line shows one (so "GET /\r\n"
@@ -58,6 +60,7 @@ struct http_request {
     int minor_version;       /* 0 or 1 (HTTP/1.2 and up are read as 1.1) */
     bool keep_alive;         /* version default adjusted by Connection */
     int64_t content_length;  /* 0 when absent */
+    bool chunked;            /* Transfer-Encoding: chunked, its only coding */
     const char *head_end;    /* just past the head's final CRLF */
     /* Bit 1 << id for each field given: only those entries of field[] are
      * written, so that a request without them (the common GET) costs no
@@ -69,7 +72,8 @@ struct http_request {
 /* Returns the head's length (> 0) when complete and valid, 0 when more bytes
  * are needed, or minus the status to answer with: 400, 405 (known method other
  * than GET/HEAD, "OPTIONS *" and "CONNECT host:port" included), 413, 414, 431,
- * 501 (unknown method token, Transfer-Encoding), 505 (major version not 1).
+ * 501 (unknown method token, a transfer coding other than chunked), 505
+ * (major version not 1).
  * After an error, method is HTTP_HEAD if the head began with "HEAD ", so
  * that the error page can leave out its body (RFC 9110 section 9.3.2). */
 int http_parse_request(const char *buf, size_t len, struct http_request *req);

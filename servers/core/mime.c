@@ -1,8 +1,15 @@
 /* Content-Type by file extension.
  *
- * The table is small and looked up once per response, so a linear scan over
- * static strings is enough: no hashing, no allocation, nothing to initialise
- * (safe from every thread and process without setup). */
+ * The table is Debian's /etc/mime.types (package media-types), turned into
+ * a sorted C array at build time by mime_table.py (the rules are there:
+ * case, duplicates, the charset of text types). Reading the file at
+ * start-up instead would cost each server process about 2,300 lines of
+ * parsing and some 60 KiB of heap, and a second code path for a missing
+ * file; built in, it costs nothing at start-up and nothing to set up
+ * (safe from every thread and process), and the build falls back to a
+ * short built-in list where the package is missing. A lookup is a binary
+ * search of about 1,500 extensions (11 comparisons); it runs when a file
+ * enters the cache (files.c), not per request. */
 #include "mime.h"
 
 #include <stddef.h>
@@ -15,28 +22,7 @@ struct mime_entry {
     const char *type; /* the Content-Type value */
 };
 
-/* Text types carry a charset so browsers do not guess one; the docroot is
- * expected to be UTF-8. ico uses the registered IANA name. */
-static const struct mime_entry mime_table[] = {
-    {"html", "text/html; charset=utf-8"},
-    {"htm", "text/html; charset=utf-8"},
-    {"css", "text/css; charset=utf-8"},
-    {"js", "text/javascript; charset=utf-8"},
-    {"mjs", "text/javascript; charset=utf-8"},
-    {"json", "application/json"},
-    {"txt", "text/plain; charset=utf-8"},
-    {"svg", "image/svg+xml"},
-    {"png", "image/png"},
-    {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},
-    {"ico", "image/vnd.microsoft.icon"},
-    {"webp", "image/webp"},
-    {"woff2", "font/woff2"},
-    {"wasm", "application/wasm"},
-    {"pdf", "application/pdf"},
-    {"xml", "application/xml"},
-};
+#include "mime_table.h" /* mime_table[], MIME_EXT_MAX: generated */
 
 /* ASCII-only case folding: strcasecmp() depends on the locale, and a file
  * name's bytes >= 0x80 must never match an ASCII extension. */
@@ -45,15 +31,14 @@ static int mime_lower(unsigned char ch)
     return (ch >= 'A' && ch <= 'Z') ? ch - 'A' + 'a' : ch;
 }
 
-static int mime_ext_equal(const char *ext, const char *lower)
+/* strcmp of ext folded to lower case against a lower-case table entry. */
+static int mime_ext_cmp(const char *ext, const char *lower)
 {
-    while (*ext && *lower) {
-        if (mime_lower((unsigned char)*ext) != (unsigned char)*lower)
-            return 0;
+    while (*ext && mime_lower((unsigned char)*ext) == (unsigned char)*lower) {
         ext++;
         lower++;
     }
-    return *ext == '\0' && *lower == '\0';
+    return mime_lower((unsigned char)*ext) - (unsigned char)*lower;
 }
 
 /* Only the last path component counts ("a.html/b" has no extension), and a
@@ -72,10 +57,18 @@ static const char *mime_extension(const char *path)
 const char *mime_type(const char *path)
 {
     const char *ext = path ? mime_extension(path) : NULL;
-    if (!ext)
+    if (!ext || strlen(ext) > MIME_EXT_MAX)
         return MIME_DEFAULT;
-    for (size_t i = 0; i < sizeof mime_table / sizeof mime_table[0]; i++)
-        if (mime_ext_equal(ext, mime_table[i].ext))
-            return mime_table[i].type;
+    size_t lo = 0, hi = sizeof mime_table / sizeof mime_table[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = mime_ext_cmp(ext, mime_table[mid].ext);
+        if (c == 0)
+            return mime_table[mid].type;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     return MIME_DEFAULT;
 }

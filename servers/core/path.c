@@ -219,6 +219,19 @@ bool path_query(const char *target, size_t len, const char **q, size_t *qlen)
     return true;
 }
 
+bool path_is_hidden(const char *rel)
+{
+    static const char well_known[] = ".well-known/";
+    const char *p = rel;
+    if (strncmp(p, well_known, sizeof well_known - 2) == 0 &&
+        (p[sizeof well_known - 2] == '/' || p[sizeof well_known - 2] == '\0'))
+        p += sizeof well_known - 2; /* the directory itself, or what is in it */
+    for (; *p; p++)
+        if (*p == '.' && (p == rel || p[-1] == '/'))
+            return true;
+    return false;
+}
+
 /* ---- path_open_beneath ------------------------------------------------- */
 
 static int path_openat2(int dirfd, const char *rel)

@@ -29,6 +29,16 @@ int path_normalize(const char *target, size_t len, char *out, size_t outsz,
  * without any fragment: s[0..*qlen) at *q. False when there is no '?'. */
 bool path_query(const char *target, size_t len, const char **q, size_t *qlen);
 
+/* Whether a path_normalize() result names a hidden file: one with a
+ * segment that starts with '.' (".git/config", ".env", "a/.hidden/x"),
+ * except a first segment ".well-known", which RFC 8615 reserves for what a
+ * site publishes ("well-known URIs": ACME challenges, security.txt...);
+ * hidden segments below it are hidden still. Such names are version-control
+ * and configuration files far more often than content, and among the first
+ * that scanners ask for: the server answers 404 for them (respond.c) unless
+ * --serve-hidden. */
+bool path_is_hidden(const char *rel);
+
 /* Opens rel (read-only, non-blocking, close-on-exec) without leaving dirfd:
  * openat2 with RESOLVE_BENEATH where the kernel has it, otherwise a walk that
  * opens each component with O_NOFOLLOW below dirfd. Returns an fd or -errno

@@ -13,6 +13,13 @@
 #include "range.h"
 #include "response.h"
 
+static bool publish_hidden;
+
+void respond_publish_hidden(bool on)
+{
+    publish_hidden = on;
+}
+
 /* Every error closes the connection (its framing may be lost); a 301 keeps
  * it when the request allows. */
 static void answer_status(int status, const char *fields, bool head_only,
@@ -231,6 +238,8 @@ void respond_to(const struct http_request *req, bool keep_alive, char *out, size
     bool dir_slash = false;
     int status = path_normalize(req->target, req->target_len, rel, sizeof rel,
                                 &dir_slash);
+    if (!status && !publish_hidden && path_is_hidden(rel))
+        status = 404;
     if (status) {
         answer_status(status, NULL, head_only, keep_alive, out, cap, a);
         return;

@@ -38,12 +38,18 @@ struct respond_answer {
  * or after the preconditions of RFC 9110 section 13.2.2 (If-Match,
  * If-Unmodified-Since: 412; If-None-Match, If-Modified-Since: 304) and a
  * Range of a GET (section 14.2: 206 for one satisfiable range, 416 for
- * none); 301 for a directory without its slash, keeping the query; else the
- * error path and file cache give (400, 403, 404, 414, 500). keep_alive is
+ * none); 301 for a directory without its slash, keeping the query; 404 for
+ * a hidden file (respond_publish_hidden); else the error path and file
+ * cache give (400, 403, 404, 414, 500). keep_alive is
  * what the request and the server allow; errors turn it off. cap must hold
  * a Location of RESPONSE_LOCATION_MAX. */
 void respond_to(const struct http_request *req, bool keep_alive, char *out, size_t cap,
                 struct respond_answer *a);
+
+/* Whether hidden files (path_is_hidden) are published; off by default:
+ * they are answered 404, not 403, so that the answer does not confirm that
+ * they exist. The servers' --serve-hidden turns it on. Call before serving. */
+void respond_publish_hidden(bool on);
 
 /* A complete error response with Connection: close: head and short page,
  * or the head alone for a HEAD, a rejected one included (RFC 9110 section

@@ -20,6 +20,7 @@
 
 #include "files.h"
 #include "clock.h"
+#include "respond.h"
 
 #ifndef C10K_DEFAULT_DOCROOT
 #define C10K_DEFAULT_DOCROOT "html"
@@ -71,6 +72,9 @@ static void usage(const struct server_model *m, FILE *to)
             "  --idle-timeout MS    close an idle keep-alive connection (default %d)\n"
             "  --cache-mb N         file bodies (up to 64 KiB each) kept in memory per\n"
             "                       process, least recently used out first (default %d)\n"
+            "  --serve-hidden       publish hidden files too (a path segment starting\n"
+            "                       with '.', e.g. /.git/config, /.env); without it they\n"
+            "                       are 404, except under /.well-known/ (RFC 8615)\n"
             "  --help               this text\n"
             "  --version            print the version\n\n"
             "Prints \"listening on ADDR:PORT\" when ready. SIGTERM or SIGINT: stop "
@@ -104,13 +108,14 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
         {"header-timeout", required_argument, 0, 'H'},
         {"idle-timeout", required_argument, 0, 'I'},
         {"cache-mb", required_argument, 0, 'M'},
+        {"serve-hidden", no_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
     *o = (struct server_opts){"127.0.0.1", 8080, C10K_DEFAULT_DOCROOT,
                               cpus_allowed(), HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS,
-                              FILES_BUDGET_DEFAULT_MB};
+                              FILES_BUDGET_DEFAULT_MB, false};
     opterr = 0;
     int ch, bad = 0;
     while (!bad && (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -124,6 +129,7 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
         case 'I': bad = parse_int("--idle-timeout", optarg, 1, INT_MAX,
                                   &o->idle_timeout_ms); break;
         case 'M': bad = parse_int("--cache-mb", optarg, 0, 65536, &o->cache_mb); break;
+        case 'S': o->serve_hidden = true; break;
         case 'h': usage(m, stdout); return 1;
         case 'V':
             printf("%s (c10k-lab) %s%s%s\n", m->name, C10K_VERSION,
@@ -259,12 +265,12 @@ void server_print_counters(void)
 {
     struct server_counters *k = server_counters;
     printf("counters: accepted=%llu requests=%llu 1xx=%llu 2xx=%llu 3xx=%llu "
-           "4xx=%llu 5xx=%llu bytes=%llu refused=%llu\n",
+           "4xx=%llu 5xx=%llu bytes=%llu truncated=%llu refused=%llu\n",
            (unsigned long long)k->accepted, (unsigned long long)k->requests,
            (unsigned long long)k->status[1], (unsigned long long)k->status[2],
            (unsigned long long)k->status[3], (unsigned long long)k->status[4],
            (unsigned long long)k->status[5], (unsigned long long)k->bytes,
-           (unsigned long long)k->refused);
+           (unsigned long long)k->truncated, (unsigned long long)k->refused);
     fflush(stdout);
 }
 
@@ -411,6 +417,7 @@ int server_start_probed(struct server *s, const struct server_model *m, int argc
     }
     server_options = &s->opts;
     files_set_budget((size_t)s->opts.cache_mb << 20);
+    respond_publish_hidden(s->opts.serve_hidden);
     if (files_init(s->opts.docroot, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
         return SERVER_EXIT_USAGE;

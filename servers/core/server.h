@@ -18,9 +18,12 @@
  * SIGUSR1 prints the counters line; SIGTERM and SIGINT set server_stopping().
  *
  * The counters line (stdout, one line, documented for the harness):
- *   counters: accepted=N requests=N 1xx=N 2xx=N 3xx=N 4xx=N 5xx=N bytes=N refused=N
+ *   counters: accepted=N requests=N 1xx=N 2xx=N 3xx=N 4xx=N 5xx=N bytes=N
+ *             truncated=N refused=N   (one line)
  * "requests" counts responses sent, "bytes" every byte written to clients,
- * "refused" connections closed unserved (descriptor limit, FD_SETSIZE). The
+ * "truncated" responses cut short because their file shrank while its body
+ * was being sent (the connection was closed: files.h), "refused"
+ * connections closed unserved (descriptor limit, FD_SETSIZE). The
  * counters live in shared memory, so they cover every process and thread. */
 #ifndef SERVER_H
 #define SERVER_H
@@ -54,6 +57,7 @@ struct server_opts {
     int header_timeout_ms;
     int idle_timeout_ms;
     int cache_mb;          /* file bodies kept in memory (files.h), MiB */
+    bool serve_hidden;     /* publish hidden files (path_is_hidden) */
 };
 
 struct server {
@@ -65,7 +69,7 @@ struct server {
 };
 
 struct server_counters {
-    _Atomic uint64_t accepted, requests, status[6], bytes, refused;
+    _Atomic uint64_t accepted, requests, status[6], bytes, truncated, refused;
 };
 
 extern struct server_counters *server_counters; /* shared memory */
