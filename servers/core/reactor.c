@@ -212,6 +212,8 @@ int reactor_run(struct reactor *r)
         }
         for (int i = 0; i < n && !r->failed; i++)
             on_fired(r, r->fired[i]);
+        if (r->on_turn_end)
+            r->on_turn_end(r);
         timeouts_expire(&r->tq, clock_now_ms(), on_expired, r);
     }
     return r->failed ? -1 : 0;

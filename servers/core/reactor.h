@@ -96,14 +96,18 @@ struct reactor {
     /* Thread pools: conn_step() said CONN_WANT_WORK; the reactor has taken
      * c off its timeouts and will not touch it until reactor_act(). */
     void (*on_work)(struct reactor *r, struct conn *c);
+    /* Thread pools: runs once per loop turn, after every ready descriptor
+     * was handled, so that the requests one turn completed (on_work) are
+     * handed over together. NULL: nothing to do. */
+    void (*on_turn_end)(struct reactor *r);
     void *user;              /* the model's own */
     char error[160];         /* "epoll_pwait: Bad file descriptor" */
 };
 
 /* Sets up the table and the backend for listen_fd, which the reactor owns
  * from now on (reactor_run watches it). Returns 0, or -1 with r->error. The
- * model may then set signals (default true), shared_listener, oneshot and
- * on_work. */
+ * model may then set signals (default true), shared_listener, oneshot,
+ * on_work and on_turn_end. */
 int reactor_init(struct reactor *r, const struct reactor_backend *be, int listen_fd,
                  size_t slot);
 /* Also watches fd (readable: on_ready runs). Returns 0 or -1 with r->error. */
