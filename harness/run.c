@@ -384,7 +384,7 @@ int run_command(const struct opts *o, const struct model *const *models, int n,
                 struct hosts *hosts)
 {
     static struct run_ctx c;
-    long nofile = spawn_raise_nofile();
+    long nofile = spawn_raise_nofile(run_fds_needed(o));
     if (setup(&c, o, models, n, hosts) || open_results(&c, nofile))
         return 1;
     /* The harness samples and opens idle connections from wrk's CPUs, never

@@ -49,5 +49,8 @@ int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int roun
 void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
 void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
                        enum row_status status, const char *why);
+/* Descriptors the widest step of the run needs in one process (slow.c):
+ * its connections, the idle ones beside them, and a spare. */
+long run_fds_needed(const struct opts *o);
 
 #endif
