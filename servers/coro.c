@@ -293,23 +293,25 @@ static void wake_all(bool idle_only)
     }
 }
 
+static void wake_idle(void *arg)
+{
+    (void)arg;
+    wake_all(true);
+}
+
 /* The scheduler: resumes the coroutines whose sockets are ready or whose
  * deadlines passed, until stopped and drained. False when a wait failed. */
 static bool run(struct server *s)
 {
     struct epoll_event events[EPOLL_BATCH];
-    bool stopped = false;
-    while (!sched.error[0] && reactor_going(stopped, sched.nlive)) {
+    struct reactor_stop stop = {.srv = s, .on_stop = wake_idle};
+    while (!sched.error[0] && reactor_stop_going(&stop, sched.nlive)) {
         int n = epoll_pwait(sched.ep, events, EPOLL_BATCH,
-                            reactor_wait_ms(stopped, &sched.tq), &server_waitmask);
+                            reactor_stop_wait_ms(&stop, &sched.tq), &server_waitmask);
         if (n < 0 && errno != EINTR)
             sched_fail(NULL, -1);
-        if (server_poll_signals() && !stopped) {
-            server_close_listener(s);
-            wake_all(true);
-            stopped = true;
+        if (reactor_stop_poll(&stop))
             continue; /* events may name coroutines just ended */
-        }
         for (int i = 0; i < n; i++) {
             struct coro *co = events[i].data.ptr;
             int fd;

@@ -70,7 +70,6 @@ struct lconn {
 
 static struct {
     uv_loop_t *loop;
-    struct server *srv;
     uv_poll_t listener;
     uv_signal_t signals[3];
     struct sigaction core_sa[3]; /* the core's handlers, forwarded to */
@@ -79,7 +78,8 @@ static struct {
     uv_timer_t stop_timer;       /* checks the grace period after SIGTERM */
     struct timeouts tq;
     int nconns;
-    bool stopped, finished;
+    struct reactor_stop stop;    /* the core's stop and grace protocol */
+    bool finished;
 } L;
 
 static const int SIGNALS[3] = {SIGTERM, SIGINT, SIGUSR1};
@@ -333,7 +333,7 @@ static void on_listen_ready(uv_poll_t *h, int status, int events)
     int fd;
     if (status < 0)
         return;
-    while ((fd = server_accept(L.srv->listen_fd)) >= 0)
+    while ((fd = server_accept(L.stop.srv->listen_fd)) >= 0)
         open_conn(fd);
 }
 
@@ -370,7 +370,7 @@ static void close_if_idle(uv_handle_t *h, void *all)
  * handles lets uv_run return. */
 static void finish_if_done(void)
 {
-    if (!L.stopped || L.nconns > 0 || L.finished)
+    if (!L.stop.stopped || L.nconns > 0 || L.finished)
         return;
     L.finished = true;
     for (int i = 0; i < 3; i++)
@@ -387,12 +387,12 @@ static void on_stop_timer(uv_timer_t *t)
         uv_walk(L.loop, close_if_idle, (void *)1);
 }
 
-/* No new connections; idle ones close now, busy ones finish. */
-static void begin_stop(void)
+/* No new connections; idle ones close now, busy ones finish. The core
+ * closes the listener after this. */
+static void begin_stop(void *arg)
 {
-    L.stopped = true;
+    (void)arg;
     uv_close((uv_handle_t *)&L.listener, NULL); /* leaves epoll before the close */
-    server_close_listener(L.srv);
     uv_timer_start(&L.stop_timer, on_stop_timer, REACTOR_STOP_CHECK_MS, REACTOR_STOP_CHECK_MS);
     uv_walk(L.loop, close_if_idle, NULL);
     finish_if_done();
@@ -403,8 +403,7 @@ static void on_signal(uv_signal_t *h, int signum)
     const struct sigaction *core = &L.core_sa[h - L.signals];
     if (core->sa_handler != SIG_DFL && core->sa_handler != SIG_IGN)
         core->sa_handler(signum);
-    if (server_poll_signals() && !L.stopped)
-        begin_stop();
+    reactor_stop_poll(&L.stop);
 }
 
 static int signals_start(void)
@@ -430,7 +429,7 @@ int main(int argc, char **argv)
     if (st)
         return st;
     L.loop = uv_default_loop();
-    L.srv = &s;
+    L.stop = (struct reactor_stop){.srv = &s, .on_stop = begin_stop};
     timeouts_init(&L.tq);
     int rc;
     if ((rc = uv_poll_init(L.loop, &L.listener, s.listen_fd)) ||
