@@ -167,7 +167,7 @@ static void take_conn(struct reactor *r, int fd)
  * edge-triggered one must be drained. */
 static void accept_batch(struct reactor *r)
 {
-    int batch = r->be->edge_triggered ? INT_MAX : REACTOR_ACCEPT_BATCH;
+    int batch = r->be->edge_triggered ? INT_MAX : SERVER_ACCEPT_BATCH;
     int fd;
     for (int i = 0; i < batch && !r->failed && (fd = server_accept(r->listen_fd)) >= 0; i++)
         take_conn(r, fd);

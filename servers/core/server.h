@@ -35,6 +35,8 @@
 #define SERVER_EXIT_USAGE 2        /* bad command line */
 #define SERVER_EXIT_UNAVAILABLE 69 /* model cannot run here (EX_UNAVAILABLE) */
 #define SERVER_BACKLOG 4096
+#define SERVER_ACCEPT_BATCH 256   /* connections accepted per wake-up of a level-triggered
+                                   * listener, so that a flood cannot starve the open ones */
 #define SERVER_GRACE_MS 5000       /* in-flight work allowed after SIGTERM */
 #define HEADER_TIMEOUT_MS 10000
 #define IDLE_TIMEOUT_MS 30000
