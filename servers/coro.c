@@ -23,7 +23,7 @@
 
 #include "clock.h"
 #include "coro_switch.h"
-#include "reactor.h"
+#include "reactor_epoll.h" /* the reactor and its epoll batch */
 
 #if defined(__SANITIZE_ADDRESS__) /* gcc; clang says it through __has_feature */
 #define CORO_ASAN 1
@@ -49,7 +49,6 @@
 #define CORO_STACK (64 * 1024)
 #define CORO_GUARD 4096        /* one page */
 #define CORO_POOL_KEEP 1024    /* stacks kept for reuse; more are unmapped */
-#define EPOLL_BATCH 512        /* events taken per wait */
 
 static const struct server_model MODEL = {
     "coro", "a coroutine per connection on an epoll scheduler", false, false};
@@ -303,10 +302,10 @@ static void wake_idle(void *arg)
  * deadlines passed, until stopped and drained. False when a wait failed. */
 static bool run(struct server *s)
 {
-    struct epoll_event events[EPOLL_BATCH];
+    struct epoll_event events[REACTOR_EPOLL_BATCH];
     struct reactor_stop stop = {.srv = s, .on_stop = wake_idle};
     while (!sched.error[0] && reactor_stop_going(&stop, sched.nlive)) {
-        int n = epoll_pwait(sched.ep, events, EPOLL_BATCH,
+        int n = epoll_pwait(sched.ep, events, REACTOR_EPOLL_BATCH,
                             reactor_stop_wait_ms(&stop, &sched.tq), &server_waitmask);
         if (n < 0 && errno != EINTR)
             sched_fail(NULL, -1);
@@ -316,7 +315,7 @@ static bool run(struct server *s)
             struct coro *co = events[i].data.ptr;
             int fd;
             if (!co) {
-                for (int k = 0; k < REACTOR_ACCEPT_BATCH &&
+                for (int k = 0; k < SERVER_ACCEPT_BATCH &&
                                 (fd = server_accept(s->listen_fd)) >= 0; k++)
                     spawn(fd);
             } else if (co->state == CORO_WAITING) {

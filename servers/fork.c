@@ -15,8 +15,6 @@
 #include "conn.h"
 #include "server.h"
 
-#define ACCEPT_BATCH 64 /* connections taken per wake-up */
-
 static const struct server_model MODEL = {
     "fork", "a process per connection", false, false};
 
@@ -116,7 +114,8 @@ int main(int argc, char **argv)
         /* A bounded batch: signals are let in only inside the wait, and a
          * flood of connections must not keep SIGTERM or SIGUSR1 out. */
         int fd;
-        for (int i = 0; i < ACCEPT_BATCH && (fd = server_accept(s.listen_fd)) >= 0; i++)
+        for (int i = 0;
+             i < SERVER_ACCEPT_BATCH && (fd = server_accept(s.listen_fd)) >= 0; i++)
             serve_in_child(&s, fd);
     }
     server_close_listener(&s);

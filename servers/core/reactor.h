@@ -34,7 +34,6 @@
 #include "server.h"
 #include "timeouts.h"
 
-#define REACTOR_ACCEPT_BATCH 256 /* connections accepted per wake-up (level-triggered) */
 #define REACTOR_STOP_CHECK_MS 100 /* after a stop: how often the grace period is checked */
 #define REACTOR_WATCH_MAX 2      /* descriptors of the model's own */
 #define REACTOR_MAX_FDS (1 << 20) /* the largest table, whatever RLIMIT_NOFILE says */
