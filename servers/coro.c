@@ -51,7 +51,9 @@
 #define CORO_POOL_KEEP 1024    /* stacks kept for reuse; more are unmapped */
 
 static const struct server_model MODEL = {
-    "coro", "a coroutine per connection on an epoll scheduler", false, false};
+    .name = "coro",
+    .summary = "a coroutine per connection on an epoll scheduler",
+};
 
 enum coro_state { CORO_RUNNING, CORO_WAITING, CORO_DEAD };
 

@@ -16,7 +16,9 @@
 #include "server.h"
 
 static const struct server_model MODEL = {
-    "fork", "a process per connection", false, false};
+    .name = "fork",
+    .summary = "a process per connection",
+};
 
 static pid_t *kids;        /* live children, unordered */
 static size_t nkids, capkids;

@@ -45,10 +45,10 @@
 #include "reactor.h"
 
 static const struct server_model MODEL = {
-    "libuv",
-    "libuv's loop; read callbacks feed the core, uv_try_write/uv_write answer, "
-    "file bodies by sendfile",
-    false, false};
+    .name = "libuv",
+    .summary = "libuv's loop; read callbacks feed the core, uv_try_write/uv_write answer, "
+               "file bodies by sendfile",
+};
 
 /* What a send that did not finish at once needs; allocated only then. */
 struct lsend {

@@ -18,9 +18,9 @@
 #include "reactor.h"
 
 static const struct server_model MODEL = {
-    "nonblock",
-    "busy polling of non-blocking sockets; burns a CPU even while idle",
-    false, false};
+    .name = "nonblock",
+    .summary = "busy polling of non-blocking sockets; burns a CPU even while idle",
+};
 
 struct entry {
     struct conn conn;      /* first: the timeouts hand back a struct conn */

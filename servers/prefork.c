@@ -25,8 +25,10 @@
 #define STRAGGLER_MS 1000        /* after a worker's own grace, before SIGKILL */
 
 static const struct server_model MODEL = {
-    "prefork", "worker processes, each an epoll reactor on one shared listener",
-    true, false};
+    .name = "prefork",
+    .summary = "worker processes, each an epoll reactor on one shared listener",
+    .uses_workers = true,
+};
 
 /* ---- a worker: the epoll reactor on the shared listener ------------------ */
 

@@ -24,7 +24,9 @@
 #define THREAD_STACK (64 * 1024)
 
 static const struct server_model MODEL = {
-    "thread", "a detached thread per connection", false, false};
+    .name = "thread",
+    .summary = "a detached thread per connection",
+};
 
 static _Atomic int live_threads;
 static _Atomic bool failed; /* a wait failed: stop, then exit non-zero */

@@ -47,8 +47,10 @@
 #include "reactor_epoll.h"
 
 static const struct server_model MODEL = {
-    "threadpool", "one epoll reactor handing requests to a pool of threads",
-    true, false};
+    .name = "threadpool",
+    .summary = "one epoll reactor handing requests to a pool of threads",
+    .uses_workers = true,
+};
 
 /* A worker takes at most this many requests at once: its share of the
  * queue is the queue divided among the workers, so that a burst is spread

@@ -1,7 +1,8 @@
 /* What every server binary shares: options, the listening socket, signals,
  * counters and the graceful stop.
  *
- *   static const struct server_model MODEL = { "epoll", "one epoll reactor", false };
+ *   static const struct server_model MODEL = {.name = "epoll",
+ *                                             .summary = "one epoll reactor"};
  *   int main(int argc, char **argv) {
  *       struct server s;
  *       int st = server_start(&s, &MODEL, argc, argv);  // parse, listen, print
