@@ -110,6 +110,12 @@ bool server_grace_over(void);
  * blocked signals in. Returns >0 ready, 0 on timeout or a signal, -1 with
  * errno when ppoll fails. */
 int server_wait(int fd, short events, int timeout_ms);
+/* For models with child processes (fork, prefork): SIGCHLD, like SIGTERM,
+ * is blocked except inside the waits that install server_waitmask, where
+ * it ends the wait, so that a child's exit between the model's checks and
+ * its wait is not missed; the model reaps (waitpid WNOHANG) after each
+ * wait. Returns 0, or -1 with errno. */
+int server_watch_children(void);
 /* For models that never block in a wait (nonblock): let signals through. */
 void server_unblock_signals(void);
 /* Lets pending SIGTERM, SIGINT and SIGUSR1 in now (their handlers run),
