@@ -64,8 +64,6 @@ static struct worker *workers;
 static int nworkers;
 static pid_t parent_pid;
 
-static void on_child(int sig) { (void)sig; } /* only to interrupt the wait */
-
 static void spawn(struct server *s, struct worker *w)
 {
     pid_t pid = fork();
@@ -181,13 +179,10 @@ int main(int argc, char **argv)
     parent_pid = getpid();
     /* SIGCHLD, like SIGTERM, is blocked except inside the wait below, so a
      * worker's death between the checks and the wait is not missed. */
-    struct sigaction sa = {.sa_handler = on_child, .sa_flags = SA_NOCLDSTOP};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, NULL);
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, NULL);
+    if (server_watch_children() < 0) {
+        fprintf(stderr, "prefork: SIGCHLD: %s\n", strerror(errno));
+        return 1;
+    }
 
     while (!server_stopping()) {
         int next = respawn_due(&s);
