@@ -12,8 +12,9 @@
 
 #include "clock.h"
 
-/* c->waiting while a thread pool's worker has the connection: the reactor
- * neither steps, re-arms, times out nor closes it. */
+/* In c->waiting while a thread pool's worker has the connection (beside
+ * what it is registered for): the reactor neither steps, re-arms, times out
+ * nor closes it. */
 #define REACTOR_AWAY 0x100u
 
 /* --- helpers shared with loops of their own ------------------------------- */
@@ -87,7 +88,7 @@ static void fail(struct reactor *r, const char *fmt, ...)
 
 static int arm_flags(const struct reactor *r, int events)
 {
-    return events | (r->oneshot ? REACTOR_ONESHOT : 0);
+    return events | (r->edge ? REACTOR_EDGE : 0);
 }
 
 /* --- connections ----------------------------------------------------------- */
@@ -103,6 +104,7 @@ void reactor_drop(struct reactor *r, struct conn *c)
 
 void reactor_act(struct reactor *r, struct conn *c, enum conn_want w)
 {
+    c->waiting &= ~REACTOR_AWAY; /* the reactor's (again) */
     if (w == CONN_WANT_READ || w == CONN_WANT_WRITE) {
         unsigned events = w == CONN_WANT_READ ? REACTOR_READ : REACTOR_WRITE;
         if (events != c->waiting) {
@@ -116,7 +118,7 @@ void reactor_act(struct reactor *r, struct conn *c, enum conn_want w)
         conn_timeout_touch(&r->tq, c);
     } else if (w == CONN_WANT_WORK && r->on_work) {
         timeouts_remove(&r->tq, &c->tq); /* the worker may hold it past any deadline */
-        c->waiting = REACTOR_AWAY;
+        c->waiting |= REACTOR_AWAY; /* and still registered as it was */
         r->on_work(r, c);
     } else {
         reactor_drop(r, c);
@@ -186,10 +188,13 @@ static void on_fired(struct reactor *r, int fd)
         }
     }
     struct conn *c = fd >= 0 && fd < r->max_fd ? reactor_conn(r, fd) : NULL;
-    if (!c || c->fd != fd || c->waiting == REACTOR_AWAY)
-        return; /* closed (or away) since the wait reported it */
-    if (r->oneshot)
-        c->waiting = 0; /* the report disarmed it */
+    if (!c || c->fd != fd)
+        return; /* closed since the wait reported it */
+    if (c->waiting & REACTOR_AWAY) {
+        if (r->on_away)
+            r->on_away(r, c);
+        return;
+    }
     reactor_act(r, c, conn_step(c));
 }
 
@@ -210,7 +215,7 @@ static void stop_serving(void *arg)
     }
     for (int fd = 0; fd < r->max_fd; fd++) {
         struct conn *c = reactor_conn(r, fd);
-        if (c->fd == fd && c->waiting != REACTOR_AWAY && conn_is_idle(c))
+        if (c->fd == fd && !(c->waiting & REACTOR_AWAY) && conn_is_idle(c))
             reactor_drop(r, c);
     }
 }

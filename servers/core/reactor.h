@@ -42,7 +42,7 @@
 enum {
     REACTOR_READ = 1,
     REACTOR_WRITE = 2,
-    REACTOR_ONESHOT = 4,   /* disarmed by each report (the thread pool's) */
+    REACTOR_EDGE = 4,      /* reported once per change (the thread pool's) */
     REACTOR_EXCLUSIVE = 8, /* a listener shared by processes: wake one (prefork) */
 };
 
@@ -89,12 +89,16 @@ struct reactor {
     int nwatch;
     bool signals;            /* this thread's waits take the process's signals */
     bool shared_listener;    /* other processes wait on the listener too */
-    bool oneshot;            /* connections are disarmed by each event */
+    bool edge;               /* connections registered edge-triggered, and
+                              * left registered while away: see on_away */
     bool warned;             /* the table-limit warning was printed */
     bool failed;             /* a wait or registration failed: see error */
     /* Thread pools: conn_step() said CONN_WANT_WORK; the reactor has taken
      * c off its timeouts and will not touch it until reactor_act(). */
     void (*on_work)(struct reactor *r, struct conn *c);
+    /* With edge: c's socket reported while c was away. The report is not
+     * repeated: the model steps c once it has it back. */
+    void (*on_away)(struct reactor *r, struct conn *c);
     /* Thread pools: runs once per loop turn, after every ready descriptor
      * was handled, so that the requests one turn completed (on_work) are
      * handed over together. NULL: nothing to do. */
@@ -105,8 +109,8 @@ struct reactor {
 
 /* Sets up the table and the backend for listen_fd, which the reactor owns
  * from now on (reactor_run watches it). Returns 0, or -1 with r->error. The
- * model may then set signals (default true), shared_listener, oneshot,
- * on_work and on_turn_end. */
+ * model may then set signals (default true), shared_listener, edge,
+ * on_work, on_away and on_turn_end. */
 int reactor_init(struct reactor *r, const struct reactor_backend *be, int listen_fd,
                  size_t slot);
 /* Also watches fd (readable: on_ready runs). Returns 0 or -1 with r->error. */

@@ -58,7 +58,7 @@ int reactor_epoll_pwait(struct reactor *r, int timeout_ms, struct epoll_event **
 static uint32_t epoll_events(int events)
 {
     return (events & REACTOR_READ ? EPOLLIN : 0) | (events & REACTOR_WRITE ? EPOLLOUT : 0) |
-           (events & REACTOR_ONESHOT ? EPOLLONESHOT : 0) |
+           (events & REACTOR_EDGE ? EPOLLET : 0) |
            (events & REACTOR_EXCLUSIVE ? EPOLLEXCLUSIVE : 0);
 }
 
