@@ -39,8 +39,9 @@
  * EPOLLONESHOT it cost one, to re-arm). A report while the connection is
  * away is not repeated, so the reactor notes it (missed) and reads once the
  * connection is back. The reads need not drain to EAGAIN: the core stops at
- * a short read, which finds the socket empty at that moment, and any byte
- * (or FIN) that arrives later is a new edge, reported. */
+ * a short read, which finds no more bytes at that moment, and any byte or
+ * FIN that arrives later is a new edge, reported; a FIN that had come
+ * already is flagged with the report (EPOLLRDHUP), and read to as well. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -273,8 +274,9 @@ static void hand_over(struct reactor *r)
         pthread_cond_signal(&p->work_ready);
 }
 
-/* An edge came while cl was with a worker: read once it is back. Only the
- * reactor touches missed, the worker owning the rest of cl meanwhile. */
+/* The socket has news not read yet (an edge while cl was with a worker, or
+ * the client's FIN that came with its request): read once cl is back. Only
+ * the reactor touches missed, the worker owning the rest of cl meanwhile. */
 static void note_missed(struct reactor *r, struct conn *c)
 {
     (void)r;

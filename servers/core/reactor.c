@@ -175,7 +175,7 @@ static void accept_batch(struct reactor *r)
         take_conn(r, fd);
 }
 
-static void on_fired(struct reactor *r, int fd)
+static void on_fired(struct reactor *r, int fd, bool hup)
 {
     if (fd == r->listen_fd) {
         accept_batch(r);
@@ -195,7 +195,17 @@ static void on_fired(struct reactor *r, int fd)
             r->on_away(r, c);
         return;
     }
-    reactor_act(r, c, conn_step(c));
+    enum conn_want w = conn_step(c);
+    if (hup && r->edge) {
+        /* The peer's FIN came with what was read, and an edge is not
+         * reported again: the core stopped at a short read, so read on to
+         * see the end (now, or once the pool gives c back). */
+        if (w == CONN_WANT_READ)
+            w = conn_step(c);
+        else if (w == CONN_WANT_WORK && r->on_away)
+            r->on_away(r, c);
+    }
+    reactor_act(r, c, w);
 }
 
 /* --- the loop ------------------------------------------------------------------ */
@@ -238,7 +248,7 @@ int reactor_run(struct reactor *r)
         }
         reactor_stop_poll(&stop); /* what was reported is looked up again */
         for (int i = 0; i < n && !r->failed; i++)
-            on_fired(r, r->fired[i]);
+            on_fired(r, r->fired[i], r->fired_hup[i]);
         if (r->on_turn_end)
             r->on_turn_end(r);
         timeouts_expire(&r->tq, clock_now_ms(), on_expired, r);
@@ -258,9 +268,12 @@ int reactor_init(struct reactor *r, const struct reactor_backend *be, int listen
     r->signals = true;
     timeouts_init(&r->tq);
     r->table = reactor_table_new(slot, be->max_fds, &r->max_fd);
-    if (r->table)
-        r->fired = malloc(sizeof *r->fired * (size_t)(be->batch ? be->batch : r->max_fd));
-    if (!r->table || !r->fired) {
+    size_t nfired = (size_t)(be->batch ? be->batch : r->max_fd);
+    if (r->table) {
+        r->fired = malloc(sizeof *r->fired * nfired);
+        r->fired_hup = calloc(nfired, sizeof *r->fired_hup);
+    }
+    if (!r->table || !r->fired || !r->fired_hup) {
         fail(r, "connection table");
     } else if (listen_fd >= r->max_fd) {
         errno = EMFILE;
@@ -306,8 +319,10 @@ void reactor_free(struct reactor *r)
     r->be_state = NULL;
     free(r->table);
     free(r->fired);
+    free(r->fired_hup);
     r->table = NULL;
     r->fired = NULL;
+    r->fired_hup = NULL;
 }
 
 int reactor_main(const struct server_model *m, const struct reactor_backend *be,

@@ -65,7 +65,8 @@ struct reactor_backend {
     int (*del)(struct reactor *r, int fd);
     /* Waits at most timeout_ms (-1: no limit), with server_waitmask
      * installed when r->signals, and stores the ready descriptors in
-     * r->fired. A signal (EINTR) returns 0. */
+     * r->fired (and, if it can tell, a hang-up in r->fired_hup, which
+     * starts all false). A signal (EINTR) returns 0. */
     int (*wait)(struct reactor *r, int timeout_ms);
 };
 
@@ -84,6 +85,8 @@ struct reactor {
     int max_fd;              /* slots in table */
     int nconns;              /* open connections, handed-off ones included */
     int *fired;              /* ready descriptors from the last wait */
+    bool *fired_hup;         /* fired[i]'s peer closed its side, or the socket
+                              * failed (backends that can tell: epoll) */
     struct timeouts tq;
     struct reactor_watch watch[REACTOR_WATCH_MAX];
     int nwatch;
@@ -96,8 +99,10 @@ struct reactor {
     /* Thread pools: conn_step() said CONN_WANT_WORK; the reactor has taken
      * c off its timeouts and will not touch it until reactor_act(). */
     void (*on_work)(struct reactor *r, struct conn *c);
-    /* With edge: c's socket reported while c was away. The report is not
-     * repeated: the model steps c once it has it back. */
+    /* With edge: c's socket has news the reactor has not read, and will
+     * not hear of again: an event while c was away, or the peer's FIN that
+     * came with the request c is handed off with. The model steps c to the
+     * end of what it has once it has c back. */
     void (*on_away)(struct reactor *r, struct conn *c);
     /* Thread pools: runs once per loop turn, after every ready descriptor
      * was handled, so that the requests one turn completed (on_work) are
