@@ -355,6 +355,32 @@ static void on_prepare(uv_prepare_t *p)
         uv_timer_start(&L.tick, on_tick, (uint64_t)ms, 0);
 }
 
+/* --- signals --------------------------------------------------------------- */
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    const struct sigaction *core = &L.core_sa[h - L.signals];
+    if (core->sa_handler != SIG_DFL && core->sa_handler != SIG_IGN)
+        core->sa_handler(signum);
+    reactor_stop_poll(&L.stop);
+}
+
+static int signals_start(void)
+{
+    for (int i = 0; i < 3; i++) {
+        int rc;
+        if (sigaction(SIGNALS[i], NULL, &L.core_sa[i]) < 0)
+            return uv_translate_sys_error(errno);
+        if ((rc = uv_signal_init(L.loop, &L.signals[i])) ||
+            (rc = uv_signal_start(&L.signals[i], on_signal, SIGNALS[i])))
+            return rc;
+    }
+    /* server_start blocked them for waits that install server_waitmask;
+     * libuv's handlers write to its loop's pipe, so they may run any time. */
+    server_unblock_signals();
+    return 0;
+}
+
 /* --- stopping -------------------------------------------------------------- */
 
 static void close_if_idle(uv_handle_t *h, void *all)
@@ -396,30 +422,6 @@ static void begin_stop(void *arg)
     uv_timer_start(&L.stop_timer, on_stop_timer, REACTOR_STOP_CHECK_MS, REACTOR_STOP_CHECK_MS);
     uv_walk(L.loop, close_if_idle, NULL);
     finish_if_done();
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-    const struct sigaction *core = &L.core_sa[h - L.signals];
-    if (core->sa_handler != SIG_DFL && core->sa_handler != SIG_IGN)
-        core->sa_handler(signum);
-    reactor_stop_poll(&L.stop);
-}
-
-static int signals_start(void)
-{
-    for (int i = 0; i < 3; i++) {
-        int rc;
-        if (sigaction(SIGNALS[i], NULL, &L.core_sa[i]) < 0)
-            return uv_translate_sys_error(errno);
-        if ((rc = uv_signal_init(L.loop, &L.signals[i])) ||
-            (rc = uv_signal_start(&L.signals[i], on_signal, SIGNALS[i])))
-            return rc;
-    }
-    /* server_start blocked them for waits that install server_waitmask;
-     * libuv's handlers write to its loop's pipe, so they may run any time. */
-    server_unblock_signals();
-    return 0;
 }
 
 int main(int argc, char **argv)
