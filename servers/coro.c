@@ -23,7 +23,7 @@
 
 #include "clock.h"
 #include "coro_switch.h"
-#include "reactor.h"
+#include "reactor_epoll.h" /* the reactor and its epoll batch */
 
 #if defined(__SANITIZE_ADDRESS__) /* gcc; clang says it through __has_feature */
 #define CORO_ASAN 1
@@ -49,10 +49,11 @@
 #define CORO_STACK (64 * 1024)
 #define CORO_GUARD 4096        /* one page */
 #define CORO_POOL_KEEP 1024    /* stacks kept for reuse; more are unmapped */
-#define EPOLL_BATCH 512        /* events taken per wait */
 
 static const struct server_model MODEL = {
-    "coro", "a coroutine per connection on an epoll scheduler", false, false};
+    .name = "coro",
+    .summary = "a coroutine per connection on an epoll scheduler",
+};
 
 enum coro_state { CORO_RUNNING, CORO_WAITING, CORO_DEAD };
 
@@ -293,28 +294,30 @@ static void wake_all(bool idle_only)
     }
 }
 
+static void wake_idle(void *arg)
+{
+    (void)arg;
+    wake_all(true);
+}
+
 /* The scheduler: resumes the coroutines whose sockets are ready or whose
  * deadlines passed, until stopped and drained. False when a wait failed. */
 static bool run(struct server *s)
 {
-    struct epoll_event events[EPOLL_BATCH];
-    bool stopped = false;
-    while (!sched.error[0] && reactor_going(stopped, sched.nlive)) {
-        int n = epoll_pwait(sched.ep, events, EPOLL_BATCH,
-                            reactor_wait_ms(stopped, &sched.tq), &server_waitmask);
+    struct epoll_event events[REACTOR_EPOLL_BATCH];
+    struct reactor_stop stop = {.srv = s, .on_stop = wake_idle};
+    while (!sched.error[0] && reactor_stop_going(&stop, sched.nlive)) {
+        int n = epoll_pwait(sched.ep, events, REACTOR_EPOLL_BATCH,
+                            reactor_stop_wait_ms(&stop, &sched.tq), &server_waitmask);
         if (n < 0 && errno != EINTR)
             sched_fail(NULL, -1);
-        if (server_poll_signals() && !stopped) {
-            server_close_listener(s);
-            wake_all(true);
-            stopped = true;
+        if (reactor_stop_poll(&stop))
             continue; /* events may name coroutines just ended */
-        }
         for (int i = 0; i < n; i++) {
             struct coro *co = events[i].data.ptr;
             int fd;
             if (!co) {
-                for (int k = 0; k < REACTOR_ACCEPT_BATCH &&
+                for (int k = 0; k < SERVER_ACCEPT_BATCH &&
                                 (fd = server_accept(s->listen_fd)) >= 0; k++)
                     spawn(fd);
             } else if (co->state == CORO_WAITING) {

@@ -18,8 +18,9 @@
 #include "reactor_epoll.h"
 
 static const struct server_model MODEL = {
-    "epoll-et", "one edge-triggered epoll reactor, every socket drained to EAGAIN",
-    false, false};
+    .name = "epoll-et",
+    .summary = "one edge-triggered epoll reactor, every socket drained to EAGAIN",
+};
 
 /* Registration reports the current state as a first edge, so a request
  * that arrived before it is stepped from that event. */

@@ -12,7 +12,9 @@
 #include "reactor_epoll.h"
 
 static const struct server_model MODEL = {
-    "epoll", "one level-triggered epoll reactor", false, false};
+    .name = "epoll",
+    .summary = "one level-triggered epoll reactor",
+};
 
 int main(int argc, char **argv)
 {

@@ -15,15 +15,13 @@
 #include "conn.h"
 #include "server.h"
 
-#define ACCEPT_BATCH 64 /* connections taken per wake-up */
-
 static const struct server_model MODEL = {
-    "fork", "a process per connection", false, false};
+    .name = "fork",
+    .summary = "a process per connection",
+};
 
 static pid_t *kids;        /* live children, unordered */
 static size_t nkids, capkids;
-
-static void on_child(int sig) { (void)sig; } /* only to interrupt the wait */
 
 static void reap(void)
 {
@@ -99,14 +97,9 @@ int main(int argc, char **argv)
      * children inherit it instead of each paying seven system calls and a
      * file parse for its first Date header. */
     tzset();
-    struct sigaction sa = {.sa_handler = on_child, .sa_flags = SA_NOCLDSTOP};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, NULL);
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, NULL); /* delivered only inside the wait */
-    bool failed = false;
+    bool failed = server_watch_children() < 0; /* SIGCHLD ends the wait */
+    if (failed)
+        fprintf(stderr, "fork: SIGCHLD: %s\n", strerror(errno));
     while (!failed && !server_stopping()) {
         if (server_wait(s.listen_fd, POLLIN, -1) < 0) {
             fprintf(stderr, "fork: ppoll: %s\n", strerror(errno));
@@ -116,7 +109,8 @@ int main(int argc, char **argv)
         /* A bounded batch: signals are let in only inside the wait, and a
          * flood of connections must not keep SIGTERM or SIGUSR1 out. */
         int fd;
-        for (int i = 0; i < ACCEPT_BATCH && (fd = server_accept(s.listen_fd)) >= 0; i++)
+        for (int i = 0;
+             i < SERVER_ACCEPT_BATCH && (fd = server_accept(s.listen_fd)) >= 0; i++)
             serve_in_child(&s, fd);
     }
     server_close_listener(&s);

@@ -45,10 +45,10 @@
 #include "reactor.h"
 
 static const struct server_model MODEL = {
-    "libuv",
-    "libuv's loop; read callbacks feed the core, uv_try_write/uv_write answer, "
-    "file bodies by sendfile",
-    false, false};
+    .name = "libuv",
+    .summary = "libuv's loop; read callbacks feed the core, uv_try_write/uv_write answer, "
+               "file bodies by sendfile",
+};
 
 /* What a send that did not finish at once needs; allocated only then. */
 struct lsend {
@@ -70,7 +70,6 @@ struct lconn {
 
 static struct {
     uv_loop_t *loop;
-    struct server *srv;
     uv_poll_t listener;
     uv_signal_t signals[3];
     struct sigaction core_sa[3]; /* the core's handlers, forwarded to */
@@ -79,7 +78,8 @@ static struct {
     uv_timer_t stop_timer;       /* checks the grace period after SIGTERM */
     struct timeouts tq;
     int nconns;
-    bool stopped, finished;
+    struct reactor_stop stop;    /* the core's stop and grace protocol */
+    bool finished;
 } L;
 
 static const int SIGNALS[3] = {SIGTERM, SIGINT, SIGUSR1};
@@ -333,7 +333,7 @@ static void on_listen_ready(uv_poll_t *h, int status, int events)
     int fd;
     if (status < 0)
         return;
-    while ((fd = server_accept(L.srv->listen_fd)) >= 0)
+    while ((fd = server_accept(L.stop.srv->listen_fd)) >= 0)
         open_conn(fd);
 }
 
@@ -355,56 +355,14 @@ static void on_prepare(uv_prepare_t *p)
         uv_timer_start(&L.tick, on_tick, (uint64_t)ms, 0);
 }
 
-/* --- stopping -------------------------------------------------------------- */
-
-static void close_if_idle(uv_handle_t *h, void *all)
-{
-    if (h->type != UV_TCP || uv_is_closing(h))
-        return;
-    struct lconn *lc = h->data;
-    if (all || (conn_is_idle(&lc->c) && !lc->writing))
-        drop(lc);
-}
-
-/* Once stopped and the last connection is gone, closing the loop's own
- * handles lets uv_run return. */
-static void finish_if_done(void)
-{
-    if (!L.stopped || L.nconns > 0 || L.finished)
-        return;
-    L.finished = true;
-    for (int i = 0; i < 3; i++)
-        uv_close((uv_handle_t *)&L.signals[i], NULL);
-    uv_close((uv_handle_t *)&L.tick, NULL);
-    uv_close((uv_handle_t *)&L.prepare, NULL);
-    uv_close((uv_handle_t *)&L.stop_timer, NULL);
-}
-
-static void on_stop_timer(uv_timer_t *t)
-{
-    (void)t;
-    if (server_grace_over())
-        uv_walk(L.loop, close_if_idle, (void *)1);
-}
-
-/* No new connections; idle ones close now, busy ones finish. */
-static void begin_stop(void)
-{
-    L.stopped = true;
-    uv_close((uv_handle_t *)&L.listener, NULL); /* leaves epoll before the close */
-    server_close_listener(L.srv);
-    uv_timer_start(&L.stop_timer, on_stop_timer, REACTOR_STOP_CHECK_MS, REACTOR_STOP_CHECK_MS);
-    uv_walk(L.loop, close_if_idle, NULL);
-    finish_if_done();
-}
+/* --- signals --------------------------------------------------------------- */
 
 static void on_signal(uv_signal_t *h, int signum)
 {
     const struct sigaction *core = &L.core_sa[h - L.signals];
     if (core->sa_handler != SIG_DFL && core->sa_handler != SIG_IGN)
         core->sa_handler(signum);
-    if (server_poll_signals() && !L.stopped)
-        begin_stop();
+    reactor_stop_poll(&L.stop);
 }
 
 static int signals_start(void)
@@ -423,6 +381,49 @@ static int signals_start(void)
     return 0;
 }
 
+/* --- stopping -------------------------------------------------------------- */
+
+static void close_if_idle(uv_handle_t *h, void *all)
+{
+    if (h->type != UV_TCP || uv_is_closing(h))
+        return;
+    struct lconn *lc = h->data;
+    if (all || (conn_is_idle(&lc->c) && !lc->writing))
+        drop(lc);
+}
+
+/* Once stopped and the last connection is gone, closing the loop's own
+ * handles lets uv_run return. */
+static void finish_if_done(void)
+{
+    if (!L.stop.stopped || L.nconns > 0 || L.finished)
+        return;
+    L.finished = true;
+    for (int i = 0; i < 3; i++)
+        uv_close((uv_handle_t *)&L.signals[i], NULL);
+    uv_close((uv_handle_t *)&L.tick, NULL);
+    uv_close((uv_handle_t *)&L.prepare, NULL);
+    uv_close((uv_handle_t *)&L.stop_timer, NULL);
+}
+
+static void on_stop_timer(uv_timer_t *t)
+{
+    (void)t;
+    if (server_grace_over())
+        uv_walk(L.loop, close_if_idle, (void *)1);
+}
+
+/* No new connections; idle ones close now, busy ones finish. The core
+ * closes the listener after this. */
+static void begin_stop(void *arg)
+{
+    (void)arg;
+    uv_close((uv_handle_t *)&L.listener, NULL); /* leaves epoll before the close */
+    uv_timer_start(&L.stop_timer, on_stop_timer, REACTOR_STOP_CHECK_MS, REACTOR_STOP_CHECK_MS);
+    uv_walk(L.loop, close_if_idle, NULL);
+    finish_if_done();
+}
+
 int main(int argc, char **argv)
 {
     struct server s;
@@ -430,7 +431,7 @@ int main(int argc, char **argv)
     if (st)
         return st;
     L.loop = uv_default_loop();
-    L.srv = &s;
+    L.stop = (struct reactor_stop){.srv = &s, .on_stop = begin_stop};
     timeouts_init(&L.tq);
     int rc;
     if ((rc = uv_poll_init(L.loop, &L.listener, s.listen_fd)) ||

@@ -18,9 +18,9 @@
 #include "reactor.h"
 
 static const struct server_model MODEL = {
-    "nonblock",
-    "busy polling of non-blocking sockets; burns a CPU even while idle",
-    false, false};
+    .name = "nonblock",
+    .summary = "busy polling of non-blocking sockets; burns a CPU even while idle",
+};
 
 struct entry {
     struct conn conn;      /* first: the timeouts hand back a struct conn */
@@ -109,8 +109,9 @@ static void step_all(struct loop *l)
 }
 
 /* On stop: no new connections; idle ones close now, busy ones finish. */
-static void close_idle(struct loop *l)
+static void close_idle(void *arg)
 {
+    struct loop *l = arg;
     for (int i = 0; i < l->n;) {
         struct entry *e = &l->by_fd[l->ring[i]];
         if (conn_is_idle(&e->conn))
@@ -139,14 +140,10 @@ int main(int argc, char **argv)
     }
     timeouts_init(&l.tq);
 
-    bool stopped = false;
-    while (reactor_going(stopped, l.n)) {
-        if (server_poll_signals() && !stopped) {
-            server_close_listener(&s);
-            close_idle(&l);
-            stopped = true;
-        }
-        if (!stopped)
+    struct reactor_stop stop = {.srv = &s, .on_stop = close_idle, .arg = &l};
+    while (reactor_stop_going(&stop, l.n)) {
+        reactor_stop_poll(&stop);
+        if (!stop.stopped)
             accept_all(&l, s.listen_fd);
         step_all(&l);
         timeouts_expire(&l.tq, clock_now_ms(), on_timeout, &l);

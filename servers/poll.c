@@ -15,7 +15,9 @@
 #include "reactor.h"
 
 static const struct server_model MODEL = {
-    "poll", "one ppoll loop over a compact pollfd array", false, false};
+    .name = "poll",
+    .summary = "one ppoll loop over a compact pollfd array",
+};
 
 struct poll_state {
     struct pollfd *pfds;   /* the watched descriptors, no holes */

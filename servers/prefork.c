@@ -25,8 +25,10 @@
 #define STRAGGLER_MS 1000        /* after a worker's own grace, before SIGKILL */
 
 static const struct server_model MODEL = {
-    "prefork", "worker processes, each an epoll reactor on one shared listener",
-    true, false};
+    .name = "prefork",
+    .summary = "worker processes, each an epoll reactor on one shared listener",
+    .uses_workers = true,
+};
 
 /* ---- a worker: the epoll reactor on the shared listener ------------------ */
 
@@ -61,8 +63,6 @@ struct worker {
 static struct worker *workers;
 static int nworkers;
 static pid_t parent_pid;
-
-static void on_child(int sig) { (void)sig; } /* only to interrupt the wait */
 
 static void spawn(struct server *s, struct worker *w)
 {
@@ -179,13 +179,10 @@ int main(int argc, char **argv)
     parent_pid = getpid();
     /* SIGCHLD, like SIGTERM, is blocked except inside the wait below, so a
      * worker's death between the checks and the wait is not missed. */
-    struct sigaction sa = {.sa_handler = on_child, .sa_flags = SA_NOCLDSTOP};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, NULL);
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, NULL);
+    if (server_watch_children() < 0) {
+        fprintf(stderr, "prefork: SIGCHLD: %s\n", strerror(errno));
+        return 1;
+    }
 
     while (!server_stopping()) {
         int next = respawn_due(&s);

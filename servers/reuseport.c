@@ -22,8 +22,11 @@
 #include "reactor_epoll.h"
 
 static const struct server_model MODEL = {
-    "reuseport", "reactor threads, each with its own SO_REUSEPORT listener",
-    true, true};
+    .name = "reuseport",
+    .summary = "reactor threads, each with its own SO_REUSEPORT listener",
+    .uses_workers = true,
+    .reuseport = true,
+};
 
 struct rthread {
     struct reactor r;

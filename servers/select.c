@@ -16,8 +16,9 @@
 #include "reactor.h"
 
 static const struct server_model MODEL = {
-    "select", "one pselect loop; descriptors above FD_SETSIZE are refused",
-    false, false};
+    .name = "select",
+    .summary = "one pselect loop; descriptors above FD_SETSIZE are refused",
+};
 
 struct select_state {
     fd_set rd, wr;         /* what each descriptor waits for */

@@ -10,7 +10,9 @@
 #include "server.h"
 
 static const struct server_model MODEL = {
-    "single", "one connection at a time (the iterative server)", false, false};
+    .name = "single",
+    .summary = "one connection at a time (the iterative server)",
+};
 
 int main(int argc, char **argv)
 {

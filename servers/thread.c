@@ -15,7 +15,6 @@
 #include "server.h"
 #include "timeouts.h"
 
-#define ACCEPT_BATCH 64 /* connections taken per wake-up */
 /* SIGTERM may be taken by a connection thread's wait instead of the main
  * thread's: the main thread waits in slices of this to see the stop. */
 #define STOP_CHECK_MS 250
@@ -25,7 +24,9 @@
 #define THREAD_STACK (64 * 1024)
 
 static const struct server_model MODEL = {
-    "thread", "a detached thread per connection", false, false};
+    .name = "thread",
+    .summary = "a detached thread per connection",
+};
 
 static _Atomic int live_threads;
 static _Atomic bool failed; /* a wait failed: stop, then exit non-zero */
@@ -79,7 +80,8 @@ int main(int argc, char **argv)
         /* A bounded batch: signals are let in only inside the wait, and a
          * flood of connections must not keep SIGTERM or SIGUSR1 out. */
         int fd;
-        for (int i = 0; i < ACCEPT_BATCH && (fd = server_accept(s.listen_fd)) >= 0; i++)
+        for (int i = 0;
+             i < SERVER_ACCEPT_BATCH && (fd = server_accept(s.listen_fd)) >= 0; i++)
             spawn(&attr, fd);
     }
     server_close_listener(&s);

@@ -10,25 +10,41 @@
  * the connection back and the reactor goes on with it: the next request,
  * the rest of a long response, or the close.
  *
+ * The hand-off is paid per batch, not per request: what one loop turn
+ * completes goes to the pool under one lock and at most one wake-up; a
+ * worker takes its share of the queue with one lock and works through it
+ * before it sleeps; it returns the share's connections together, ringing
+ * the reactor's eventfd at most once. Each request pays a list link; a
+ * batch pays the lock, the condition variable and the eventfd.
+ *
  * Who owns a connection, and so may touch its struct conn:
  *
  *   reactor                           pool lock                  worker
  *   conn_step() says CONN_WANT_WORK
- *   off the timeouts, marked away
- *   push  ----------------------->  work queue  --------------->  pop
- *                                                                 conn_work()
+ *   off the timeouts, marked away,
+ *   on this turn's batch
+ *   turn end: batch  ------------->  work queue  --------------->  take a share
+ *                                                                 conn_work() each
  *                                                                 verdict = its result
- *   pop all  <-- eventfd rung <---  done queue  <---------------  push
- *   conn_step() if it wants to read, then reactor_act(): re-arm and back
- *   on the timeouts, or the pool again, or the close
+ *   take all  <-- eventfd rung <---  done queue  <---------------  the share back
+ *   conn_step() if it wants to read (twice if its socket reported while
+ *   away), then reactor_act(): back on the timeouts, or the pool again, or
+ *   the close
  *
  * Exactly one side owns it at any moment; the queues' mutex orders what one
- * side wrote before the other reads it. The socket is registered with
- * EPOLLONESHOT: every event disarms it, and the reactor re-arms it only
- * while it owns the connection and waits on it, so a socket whose request
- * is with a worker raises no events at all (not even EPOLLHUP). */
+ * side wrote before the other reads it.
+ *
+ * The socket is registered edge-triggered (EPOLLET) and stays registered
+ * for reading across hand-offs, so that a request costs no epoll_ctl (with
+ * EPOLLONESHOT it cost one, to re-arm). A report while the connection is
+ * away is not repeated, so the reactor notes it (missed) and reads once the
+ * connection is back. The reads need not drain to EAGAIN: the core stops at
+ * a short read, which finds no more bytes at that moment, and any byte or
+ * FIN that arrives later is a new edge, reported; a FIN that had come
+ * already is flagged with the report (EPOLLRDHUP), and read to as well. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,28 +54,43 @@
 #include "reactor_epoll.h"
 
 static const struct server_model MODEL = {
-    "threadpool", "one epoll reactor handing requests to a pool of threads",
-    true, false};
+    .name = "threadpool",
+    .summary = "one epoll reactor handing requests to a pool of threads",
+    .uses_workers = true,
+};
+
+/* A worker takes at most this many requests at once: its share of the
+ * queue is the queue divided among the workers, so that a burst is spread
+ * over the pool, and this bounds how long the first of a share waits for
+ * the last to be answered before the share goes back. */
+#define POOL_SHARE_MAX 64
 
 /* A slot of the reactor's table. */
 struct client {
     struct conn c;            /* first: the reactor's table holds clients */
     enum conn_want verdict;   /* worker's: what conn_work() returned */
-    struct client *next;      /* link in the work or done queue, under lock */
+    bool missed;              /* reactor's: the socket reported while away */
+    struct client *next;      /* link in a batch, share or queue */
 };
 
+/* A singly linked list with its length; a queue under the pool's lock, or
+ * a batch or share that one thread owns. */
 struct queue {
     struct client *head, *tail;
+    int n;
 };
 
 struct pool {
-    pthread_mutex_t lock;     /* guards both queues and quit */
+    pthread_mutex_t lock;     /* guards both queues, idle */
     pthread_cond_t work_ready;
     struct queue work;        /* requests waiting for a worker */
     struct queue done;        /* connections waiting for the reactor */
-    bool quit;                /* workers exit instead of taking more work */
+    int idle;                 /* workers asleep on work_ready */
+    atomic_bool quit;         /* workers exit instead of taking more work */
     int done_fd;              /* eventfd the reactor waits on */
+    struct queue batch;       /* the reactor's own: this turn's requests */
     pthread_t *threads;
+    int size;                 /* workers asked for: what a share divides by */
     int nthreads;             /* started */
 };
 
@@ -73,48 +104,111 @@ static void queue_push(struct queue *q, struct client *cl)
     else
         q->head = cl;
     q->tail = cl;
+    q->n++;
 }
 
-static struct client *queue_pop(struct queue *q)
+/* Moves all of from to the end of q. */
+static void queue_splice(struct queue *q, struct queue *from)
 {
-    struct client *cl = q->head;
-    if (cl && !(q->head = cl->next))
+    if (!from->head)
+        return;
+    if (q->tail)
+        q->tail->next = from->head;
+    else
+        q->head = from->head;
+    q->tail = from->tail;
+    q->n += from->n;
+    *from = (struct queue){0};
+}
+
+/* Moves the first n of q (n <= q->n) into a list of their own. */
+static struct queue queue_cut(struct queue *q, int n)
+{
+    struct queue part = {q->head, q->head, n};
+    for (int i = 1; i < n; i++)
+        part.tail = part.tail->next;
+    q->head = part.tail->next;
+    part.tail->next = NULL;
+    if (!q->head)
         q->tail = NULL;
-    return cl;
+    q->n -= n;
+    return part;
 }
 
 /* ---- the workers --------------------------------------------------------- */
 
-/* Rings the reactor only when the done queue turns non-empty: the reactor
- * reads the eventfd before it takes the whole queue, so a push onto a
- * non-empty queue is always collected by a wake-up already on its way. */
-static void hand_back(struct pool *p, struct client *cl)
+static void ring_reactor(struct pool *p)
 {
-    pthread_mutex_lock(&p->lock);
-    bool was_empty = p->done.head == NULL;
-    queue_push(&p->done, cl);
-    pthread_mutex_unlock(&p->lock);
     uint64_t one = 1;
-    if (was_empty && write(p->done_fd, &one, sizeof one) < 0)
+    if (write(p->done_fd, &one, sizeof one) < 0)
         perror("threadpool: write eventfd");
+}
+
+/* Puts a worker's answered share on the done queue, under the lock. True
+ * when the reactor must be rung: only when the queue turns non-empty, for
+ * the reactor reads the eventfd before it takes the whole queue, so that
+ * what joins a non-empty queue is collected by a wake-up already on its
+ * way. */
+static bool give_back(struct pool *p, struct queue *answered)
+{
+    bool was_empty = p->done.head == NULL;
+    bool any = answered->head != NULL;
+    queue_splice(&p->done, answered);
+    return any && was_empty;
+}
+
+/* Under the lock: gives back what was answered, then sleeps until there is
+ * work (ringing the reactor first, without the lock), and takes a share:
+ * the queue divided among the workers, at most POOL_SHARE_MAX. An empty
+ * share: quit. */
+static struct queue take_share(struct pool *p, struct queue *answered)
+{
+    bool ring = give_back(p, answered);
+    if (!p->work.head && ring) {
+        pthread_mutex_unlock(&p->lock);
+        ring_reactor(p); /* before sleeping, so as not to sleep on it */
+        ring = false;
+        pthread_mutex_lock(&p->lock);
+    }
+    while (!p->work.head && !p->quit) {
+        p->idle++;
+        pthread_cond_wait(&p->work_ready, &p->lock);
+        p->idle--;
+    }
+    struct queue share = {0};
+    if (!p->quit) {
+        int n = (p->work.n + p->size - 1) / p->size;
+        share = queue_cut(&p->work, n < POOL_SHARE_MAX ? n : POOL_SHARE_MAX);
+    }
+    bool more = p->work.head && p->idle > 0;
+    pthread_mutex_unlock(&p->lock);
+    if (more) /* the rest is another sleeper's: pass the wake-up on */
+        pthread_cond_signal(&p->work_ready);
+    if (ring)
+        ring_reactor(p);
+    return share;
 }
 
 static void *worker_run(void *arg)
 {
     struct pool *p = arg;
+    struct queue answered = {0};
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        while (!p->work.head && !p->quit)
-            pthread_cond_wait(&p->work_ready, &p->lock);
-        struct client *cl = p->quit ? NULL : queue_pop(&p->work);
-        pthread_mutex_unlock(&p->lock);
-        if (!cl)
+        struct queue share = take_share(p, &answered);
+        if (!share.head)
             return NULL;
-        /* This worker owns cl until hand_back(). The socket is
-         * non-blocking: a client that reads slowly costs one write and a
-         * CONN_WANT_WRITE verdict, never a blocked worker. */
-        cl->verdict = conn_work(&cl->c);
-        hand_back(p, cl);
+        /* This worker owns the share's connections until give_back(). The
+         * sockets are non-blocking: a client that reads slowly costs one
+         * write and a CONN_WANT_WRITE verdict, never a blocked worker. On
+         * quit the rest of the share stays unanswered, the reactor's to
+         * close. */
+        struct client *cl;
+        while ((cl = share.head) && !p->quit) {
+            share.head = cl->next;
+            cl->verdict = conn_work(&cl->c);
+            queue_push(&answered, cl);
+        }
     }
 }
 
@@ -124,6 +218,7 @@ static int pool_start(struct pool *p, int n)
     pthread_cond_init(&p->work_ready, NULL);
     p->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     p->threads = calloc((size_t)n, sizeof *p->threads);
+    p->size = n; /* before any worker reads it */
     if (p->done_fd < 0 || !p->threads)
         return errno;
     for (; p->nthreads < n; p->nthreads++) {
@@ -156,22 +251,46 @@ static void pool_stop(struct pool *p)
 /* The reactor gives c away (it has taken it off its timeouts: the lists
  * link neighbours through it, and a worker may hold it past any deadline).
  * Its socket is already disarmed: the event that brought the request in was
- * its one shot. */
+ * its one shot. It joins this turn's batch; no lock yet. */
 static void submit(struct reactor *r, struct conn *c)
 {
     struct pool *p = r->user;
+    queue_push(&p->batch, (struct client *)c);
+}
+
+/* The turn's end: the batch goes to the pool under one lock, with one
+ * wake-up if a worker sleeps (that worker passes it on if there is more
+ * than its share). Busy workers take it without one. */
+static void hand_over(struct reactor *r)
+{
+    struct pool *p = r->user;
+    if (!p->batch.head)
+        return;
     pthread_mutex_lock(&p->lock);
-    queue_push(&p->work, (struct client *)c);
-    pthread_cond_signal(&p->work_ready);
+    queue_splice(&p->work, &p->batch);
+    bool wake = p->idle > 0;
     pthread_mutex_unlock(&p->lock);
+    if (wake)
+        pthread_cond_signal(&p->work_ready);
+}
+
+/* The socket has news not read yet (an edge while cl was with a worker, or
+ * the client's FIN that came with its request): read once cl is back. Only
+ * the reactor touches missed, the worker owning the rest of cl meanwhile. */
+static void note_missed(struct reactor *r, struct conn *c)
+{
+    (void)r;
+    ((struct client *)c)->missed = true;
 }
 
 /* Takes back every connection the workers are done with. The verdict says
  * how: CONN_CLOSE closes it; CONN_WANT_WRITE (the client's window is full)
  * waits for room, the reactor sending the rest; CONN_WANT_WORK (a pipelined
- * request was buffered already) goes back to the pool; CONN_WANT_READ (sent
- * whole) goes on with conn_step() at once, which reads what a disarmed
- * socket would not announce and gives the buffer back to this thread. */
+ * request was buffered already) goes back to the pool with this turn's
+ * batch; CONN_WANT_READ (sent whole) goes on with conn_step() at once,
+ * which gives the buffer back to this thread, and once more if the socket
+ * reported while away, to read what that edge announced. A connection that
+ * waits for room to write is re-registered, which reports what is ready. */
 static void take_back(struct reactor *r, void *arg)
 {
     struct pool *p = arg;
@@ -180,13 +299,20 @@ static void take_back(struct reactor *r, void *arg)
         perror("threadpool: read eventfd");
     pthread_mutex_lock(&p->lock);
     struct client *list = p->done.head;
-    p->done.head = p->done.tail = NULL;
+    p->done = (struct queue){0};
     pthread_mutex_unlock(&p->lock);
     while (list) {
         struct client *cl = list;
         list = cl->next; /* before reactor_act, which may queue cl again */
         enum conn_want w = cl->verdict;
-        reactor_act(r, &cl->c, w == CONN_WANT_READ ? conn_step(&cl->c) : w);
+        if (w == CONN_WANT_READ) {
+            w = conn_step(&cl->c);
+            if (w == CONN_WANT_READ && cl->missed)
+                w = conn_step(&cl->c);
+        }
+        if (w != CONN_WANT_WORK) /* else still to read when it is back */
+            cl->missed = false;
+        reactor_act(r, &cl->c, w);
     }
 }
 
@@ -201,8 +327,10 @@ static int serve(struct server *s, struct pool *p)
     s->listen_fd = -1; /* the reactor's now */
     int rc = reactor_init(&r, &reactor_epoll, listen_fd, sizeof(struct client));
     if (rc == 0) {
-        r.oneshot = true; /* see the top of the file */
+        r.edge = true; /* see the top of the file */
+        r.on_away = note_missed;
         r.on_work = submit;
+        r.on_turn_end = hand_over;
         r.user = p;
         rc = reactor_watch(&r, p->done_fd, take_back, p);
     }

@@ -295,6 +295,18 @@ class Suite:
             self.expect_file(c.read_response(), "/p/03.txt")
             c.expect_closed(what="the close after Connection: close")
 
+    def check_half_close(self):
+        """A client that half-closes after its request gets the response,
+        then the close at once: its FIN ends its requests (RFC 9112 §9.6),
+        even when it arrives together with the request (an edge-triggered
+        loop that stops at a short read would only see it at the idle
+        timeout)."""
+        with Conn(self.srv) as c:
+            c.send(request("/p/07.txt"))
+            c.sock.shutdown(socket.SHUT_WR)
+            self.expect_file(c.read_response(), "/p/07.txt")
+            c.expect_closed(PROMPT_MAX_S, "the close after the client's half-close")
+
     def check_http10_close(self):
         with Conn(self.srv) as c:
             c.send(b"GET /p/04.txt HTTP/1.0\r\n\r\n")
@@ -926,6 +938,8 @@ def plan(s):
     # Connections.
     check("HTTP/1.1 keeps the connection open", s.check_http11_keepalive)
     check("HTTP/1.1 Connection: close closes after the response", s.check_http11_close)
+    check("a client's half-close after its request: response, then the close",
+          s.check_half_close)
     check("HTTP/1.0 closes after the response", s.check_http10_close)
     check("HTTP/1.0 Connection: keep-alive stays open", s.check_http10_keepalive)
     check("100 keep-alive requests on one connection", s.check_keepalive_100)

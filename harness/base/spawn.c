@@ -36,26 +36,66 @@ void spawn_install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-long spawn_raise_nofile(void)
+static char nofile_note[320] = "not raised";
+
+static long read_nr_open(void)
 {
-    struct rlimit rl;
-    long nr_open = 1048576;
+    long nr_open = -1;
     FILE *f = fopen("/proc/sys/fs/nr_open", "r");
     if (f) {
         if (fscanf(f, "%ld", &nr_open) != 1)
-            nr_open = 1048576;
+            nr_open = -1;
         fclose(f);
     }
+    return nr_open;
+}
+
+/* The hard limit can go up only as far as fs.nr_open, and only with
+ * CAP_SYS_RESOURCE (root, unless a container took the capability away). */
+long spawn_raise_nofile(long need)
+{
+    struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl))
         return -1;
-    /* Root may raise the hard limit too; others stop at the hard limit. */
-    struct rlimit want = {(rlim_t)nr_open, (rlim_t)nr_open};
-    if (want.rlim_max > rl.rlim_max && setrlimit(RLIMIT_NOFILE, &want) == 0)
-        return nr_open;
-    rl.rlim_cur = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl))
-        return -1;
-    return (long)rl.rlim_cur;
+    long was = (long)rl.rlim_cur, hard = (long)rl.rlim_max, nr_open = read_nr_open();
+    if (rl.rlim_cur == RLIM_INFINITY || was >= need) {
+        snprintf(nofile_note, sizeof nofile_note, "%ld as found, enough for the %ld "
+                 "wanted", was, need);
+        return was;
+    }
+    long want = nr_open > 0 && need > nr_open ? nr_open : need;
+    const char *refused = NULL;
+    if (want > hard) {
+        struct rlimit up = {(rlim_t)want, (rlim_t)want};
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl = up;
+        else
+            refused = strerror(errno);
+    }
+    if (rl.rlim_cur < rl.rlim_max && (long)rl.rlim_cur < want) {
+        rl.rlim_cur = (rlim_t)want < rl.rlim_max ? (rlim_t)want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    long now = (long)rl.rlim_cur;
+    int len = snprintf(nofile_note, sizeof nofile_note, "%ld, raised from %ld; %ld wanted",
+                       now, was, need);
+    if (now == was)
+        len = snprintf(nofile_note, sizeof nofile_note, "%ld as found; %ld wanted", now, need);
+    if (refused)
+        snprintf(nofile_note + len, sizeof nofile_note - (size_t)len,
+                 "; the hard limit (ulimit -Hn) is %ld, and raising it was refused: %s "
+                 "(it needs CAP_SYS_RESOURCE; fs.nr_open allows %ld)", hard, refused,
+                 nr_open);
+    else if (now < need)
+        snprintf(nofile_note + len, sizeof nofile_note - (size_t)len,
+                 "; fs.nr_open allows no more than %ld", nr_open);
+    return now;
+}
+
+const char *spawn_nofile_note(void)
+{
+    return nofile_note;
 }
 
 static int remember(pid_t pid)

@@ -37,8 +37,15 @@ struct spawn_spec {
 extern volatile sig_atomic_t spawn_interrupted;
 
 void spawn_install_signals(void);
-/* Raises RLIMIT_NOFILE as far as allowed; returns the new soft limit. */
-long spawn_raise_nofile(void);
+/* Raises RLIMIT_NOFILE (this process's, so its children's) to need
+ * descriptors when it is lower, as far as the system allows: the soft
+ * limit up to the hard one, then, with CAP_SYS_RESOURCE, both up to
+ * fs.nr_open. Never lowers it. Returns the soft limit now, or -1. */
+long spawn_raise_nofile(long need);
+/* What spawn_raise_nofile did, for meta.txt and skipped steps: "20000 as
+ * found; 20128 wanted; the hard limit (ulimit -Hn) is 20000, and raising
+ * it was refused: ... (it needs CAP_SYS_RESOURCE; fs.nr_open allows ...)". */
+const char *spawn_nofile_note(void);
 
 pid_t spawn_child(const struct spawn_spec *sp, char *err, size_t errlen);
 /* Waits up to timeout_ms for pid to exit (reaping it, usage filled if not

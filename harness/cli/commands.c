@@ -86,7 +86,7 @@ int verify_command(const struct opts *o, const struct model *const *models, int 
     struct sut_env env = {.run_dir = dir, .cpus = &o->server_cpus,
                              .workers = CPU_COUNT(&o->server_cpus),
                              .docroot = WORKLOAD_DOCROOT, .body_size = 16384};
-    spawn_raise_nofile();
+    spawn_raise_nofile(1024); /* verify holds a few connections at a time */
     for (int i = 0; i < n && !spawn_interrupted; i++) {
         struct sut s = {0};
         char note[256] = "";

@@ -60,6 +60,9 @@ struct workload_ops {
     void (*steps)(struct run_ctx *c, struct sut *s, const struct model *m, int round);
     void (*not_measured)(struct run_ctx *c, const struct model *m, int round,
                          enum row_status status, const char *why);
+    /* Descriptors its widest step needs in one process (connections and a
+     * spare), when more than the closed and open loops need; NULL: none. */
+    long (*fds_needed)(const struct opts *o);
 };
 
 /* The table, NULL-terminated, first the default; kept (not copied). */

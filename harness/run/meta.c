@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/cgroup.h"
+#include "base/spawn.h"
 #include "workload/workload.h"
 
 #ifndef C10K_BUILD_ROOT
@@ -136,6 +137,7 @@ static void write_options(FILE *f, const struct opts *o, long body, long nofile)
             o->memory_idle, o->duration_s, o->warmup_s, o->repeat, o->path, body,
             o->pipeline, o->threads, o->server_cpus_text, o->client_cpus_text,
             o->quick ? "yes" : "no", nofile);
+    fprintf(f, "nofile_how: %s\n", spawn_nofile_note());
     static const char *modes[] = {"none", "list", "auto"};
     fprintf(f, "rates: %s", modes[o->rates_mode]);
     for (int i = 0; o->rates_mode == RATES_LIST && i < o->n_rates; i++)

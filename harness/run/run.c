@@ -15,6 +15,7 @@
 #include "hosts/hosts.h"
 #include "tools/loadgen.h"
 #include "measure/measure.h"
+#include "options/workloads.h"
 #include "run/meta.h"
 #include "run/plan.h"
 #include "report/generate.h"
@@ -268,11 +269,27 @@ static void announce(const struct run_ctx *c, long nofile)
     fflush(stdout);
 }
 
+/* Descriptors the widest step of the run needs in one process: the largest
+ * closed-loop level with the idle connections beside it, the open loop's
+ * connections, or the workload's own steps; and a spare of 128 for
+ * loadgen's and the server's other descriptors. */
+static long run_fds_needed(const struct opts *o)
+{
+    long conns = 0, idle = 0, most = o->rate_conns;
+    for (int i = 0; i < o->n_conns; i++)
+        conns = o->conns[i] > conns ? o->conns[i] : conns;
+    for (int i = 0; i < o->n_idle; i++)
+        idle = o->idle[i] > idle ? o->idle[i] : idle;
+    most = (conns + idle > most ? conns + idle : most) + 128;
+    long wl = o->workload->fds_needed ? o->workload->fds_needed(o) : 0;
+    return wl > most ? wl : most;
+}
+
 int run_command(const struct opts *o, const struct model *const *models, int n,
                 struct hosts *hosts)
 {
     static struct run_ctx c;
-    long nofile = spawn_raise_nofile();
+    long nofile = spawn_raise_nofile(run_fds_needed(o));
     if (setup(&c, o, models, n, hosts) || open_results(&c, nofile))
         return 1;
     /* The harness samples and opens idle connections from wrk's CPUs, never

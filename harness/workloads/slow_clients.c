@@ -71,4 +71,5 @@ const struct workload_ops workload_slow_clients = {
     .describe = describe,
     .steps = slow_measure,
     .not_measured = slow_not_measured,
+    .fds_needed = slow_fds_needed,
 };

@@ -5,8 +5,9 @@
  * --slow-rate req/s (offered = conns x rate), step "slow" in results.csv,
  * for long enough that each sends a few requests (OPTS_SLOW_REQS_*);
  * the report plots p99 and server CPU per request against the connections.
- * A step that needs more descriptors than this process may open is a
- * skipped row saying so. */
+ * The harness raised its descriptor limit for the widest step before it
+ * started anything (its fds_needed hook); a step that needs more than it could
+ * get is a skipped row naming the limit that stopped it. */
 #include <stdio.h>
 #include <sys/resource.h>
 
@@ -22,6 +23,14 @@ static long nofile_limit(void)
 {
     struct rlimit rl;
     return getrlimit(RLIMIT_NOFILE, &rl) ? 1024 : (long)rl.rlim_cur;
+}
+
+long slow_fds_needed(const struct opts *o)
+{
+    long most = 0;
+    for (int i = 0; i < o->n_slow; i++)
+        most = o->slow_conns[i] > most ? o->slow_conns[i] : most;
+    return most + SLOW_FDS_SPARE;
 }
 
 static struct row *slow_row(struct run_ctx *c, const struct model *m, int round, int conns)
@@ -60,8 +69,8 @@ void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int r
         if (conns + SLOW_FDS_SPARE > nofile) {
             r = slow_row(c, m, round, conns);
             r->status = ROW_STATUS_SKIPPED;
-            row_note(r, "%d connections need %d descriptors; the limit here is %ld "
-                     "(RLIMIT_NOFILE)", conns, conns + SLOW_FDS_SPARE, nofile);
+            row_note(r, "%d connections need %d descriptors; RLIMIT_NOFILE is %s",
+                     conns, conns + SLOW_FDS_SPARE, spawn_nofile_note());
             progress_step(&c->progress, r, 0);
             continue;
         }

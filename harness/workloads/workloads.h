@@ -47,5 +47,7 @@ struct model;
 void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
 void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
                        enum row_status status, const char *why);
+/* Descriptors its widest step needs in one process (its fds_needed hook). */
+long slow_fds_needed(const struct opts *o);
 
 #endif

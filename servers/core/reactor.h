@@ -34,7 +34,6 @@
 #include "server.h"
 #include "timeouts.h"
 
-#define REACTOR_ACCEPT_BATCH 256 /* connections accepted per wake-up (level-triggered) */
 #define REACTOR_STOP_CHECK_MS 100 /* after a stop: how often the grace period is checked */
 #define REACTOR_WATCH_MAX 2      /* descriptors of the model's own */
 #define REACTOR_MAX_FDS (1 << 20) /* the largest table, whatever RLIMIT_NOFILE says */
@@ -43,7 +42,7 @@
 enum {
     REACTOR_READ = 1,
     REACTOR_WRITE = 2,
-    REACTOR_ONESHOT = 4,   /* disarmed by each report (the thread pool's) */
+    REACTOR_EDGE = 4,      /* reported once per change (the thread pool's) */
     REACTOR_EXCLUSIVE = 8, /* a listener shared by processes: wake one (prefork) */
 };
 
@@ -66,7 +65,8 @@ struct reactor_backend {
     int (*del)(struct reactor *r, int fd);
     /* Waits at most timeout_ms (-1: no limit), with server_waitmask
      * installed when r->signals, and stores the ready descriptors in
-     * r->fired. A signal (EINTR) returns 0. */
+     * r->fired (and, if it can tell, a hang-up in r->fired_hup, which
+     * starts all false). A signal (EINTR) returns 0. */
     int (*wait)(struct reactor *r, int timeout_ms);
 };
 
@@ -85,25 +85,37 @@ struct reactor {
     int max_fd;              /* slots in table */
     int nconns;              /* open connections, handed-off ones included */
     int *fired;              /* ready descriptors from the last wait */
+    bool *fired_hup;         /* fired[i]'s peer closed its side, or the socket
+                              * failed (backends that can tell: epoll) */
     struct timeouts tq;
     struct reactor_watch watch[REACTOR_WATCH_MAX];
     int nwatch;
     bool signals;            /* this thread's waits take the process's signals */
     bool shared_listener;    /* other processes wait on the listener too */
-    bool oneshot;            /* connections are disarmed by each event */
+    bool edge;               /* connections registered edge-triggered, and
+                              * left registered while away: see on_away */
     bool warned;             /* the table-limit warning was printed */
     bool failed;             /* a wait or registration failed: see error */
     /* Thread pools: conn_step() said CONN_WANT_WORK; the reactor has taken
      * c off its timeouts and will not touch it until reactor_act(). */
     void (*on_work)(struct reactor *r, struct conn *c);
+    /* With edge: c's socket has news the reactor has not read, and will
+     * not hear of again: an event while c was away, or the peer's FIN that
+     * came with the request c is handed off with. The model steps c to the
+     * end of what it has once it has c back. */
+    void (*on_away)(struct reactor *r, struct conn *c);
+    /* Thread pools: runs once per loop turn, after every ready descriptor
+     * was handled, so that the requests one turn completed (on_work) are
+     * handed over together. NULL: nothing to do. */
+    void (*on_turn_end)(struct reactor *r);
     void *user;              /* the model's own */
     char error[160];         /* "epoll_pwait: Bad file descriptor" */
 };
 
 /* Sets up the table and the backend for listen_fd, which the reactor owns
  * from now on (reactor_run watches it). Returns 0, or -1 with r->error. The
- * model may then set signals (default true), shared_listener, oneshot and
- * on_work. */
+ * model may then set signals (default true), shared_listener, edge,
+ * on_work, on_away and on_turn_end. */
 int reactor_init(struct reactor *r, const struct reactor_backend *be, int listen_fd,
                  size_t slot);
 /* Also watches fd (readable: on_ready runs). Returns 0 or -1 with r->error. */
@@ -131,13 +143,46 @@ void reactor_act(struct reactor *r, struct conn *c, enum conn_want w);
 /* Closes c now: off the timeouts and the backend, then conn_close(). */
 void reactor_drop(struct reactor *r, struct conn *c);
 
-/* --- for loops of their own (nonblock, coro, libuv, uring) --------------- */
+/* --- stopping; for loops of their own (nonblock, coro, libuv, uring) ----- */
 
-/* The stop-and-grace protocol: serve until stopped; once stopped, go on
- * while connections are open and the grace period lasts. */
-bool reactor_going(bool stopped, int nconns);
+/* The stop-and-grace protocol, written once for every loop (the reactor's
+ * own included): serve until SIGTERM or SIGINT; then stop accepting, close
+ * the idle connections at once and let the busy ones finish, for at most
+ * SERVER_GRACE_MS; then close what is left.
+ *
+ *   struct reactor_stop stop = {.srv = &s, .on_stop = close_idle, .arg = &loop};
+ *   while (reactor_stop_going(&stop, nconns)) {
+ *       wait, at most reactor_stop_wait_ms(&stop, &timeouts) ms;
+ *       reactor_stop_poll(&stop);       // after every wait (or signal)
+ *       serve what is ready; accept only while !stop.stopped
+ *   }
+ *   close every connection left: the grace period is over
+ *
+ * A loop that never returns to such a while (libuv's callbacks) calls
+ * reactor_stop_poll() where it hears a signal, and server_grace_over() on a
+ * timer every REACTOR_STOP_CHECK_MS. */
+struct reactor_stop {
+    struct server *srv;          /* its listener closes at the stop; NULL: none */
+    void (*on_stop)(void *arg);  /* at the stop, before srv's listener closes:
+                                  * leave the listener, close idle connections */
+    void *arg;
+    bool flag_only;              /* another thread takes the signals: only
+                                  * read the stop flag (reuseport's reactors) */
+    bool stopped;                /* the stop began */
+};
+
+/* Handles the signals that arrived (server_poll_signals) and, at the first
+ * stop, runs on_stop and closes srv's listener. True on the call that began
+ * the stop, when what a wait reported may name connections it closed. */
+bool reactor_stop_poll(struct reactor_stop *st);
+/* True while the loop must go on: not stopped, or nconns open and the
+ * grace period not over. */
+bool reactor_stop_going(const struct reactor_stop *st, int nconns);
 /* How long a loop may wait: until the nearest timeout, or after a stop
  * REACTOR_STOP_CHECK_MS, to see the grace period end. */
+int reactor_stop_wait_ms(const struct reactor_stop *st, const struct timeouts *t);
+/* The same two for a loop that keeps its own stopped flag (uring). */
+bool reactor_going(bool stopped, int nconns);
 int reactor_wait_ms(bool stopped, const struct timeouts *t);
 /* A table of *n slots of slot bytes (a struct conn first, fd -1), indexed
  * by descriptor: *n is RLIMIT_NOFILE's soft limit, at most max (0: at most

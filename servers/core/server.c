@@ -193,6 +193,23 @@ fail:
     return -1;
 }
 
+static void on_child(int sig)
+{
+    (void)sig; /* only to end the wait */
+}
+
+int server_watch_children(void)
+{
+    struct sigaction sa = {.sa_handler = on_child, .sa_flags = SA_NOCLDSTOP};
+    sigemptyset(&sa.sa_mask);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (sigaction(SIGCHLD, &sa, NULL) < 0 || sigprocmask(SIG_BLOCK, &chld, NULL) < 0)
+        return -1;
+    return 0;
+}
+
 void server_unblock_signals(void)
 {
     pthread_sigmask(SIG_SETMASK, &server_waitmask, NULL);

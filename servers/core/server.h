@@ -1,7 +1,8 @@
 /* What every server binary shares: options, the listening socket, signals,
  * counters and the graceful stop.
  *
- *   static const struct server_model MODEL = { "epoll", "one epoll reactor", false };
+ *   static const struct server_model MODEL = {.name = "epoll",
+ *                                             .summary = "one epoll reactor"};
  *   int main(int argc, char **argv) {
  *       struct server s;
  *       int st = server_start(&s, &MODEL, argc, argv);  // parse, listen, print
@@ -38,6 +39,8 @@
 #define SERVER_EXIT_USAGE 2        /* bad command line */
 #define SERVER_EXIT_UNAVAILABLE 69 /* model cannot run here (EX_UNAVAILABLE) */
 #define SERVER_BACKLOG 4096
+#define SERVER_ACCEPT_BATCH 256   /* connections accepted per wake-up of a level-triggered
+                                   * listener, so that a flood cannot starve the open ones */
 #define SERVER_GRACE_MS 5000       /* in-flight work allowed after SIGTERM */
 #define HEADER_TIMEOUT_MS 10000
 #define IDLE_TIMEOUT_MS 30000
@@ -111,6 +114,12 @@ bool server_grace_over(void);
  * blocked signals in. Returns >0 ready, 0 on timeout or a signal, -1 with
  * errno when ppoll fails. */
 int server_wait(int fd, short events, int timeout_ms);
+/* For models with child processes (fork, prefork): SIGCHLD, like SIGTERM,
+ * is blocked except inside the waits that install server_waitmask, where
+ * it ends the wait, so that a child's exit between the model's checks and
+ * its wait is not missed; the model reaps (waitpid WNOHANG) after each
+ * wait. Returns 0, or -1 with errno. */
+int server_watch_children(void);
 /* For models that never block in a wait (nonblock): let signals through. */
 void server_unblock_signals(void);
 /* Lets pending SIGTERM, SIGINT and SIGUSR1 in now (their handlers run),

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <unistd.h>
@@ -78,11 +79,46 @@ static void interrupt_reaches_every_child(void **state)
     }
 }
 
+/* RLIMIT_NOFILE goes up to what is asked, never down, and where the hard
+ * limit stops it the note names the setting. In a child, so that the
+ * harness's own test process keeps its limits. */
+static int raise_in_child(void)
+{
+    struct rlimit low = {256, 1024}; /* lowering is always allowed */
+    if (setrlimit(RLIMIT_NOFILE, &low))
+        return 10;
+    if (spawn_raise_nofile(100) != 256) /* enough already: left alone */
+        return 11;
+    if (spawn_raise_nofile(512) != 512 || !strstr(spawn_nofile_note(), "raised from 256"))
+        return 12;
+    long got = spawn_raise_nofile(2048); /* above the hard limit */
+    if (got == 2048) /* root with CAP_SYS_RESOURCE raised the hard limit too */
+        return 0;
+    if (got != 1024 || !strstr(spawn_nofile_note(), "ulimit -Hn") ||
+        !strstr(spawn_nofile_note(), "CAP_SYS_RESOURCE"))
+        return 13;
+    return 0;
+}
+
+static void nofile_raised_as_needed(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(raise_in_child());
+    int status = -1;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cgroup_counts_exact_cpu),
         cmocka_unit_test(interrupt_reaches_every_child),
+        cmocka_unit_test(nofile_raised_as_needed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
