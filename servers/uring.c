@@ -72,7 +72,7 @@ void uring_set_op(struct io_uring_sqe *sqe, struct uconn *u, enum conn_op op)
     u->inflight++;
     /* Every operation but the splice into a pipe and the cancel (which
      * names the socket itself) is on the socket. */
-    if (ring_has.direct_fds && op != OP_SPLICE_IN && op != OP_CANCEL)
+    if (uring_has.direct_fds && op != OP_SPLICE_IN && op != OP_CANCEL)
         sqe->flags |= IOSQE_FIXED_FILE;
 }
 
@@ -83,13 +83,13 @@ static void set_loop_op(struct io_uring_sqe *sqe, enum loop_op op)
 
 static void arm_accept(void)
 {
-    struct io_uring_sqe *sqe = ring_sqe(1);
+    struct io_uring_sqe *sqe = uring_sqe(1);
     if (!sqe)
         return; /* re-armed after the next completion */
     int fd = U.srv->listen_fd;
-    if (ring_has.direct_fds && U.multishot)
+    if (uring_has.direct_fds && U.multishot)
         io_uring_prep_multishot_accept_direct(sqe, fd, NULL, NULL, SOCK_NONBLOCK);
-    else if (ring_has.direct_fds)
+    else if (uring_has.direct_fds)
         io_uring_prep_accept_direct(sqe, fd, NULL, NULL, SOCK_NONBLOCK,
                                     IORING_FILE_INDEX_ALLOC);
     else if (U.multishot)
@@ -105,7 +105,7 @@ static void arm_accept(void)
  * would spin. A poll on the listener waits for the next connection. */
 static void arm_listen_poll(void)
 {
-    struct io_uring_sqe *sqe = ring_sqe(1);
+    struct io_uring_sqe *sqe = uring_sqe(1);
     if (!sqe)
         return;
     io_uring_prep_poll_add(sqe, U.srv->listen_fd, POLLIN);
@@ -125,7 +125,7 @@ static int arm_signals(void)
         if ((U.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
             return -1;
     }
-    struct io_uring_sqe *sqe = ring_sqe(1);
+    struct io_uring_sqe *sqe = uring_sqe(1);
     if (!sqe)
         return -1;
     io_uring_prep_poll_multishot(sqe, U.sigfd, POLLIN);
@@ -147,7 +147,7 @@ static void release(struct uconn *u)
 
 static void close_slot(int slot)
 {
-    struct io_uring_sqe *sqe = ring_sqe(1);
+    struct io_uring_sqe *sqe = uring_sqe(1);
     if (sqe) { /* frees the slot; only a failure would complete */
         io_uring_prep_close_direct(sqe, (unsigned)slot);
         sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
@@ -159,7 +159,7 @@ void uring_finish_close(struct uconn *u)
 {
     int slot = u->fd;
     release(u);
-    if (ring_has.direct_fds)
+    if (uring_has.direct_fds)
         close_slot(slot);
 }
 
@@ -173,14 +173,14 @@ void uring_drop(struct uconn *u)
         uring_finish_close(u);
         return;
     }
-    struct io_uring_sqe *sqe = ring_sqe(2);
+    struct io_uring_sqe *sqe = uring_sqe(2);
     if (!sqe)
         return;
     io_uring_prep_shutdown(sqe, u->fd, SHUT_RDWR);
     uring_set_op(sqe, u, OP_SHUTDOWN);
-    sqe = ring_sqe(1);
+    sqe = uring_sqe(1);
     io_uring_prep_cancel_fd(sqe, u->fd, IORING_ASYNC_CANCEL_ALL |
-                                        (ring_has.direct_fds ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
+                                        (uring_has.direct_fds ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
     uring_set_op(sqe, u, OP_CANCEL);
 }
 
@@ -195,7 +195,7 @@ static void on_expired(struct timeout_link *l, void *arg)
 /* A connection closed unserved: counted as refused. */
 static void refuse(int fd)
 {
-    if (!ring_has.direct_fds) {
+    if (!uring_has.direct_fds) {
         server_refuse(fd);
         return;
     }
@@ -212,7 +212,7 @@ static void add_conn(int fd)
     }
     struct uconn *u = &U.conns[fd];
     memset(u, 0, sizeof *u); /* what a closed connection held is freed */
-    conn_init(&u->c, ring_has.direct_fds ? -1 : fd);
+    conn_init(&u->c, uring_has.direct_fds ? -1 : fd);
     atomic_fetch_add_explicit(&server_counters->accepted, 1, memory_order_relaxed);
     u->fd = fd;
     u->pipe_r = u->pipe_w = -1;
@@ -227,7 +227,7 @@ static void shed_queue(void)
 {
     int fd;
     while ((fd = server_accept(U.srv->listen_fd)) >= 0) {
-        if (ring_has.direct_fds || U.stopped)
+        if (uring_has.direct_fds || U.stopped)
             server_refuse(fd);
         else
             add_conn(fd);
@@ -248,7 +248,7 @@ static void on_accept(const struct io_uring_cqe *cqe)
     } else if (cqe->res == -EMFILE || cqe->res == -ENFILE) {
         /* A direct accept takes the connection before it looks for a
          * slot: with the table full, the kernel has closed it. */
-        if (ring_has.direct_fds) {
+        if (uring_has.direct_fds) {
             atomic_fetch_add_explicit(&server_counters->accepted, 1, memory_order_relaxed);
             atomic_fetch_add_explicit(&server_counters->refused, 1, memory_order_relaxed);
         }
@@ -280,7 +280,7 @@ static void begin_stop(void)
     static const enum loop_op on_listener[] = {OP_ACCEPT, OP_LISTEN_POLL};
     U.stopped = true;
     for (size_t i = 0; i < sizeof on_listener / sizeof on_listener[0]; i++) {
-        struct io_uring_sqe *sqe = ring_sqe(1);
+        struct io_uring_sqe *sqe = uring_sqe(1);
         if (sqe) {
             io_uring_prep_cancel64(sqe, on_listener[i], IORING_ASYNC_CANCEL_ALL);
             set_loop_op(sqe, OP_IGNORE);
@@ -326,10 +326,10 @@ static void on_cqe(const struct io_uring_cqe *cqe)
 
 static void run(void)
 {
-    while (!ring_error() && reactor_going(U.stopped, U.nconns)) {
-        if (ring_enter(reactor_wait_ms(U.stopped, &U.tq)) < 0)
+    while (!uring_error() && reactor_going(U.stopped, U.nconns)) {
+        if (uring_enter(reactor_wait_ms(U.stopped, &U.tq)) < 0)
             break;
-        ring_reap(on_cqe);
+        uring_reap(on_cqe);
         timeouts_expire(&U.tq, clock_now_ms(), on_expired, NULL);
     } /* what is left after the grace period is closed after the ring */
 }
@@ -345,7 +345,7 @@ static int setup(char *why, size_t whysz)
         snprintf(why, whysz, "io_uring unavailable: connection table: %s", strerror(errno));
         return -1;
     }
-    return ring_open(U.max_fd, why, whysz);
+    return uring_ring_open(U.max_fd, why, whysz);
 }
 
 /* The accepted sockets inherit TCP_NODELAY (responses go out whole: Nagle
@@ -360,10 +360,10 @@ static int prepare_listener(int fd)
 static void print_features(void)
 {
     char line[512], zc[96] = "";
-    ring_features_line(line, sizeof line);
-    if (ring_has.send_zc && U.zc_min == SIZE_MAX)
+    uring_features_line(line, sizeof line);
+    if (uring_has.send_zc && U.zc_min == SIZE_MAX)
         snprintf(zc, sizeof zc, "; send_zc unused on loopback (URING_ZC_MIN sets a size)");
-    else if (ring_has.send_zc)
+    else if (uring_has.send_zc)
         snprintf(zc, sizeof zc, "; send_zc from %zu bytes", U.zc_min);
     printf("uring: features %s%s\n", line, zc);
     fflush(stdout);
@@ -371,7 +371,7 @@ static void print_features(void)
 
 static void teardown(void)
 {
-    ring_close(); /* the kernel cancels what is left and closes the slots */
+    uring_ring_close(); /* the kernel cancels what is left and closes the slots */
     for (int i = 0; i < U.max_fd; i++)
         if (U.conns[i].open)
             release(&U.conns[i]);
@@ -389,7 +389,7 @@ int main(int argc, char **argv)
         return SERVER_EXIT_USAGE;
     }
     struct server s;
-    server_version_note = ring_version_features;
+    server_version_note = uring_version_features;
     /* The ring before "listening on": a harness must be able to tell
      * "cannot run here" from a server that started. */
     int st = server_start_probed(&s, &MODEL, argc, argv, setup);
@@ -408,8 +408,8 @@ int main(int argc, char **argv)
     arm_accept();
     run();
     teardown();
-    if (ring_error()) {
-        fprintf(stderr, "uring: %s\n", ring_error());
+    if (uring_error()) {
+        fprintf(stderr, "uring: %s\n", uring_error());
         return 1;
     }
     return server_finish(&s);

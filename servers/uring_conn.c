@@ -70,7 +70,7 @@ int uring_read_env(char *err, size_t errsz)
         U.zc_min = (size_t)v;
         U.zc_loopback = true;
     }
-    return ring_read_env(err, errsz);
+    return uring_ring_read_env(err, errsz);
 }
 
 void uring_send_setup(const struct server *s)
@@ -226,13 +226,13 @@ static bool arm_recv(struct uconn *u)
 {
     if (u->recv_armed)
         return true;
-    struct io_uring_sqe *sqe = ring_sqe(1);
+    struct io_uring_sqe *sqe = uring_sqe(1);
     if (!sqe)
         return false;
-    if (ring_has.recv_multishot && !u->single_shot)
-        ring_prep_recv_multishot(sqe, u->fd);
+    if (uring_has.recv_multishot && !u->single_shot)
+        uring_prep_recv_multishot(sqe, u->fd);
     else
-        ring_prep_recv(sqe, u->fd, conn_recv_room(&u->c), u->poll_first);
+        uring_prep_recv(sqe, u->fd, conn_recv_room(&u->c), u->poll_first);
     uring_set_op(sqe, u, OP_RECV);
     u->recv_armed = true;
     u->recv_cancelled = false;
@@ -246,7 +246,7 @@ static void stop_recv(struct uconn *u)
 {
     struct io_uring_sqe *sqe;
     u->single_shot = true;
-    if (!u->recv_armed || u->recv_cancelled || !(sqe = ring_sqe(1)))
+    if (!u->recv_armed || u->recv_cancelled || !(sqe = uring_sqe(1)))
         return;
     io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)u | OP_RECV, 0);
     uring_set_op(sqe, u, OP_CANCEL);
@@ -255,20 +255,20 @@ static void stop_recv(struct uconn *u)
 
 static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
 {
-    struct ring_data_iter it;
+    struct uring_data_iter it;
     const char *p;
     size_t n;
     enum conn_want w = CONN_WANT_READ;
     if (!(cqe->flags & IORING_CQE_F_MORE))
         u->recv_armed = false;
     /* Every buffer is walked, so that each goes back to the kernel. */
-    for (ring_data_first(cqe, &it, &p, &n); n; ring_data_next(&it, &p, &n))
+    for (uring_data_first(cqe, &it, &p, &n); n; uring_data_next(&it, &p, &n))
         if (w != CONN_CLOSE)
             w = feed(u, p, n);
     if (cqe->res == 0)
         u->eof = true; /* for the core once it has taken everything before */
-    else if (cqe->res == -EINVAL && ring_has.recv_multishot)
-        ring_has.recv_multishot = false; /* refused after all: single-shot */
+    else if (cqe->res == -EINVAL && uring_has.recv_multishot)
+        uring_has.recv_multishot = false; /* refused after all: single-shot */
     else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED)
         w = CONN_CLOSE; /* reset: nothing more will go out either */
     u->poll_first = !(cqe->flags & IORING_CQE_F_SOCK_NONEMPTY);
@@ -284,7 +284,7 @@ static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
 {
     if (u->pipe_r < 0 && !pipe_take(u))
         return false;
-    struct io_uring_sqe *sqe = ring_sqe(3);
+    struct io_uring_sqe *sqe = uring_sqe(3);
     if (!sqe)
         return false;
     size_t out = u->in_pipe;
@@ -295,12 +295,12 @@ static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
         sqe->flags |= IOSQE_IO_LINK;
         uring_set_op(sqe, u, OP_SPLICE_IN);
         u->round = 3;
-        sqe = ring_sqe(1);
+        sqe = uring_sqe(1);
     }
     io_uring_prep_poll_add(sqe, u->fd, POLLOUT);
     sqe->flags |= IOSQE_IO_LINK;
     uring_set_op(sqe, u, OP_POLL_OUT);
-    sqe = ring_sqe(1);
+    sqe = uring_sqe(1);
     io_uring_prep_splice(sqe, u->pipe_r, -1, u->fd, -1, (unsigned)out, 0);
     uring_set_op(sqe, u, OP_SPLICE_OUT);
     u->next = CONN_WANT_WRITE;
@@ -314,11 +314,11 @@ static bool post_send(struct uconn *u)
     int n = conn_send_iov(&u->c, u->iov);
     u->writing = true;
     if (n > 0) {
-        struct io_uring_sqe *sqe = ring_sqe(1);
+        struct io_uring_sqe *sqe = uring_sqe(1);
         if (!sqe)
             return false;
         size_t len = u->iov[0].iov_len + (n > 1 ? u->iov[1].iov_len : 0);
-        bool zc = ring_has.send_zc && len >= U.zc_min;
+        bool zc = uring_has.send_zc && len >= U.zc_min;
         u->msg = (struct msghdr){.msg_iov = u->iov, .msg_iovlen = (size_t)n};
         if (n == 1 && zc)
             io_uring_prep_send_zc(sqe, u->fd, u->iov[0].iov_base, len, MSG_NOSIGNAL, 0);
@@ -341,7 +341,7 @@ static bool post_send(struct uconn *u)
  * registered slot, so the ring does. */
 static bool half_close(struct uconn *u)
 {
-    struct io_uring_sqe *sqe = ring_sqe(1);
+    struct io_uring_sqe *sqe = uring_sqe(1);
     if (!sqe)
         return false;
     io_uring_prep_shutdown(sqe, u->fd, SHUT_WR);
@@ -429,8 +429,8 @@ static void on_send(struct uconn *u, const struct io_uring_cqe *cqe)
     u->writing = false;
     if (cqe->flags & IORING_CQE_F_NOTIF) {
         res = u->zc_res;
-    } else if (res == -EOPNOTSUPP && ring_has.send_zc) {
-        ring_has.send_zc = false; /* a socket without zero-copy: plain sends */
+    } else if (res == -EOPNOTSUPP && uring_has.send_zc) {
+        uring_has.send_zc = false; /* a socket without zero-copy: plain sends */
         uring_next(u, CONN_WANT_WRITE);
         return;
     }
@@ -444,7 +444,7 @@ void uring_on_conn_cqe(struct uconn *u, enum conn_op op, const struct io_uring_c
         u->inflight++; /* a multishot receive goes on; a notification is to come */
     if (u->closing) {
         if (op == OP_RECV)
-            ring_recycle(cqe);
+            uring_recycle(cqe);
         if (u->inflight == 0)
             uring_finish_close(u);
         return;

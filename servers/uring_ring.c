@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-struct ring_features ring_has;
+struct uring_features uring_has;
 
 static struct io_uring ring;
 static bool ring_up;
@@ -26,23 +26,23 @@ enum { F_SINGLE_ISSUER, F_DEFER_TASKRUN, F_COOP_TASKRUN, F_REGISTERED_RING, F_DI
        F_RECV_MULTISHOT, F_RECV_BUNDLE, F_SEND_ZC, NFEATURES };
 static const struct {
     const char *name;
-    size_t at;               /* offsetof(struct ring_features, ...) */
+    size_t at;               /* offsetof(struct uring_features, ...) */
 } features[NFEATURES] = {
-    [F_SINGLE_ISSUER] = {"single_issuer", offsetof(struct ring_features, single_issuer)},
-    [F_DEFER_TASKRUN] = {"defer_taskrun", offsetof(struct ring_features, defer_taskrun)},
-    [F_COOP_TASKRUN] = {"coop_taskrun", offsetof(struct ring_features, coop_taskrun)},
-    [F_REGISTERED_RING] = {"registered_ring", offsetof(struct ring_features, registered_ring)},
-    [F_DIRECT_FDS] = {"direct_fds", offsetof(struct ring_features, direct_fds)},
-    [F_RECV_MULTISHOT] = {"recv_multishot", offsetof(struct ring_features, recv_multishot)},
-    [F_RECV_BUNDLE] = {"recv_bundle", offsetof(struct ring_features, recv_bundle)},
-    [F_SEND_ZC] = {"send_zc", offsetof(struct ring_features, send_zc)},
+    [F_SINGLE_ISSUER] = {"single_issuer", offsetof(struct uring_features, single_issuer)},
+    [F_DEFER_TASKRUN] = {"defer_taskrun", offsetof(struct uring_features, defer_taskrun)},
+    [F_COOP_TASKRUN] = {"coop_taskrun", offsetof(struct uring_features, coop_taskrun)},
+    [F_REGISTERED_RING] = {"registered_ring", offsetof(struct uring_features, registered_ring)},
+    [F_DIRECT_FDS] = {"direct_fds", offsetof(struct uring_features, direct_fds)},
+    [F_RECV_MULTISHOT] = {"recv_multishot", offsetof(struct uring_features, recv_multishot)},
+    [F_RECV_BUNDLE] = {"recv_bundle", offsetof(struct uring_features, recv_bundle)},
+    [F_SEND_ZC] = {"send_zc", offsetof(struct uring_features, send_zc)},
 };
 static const char *why_off[NFEATURES]; /* why a feature is off; NULL: on, or not tried */
 static bool off_wanted[NFEATURES];
 
 static bool *feature(size_t i)
 {
-    return (bool *)(void *)((char *)&ring_has + features[i].at);
+    return (bool *)(void *)((char *)&uring_has + features[i].at);
 }
 
 static size_t feature_index(const char *name)
@@ -53,7 +53,7 @@ static size_t feature_index(const char *name)
     return NFEATURES;
 }
 
-int ring_read_env(char *why, size_t whysz)
+int uring_ring_read_env(char *why, size_t whysz)
 {
     const char *env = getenv("URING_OFF");
     memset(off_wanted, 0, sizeof off_wanted);
@@ -126,7 +126,7 @@ static int setup_ring(void)
         turn_on(F_SINGLE_ISSUER, tries[t].single);
         turn_on(F_DEFER_TASKRUN, tries[t].defer);
         turn_on(F_COOP_TASKRUN, tries[t].coop);
-        if (ring_has.defer_taskrun)
+        if (uring_has.defer_taskrun)
             why_off[F_COOP_TASKRUN] = NULL; /* the fallback was not needed */
         if (wanted(F_RECV_BUNDLE))
             turn_on(F_RECV_BUNDLE, p.features & IORING_FEAT_RECVSEND_BUNDLE);
@@ -180,11 +180,11 @@ static bool probe_recv_multishot(void)
     struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
     struct io_uring_cqe *cqe;
     if (sqe && write(sv[1], "x", 1) == 1) {
-        ring_prep_recv_multishot(sqe, sv[0]);
+        uring_prep_recv_multishot(sqe, sv[0]);
         io_uring_sqe_set_data64(sqe, 0);
         if (io_uring_submit_and_wait(&ring, 1) >= 0 && io_uring_peek_cqe(&ring, &cqe) == 0) {
             ok = cqe->res == 1 && (cqe->flags & IORING_CQE_F_MORE);
-            ring_recycle(cqe);
+            uring_recycle(cqe);
             io_uring_cqe_seen(&ring, cqe);
         }
     }
@@ -213,9 +213,9 @@ static void setup_options(int nfiles)
     }
 }
 
-int ring_open(int nfiles, char *why, size_t whysz)
+int uring_ring_open(int nfiles, char *why, size_t whysz)
 {
-    memset(&ring_has, 0, sizeof ring_has);
+    memset(&uring_has, 0, sizeof uring_has);
     memset(why_off, 0, sizeof why_off);
     int rc = setup_ring();
     if (rc < 0) {
@@ -224,14 +224,14 @@ int ring_open(int nfiles, char *why, size_t whysz)
     }
     ring_up = true;
     if (setup_buffers(why, whysz) < 0) {
-        ring_close();
+        uring_ring_close();
         return -1;
     }
     setup_options(nfiles);
     return 0;
 }
 
-void ring_close(void)
+void uring_ring_close(void)
 {
     if (ring_up)
         io_uring_queue_exit(&ring); /* unregisters the buffer ring too */
@@ -243,7 +243,7 @@ void ring_close(void)
     bufs = NULL;
 }
 
-void ring_features_line(char *out, size_t outsz)
+void uring_features_line(char *out, size_t outsz)
 {
     size_t len = 0;
     out[0] = '\0';
@@ -263,16 +263,16 @@ void ring_features_line(char *out, size_t outsz)
     }
 }
 
-const char *ring_version_features(void)
+const char *uring_version_features(void)
 {
     static char line[512];
     char why[256], feats[384];
-    if (ring_open(1, why, sizeof why) < 0) {
+    if (uring_ring_open(1, why, sizeof why) < 0) {
         snprintf(line, sizeof line, "%s", why);
         return line;
     }
-    ring_features_line(feats, sizeof feats);
-    ring_close();
+    uring_features_line(feats, sizeof feats);
+    uring_ring_close();
     snprintf(line, sizeof line, "io_uring features: %s", feats);
     return line;
 }
@@ -291,12 +291,12 @@ static int check(int rc)
     return -1;
 }
 
-const char *ring_error(void)
+const char *uring_error(void)
 {
     return error[0] ? error : NULL;
 }
 
-struct io_uring_sqe *ring_sqe(unsigned need)
+struct io_uring_sqe *uring_sqe(unsigned need)
 {
     if (io_uring_sq_space_left(&ring) < need) {
         int rc;
@@ -308,24 +308,24 @@ struct io_uring_sqe *ring_sqe(unsigned need)
     return io_uring_get_sqe(&ring);
 }
 
-void ring_prep_recv(struct io_uring_sqe *sqe, int fd, size_t max, bool poll_first)
+void uring_prep_recv(struct io_uring_sqe *sqe, int fd, size_t max, bool poll_first)
 {
     /* Without bundles a recv fills one buffer at most. */
-    if (!ring_has.recv_bundle && max > RECV_BUF_SIZE)
+    if (!uring_has.recv_bundle && max > RECV_BUF_SIZE)
         max = RECV_BUF_SIZE;
     io_uring_prep_recv(sqe, fd, NULL, max, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = RECV_GROUP;
-    sqe->ioprio = (ring_has.recv_bundle ? IORING_RECVSEND_BUNDLE : 0) |
+    sqe->ioprio = (uring_has.recv_bundle ? IORING_RECVSEND_BUNDLE : 0) |
                   (poll_first ? IORING_RECVSEND_POLL_FIRST : 0);
 }
 
-void ring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd)
+void uring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd)
 {
     io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0); /* length: a buffer's */
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = RECV_GROUP;
-    if (ring_has.recv_bundle)
+    if (uring_has.recv_bundle)
         sqe->ioprio |= IORING_RECVSEND_BUNDLE;
 }
 
@@ -335,7 +335,7 @@ void ring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd)
  * position. Completions come in the order the kernel took the buffers and
  * each is walked before the next, so no position is reused before it is
  * read. A buffer that does not sit where it was put ends the walk. */
-static void data_at(struct ring_data_iter *it, const char **p, size_t *n)
+static void data_at(struct uring_data_iter *it, const char **p, size_t *n)
 {
     it->bid = it->left ? ring_bid[it->pos % RECV_BUFS] : -1;
     if (it->bid < 0 || pos_of[it->bid] != it->pos) {
@@ -349,7 +349,7 @@ static void data_at(struct ring_data_iter *it, const char **p, size_t *n)
     it->left -= (unsigned)*n;
 }
 
-void ring_data_first(const struct io_uring_cqe *cqe, struct ring_data_iter *it,
+void uring_data_first(const struct io_uring_cqe *cqe, struct uring_data_iter *it,
                      const char **p, size_t *n)
 {
     bool has = (cqe->flags & IORING_CQE_F_BUFFER) && cqe->res > 0;
@@ -359,7 +359,7 @@ void ring_data_first(const struct io_uring_cqe *cqe, struct ring_data_iter *it,
     data_at(it, p, n);
 }
 
-void ring_data_next(struct ring_data_iter *it, const char **p, size_t *n)
+void uring_data_next(struct uring_data_iter *it, const char **p, size_t *n)
 {
     if (it->bid >= 0)
         buffer_add((unsigned)it->bid);
@@ -367,16 +367,16 @@ void ring_data_next(struct ring_data_iter *it, const char **p, size_t *n)
     data_at(it, p, n);
 }
 
-void ring_recycle(const struct io_uring_cqe *cqe)
+void uring_recycle(const struct io_uring_cqe *cqe)
 {
-    struct ring_data_iter it;
+    struct uring_data_iter it;
     const char *p;
     size_t n;
-    for (ring_data_first(cqe, &it, &p, &n); n; ring_data_next(&it, &p, &n))
+    for (uring_data_first(cqe, &it, &p, &n); n; uring_data_next(&it, &p, &n))
         continue;
 }
 
-int ring_enter(int timeout_ms)
+int uring_enter(int timeout_ms)
 {
     if (io_uring_cq_ready(&ring) > 0)
         return 0; /* completions are waiting: no system call this turn */
@@ -387,7 +387,7 @@ int ring_enter(int timeout_ms)
     return check(rc);
 }
 
-void ring_reap(void (*on_cqe)(const struct io_uring_cqe *cqe))
+void uring_reap(void (*on_cqe)(const struct io_uring_cqe *cqe))
 {
     struct io_uring_cqe *cqe;
     unsigned head, n = 0;
