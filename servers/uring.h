@@ -2,9 +2,12 @@
  * closing (uring.c) and a connection's receives and sends (uring_conn.c),
  * over the ring (uring_ring.h).
  *
- *   uring_next(u, want)      posts what the core wants next (recv, send,
+ *   uring_next(st, u, want)  posts what the core wants next (recv, send,
  *                            splice) or drops the connection
- *   uring_on_conn_cqe(...)   a connection's completion, back to the core */
+ *   uring_on_conn_cqe(...)   a connection's completion, back to the core
+ *
+ * uring.c calls uring_conn.c, never the other way round; the state is
+ * passed to each function (struct uring_state). */
 #ifndef URING_H
 #define URING_H
 
@@ -48,6 +51,10 @@ struct uconn {
     bool half_closed;        /* a closing response's shutdown was sent */
 };
 
+#define PIPES_KEPT 32            /* empty pipes kept for the next large body */
+
+/* The model's state: one per process, made by uring.c and passed to every
+ * function of its files (no global shared between them). */
 struct uring_state {
     struct server *srv;
     struct uconn *conns;     /* indexed by slot (direct) or descriptor */
@@ -60,27 +67,45 @@ struct uring_state {
     bool stopped;
     size_t zc_min;           /* zero-copy sends from this many bytes */
     bool zc_loopback;        /* ... also to loopback peers (URING_ZC_MIN given) */
+    size_t spill_total;      /* bytes allocated for kept bytes, all connections */
+    int pipes[PIPES_KEPT][2];
+    int npipes;
 };
 
-extern struct uring_state U;
+/* A connection's operation: its user_data, counted in flight. Every
+ * operation but the splice into a pipe and the cancel (which names the
+ * socket itself) is on the socket. */
+static inline void uring_set_op(struct io_uring_sqe *sqe, struct uconn *u, enum conn_op op)
+{
+    io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | op);
+    u->inflight++;
+    if (uring_has.direct_fds && op != OP_SPLICE_IN && op != OP_CANCEL)
+        sqe->flags |= IOSQE_FIXED_FILE;
+}
 
-/* uring.c */
-void uring_set_op(struct io_uring_sqe *sqe, struct uconn *u, enum conn_op op);
-void uring_drop(struct uconn *u);
-/* The last completion of a dropped connection is in: closes it. */
-void uring_finish_close(struct uconn *u);
+static inline void uring_set_loop_op(struct io_uring_sqe *sqe, enum loop_op op)
+{
+    io_uring_sqe_set_data64(sqe, op);
+}
 
-/* uring_conn.c */
+/* uring_conn.c: uring.c calls it; it calls nothing of uring.c. */
 /* Reads URING_ZC_MIN (bytes) and URING_OFF; -1 with a message on a bad one. */
-int uring_read_env(char *err, size_t errsz);
+int uring_read_env(struct uring_state *st, char *err, size_t errsz);
 /* Zero-copy only where it can be: not to a server bound to loopback. */
-void uring_send_setup(const struct server *s);
+void uring_send_setup(struct uring_state *st, const struct server *s);
 /* Moves a connection on after the core said w: its response out, bytes
  * kept back handed over, a receive armed; or drops it (CONN_CLOSE). */
-void uring_next(struct uconn *u, enum conn_want w);
-void uring_on_conn_cqe(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe);
-/* What a closed connection held: a borrowed pipe, kept bytes. */
-void uring_conn_free(struct uconn *u);
-void uring_pipes_close(void);
+void uring_next(struct uring_state *st, struct uconn *u, enum conn_want w);
+void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
+                       const struct io_uring_cqe *cqe);
+/* Closes a connection: at once when nothing is in flight, else a shutdown
+ * and a cancel, and the close at its last completion. */
+void uring_drop(struct uring_state *st, struct uconn *u);
+/* Frees a registered slot (a connection refused or closed). */
+void uring_close_slot(int slot);
+/* Everything of ours a connection holds, and its socket unless it is a
+ * registered slot; for the teardown once the ring is gone. */
+void uring_release(struct uring_state *st, struct uconn *u);
+void uring_pipes_close(struct uring_state *st);
 
 #endif

@@ -51,14 +51,11 @@
  * over around 10 KB"). */
 #define ZC_MIN_DEFAULT (16 * 1024)
 
-static int pipes[PIPES_KEPT][2];
-static int npipes;
-
-int uring_read_env(char *err, size_t errsz)
+int uring_read_env(struct uring_state *st, char *err, size_t errsz)
 {
     const char *zc = getenv("URING_ZC_MIN");
-    U.zc_min = ZC_MIN_DEFAULT;
-    U.zc_loopback = false;
+    st->zc_min = ZC_MIN_DEFAULT;
+    st->zc_loopback = false;
     if (zc) {
         char *end;
         errno = 0;
@@ -67,13 +64,13 @@ int uring_read_env(char *err, size_t errsz)
             snprintf(err, errsz, "URING_ZC_MIN: expected a number of bytes, got '%s'", zc);
             return -1;
         }
-        U.zc_min = (size_t)v;
-        U.zc_loopback = true;
+        st->zc_min = (size_t)v;
+        st->zc_loopback = true;
     }
     return uring_ring_read_env(err, errsz);
 }
 
-void uring_send_setup(const struct server *s)
+void uring_send_setup(struct uring_state *st, const struct server *s)
 {
     bool loopback = false;
     if (s->addr.ss_family == AF_INET) {
@@ -83,19 +80,19 @@ void uring_send_setup(const struct server *s)
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&s->addr;
         loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
     }
-    if (loopback && !U.zc_loopback)
-        U.zc_min = SIZE_MAX;
+    if (loopback && !st->zc_loopback)
+        st->zc_min = SIZE_MAX;
 }
 
 /* --- pipes for splice ------------------------------------------------------ */
 
-static bool pipe_take(struct uconn *u)
+static bool pipe_take(struct uring_state *st, struct uconn *u)
 {
     int p[2];
-    if (npipes > 0) {
-        npipes--;
-        p[0] = pipes[npipes][0];
-        p[1] = pipes[npipes][1];
+    if (st->npipes > 0) {
+        st->npipes--;
+        p[0] = st->pipes[st->npipes][0];
+        p[1] = st->pipes[st->npipes][1];
     } else if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
         return false; /* out of descriptors: this response cannot finish */
     }
@@ -105,15 +102,15 @@ static bool pipe_take(struct uconn *u)
     return true;
 }
 
-static void pipe_give_back(struct uconn *u)
+static void pipe_give_back(struct uring_state *st, struct uconn *u)
 {
     if (u->pipe_r < 0)
         return;
     /* A round cut short by a close may still have filled the pipe. */
-    if (u->in_pipe == 0 && u->round == 0 && npipes < PIPES_KEPT) {
-        pipes[npipes][0] = u->pipe_r;
-        pipes[npipes][1] = u->pipe_w;
-        npipes++;
+    if (u->in_pipe == 0 && u->round == 0 && st->npipes < PIPES_KEPT) {
+        st->pipes[st->npipes][0] = u->pipe_r;
+        st->pipes[st->npipes][1] = u->pipe_w;
+        st->npipes++;
     } else { /* holds bytes of a response that will not finish */
         close(u->pipe_r);
         close(u->pipe_w);
@@ -121,12 +118,12 @@ static void pipe_give_back(struct uconn *u)
     u->pipe_r = u->pipe_w = -1;
 }
 
-void uring_pipes_close(void)
+void uring_pipes_close(struct uring_state *st)
 {
-    while (npipes > 0) {
-        npipes--;
-        close(pipes[npipes][0]);
-        close(pipes[npipes][1]);
+    while (st->npipes > 0) {
+        st->npipes--;
+        close(st->pipes[st->npipes][0]);
+        close(st->pipes[st->npipes][1]);
     }
 }
 
@@ -142,9 +139,7 @@ void uring_pipes_close(void)
 #define SPILL_MAX ((size_t)RECV_BUFS * RECV_BUF_SIZE)
 #define SPILL_TOTAL_MAX (32u << 20)
 
-static size_t spill_total; /* bytes allocated for kept bytes, all connections */
-
-static bool spill_add(struct uconn *u, const char *p, size_t n)
+static bool spill_add(struct uring_state *st, struct uconn *u, const char *p, size_t n)
 {
     size_t have = u->spill_len - u->spill_off;
     if (have + n > SPILL_MAX)
@@ -158,11 +153,11 @@ static bool spill_add(struct uconn *u, const char *p, size_t n)
         while (cap < have + n)
             cap *= 2;
         cap = cap > SPILL_MAX ? SPILL_MAX : cap;
-        char *q = spill_total + cap - u->spill_cap <= SPILL_TOTAL_MAX ? realloc(u->spill, cap)
+        char *q = st->spill_total + cap - u->spill_cap <= SPILL_TOTAL_MAX ? realloc(u->spill, cap)
                                                                        : NULL;
         if (!q)
             return false;
-        spill_total += cap - u->spill_cap;
+        st->spill_total += cap - u->spill_cap;
         u->spill = q;
         u->spill_cap = (uint32_t)cap;
     }
@@ -171,18 +166,18 @@ static bool spill_add(struct uconn *u, const char *p, size_t n)
     return true;
 }
 
-static void spill_free(struct uconn *u)
+static void spill_free(struct uring_state *st, struct uconn *u)
 {
-    spill_total -= u->spill_cap;
+    st->spill_total -= u->spill_cap;
     free(u->spill);
     u->spill = NULL;
     u->spill_off = u->spill_len = u->spill_cap = 0;
 }
 
-void uring_conn_free(struct uconn *u)
+void uring_conn_free(struct uring_state *st, struct uconn *u)
 {
-    pipe_give_back(u);
-    spill_free(u);
+    pipe_give_back(st, u);
+    spill_free(st, u);
 }
 
 static size_t spilled(const struct uconn *u)
@@ -192,7 +187,7 @@ static size_t spilled(const struct uconn *u)
 
 /* Hands received bytes to the core, as many as it has room for, the rest
  * kept behind any kept before. Returns what the core said (or CONN_CLOSE). */
-static enum conn_want feed(struct uconn *u, const char *p, size_t n)
+static enum conn_want feed(struct uring_state *st, struct uconn *u, const char *p, size_t n)
 {
     enum conn_want w = CONN_WANT_READ;
     if (spilled(u) == 0) {
@@ -203,11 +198,11 @@ static enum conn_want feed(struct uconn *u, const char *p, size_t n)
         p += take;
         n -= take;
     }
-    return n > 0 && !spill_add(u, p, n) ? CONN_CLOSE : w;
+    return n > 0 && !spill_add(st, u, p, n) ? CONN_CLOSE : w;
 }
 
 /* The core wants to read: kept bytes first, as room allows. */
-static enum conn_want feed_spilled(struct uconn *u)
+static enum conn_want feed_spilled(struct uring_state *st, struct uconn *u)
 {
     size_t room = conn_recv_room(&u->c), n = spilled(u);
     size_t take = n < room ? n : room;
@@ -215,7 +210,7 @@ static enum conn_want feed_spilled(struct uconn *u)
                                 : CONN_CLOSE; /* cannot happen: reading with no room */
     u->spill_off += (uint32_t)take;
     if (spilled(u) == 0)
-        spill_free(u); /* an idle connection holds no memory */
+        spill_free(st, u); /* an idle connection holds no memory */
     return w;
 }
 
@@ -253,7 +248,7 @@ static void stop_recv(struct uconn *u)
     u->recv_cancelled = true;
 }
 
-static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
+static void on_recv(struct uring_state *st, struct uconn *u, const struct io_uring_cqe *cqe)
 {
     struct uring_data_iter it;
     const char *p;
@@ -264,7 +259,7 @@ static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
     /* Every buffer is walked, so that each goes back to the kernel. */
     for (uring_data_first(cqe, &it, &p, &n); n; uring_data_next(&it, &p, &n))
         if (w != CONN_CLOSE)
-            w = feed(u, p, n);
+            w = feed(st, u, p, n);
     if (cqe->res == 0)
         u->eof = true; /* for the core once it has taken everything before */
     else if (cqe->res == -EINVAL && uring_has.recv_multishot)
@@ -274,15 +269,15 @@ static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
     u->poll_first = !(cqe->flags & IORING_CQE_F_SOCK_NONEMPTY);
     if (spilled(u) > 0)
         stop_recv(u);
-    uring_next(u, w);
+    uring_next(st, u, w);
 }
 
 /* --- sending ------------------------------------------------------------------ */
 
 /* One round of a large body; see the top of the file. */
-static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
+static bool splice_round(struct uring_state *st, struct uconn *u, int fd, off_t off, size_t len)
 {
-    if (u->pipe_r < 0 && !pipe_take(u))
+    if (u->pipe_r < 0 && !pipe_take(st, u))
         return false;
     struct io_uring_sqe *sqe = uring_sqe(3);
     if (!sqe)
@@ -309,7 +304,7 @@ static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
 
 /* The head, and a cached body behind it: SEND for one piece, SENDMSG for
  * two, zero-copy from zc_min bytes. */
-static bool post_send(struct uconn *u)
+static bool post_send(struct uring_state *st, struct uconn *u)
 {
     int n = conn_send_iov(&u->c, u->iov);
     u->writing = true;
@@ -318,7 +313,7 @@ static bool post_send(struct uconn *u)
         if (!sqe)
             return false;
         size_t len = u->iov[0].iov_len + (n > 1 ? u->iov[1].iov_len : 0);
-        bool zc = uring_has.send_zc && len >= U.zc_min;
+        bool zc = uring_has.send_zc && len >= st->zc_min;
         u->msg = (struct msghdr){.msg_iov = u->iov, .msg_iovlen = (size_t)n};
         if (n == 1 && zc)
             io_uring_prep_send_zc(sqe, u->fd, u->iov[0].iov_base, len, MSG_NOSIGNAL, 0);
@@ -334,7 +329,7 @@ static bool post_send(struct uconn *u)
     int fd;
     off_t off;
     size_t len;
-    return conn_send_file(&u->c, &fd, &off, &len) && splice_round(u, fd, off, len);
+    return conn_send_file(&u->c, &fd, &off, &len) && splice_round(st, u, fd, off, len);
 }
 
 /* After a closing response the core lingers; it cannot half-close a
@@ -352,35 +347,86 @@ static bool half_close(struct uconn *u)
 
 /* The core wants to read (any state but CONN_WRITE): what it has not been
  * given yet first, then a receive. */
-static enum conn_want next_read(struct uconn *u)
+static enum conn_want next_read(struct uring_state *st, struct uconn *u)
 {
-    pipe_give_back(u); /* a large body, if any, is done */
+    pipe_give_back(st, u); /* a large body, if any, is done */
     if (u->c.fd < 0 && u->c.state == CONN_LINGER && !u->half_closed && !half_close(u))
         return CONN_CLOSE;
     if (spilled(u) > 0)
-        return feed_spilled(u);
+        return feed_spilled(st, u);
     if (u->eof)
         return conn_received(&u->c, 0); /* CONN_CLOSE */
     return arm_recv(u) ? CONN_WANT_READ : CONN_CLOSE;
 }
 
-void uring_next(struct uconn *u, enum conn_want w)
+void uring_next(struct uring_state *st, struct uconn *u, enum conn_want w)
 {
     while (w != CONN_CLOSE && !u->writing) {
         if (u->c.state == CONN_WRITE) {
-            w = post_send(u) ? CONN_WANT_WRITE : CONN_CLOSE;
+            w = post_send(st, u) ? CONN_WANT_WRITE : CONN_CLOSE;
             break;
         }
         bool more = spilled(u) > 0;
-        w = next_read(u);
+        w = next_read(st, u);
         if (!more && w == CONN_WANT_READ)
             break; /* a receive is armed */
     }
     if (w == CONN_CLOSE) {
-        uring_drop(u);
+        uring_drop(st, u);
         return;
     }
-    conn_timeout_touch(&U.tq, &u->c);
+    conn_timeout_touch(&st->tq, &u->c);
+}
+
+/* --- closing ------------------------------------------------------------------ */
+
+/* Everything of ours the connection holds; the socket too, unless it is a
+ * registered slot (closed through the ring, or with the ring). */
+void uring_release(struct uring_state *st, struct uconn *u)
+{
+    uring_conn_free(st, u);
+    conn_close(&u->c);
+    u->open = false;
+    st->nconns--;
+}
+
+void uring_close_slot(int slot)
+{
+    struct io_uring_sqe *sqe = uring_sqe(1);
+    if (sqe) { /* frees the slot; only a failure would complete */
+        io_uring_prep_close_direct(sqe, (unsigned)slot);
+        sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+        uring_set_loop_op(sqe, OP_IGNORE);
+    }
+}
+
+void uring_finish_close(struct uring_state *st, struct uconn *u)
+{
+    int slot = u->fd;
+    uring_release(st, u);
+    if (uring_has.direct_fds)
+        uring_close_slot(slot);
+}
+
+void uring_drop(struct uring_state *st, struct uconn *u)
+{
+    timeouts_remove(&st->tq, &u->c.tq);
+    if (u->closing)
+        return;
+    u->closing = true;
+    if (u->inflight == 0) {
+        uring_finish_close(st, u);
+        return;
+    }
+    struct io_uring_sqe *sqe = uring_sqe(2);
+    if (!sqe)
+        return;
+    io_uring_prep_shutdown(sqe, u->fd, SHUT_RDWR);
+    uring_set_op(sqe, u, OP_SHUTDOWN);
+    sqe = uring_sqe(1);
+    io_uring_prep_cancel_fd(sqe, u->fd, IORING_ASYNC_CANCEL_ALL |
+                                        (uring_has.direct_fds ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
+    uring_set_op(sqe, u, OP_CANCEL);
 }
 
 /* --- completions --------------------------------------------------------------- */
@@ -388,7 +434,7 @@ void uring_next(struct uconn *u, enum conn_want w)
 /* A splice round's completions (two or three): the round is over at the
  * last one. A short splice into the pipe (the file shrank) cancels the rest
  * of the chain, as does a failed poll. */
-static void on_splice(struct uconn *u, enum conn_op op, int res)
+static void on_splice(struct uring_state *st, struct uconn *u, enum conn_op op, int res)
 {
     switch (op) {
     case OP_SPLICE_IN:
@@ -413,13 +459,13 @@ static void on_splice(struct uconn *u, enum conn_op op, int res)
     }
     if (--u->round == 0) {
         u->writing = false;
-        uring_next(u, (enum conn_want)u->next);
+        uring_next(st, u, (enum conn_want)u->next);
     }
 }
 
 /* A send's completion; a zero-copy send's result waits for its
  * notification (F_MORE says one follows). */
-static void on_send(struct uconn *u, const struct io_uring_cqe *cqe)
+static void on_send(struct uring_state *st, struct uconn *u, const struct io_uring_cqe *cqe)
 {
     int res = cqe->res;
     if (cqe->flags & IORING_CQE_F_MORE) {
@@ -431,13 +477,14 @@ static void on_send(struct uconn *u, const struct io_uring_cqe *cqe)
         res = u->zc_res;
     } else if (res == -EOPNOTSUPP && uring_has.send_zc) {
         uring_has.send_zc = false; /* a socket without zero-copy: plain sends */
-        uring_next(u, CONN_WANT_WRITE);
+        uring_next(st, u, CONN_WANT_WRITE);
         return;
     }
-    uring_next(u, res > 0 ? conn_sent(&u->c, (size_t)res) : CONN_CLOSE);
+    uring_next(st, u, res > 0 ? conn_sent(&u->c, (size_t)res) : CONN_CLOSE);
 }
 
-void uring_on_conn_cqe(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe)
+void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
+                       const struct io_uring_cqe *cqe)
 {
     u->inflight--;
     if (cqe->flags & IORING_CQE_F_MORE)
@@ -446,21 +493,21 @@ void uring_on_conn_cqe(struct uconn *u, enum conn_op op, const struct io_uring_c
         if (op == OP_RECV)
             uring_recycle(cqe);
         if (u->inflight == 0)
-            uring_finish_close(u);
+            uring_finish_close(st, u);
         return;
     }
     switch (op) {
     case OP_RECV:
-        on_recv(u, cqe);
+        on_recv(st, u, cqe);
         break;
     case OP_SEND:
-        on_send(u, cqe);
+        on_send(st, u, cqe);
         break;
     case OP_SHUTDOWN: /* a closing response's half-close: nothing waits on it */
     case OP_CANCEL:
         break;
     default:
-        on_splice(u, op, cqe->res);
+        on_splice(st, u, op, cqe->res);
         break;
     }
 }

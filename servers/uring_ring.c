@@ -387,12 +387,12 @@ int uring_enter(int timeout_ms)
     return check(rc);
 }
 
-void uring_reap(void (*on_cqe)(const struct io_uring_cqe *cqe))
+void uring_reap(void (*on_cqe)(void *arg, const struct io_uring_cqe *cqe), void *arg)
 {
     struct io_uring_cqe *cqe;
     unsigned head, n = 0;
     io_uring_for_each_cqe(&ring, head, cqe) {
-        on_cqe(cqe);
+        on_cqe(arg, cqe);
         n++;
     }
     io_uring_cq_advance(&ring, n);

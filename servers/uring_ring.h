@@ -92,7 +92,8 @@ void uring_recycle(const struct io_uring_cqe *cqe);
  * waits at most timeout_ms (-1: no limit) for one: one io_uring_enter.
  * Returns 0, or -1 once uring_error() says. */
 int uring_enter(int timeout_ms);
-void uring_reap(void (*on_cqe)(const struct io_uring_cqe *cqe));
+/* Calls on_cqe(arg, cqe) for every completion waiting, then marks them seen. */
+void uring_reap(void (*on_cqe)(void *arg, const struct io_uring_cqe *cqe), void *arg);
 const char *uring_error(void);
 
 #endif
