@@ -22,14 +22,11 @@
  *   and closed that connection by then; a plain one leaves it queued):
  *   server_accept() sheds the queue (counted as refused) and a poll on the
  *   listener waits for the next connection, so nothing spins.
- * - Receiving (one multishot receive per connection), sending, zero-copy,
- *   large bodies: uring_conn.c.
- * - Closing: operations in flight hold the socket. A shutdown makes a
- *   pending recv or poll complete at once (and a linked poll not issued
- *   yet, when it is), a cancel takes the rest, and the slot (or descriptor)
- *   closes only after the last completion, the shutdown's and the cancel's
- *   included: both may run late on the kernel's workers, and must not find
- *   a new connection in the slot by then.
+ * - Receiving (one multishot receive per connection), sending, zero-copy:
+ *   uring_conn.c; bodies from a file, read through the ring into registered
+ *   buffers and sent, never on the kernel's worker threads: uring_body.c.
+ * - Closing (uring_conn.c): a shutdown and a cancel, the close at the last
+ *   completion.
  * - Timeouts: the core's struct timeouts; the wait's own timeout is the
  *   nearest deadline.
  * - Signals: SIGTERM, SIGINT and SIGUSR1 stay blocked; a poll on a signalfd
@@ -59,7 +56,8 @@
 static const struct server_model MODEL = {
     "uring",
     "io_uring: one enter per loop turn, multishot accept into registered "
-    "descriptors, recv into provided buffers, send, zero-copy send, splice",
+    "descriptors, recv into provided buffers, send, zero-copy send, file "
+    "reads into registered buffers",
     false, false};
 
 /* --- submission ---------------------------------------------------------- */
@@ -148,7 +146,6 @@ static void add_conn(struct uring_state *st, int fd)
     conn_init(&u->c, uring_has.direct_fds ? -1 : fd);
     atomic_fetch_add_explicit(&server_counters->accepted, 1, memory_order_relaxed);
     u->fd = fd;
-    u->pipe_r = u->pipe_w = -1;
     u->open = true;
     st->nconns++;
     uring_next(st, u, CONN_WANT_READ); /* the request may be there already */
@@ -264,6 +261,7 @@ static void run(struct uring_state *st)
         if (uring_enter(reactor_wait_ms(st->stopped, &st->tq)) < 0)
             break;
         uring_reap(on_cqe, st);
+        uring_resume_body_waiters(st);
         timeouts_expire(&st->tq, clock_now_ms(), on_expired, st);
     } /* what is left after the grace period is closed after the ring */
 }
@@ -314,7 +312,6 @@ static void teardown(struct uring_state *st)
     for (int i = 0; i < st->max_fd; i++)
         if (st->conns[i].open)
             uring_release(st, &st->conns[i]);
-    uring_pipes_close(st);
     if (st->sigfd >= 0)
         close(st->sigfd);
     free(st->conns);
@@ -339,6 +336,7 @@ int main(int argc, char **argv)
     st->sigfd = -1;
     st->multishot = true;
     timeouts_init(&st->tq);
+    uring_body_init(st);
     if (prepare_listener(s.listen_fd) < 0 || arm_signals(st) < 0) {
         fprintf(stderr, "uring: setup: %s\n", strerror(errno));
         return 1;

@@ -1,12 +1,14 @@
 /* The uring model's own pieces, shared by its files: the loop, accepting and
- * closing (uring.c) and a connection's receives and sends (uring_conn.c),
- * over the ring (uring_ring.h).
+ * refusing (uring.c), a connection's receives, sends and closing
+ * (uring_conn.c), its bodies from a file (uring_body.c), over the ring
+ * (uring_ring.h).
  *
  *   uring_next(st, u, want)  posts what the core wants next (recv, send,
- *                            splice) or drops the connection
+ *                            a body round) or drops the connection
  *   uring_on_conn_cqe(...)   a connection's completion, back to the core
  *
- * uring.c calls uring_conn.c, never the other way round; the state is
+ * uring.c calls uring_conn.c, which calls uring_body.c, never the other
+ * way round; the state is
  * passed to each function (struct uring_state). */
 #ifndef URING_H
 #define URING_H
@@ -22,8 +24,7 @@
 
 /* user_data: a struct uconn pointer (8-byte aligned) with a conn_op in the
  * low bits, or, without a connection, a loop_op. */
-enum conn_op { OP_RECV = 1, OP_SEND, OP_SPLICE_IN, OP_POLL_OUT, OP_SPLICE_OUT,
-               OP_SHUTDOWN, OP_CANCEL };
+enum conn_op { OP_RECV = 1, OP_SEND, OP_READ, OP_BODY_SEND, OP_SHUTDOWN, OP_CANCEL };
 enum loop_op { OP_IGNORE, OP_ACCEPT, OP_LISTEN_POLL, OP_SIGNALS };
 #define OP_MASK 7u
 
@@ -34,15 +35,17 @@ struct uconn {
     char *spill;             /* received bytes the core had no room for yet */
     uint32_t spill_off, spill_len, spill_cap;
     int fd;                  /* what the ring's operations name: slot or descriptor */
-    int pipe_r, pipe_w;      /* borrowed while a large body is spliced, else -1 */
-    uint32_t in_pipe;        /* body bytes in the pipe, not yet on the socket */
+    struct uconn *body_next; /* waiting for a body buffer: the next in the queue */
+    uint32_t body_len;       /* bytes of the body round in flight */
     int32_t zc_res;          /* a zero-copy send's result, used at its notification */
     uint8_t inflight;        /* ring operations not completed yet */
-    uint8_t round;           /* operations of the splice round not completed yet */
-    uint8_t next;            /* enum conn_want once the splice round is done */
+    uint8_t round;           /* operations of the body round not completed yet */
+    uint8_t next;            /* enum conn_want once the body round is done */
+    uint8_t body_buf;        /* the body buffer held, plus 1; 0: none */
+    bool body_waiting;       /* in the queue for a body buffer */
     bool open;               /* the slot holds a connection */
     bool closing;            /* dropped: closes when inflight reaches 0 */
-    bool writing;            /* a send or a splice round is in flight */
+    bool writing;            /* a send or a body round is in flight (or waits) */
     bool recv_armed;         /* a receive is in flight (multishot: until it ends) */
     bool recv_cancelled;     /* ... and asked to stop: the core is full */
     bool single_shot;        /* pipelines far ahead: receives the core asks for */
@@ -50,8 +53,6 @@ struct uconn {
     bool poll_first;         /* the last recv emptied the socket */
     bool half_closed;        /* a closing response's shutdown was sent */
 };
-
-#define PIPES_KEPT 32            /* empty pipes kept for the next large body */
 
 /* The model's state: one per process, made by uring.c and passed to every
  * function of its files (no global shared between them). */
@@ -68,18 +69,19 @@ struct uring_state {
     size_t zc_min;           /* zero-copy sends from this many bytes */
     bool zc_loopback;        /* ... also to loopback peers (URING_ZC_MIN given) */
     size_t spill_total;      /* bytes allocated for kept bytes, all connections */
-    int pipes[PIPES_KEPT][2];
-    int npipes;
+    uint16_t body_free[BODY_BUFS]; /* body buffers no connection holds */
+    int nbody_free;
+    struct uconn *body_wait; /* connections waiting for one, oldest first */
 };
 
 /* A connection's operation: its user_data, counted in flight. Every
- * operation but the splice into a pipe and the cancel (which names the
- * socket itself) is on the socket. */
+ * operation but the read of a file and the cancel (which names the socket
+ * itself) is on the socket. */
 static inline void uring_set_op(struct io_uring_sqe *sqe, struct uconn *u, enum conn_op op)
 {
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | op);
     u->inflight++;
-    if (uring_has.direct_fds && op != OP_SPLICE_IN && op != OP_CANCEL)
+    if (uring_has.direct_fds && op != OP_READ && op != OP_CANCEL)
         sqe->flags |= IOSQE_FIXED_FILE;
 }
 
@@ -87,6 +89,23 @@ static inline void uring_set_loop_op(struct io_uring_sqe *sqe, enum loop_op op)
 {
     io_uring_sqe_set_data64(sqe, op);
 }
+
+/* uring_body.c: bodies from a file, read into a body buffer and sent;
+ * uring_conn.c calls it, it calls neither. */
+void uring_body_init(struct uring_state *st);
+/* A round of the body: at most BODY_BUF_SIZE of the len bytes at off of
+ * file fd. Without a free buffer the connection queues (true as well);
+ * false: the ring is full, the response cannot go on. */
+bool uring_body_post(struct uring_state *st, struct uconn *u, int fd, off_t off, size_t len);
+/* A round's completion (OP_READ, OP_BODY_SEND); true when the round is
+ * over, with what the core wants next in *want. */
+bool uring_body_done(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe,
+                     enum conn_want *want);
+/* Gives back the connection's buffer, or takes it out of the queue. */
+void uring_body_release(struct uring_state *st, struct uconn *u);
+/* The oldest queued connection once a buffer is free, out of the queue;
+ * NULL: none. */
+struct uconn *uring_body_waiter(struct uring_state *st);
 
 /* uring_conn.c: uring.c calls it; it calls nothing of uring.c. */
 /* Reads URING_ZC_MIN (bytes) and URING_OFF; -1 with a message on a bad one. */
@@ -101,11 +120,12 @@ void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
 /* Closes a connection: at once when nothing is in flight, else a shutdown
  * and a cancel, and the close at its last completion. */
 void uring_drop(struct uring_state *st, struct uconn *u);
+/* Connections that waited for a body buffer, now that one is free. */
+void uring_resume_body_waiters(struct uring_state *st);
 /* Frees a registered slot (a connection refused or closed). */
 void uring_close_slot(int slot);
 /* Everything of ours a connection holds, and its socket unless it is a
  * registered slot; for the teardown once the ring is gone. */
 void uring_release(struct uring_state *st, struct uconn *u);
-void uring_pipes_close(struct uring_state *st);
 
 #endif

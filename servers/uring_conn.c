@@ -24,19 +24,17 @@
  *   socket (the "deferred copy" of Documentation/networking/msg_zerocopy.rst),
  *   so a server bound to a loopback address sends plainly unless
  *   URING_ZC_MIN is set.
- * - Large file bodies: splice, no copy through user space. Each round is a
- *   linked chain SPLICE file->pipe, POLL_ADD socket POLLOUT, SPLICE
- *   pipe->socket, moving at most PIPE_CHUNK bytes through a pipe the
- *   connection borrows from a small pool. The kernel runs splice on its
- *   worker threads; our sockets are non-blocking, so the poll in the middle
- *   keeps the last splice from finding a full socket (it would return
- *   EAGAIN, not wait). */
+ * - Bodies from a file (over the 64 KiB the core keeps in memory, or not
+ *   kept): uring_body.c, a read through the ring and a send.
+ * - Closing: operations in flight hold the socket. A shutdown makes a
+ *   pending recv or poll complete at once, a cancel takes the rest, and the
+ *   slot (or descriptor) closes only after the last completion, the
+ *   shutdown's and the cancel's included: both may run late, and must not
+ *   find a new connection in the slot by then. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +42,6 @@
 
 #include "uring.h"
 
-#define PIPE_CHUNK (64 * 1024)  /* bytes per splice round: a pipe's default size */
-#define PIPES_KEPT 32           /* empty pipes kept for the next large body */
 /* Below this, pinning pages and the extra notification cost more than the
  * copy they save (msg_zerocopy.rst: "generally only effective at writes
  * over around 10 KB"). */
@@ -82,49 +78,6 @@ void uring_send_setup(struct uring_state *st, const struct server *s)
     }
     if (loopback && !st->zc_loopback)
         st->zc_min = SIZE_MAX;
-}
-
-/* --- pipes for splice ------------------------------------------------------ */
-
-static bool pipe_take(struct uring_state *st, struct uconn *u)
-{
-    int p[2];
-    if (st->npipes > 0) {
-        st->npipes--;
-        p[0] = st->pipes[st->npipes][0];
-        p[1] = st->pipes[st->npipes][1];
-    } else if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
-        return false; /* out of descriptors: this response cannot finish */
-    }
-    u->pipe_r = p[0];
-    u->pipe_w = p[1];
-    u->in_pipe = 0;
-    return true;
-}
-
-static void pipe_give_back(struct uring_state *st, struct uconn *u)
-{
-    if (u->pipe_r < 0)
-        return;
-    /* A round cut short by a close may still have filled the pipe. */
-    if (u->in_pipe == 0 && u->round == 0 && st->npipes < PIPES_KEPT) {
-        st->pipes[st->npipes][0] = u->pipe_r;
-        st->pipes[st->npipes][1] = u->pipe_w;
-        st->npipes++;
-    } else { /* holds bytes of a response that will not finish */
-        close(u->pipe_r);
-        close(u->pipe_w);
-    }
-    u->pipe_r = u->pipe_w = -1;
-}
-
-void uring_pipes_close(struct uring_state *st)
-{
-    while (st->npipes > 0) {
-        st->npipes--;
-        close(st->pipes[st->npipes][0]);
-        close(st->pipes[st->npipes][1]);
-    }
 }
 
 /* --- receiving ---------------------------------------------------------------- */
@@ -176,7 +129,7 @@ static void spill_free(struct uring_state *st, struct uconn *u)
 
 void uring_conn_free(struct uring_state *st, struct uconn *u)
 {
-    pipe_give_back(st, u);
+    uring_body_release(st, u);
     spill_free(st, u);
 }
 
@@ -274,36 +227,8 @@ static void on_recv(struct uring_state *st, struct uconn *u, const struct io_uri
 
 /* --- sending ------------------------------------------------------------------ */
 
-/* One round of a large body; see the top of the file. */
-static bool splice_round(struct uring_state *st, struct uconn *u, int fd, off_t off, size_t len)
-{
-    if (u->pipe_r < 0 && !pipe_take(st, u))
-        return false;
-    struct io_uring_sqe *sqe = uring_sqe(3);
-    if (!sqe)
-        return false;
-    size_t out = u->in_pipe;
-    u->round = 2;
-    if (out == 0) { /* the pipe is empty: fill it from the file first */
-        out = len < PIPE_CHUNK ? len : PIPE_CHUNK;
-        io_uring_prep_splice(sqe, fd, off, u->pipe_w, -1, (unsigned)out, 0);
-        sqe->flags |= IOSQE_IO_LINK;
-        uring_set_op(sqe, u, OP_SPLICE_IN);
-        u->round = 3;
-        sqe = uring_sqe(1);
-    }
-    io_uring_prep_poll_add(sqe, u->fd, POLLOUT);
-    sqe->flags |= IOSQE_IO_LINK;
-    uring_set_op(sqe, u, OP_POLL_OUT);
-    sqe = uring_sqe(1);
-    io_uring_prep_splice(sqe, u->pipe_r, -1, u->fd, -1, (unsigned)out, 0);
-    uring_set_op(sqe, u, OP_SPLICE_OUT);
-    u->next = CONN_WANT_WRITE;
-    return true;
-}
-
 /* The head, and a cached body behind it: SEND for one piece, SENDMSG for
- * two, zero-copy from zc_min bytes. */
+ * two, zero-copy from zc_min bytes; a body from the file: uring_body.c. */
 static bool post_send(struct uring_state *st, struct uconn *u)
 {
     int n = conn_send_iov(&u->c, u->iov);
@@ -329,7 +254,7 @@ static bool post_send(struct uring_state *st, struct uconn *u)
     int fd;
     off_t off;
     size_t len;
-    return conn_send_file(&u->c, &fd, &off, &len) && splice_round(st, u, fd, off, len);
+    return conn_send_file(&u->c, &fd, &off, &len) && uring_body_post(st, u, fd, off, len);
 }
 
 /* After a closing response the core lingers; it cannot half-close a
@@ -349,7 +274,7 @@ static bool half_close(struct uconn *u)
  * given yet first, then a receive. */
 static enum conn_want next_read(struct uring_state *st, struct uconn *u)
 {
-    pipe_give_back(st, u); /* a large body, if any, is done */
+    uring_body_release(st, u); /* a body from a file, if any, is out */
     if (u->c.fd < 0 && u->c.state == CONN_LINGER && !u->half_closed && !half_close(u))
         return CONN_CLOSE;
     if (spilled(u) > 0)
@@ -376,6 +301,15 @@ void uring_next(struct uring_state *st, struct uconn *u, enum conn_want w)
         return;
     }
     conn_timeout_touch(&st->tq, &u->c);
+}
+
+void uring_resume_body_waiters(struct uring_state *st)
+{
+    struct uconn *u;
+    while ((u = uring_body_waiter(st))) {
+        u->writing = false;
+        uring_next(st, u, CONN_WANT_WRITE);
+    }
 }
 
 /* --- closing ------------------------------------------------------------------ */
@@ -431,38 +365,6 @@ void uring_drop(struct uring_state *st, struct uconn *u)
 
 /* --- completions --------------------------------------------------------------- */
 
-/* A splice round's completions (two or three): the round is over at the
- * last one. A short splice into the pipe (the file shrank) cancels the rest
- * of the chain, as does a failed poll. */
-static void on_splice(struct uring_state *st, struct uconn *u, enum conn_op op, int res)
-{
-    switch (op) {
-    case OP_SPLICE_IN:
-        if (res > 0)
-            u->in_pipe += (uint32_t)res;
-        else
-            u->next = CONN_CLOSE; /* 0: the file shrank, the framing is lost */
-        break;
-    case OP_POLL_OUT:
-        if (res < 0 && res != -ECANCELED)
-            u->next = CONN_CLOSE;
-        break;
-    default: /* OP_SPLICE_OUT; EAGAIN: the socket filled up after the poll */
-        if (res > 0) {
-            u->in_pipe -= (uint32_t)res;
-            if (u->next == CONN_WANT_WRITE)
-                u->next = conn_sent(&u->c, (size_t)res);
-        } else if (res != -EAGAIN && res != -ECANCELED) {
-            u->next = CONN_CLOSE;
-        }
-        break;
-    }
-    if (--u->round == 0) {
-        u->writing = false;
-        uring_next(st, u, (enum conn_want)u->next);
-    }
-}
-
 /* A send's completion; a zero-copy send's result waits for its
  * notification (F_MORE says one follows). */
 static void on_send(struct uring_state *st, struct uconn *u, const struct io_uring_cqe *cqe)
@@ -486,6 +388,7 @@ static void on_send(struct uring_state *st, struct uconn *u, const struct io_uri
 void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
                        const struct io_uring_cqe *cqe)
 {
+    enum conn_want w;
     u->inflight--;
     if (cqe->flags & IORING_CQE_F_MORE)
         u->inflight++; /* a multishot receive goes on; a notification is to come */
@@ -506,8 +409,11 @@ void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
     case OP_SHUTDOWN: /* a closing response's half-close: nothing waits on it */
     case OP_CANCEL:
         break;
-    default:
-        on_splice(st, u, op, cqe->res);
+    default: /* OP_READ, OP_BODY_SEND */
+        if (uring_body_done(u, op, cqe, &w)) {
+            u->writing = false;
+            uring_next(st, u, w);
+        }
         break;
     }
 }

@@ -19,11 +19,12 @@ static char *bufs;           /* RECV_BUFS * RECV_BUF_SIZE */
 static unsigned buf_tail;    /* ring positions filled so far (the kernel's tail) */
 static uint16_t ring_bid[RECV_BUFS]; /* the buffer at each ring position (mod size) */
 static unsigned pos_of[RECV_BUFS];   /* the ring position each buffer was put at */
+static char *body_bufs;      /* BODY_BUFS * BODY_BUF_SIZE */
 static char error[128];      /* the first failure of io_uring_enter */
 
 /* The features by name (URING_OFF, the start-up line). */
 enum { F_SINGLE_ISSUER, F_DEFER_TASKRUN, F_COOP_TASKRUN, F_REGISTERED_RING, F_DIRECT_FDS,
-       F_RECV_MULTISHOT, F_RECV_BUNDLE, F_SEND_ZC, NFEATURES };
+       F_RECV_MULTISHOT, F_RECV_BUNDLE, F_SEND_ZC, F_READ_FIXED, NFEATURES };
 static const struct {
     const char *name;
     size_t at;               /* offsetof(struct uring_features, ...) */
@@ -36,6 +37,7 @@ static const struct {
     [F_RECV_MULTISHOT] = {"recv_multishot", offsetof(struct uring_features, recv_multishot)},
     [F_RECV_BUNDLE] = {"recv_bundle", offsetof(struct uring_features, recv_bundle)},
     [F_SEND_ZC] = {"send_zc", offsetof(struct uring_features, send_zc)},
+    [F_READ_FIXED] = {"read_fixed", offsetof(struct uring_features, read_fixed)},
 };
 static const char *why_off[NFEATURES]; /* why a feature is off; NULL: on, or not tried */
 static bool off_wanted[NFEATURES];
@@ -69,7 +71,7 @@ int uring_ring_read_env(char *why, size_t whysz)
         } else if (n > 0) {
             snprintf(why, whysz, "URING_OFF: unknown feature '%s' (known: single_issuer "
                      "defer_taskrun coop_taskrun registered_ring direct_fds recv_multishot "
-                     "recv_bundle send_zc, or all)", name);
+                     "recv_bundle send_zc read_fixed, or all)", name);
             return -1;
         }
         p += n + (p[n] == ',');
@@ -148,7 +150,8 @@ static int setup_buffers(char *why, size_t whysz)
     void *mem = mmap(NULL, RECV_BUFS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     bufs = malloc((size_t)RECV_BUFS * RECV_BUF_SIZE);
-    if (mem == MAP_FAILED || !bufs) {
+    body_bufs = malloc((size_t)BODY_BUFS * BODY_BUF_SIZE);
+    if (mem == MAP_FAILED || !bufs || !body_bufs) {
         snprintf(why, whysz, "io_uring unavailable: buffers: %s", strerror(errno));
         return -1;
     }
@@ -211,6 +214,12 @@ static void setup_options(int nfiles)
         if (probe)
             io_uring_free_probe(probe);
     }
+    if (wanted(F_READ_FIXED)) {
+        struct iovec iov[BODY_BUFS];
+        for (unsigned i = 0; i < BODY_BUFS; i++)
+            iov[i] = (struct iovec){uring_body_buf(i), BODY_BUF_SIZE};
+        turn_on(F_READ_FIXED, io_uring_register_buffers(&ring, iov, BODY_BUFS) == 0);
+    }
 }
 
 int uring_ring_open(int nfiles, char *why, size_t whysz)
@@ -239,8 +248,10 @@ void uring_ring_close(void)
     if (br)
         munmap(br, RECV_BUFS * sizeof(struct io_uring_buf));
     free(bufs);
+    free(body_bufs);
     br = NULL;
     bufs = NULL;
+    body_bufs = NULL;
 }
 
 void uring_features_line(char *out, size_t outsz)
@@ -327,6 +338,19 @@ void uring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd)
     sqe->buf_group = RECV_GROUP;
     if (uring_has.recv_bundle)
         sqe->ioprio |= IORING_RECVSEND_BUNDLE;
+}
+
+char *uring_body_buf(unsigned i)
+{
+    return body_bufs + (size_t)i * BODY_BUF_SIZE;
+}
+
+void uring_prep_read_body(struct io_uring_sqe *sqe, int fd, unsigned i, size_t len, off_t off)
+{
+    if (uring_has.read_fixed)
+        io_uring_prep_read_fixed(sqe, fd, uring_body_buf(i), (unsigned)len, (__u64)off, (int)i);
+    else
+        io_uring_prep_read(sqe, fd, uring_body_buf(i), (unsigned)len, (__u64)off);
 }
 
 /* With bundles the bytes fill the buffers at consecutive ring positions from

@@ -37,6 +37,10 @@
 #define RECV_BUF_SIZE 4096      /* one provided receive buffer */
 #define RECV_BUFS 512           /* shared by all connections: 2 MiB (power of 2) */
 #define RECV_GROUP 0            /* buffer group id */
+/* Bodies read from a file (larger than the core keeps in memory, or not
+ * kept) go through these: read into one, then sent from it (uring_body.c). */
+#define BODY_BUF_SIZE (128 * 1024)
+#define BODY_BUFS 32            /* 4 MiB, pinned when registered */
 
 struct uring_features {
     bool single_issuer;   /* IORING_SETUP_SINGLE_ISSUER (6.0) */
@@ -47,6 +51,8 @@ struct uring_features {
     bool recv_multishot;  /* IORING_RECV_MULTISHOT (6.0): one recv per connection */
     bool recv_bundle;     /* IORING_RECVSEND_BUNDLE (6.10): one recv, many buffers */
     bool send_zc;         /* IORING_OP_SEND_ZC, SENDMSG_ZC (6.0/6.1) */
+    bool read_fixed;      /* the body buffers registered (5.1): READ_FIXED, no
+                             page pinning per read; else plain READ */
 };
 
 extern struct uring_features uring_has;
@@ -74,6 +80,14 @@ void uring_prep_recv(struct io_uring_sqe *sqe, int fd, size_t max, bool poll_fir
 /* A multishot recv: a completion (flags IORING_CQE_F_MORE) whenever data
  * arrives, into as many buffers as it takes, until it ends. */
 void uring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd);
+
+/* Body buffer i (0 <= i < BODY_BUFS), BODY_BUF_SIZE bytes. */
+char *uring_body_buf(unsigned i);
+/* A read of len bytes at off of file fd (a descriptor of the process) into
+ * body buffer i: READ_FIXED where the buffers are registered. On a page
+ * cache hit it completes inline; on a miss the kernel's async buffered read
+ * (ext4, xfs, btrfs: 5.9) completes it without a worker thread. */
+void uring_prep_read_body(struct io_uring_sqe *sqe, int fd, unsigned i, size_t len, off_t off);
 
 /* Walks the bytes of a recv's completion, buffer by buffer, giving each
  * back to the kernel once the next is asked for (or the walk ends). */

@@ -1,0 +1,145 @@
+/* A uring connection's body from a file (larger than the core keeps in
+ * memory, or not kept: the disk-bound set): read through the ring into one
+ * of the ring's body buffers, then sent from it, a round of at most
+ * BODY_BUF_SIZE bytes at a time (see uring.c for the whole model).
+ *
+ * Why not splice: io_uring has no sendfile, and a splice file -> pipe ->
+ * socket always runs on the kernel's io-wq worker threads (the splice
+ * operations cannot be tried without blocking), which costs a thread
+ * switch per round and, with the disk in the path, queues every large body
+ * behind the workers' disk reads. A read of a cached file completes inline
+ * at submission; one of a page not cached completes through the kernel's
+ * async buffered reads (a callback when the page is read, no worker); the
+ * send waits for room in the socket by the ring's internal poll. So no
+ * operation of the model needs a worker thread, cached or not, and the
+ * loop never blocks on the disk for these bodies. The price is one copy of
+ * the body into user memory, which the splice avoided.
+ *
+ * A round is a linked pair READ -> SEND (MSG_WAITALL: the kernel sends all
+ * of it, waiting for room as often as it takes), so a cached round costs
+ * no loop turn between the two. A short read (the file shrank: the framing
+ * is lost) breaks the link and closes the connection. Where zero-copy sends
+ * are in use (not to loopback) the send is a SEND_ZC from the registered
+ * buffer, and the round ends at its notification.
+ *
+ * A connection keeps its buffer until the response is out. When all
+ * BODY_BUFS are taken, it waits in a queue (FIFO) for the next one that is
+ * given back; the loop resumes it (uring_body_waiter). */
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "uring.h"
+
+void uring_body_init(struct uring_state *st)
+{
+    for (int i = 0; i < BODY_BUFS; i++)
+        st->body_free[i] = (uint16_t)(BODY_BUFS - 1 - i);
+    st->nbody_free = BODY_BUFS;
+    st->body_wait = NULL;
+}
+
+static void wait_for_buffer(struct uring_state *st, struct uconn *u)
+{
+    struct uconn **p = &st->body_wait;
+    while (*p)
+        p = &(*p)->body_next;
+    *p = u;
+    u->body_next = NULL;
+    u->body_waiting = true;
+}
+
+struct uconn *uring_body_waiter(struct uring_state *st)
+{
+    struct uconn *u = st->nbody_free > 0 ? st->body_wait : NULL;
+    if (u) {
+        st->body_wait = u->body_next;
+        u->body_waiting = false;
+    }
+    return u;
+}
+
+void uring_body_release(struct uring_state *st, struct uconn *u)
+{
+    if (u->body_waiting) {
+        struct uconn **p = &st->body_wait;
+        while (*p != u)
+            p = &(*p)->body_next;
+        *p = u->body_next;
+        u->body_waiting = false;
+    }
+    if (u->body_buf > 0) {
+        st->body_free[st->nbody_free++] = (uint16_t)(u->body_buf - 1);
+        u->body_buf = 0;
+    }
+}
+
+/* The send of a round: from the registered buffer, zero-copy where in use. */
+static void prep_send(const struct uring_state *st, struct io_uring_sqe *sqe, int fd,
+                      unsigned buf, size_t len)
+{
+    const char *p = uring_body_buf(buf);
+    int flags = MSG_NOSIGNAL | MSG_WAITALL;
+    if (uring_has.send_zc && len >= st->zc_min && uring_has.read_fixed)
+        io_uring_prep_send_zc_fixed(sqe, fd, p, len, flags, 0, buf);
+    else if (uring_has.send_zc && len >= st->zc_min)
+        io_uring_prep_send_zc(sqe, fd, p, len, flags, 0);
+    else
+        io_uring_prep_send(sqe, fd, p, len, flags);
+}
+
+bool uring_body_post(struct uring_state *st, struct uconn *u, int fd, off_t off, size_t len)
+{
+    if (u->body_buf == 0) {
+        if (st->nbody_free == 0) {
+            wait_for_buffer(st, u);
+            return true;
+        }
+        u->body_buf = st->body_free[--st->nbody_free] + 1;
+    }
+    struct io_uring_sqe *sqe = uring_sqe(2);
+    if (!sqe)
+        return false;
+    unsigned buf = (unsigned)u->body_buf - 1;
+    size_t n = len < BODY_BUF_SIZE ? len : BODY_BUF_SIZE;
+    uring_prep_read_body(sqe, fd, buf, n, off);
+    sqe->flags |= IOSQE_IO_LINK;
+    uring_set_op(sqe, u, OP_READ);
+    sqe = uring_sqe(1);
+    prep_send(st, sqe, u->fd, buf, n);
+    uring_set_op(sqe, u, OP_BODY_SEND);
+    u->body_len = (uint32_t)n;
+    u->round = 2;
+    u->next = CONN_WANT_WRITE;
+    return true;
+}
+
+/* The send's result, at the notification for a zero-copy one. */
+static void on_sent(struct uconn *u, int res)
+{
+    if (res == -EOPNOTSUPP && uring_has.send_zc) {
+        uring_has.send_zc = false; /* a socket without zero-copy: the round again */
+    } else if (res > 0) {
+        if (u->next == CONN_WANT_WRITE)
+            u->next = conn_sent(&u->c, (size_t)res);
+    } else {
+        u->next = CONN_CLOSE; /* ECANCELED: the read broke the link */
+    }
+}
+
+bool uring_body_done(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe,
+                     enum conn_want *want)
+{
+    if (op == OP_READ && cqe->res != (int)u->body_len) {
+        u->next = CONN_CLOSE; /* short: the file shrank; or a read error */
+    } else if (op == OP_BODY_SEND) {
+        if (cqe->flags & IORING_CQE_F_MORE) {
+            u->zc_res = cqe->res; /* a notification follows */
+            return false;
+        }
+        on_sent(u, cqe->flags & IORING_CQE_F_NOTIF ? u->zc_res : cqe->res);
+    }
+    if (--u->round > 0)
+        return false;
+    *want = (enum conn_want)u->next;
+    return true;
+}
