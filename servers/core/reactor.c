@@ -28,6 +28,29 @@ int reactor_wait_ms(bool stopped, const struct timeouts *t)
     return stopped ? REACTOR_STOP_CHECK_MS : timeouts_next_ms(t, clock_now_ms());
 }
 
+bool reactor_stop_poll(struct reactor_stop *st)
+{
+    bool stopping = st->flag_only ? server_stopping() : server_poll_signals();
+    if (!stopping || st->stopped)
+        return false;
+    st->stopped = true;
+    if (st->on_stop)
+        st->on_stop(st->arg);
+    if (st->srv)
+        server_close_listener(st->srv);
+    return true;
+}
+
+bool reactor_stop_going(const struct reactor_stop *st, int nconns)
+{
+    return reactor_going(st->stopped, nconns);
+}
+
+int reactor_stop_wait_ms(const struct reactor_stop *st, const struct timeouts *t)
+{
+    return reactor_wait_ms(st->stopped, t);
+}
+
 void *reactor_table_new(size_t slot, int max, int *n)
 {
     struct rlimit rl;
@@ -173,8 +196,9 @@ static void on_fired(struct reactor *r, int fd)
 /* --- the loop ------------------------------------------------------------------ */
 
 /* No new connections; idle ones close now, busy ones finish. */
-static void stop_serving(struct reactor *r)
+static void stop_serving(void *arg)
 {
+    struct reactor *r = arg;
     if (r->listen_fd >= 0) {
         /* Leaving the backend first: a listener other processes share
          * stays open, and epoll forgets an entry only when the last
@@ -199,17 +223,15 @@ int reactor_run(struct reactor *r)
         fail(r, "%s (add listener fd %d)", r->be->ctl_call, r->listen_fd);
         return -1;
     }
-    bool stopped = false;
-    while (!r->failed && reactor_going(stopped, r->nconns)) {
-        int n = r->be->wait(r, reactor_wait_ms(stopped, &r->tq));
+    struct reactor_stop stop = {.on_stop = stop_serving, .arg = r,
+                                .flag_only = !r->signals};
+    while (!r->failed && reactor_stop_going(&stop, r->nconns)) {
+        int n = r->be->wait(r, reactor_stop_wait_ms(&stop, &r->tq));
         if (n < 0) {
             fail(r, "%s", r->be->wait_call);
             break;
         }
-        if (!stopped && (r->signals ? server_poll_signals() : server_stopping())) {
-            stop_serving(r);
-            stopped = true;
-        }
+        reactor_stop_poll(&stop); /* what was reported is looked up again */
         for (int i = 0; i < n && !r->failed; i++)
             on_fired(r, r->fired[i]);
         timeouts_expire(&r->tq, clock_now_ms(), on_expired, r);

@@ -131,13 +131,46 @@ void reactor_act(struct reactor *r, struct conn *c, enum conn_want w);
 /* Closes c now: off the timeouts and the backend, then conn_close(). */
 void reactor_drop(struct reactor *r, struct conn *c);
 
-/* --- for loops of their own (nonblock, coro, libuv, uring) --------------- */
+/* --- stopping; for loops of their own (nonblock, coro, libuv, uring) ----- */
 
-/* The stop-and-grace protocol: serve until stopped; once stopped, go on
- * while connections are open and the grace period lasts. */
-bool reactor_going(bool stopped, int nconns);
+/* The stop-and-grace protocol, written once for every loop (the reactor's
+ * own included): serve until SIGTERM or SIGINT; then stop accepting, close
+ * the idle connections at once and let the busy ones finish, for at most
+ * SERVER_GRACE_MS; then close what is left.
+ *
+ *   struct reactor_stop stop = {.srv = &s, .on_stop = close_idle, .arg = &loop};
+ *   while (reactor_stop_going(&stop, nconns)) {
+ *       wait, at most reactor_stop_wait_ms(&stop, &timeouts) ms;
+ *       reactor_stop_poll(&stop);       // after every wait (or signal)
+ *       serve what is ready; accept only while !stop.stopped
+ *   }
+ *   close every connection left: the grace period is over
+ *
+ * A loop that never returns to such a while (libuv's callbacks) calls
+ * reactor_stop_poll() where it hears a signal, and server_grace_over() on a
+ * timer every REACTOR_STOP_CHECK_MS. */
+struct reactor_stop {
+    struct server *srv;          /* its listener closes at the stop; NULL: none */
+    void (*on_stop)(void *arg);  /* at the stop, before srv's listener closes:
+                                  * leave the listener, close idle connections */
+    void *arg;
+    bool flag_only;              /* another thread takes the signals: only
+                                  * read the stop flag (reuseport's reactors) */
+    bool stopped;                /* the stop began */
+};
+
+/* Handles the signals that arrived (server_poll_signals) and, at the first
+ * stop, runs on_stop and closes srv's listener. True on the call that began
+ * the stop, when what a wait reported may name connections it closed. */
+bool reactor_stop_poll(struct reactor_stop *st);
+/* True while the loop must go on: not stopped, or nconns open and the
+ * grace period not over. */
+bool reactor_stop_going(const struct reactor_stop *st, int nconns);
 /* How long a loop may wait: until the nearest timeout, or after a stop
  * REACTOR_STOP_CHECK_MS, to see the grace period end. */
+int reactor_stop_wait_ms(const struct reactor_stop *st, const struct timeouts *t);
+/* The same two for a loop that keeps its own stopped flag (uring). */
+bool reactor_going(bool stopped, int nconns);
 int reactor_wait_ms(bool stopped, const struct timeouts *t);
 /* A table of *n slots of slot bytes (a struct conn first, fd -1), indexed
  * by descriptor: *n is RLIMIT_NOFILE's soft limit, at most max (0: at most
