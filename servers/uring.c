@@ -34,7 +34,8 @@
  * - Signals: SIGTERM, SIGINT and SIGUSR1 stay blocked; a poll on a signalfd
  *   in the ring reports them, and only then are they let in. A wait with a
  *   signal mask would swap masks on every enter, and checking for pending
- *   signals each turn would cost a system call.
+ *   signals each turn would cost a system call. The stop and its grace
+ *   period are the core's (struct reactor_stop).
  * - io_uring unavailable (ENOSYS, EPERM from kernel.io_uring_disabled or a
  *   seccomp filter, a kernel without buffer rings): one line on stderr and
  *   exit SERVER_EXIT_UNAVAILABLE before listening. Once running, an
@@ -160,7 +161,7 @@ static void shed_queue(struct uring_state *st)
 {
     int fd;
     while ((fd = server_accept(st->srv->listen_fd)) >= 0) {
-        if (uring_has.direct_fds || st->stopped)
+        if (uring_has.direct_fds || st->stop.stopped)
             server_refuse(fd);
         else
             add_conn(st, fd);
@@ -172,7 +173,7 @@ static void on_accept(struct uring_state *st, const struct io_uring_cqe *cqe)
     if (!(cqe->flags & IORING_CQE_F_MORE))
         st->accept_armed = false;
     if (cqe->res >= 0) {
-        if (!st->stopped)
+        if (!st->stop.stopped)
             add_conn(st, cqe->res);
         else /* raced with the stop */
             refuse(cqe->res);
@@ -186,11 +187,11 @@ static void on_accept(struct uring_state *st, const struct io_uring_cqe *cqe)
             atomic_fetch_add_explicit(&server_counters->refused, 1, memory_order_relaxed);
         }
         shed_queue(st);
-        if (!st->accept_armed && !st->stopped)
+        if (!st->accept_armed && !st->stop.stopped)
             arm_listen_poll(st);
         return;
     }
-    if (!st->accept_armed && !st->stopped)
+    if (!st->accept_armed && !st->stop.stopped)
         arm_accept(st);
 }
 
@@ -205,13 +206,14 @@ static void drop_conns(struct uring_state *st, bool idle_only)
     }
 }
 
-/* No new connections; idle ones close now, busy ones finish. A pending
- * accept or poll holds the listener open until cancelled; it is found by
- * its user_data, which no other operation shares. */
-static void begin_stop(struct uring_state *st)
+/* The stop (reactor_stop's on_stop; the core closes the listener after
+ * it): no new connections, idle ones close now, busy ones finish. A
+ * pending accept or poll holds the listener open until cancelled; it is
+ * found by its user_data, which no other operation shares. */
+static void begin_stop(void *arg)
 {
     static const enum loop_op on_listener[] = {OP_ACCEPT, OP_LISTEN_POLL};
-    st->stopped = true;
+    struct uring_state *st = arg;
     for (size_t i = 0; i < sizeof on_listener / sizeof on_listener[0]; i++) {
         struct io_uring_sqe *sqe = uring_sqe(1);
         if (sqe) {
@@ -219,17 +221,17 @@ static void begin_stop(struct uring_state *st)
             uring_set_loop_op(sqe, OP_IGNORE);
         }
     }
-    server_close_listener(st->srv);
     drop_conns(st, true);
 }
 
 static void on_signals(struct uring_state *st, const struct io_uring_cqe *cqe)
 {
+    /* Cannot happen: the poll ended and cannot be armed again. With no way
+     * left to hear a stop, the server stops as if told to. */
+    if (!(cqe->flags & IORING_CQE_F_MORE) && arm_signals(st) < 0)
+        raise(SIGTERM);
     server_let_signals_in(); /* the handlers run now */
-    if (server_poll_signals() && !st->stopped)
-        begin_stop(st);
-    if (!(cqe->flags & IORING_CQE_F_MORE) && arm_signals(st) < 0 && !st->stopped)
-        begin_stop(st); /* cannot happen: no way left to hear a stop */
+    reactor_stop_poll(&st->stop);
 }
 
 static void on_cqe(void *arg, const struct io_uring_cqe *cqe)
@@ -247,7 +249,7 @@ static void on_cqe(void *arg, const struct io_uring_cqe *cqe)
         break;
     case OP_LISTEN_POLL:
         st->accept_armed = false;
-        if (!st->stopped)
+        if (!st->stop.stopped)
             arm_accept(st);
         break;
     case OP_SIGNALS:
@@ -260,8 +262,8 @@ static void on_cqe(void *arg, const struct io_uring_cqe *cqe)
 
 static void run(struct uring_state *st)
 {
-    while (!uring_error() && reactor_going(st->stopped, st->nconns)) {
-        if (uring_enter(reactor_wait_ms(st->stopped, &st->tq)) < 0)
+    while (!uring_error() && reactor_stop_going(&st->stop, st->nconns)) {
+        if (uring_enter(reactor_stop_wait_ms(&st->stop, &st->tq)) < 0)
             break;
         uring_reap(on_cqe, st);
         uring_resume_body_waiters(st);
@@ -339,6 +341,7 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
     st->srv = &s;
+    st->stop = (struct reactor_stop){.srv = &s, .on_stop = begin_stop, .arg = st};
     st->sigfd = -1;
     st->multishot = true;
     timeouts_init(&st->tq);

@@ -65,7 +65,7 @@ struct uring_state {
     int sigfd;               /* signalfd of SIGTERM, SIGINT, SIGUSR1 */
     bool multishot;          /* the kernel takes multishot accept */
     bool accept_armed;       /* an accept or a poll on the listener is pending */
-    bool stopped;
+    struct reactor_stop stop; /* stop.stopped: no new connections */
     size_t zc_min;           /* zero-copy sends from this many bytes */
     bool zc_loopback;        /* ... also to loopback peers (URING_ZC_MIN given) */
     size_t spill_total;      /* bytes allocated for kept bytes, all connections */
