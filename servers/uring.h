@@ -36,11 +36,11 @@ struct uconn {
     uint32_t spill_off, spill_len, spill_cap;
     int fd;                  /* what the ring's operations name: slot or descriptor */
     struct uconn *body_next; /* waiting for a body buffer: the next in the queue */
-    uint32_t body_len;       /* bytes of the body round in flight */
+    uint32_t body_sent;      /* bytes the body chain in flight has sent */
     int32_t zc_res;          /* a zero-copy send's result, used at its notification */
     uint8_t inflight;        /* ring operations not completed yet */
-    uint8_t round;           /* operations of the body round not completed yet */
-    uint8_t next;            /* enum conn_want once the body round is done */
+    uint8_t round;           /* operations of the body chain not completed yet */
+    uint8_t next;            /* enum conn_want once the body chain is done */
     uint8_t body_buf;        /* the body buffer held, plus 1; 0: none */
     bool body_waiting;       /* in the queue for a body buffer */
     bool open;               /* the slot holds a connection */
@@ -93,11 +93,11 @@ static inline void uring_set_loop_op(struct io_uring_sqe *sqe, enum loop_op op)
 /* uring_body.c: bodies from a file, read into a body buffer and sent;
  * uring_conn.c calls it, it calls neither. */
 void uring_body_init(struct uring_state *st);
-/* A round of the body: at most BODY_BUF_SIZE of the len bytes at off of
- * file fd. Without a free buffer the connection queues (true as well);
+/* A chain of rounds of the body, each at most BODY_BUF_SIZE of the len
+ * bytes at off of file fd. Without a free buffer the connection queues (true as well);
  * false: the ring is full, the response cannot go on. */
 bool uring_body_post(struct uring_state *st, struct uconn *u, int fd, off_t off, size_t len);
-/* A round's completion (OP_READ, OP_BODY_SEND); true when the round is
+/* A chain's completion (OP_READ, OP_BODY_SEND); true when the chain is
  * over, with what the core wants next in *want. */
 bool uring_body_done(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe,
                      enum conn_want *want);
