@@ -266,7 +266,6 @@ static void run(struct uring_state *st)
         if (uring_enter(reactor_stop_wait_ms(&st->stop, &st->tq)) < 0)
             break;
         uring_reap(on_cqe, st);
-        uring_resume_body_waiters(st);
         timeouts_expire(&st->tq, clock_now_ms(), on_expired, st);
     } /* what is left after the grace period is closed after the ring */
 }

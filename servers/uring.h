@@ -35,17 +35,16 @@ struct uconn {
     char *spill;             /* received bytes the core had no room for yet */
     uint32_t spill_off, spill_len, spill_cap;
     int fd;                  /* what the ring's operations name: slot or descriptor */
-    struct uconn *body_next; /* waiting for a body buffer: the next in the queue */
+    char *body_heap;         /* the body buffer held when no registered one was free */
     uint32_t body_sent;      /* bytes the body chain in flight has sent */
     int32_t zc_res;          /* a zero-copy send's result, used at its notification */
     uint8_t inflight;        /* ring operations not completed yet */
     uint8_t round;           /* operations of the body chain not completed yet */
     uint8_t next;            /* enum conn_want once the body chain is done */
-    uint8_t body_buf;        /* the body buffer held, plus 1; 0: none */
-    bool body_waiting;       /* in the queue for a body buffer */
+    uint8_t body_buf;        /* the registered body buffer held, plus 1; 0: none */
     bool open;               /* the slot holds a connection */
     bool closing;            /* dropped: closes when inflight reaches 0 */
-    bool writing;            /* a send or a body round is in flight (or waits) */
+    bool writing;            /* a send or a body chain is in flight */
     bool recv_armed;         /* a receive is in flight (multishot: until it ends) */
     bool recv_cancelled;     /* ... and asked to stop: the core is full */
     bool single_shot;        /* pipelines far ahead: receives the core asks for */
@@ -71,7 +70,6 @@ struct uring_state {
     size_t spill_total;      /* bytes allocated for kept bytes, all connections */
     uint16_t body_free[BODY_BUFS]; /* body buffers no connection holds */
     int nbody_free;
-    struct uconn *body_wait; /* connections waiting for one, oldest first */
 };
 
 /* A connection's operation: its user_data, counted in flight. Every
@@ -94,18 +92,16 @@ static inline void uring_set_loop_op(struct io_uring_sqe *sqe, enum loop_op op)
  * uring_conn.c calls it, it calls neither. */
 void uring_body_init(struct uring_state *st);
 /* A chain of rounds of the body, each at most BODY_BUF_SIZE of the len
- * bytes at off of file fd. Without a free buffer the connection queues (true as well);
- * false: the ring is full, the response cannot go on. */
+ * bytes at off of file fd, through a registered buffer or, with none free,
+ * one of the heap. false: out of memory, or the ring is full; the response
+ * cannot go on. */
 bool uring_body_post(struct uring_state *st, struct uconn *u, int fd, off_t off, size_t len);
 /* A chain's completion (OP_READ, OP_BODY_SEND); true when the chain is
  * over, with what the core wants next in *want. */
 bool uring_body_done(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe,
                      enum conn_want *want);
-/* Gives back the connection's buffer, or takes it out of the queue. */
+/* Gives back the connection's buffer. */
 void uring_body_release(struct uring_state *st, struct uconn *u);
-/* The oldest queued connection once a buffer is free, out of the queue;
- * NULL: none. */
-struct uconn *uring_body_waiter(struct uring_state *st);
 
 /* uring_conn.c: uring.c calls it; it calls nothing of uring.c. */
 /* Reads URING_ZC_MIN (bytes) and URING_OFF; -1 with a message on a bad one. */
@@ -120,8 +116,6 @@ void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
 /* Closes a connection: at once when nothing is in flight, else a shutdown
  * and a cancel, and the close at its last completion. */
 void uring_drop(struct uring_state *st, struct uconn *u);
-/* Connections that waited for a body buffer, now that one is free. */
-void uring_resume_body_waiters(struct uring_state *st);
 /* Frees a registered slot (a connection refused or closed). */
 void uring_close_slot(int slot);
 /* Everything of ours a connection holds, and its socket unless it is a

@@ -28,9 +28,12 @@
  * chain then.
  *
  * A connection keeps its buffer until the response is out. When all
- * BODY_BUFS are taken, it waits in a queue (FIFO) for the next one that is
- * given back; the loop resumes it (uring_body_waiter). */
+ * BODY_BUFS are taken (more large bodies at once, or clients that stopped
+ * reading), it takes one of the heap for as long, read into with a plain
+ * READ: a queue for the registered ones would let 32 clients that read
+ * nothing hold up every other large body until their idle timeout. */
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include "uring.h"
@@ -40,52 +43,39 @@ void uring_body_init(struct uring_state *st)
     for (int i = 0; i < BODY_BUFS; i++)
         st->body_free[i] = (uint16_t)(BODY_BUFS - 1 - i);
     st->nbody_free = BODY_BUFS;
-    st->body_wait = NULL;
 }
 
-static void wait_for_buffer(struct uring_state *st, struct uconn *u)
+/* A registered buffer if one is free, else one of the heap. */
+static bool take_buffer(struct uring_state *st, struct uconn *u)
 {
-    struct uconn **p = &st->body_wait;
-    while (*p)
-        p = &(*p)->body_next;
-    *p = u;
-    u->body_next = NULL;
-    u->body_waiting = true;
-}
-
-struct uconn *uring_body_waiter(struct uring_state *st)
-{
-    struct uconn *u = st->nbody_free > 0 ? st->body_wait : NULL;
-    if (u) {
-        st->body_wait = u->body_next;
-        u->body_waiting = false;
+    if (st->nbody_free > 0) {
+        u->body_buf = (uint8_t)(st->body_free[--st->nbody_free] + 1);
+        return true;
     }
-    return u;
+    u->body_heap = malloc(BODY_BUF_SIZE);
+    return u->body_heap != NULL;
 }
 
 void uring_body_release(struct uring_state *st, struct uconn *u)
 {
-    if (u->body_waiting) {
-        struct uconn **p = &st->body_wait;
-        while (*p != u)
-            p = &(*p)->body_next;
-        *p = u->body_next;
-        u->body_waiting = false;
-    }
     if (u->body_buf > 0) {
         st->body_free[st->nbody_free++] = (uint16_t)(u->body_buf - 1);
         u->body_buf = 0;
     }
+    free(u->body_heap);
+    u->body_heap = NULL;
 }
 
-/* The send of a round: from the registered buffer, zero-copy where in use. */
-static void prep_send(const struct uring_state *st, struct io_uring_sqe *sqe, int fd,
-                      unsigned buf, size_t len)
+/* The send of a round, zero-copy where in use (from the registered buffer
+ * as such where it is one). */
+static void prep_send(const struct uring_state *st, const struct uconn *u,
+                      struct io_uring_sqe *sqe, size_t len)
 {
-    const char *p = uring_body_buf(buf);
+    int fd = u->fd, buf = u->body_buf - 1;
+    const char *p = buf >= 0 ? uring_body_buf((unsigned)buf) : u->body_heap;
     int flags = MSG_NOSIGNAL | MSG_WAITALL;
-    if (uring_has.send_zc && len >= st->zc_min && uring_has.read_fixed)
-        io_uring_prep_send_zc_fixed(sqe, fd, p, len, flags, 0, buf);
+    if (uring_has.send_zc && len >= st->zc_min && uring_has.read_fixed && buf >= 0)
+        io_uring_prep_send_zc_fixed(sqe, fd, p, len, flags, 0, (unsigned)buf);
     else if (uring_has.send_zc && len >= st->zc_min)
         io_uring_prep_send_zc(sqe, fd, p, len, flags, 0);
     else
@@ -98,14 +88,10 @@ static void prep_send(const struct uring_state *st, struct io_uring_sqe *sqe, in
 
 bool uring_body_post(struct uring_state *st, struct uconn *u, int fd, off_t off, size_t len)
 {
-    if (u->body_buf == 0) {
-        if (st->nbody_free == 0) {
-            wait_for_buffer(st, u);
-            return true;
-        }
-        u->body_buf = st->body_free[--st->nbody_free] + 1;
-    }
-    unsigned buf = (unsigned)u->body_buf - 1;
+    if (u->body_buf == 0 && !u->body_heap && !take_buffer(st, u))
+        return false;
+    int buf = u->body_buf - 1; /* -1: body_heap */
+    char *p = buf >= 0 ? uring_body_buf((unsigned)buf) : u->body_heap;
     size_t first = len < BODY_BUF_SIZE ? len : BODY_BUF_SIZE;
     /* A zero-copy send holds the buffer until its notification: one round. */
     bool zc = uring_has.send_zc && first >= st->zc_min;
@@ -121,11 +107,11 @@ bool uring_body_post(struct uring_state *st, struct uconn *u, int fd, off_t off,
         size_t n = len < BODY_BUF_SIZE ? len : BODY_BUF_SIZE;
         if (r > 0)
             sqe = uring_sqe(1);
-        uring_prep_read_body(sqe, fd, buf, n, off);
+        uring_prep_read_body(sqe, fd, p, buf, n, off);
         sqe->flags |= IOSQE_IO_LINK;
         uring_set_op(sqe, u, OP_READ);
         sqe = uring_sqe(1);
-        prep_send(st, sqe, u->fd, buf, n);
+        prep_send(st, u, sqe, n);
         if (r + 1 < rounds)
             sqe->flags |= IOSQE_IO_LINK;
         uring_set_op(sqe, u, OP_BODY_SEND);

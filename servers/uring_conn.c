@@ -303,15 +303,6 @@ void uring_next(struct uring_state *st, struct uconn *u, enum conn_want w)
     conn_timeout_touch(&st->tq, &u->c);
 }
 
-void uring_resume_body_waiters(struct uring_state *st)
-{
-    struct uconn *u;
-    while ((u = uring_body_waiter(st))) {
-        u->writing = false;
-        uring_next(st, u, CONN_WANT_WRITE);
-    }
-}
-
 /* --- closing ------------------------------------------------------------------ */
 
 /* Everything of ours the connection holds; the socket too, unless it is a

@@ -345,12 +345,13 @@ char *uring_body_buf(unsigned i)
     return body_bufs + (size_t)i * BODY_BUF_SIZE;
 }
 
-void uring_prep_read_body(struct io_uring_sqe *sqe, int fd, unsigned i, size_t len, off_t off)
+void uring_prep_read_body(struct io_uring_sqe *sqe, int fd, char *p, int i, size_t len,
+                          off_t off)
 {
-    if (uring_has.read_fixed)
-        io_uring_prep_read_fixed(sqe, fd, uring_body_buf(i), (unsigned)len, (__u64)off, (int)i);
+    if (uring_has.read_fixed && i >= 0)
+        io_uring_prep_read_fixed(sqe, fd, p, (unsigned)len, (__u64)off, i);
     else
-        io_uring_prep_read(sqe, fd, uring_body_buf(i), (unsigned)len, (__u64)off);
+        io_uring_prep_read(sqe, fd, p, (unsigned)len, (__u64)off);
 }
 
 /* With bundles the bytes fill the buffers at consecutive ring positions from

@@ -84,10 +84,12 @@ void uring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd);
 /* Body buffer i (0 <= i < BODY_BUFS), BODY_BUF_SIZE bytes. */
 char *uring_body_buf(unsigned i);
 /* A read of len bytes at off of file fd (a descriptor of the process) into
- * body buffer i: READ_FIXED where the buffers are registered. On a page
+ * p, which is body buffer i (READ_FIXED where the buffers are registered),
+ * or with i -1 memory of the caller's. On a page
  * cache hit it completes inline; on a miss the kernel's async buffered read
  * (ext4, xfs, btrfs: 5.9) completes it without a worker thread. */
-void uring_prep_read_body(struct io_uring_sqe *sqe, int fd, unsigned i, size_t len, off_t off);
+void uring_prep_read_body(struct io_uring_sqe *sqe, int fd, char *p, int i, size_t len,
+                          off_t off);
 
 /* Walks the bytes of a recv's completion, buffer by buffer, giving each
  * back to the kernel once the next is asked for (or the walk ends). */

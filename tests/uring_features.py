@@ -22,8 +22,9 @@ took in order), and SIGTERM's counters line.
   - zero-copy sends forced for every body (URING_ZC_MIN=0), whose
     notifications then decide when the core hears of a send;
   - more large bodies at once than the ring has body buffers (BODY_BUFS),
-    to clients that do not read yet: the rest wait for a buffer and every
-    body arrives whole, with registered buffers and without; and no io-wq
+    to clients that do not read yet: the rest take buffers of the heap, a
+    newcomer's large body is not held up by them, and every body arrives
+    whole, with registered buffers and without; and no io-wq
     worker thread (iou-wrk-*) appears in the server, where the docroot's
     file system has the kernel's async buffered reads (ext4, xfs, btrfs);
   - a bad URING_OFF or URING_ZC_MIN: exit 2 with one line on stderr.
@@ -220,7 +221,8 @@ def io_workers(pid):
 def many_large(srv):
     """LARGE_CONNS clients with a tiny receive buffer ask for large bodies and
     read nothing until all have asked: each holds a body buffer while its
-    socket is full, and those beyond BODY_BUFS wait for one."""
+    socket is full, those beyond BODY_BUFS one of the heap; meanwhile a
+    newcomer gets its large body whole."""
     want = file_bytes(LARGE)
     socks, workers = [], 0
     try:
@@ -232,6 +234,11 @@ def many_large(srv):
             s.sendall(get(LARGE) * LARGE_EACH)
             socks.append(s)
             workers = max(workers, io_workers(srv.proc.pid))
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT_S) as s:
+            s.sendall(get(LARGE))
+            status, _, body, _ = read_response(s, b"")
+            expect(status == 200 and body == want,
+                   f"a newcomer behind {LARGE_CONNS} stalled clients: {status}, {len(body)} bytes")
         for i, s in enumerate(socks):
             rest = b""
             for k in range(LARGE_EACH):
