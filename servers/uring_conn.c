@@ -26,11 +26,15 @@
  *   URING_ZC_MIN is set.
  * - Bodies from a file (over the 64 KiB the core keeps in memory, or not
  *   kept): uring_body.c, a read through the ring and a send.
- * - Closing: operations in flight hold the socket. A shutdown makes a
- *   pending recv or poll complete at once, a cancel takes the rest, and the
- *   slot (or descriptor) closes only after the last completion, the
- *   shutdown's and the cancel's included: both may run late, and must not
- *   find a new connection in the slot by then. */
+ * - Closing: operations in flight hold the socket. A cancel takes what
+ *   waits on it (a shutdown first while a body chain runs, see uring_drop),
+ *   and the slot (or descriptor) closes only after the last completion, the
+ *   cancel's (and shutdown's) included: they may run late, and must not
+ *   find a new connection in the slot by then.
+ * - A closing response's half-close (SHUT_WR before the linger) is an
+ *   IORING_OP_SHUTDOWN, which io_uring always runs on an io-wq worker: the
+ *   only operation left that does, on error and Connection: close
+ *   responses, never on a keep-alive request. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -343,12 +347,20 @@ void uring_drop(struct uring_state *st, struct uconn *u)
         uring_finish_close(st, u);
         return;
     }
-    struct io_uring_sqe *sqe = uring_sqe(2);
+    /* The cancel takes what waits on the socket (a receive, a send waiting
+     * for room). A body chain may issue its next send after it, once the
+     * read before it (on the file, not cancelled) is done: a shutdown first
+     * makes that send fail at once. io_uring runs a shutdown on its io-wq
+     * workers, so only then. */
+    bool chain = u->round > 0;
+    struct io_uring_sqe *sqe = uring_sqe(chain ? 2 : 1);
     if (!sqe)
         return;
-    io_uring_prep_shutdown(sqe, u->fd, SHUT_RDWR);
-    uring_set_op(sqe, u, OP_SHUTDOWN);
-    sqe = uring_sqe(1);
+    if (chain) {
+        io_uring_prep_shutdown(sqe, u->fd, SHUT_RDWR);
+        uring_set_op(sqe, u, OP_SHUTDOWN);
+        sqe = uring_sqe(1);
+    }
     io_uring_prep_cancel_fd(sqe, u->fd, IORING_ASYNC_CANCEL_ALL |
                                         (uring_has.direct_fds ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
     uring_set_op(sqe, u, OP_CANCEL);
