@@ -16,6 +16,10 @@
 #   --path P       the file requested (default /bench/1k.html; the
 #                  calibration server answers as many body bytes)
 #   --seconds S    each measured window (default 5)
+#   --docroot D    serve D instead of html/ (e.g. the harness's file set,
+#                  /var/tmp/c10k-lab/fileset-d60-s1/docroot)
+#   --urls FILE    walk FILE's paths (the file set's urls.txt: wrk with
+#                  bench/urls.lua, loadgen --urls) instead of --path
 #   --callgrind    also user instructions per request: callgrind's Ir at
 #                  22,000 requests minus at 2,000, over 20,000 (h2load -c 8)
 #   --record       also the top of `perf report --no-children` (kernel and
@@ -23,12 +27,15 @@
 #   --strace       also `strace -c -f` over 20,000 requests (h2load -c 8):
 #                  slows the server, so batching differs; counts only
 #
+# Every measurement also reports the most io_uring worker threads (io-wq,
+# "iou-wrk-*") the server had at once while loaded, sampled every 0.1 s.
+#
 # Needs wrk, h2load (nghttp2-client), perf (linux-perf), curl, and for the
 # options valgrind and strace; run as root (perf on another process). Wrap it in
 # /work/tools/busy on a shared machine.
 set -euo pipefail
 
-conns=256 rate= path=/bench/1k.html secs=5 callgrind=0 record=0 strace_c=0
+conns=256 rate= path=/bench/1k.html secs=5 callgrind=0 record=0 strace_c=0 docroot= urls=
 servers=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -36,6 +43,8 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift 2 ;;
     --path) path=$2; shift 2 ;;
     --seconds) secs=$2; shift 2 ;;
+    --docroot) docroot=$2; shift 2 ;;
+    --urls) urls=$2; shift 2 ;;
     --callgrind) callgrind=1; shift ;;
     --record) record=1; shift ;;
     --strace) strace_c=1; shift ;;
@@ -49,8 +58,19 @@ for tool in wrk h2load perf; do
 done
 here=$(cd "$(dirname "$0")/.." && pwd)
 [ -z "$rate" ] || [ -x "$here/build/loadgen" ] || { echo "profile.sh: --rate needs build/loadgen (run ./bootstrap)" >&2; exit 2; }
-docroot=$here/html
-size=$(stat -c %s "$docroot$path")
+docroot=${docroot:-$here/html}
+[ -z "$urls" ] || [ -r "$urls" ] || { echo "profile.sh: cannot read $urls" >&2; exit 2; }
+if [ -n "$urls" ] && { [ $callgrind = 1 ] || [ $strace_c = 1 ]; }; then
+    echo "profile.sh: --callgrind and --strace request --path, not --urls" >&2
+    exit 2
+fi
+if [ -n "$urls" ]; then # the calibration server answers the list's mean size
+    size=$(sort "$urls" | uniq -c | while read -r n p; do
+        echo "$n $(stat -c %s "$docroot$p")"; done | awk '{ s += $1 * $2; n += $1 }
+        END { printf "%d", s / n }')
+else
+    size=$(stat -c %s "$docroot$path")
+fi
 tmp=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
@@ -103,12 +123,33 @@ requests() {
 }
 
 load() {
-    if [ -n "$rate" ]; then
+    if [ -n "$rate" ] && [ -n "$urls" ]; then
+        taskset -c 1 "$here/build/loadgen" --rate "$rate" --conns "$conns" --duration "$1" \
+            --urls "$urls" "http://127.0.0.1:$port/" >/dev/null
+    elif [ -n "$rate" ]; then
         taskset -c 1 "$here/build/loadgen" --rate "$rate" --conns "$conns" --duration "$1" \
             "http://127.0.0.1:$port$path" >/dev/null
+    elif [ -n "$urls" ]; then
+        taskset -c 1 wrk -t1 -c"$conns" -d"$1"s -s "$here/bench/urls.lua" \
+            "http://127.0.0.1:$port/" -- 1 "$urls" 1 >/dev/null
     else
         taskset -c 1 wrk -t1 -c"$conns" -d"$1"s "http://127.0.0.1:$port$path" >/dev/null
     fi
+}
+
+# The most io-wq worker threads the server has at once, sampled until
+# $tmp/iowq.stop appears; written to $tmp/iowq.
+iowq_sample() {
+    local most=0 n t
+    while [ ! -e "$tmp/iowq.stop" ]; do
+        n=0
+        for t in /proc/"$pid"/task/*/comm; do
+            case $(cat "$t" 2>/dev/null) in iou-wrk*) n=$((n + 1)) ;; esac
+        done
+        [ $n -gt $most ] && most=$n
+        sleep 0.1
+    done
+    echo $most >"$tmp/iowq"
 }
 
 # utime and stime of the server, in clock ticks.
@@ -123,8 +164,13 @@ measure() {
     # the cost of every system call, and so favour the server making fewer.
     local r0 t0 r1 t1
     r0=$(requests); t0=$(ticks)
+    rm -f "$tmp/iowq.stop"
+    iowq_sample &
+    local sampler=$!
     load "$secs"
     r1=$(requests); t1=$(ticks)
+    touch "$tmp/iowq.stop"
+    wait $sampler
     local n=$((r1 - r0))
     # Then the counts, exact whatever perf costs: the perf window and wrk's
     # are the same length and start together.
@@ -136,6 +182,7 @@ measure() {
     wait $perfpid || true
     r3=$(requests)
     awk -F, -v n="$n" -v m="$((r3 - r2))" -v name="$name" -v t0="$t0" -v t1="$t1" \
+        -v iowq="$(cat "$tmp/iowq")" \
         -v tck="$tck" -v c="$conns${rate:+ rate=$rate/s}" '
         $3 ~ /raw_syscalls/ { sc = $1 } $3 == "context-switches" { cs = $1 }
         $3 ~ /sys_enter_/ && $1 > 0 { sub(/.*sys_enter_/, "", $3); by[$3] = $1; named += $1 }
@@ -145,6 +192,7 @@ measure() {
                    "(%d requests:) %.3f syscalls, %.3f context switches\n", name, c, n,
                    (b[1] - a[1]) * 1e6 / tck / n, (b[2] - a[2]) * 1e6 / tck / n, m,
                    sc / m, cs / m
+            printf "  io-wq worker threads at once (most seen): %d\n", iowq
             for (k in by)
                 printf "  %-18s %.3f\n", k, by[k] / m | "sort -k2 -rn"
             close("sort -k2 -rn")

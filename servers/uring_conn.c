@@ -24,19 +24,21 @@
  *   socket (the "deferred copy" of Documentation/networking/msg_zerocopy.rst),
  *   so a server bound to a loopback address sends plainly unless
  *   URING_ZC_MIN is set.
- * - Large file bodies: splice, no copy through user space. Each round is a
- *   linked chain SPLICE file->pipe, POLL_ADD socket POLLOUT, SPLICE
- *   pipe->socket, moving at most PIPE_CHUNK bytes through a pipe the
- *   connection borrows from a small pool. The kernel runs splice on its
- *   worker threads; our sockets are non-blocking, so the poll in the middle
- *   keeps the last splice from finding a full socket (it would return
- *   EAGAIN, not wait). */
+ * - Bodies from a file (over the 64 KiB the core keeps in memory, or not
+ *   kept): uring_body.c, a read through the ring and a send.
+ * - Closing: operations in flight hold the socket. A cancel takes what
+ *   waits on it (a shutdown first while a body chain runs, see uring_drop),
+ *   and the slot (or descriptor) closes only after the last completion, the
+ *   cancel's (and shutdown's) included: they may run late, and must not
+ *   find a new connection in the slot by then.
+ * - A closing response's half-close (SHUT_WR before the linger) is an
+ *   IORING_OP_SHUTDOWN, which io_uring always runs on an io-wq worker: the
+ *   only operation left that does, on error and Connection: close
+ *   responses, never on a keep-alive request. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,21 +46,16 @@
 
 #include "uring.h"
 
-#define PIPE_CHUNK (64 * 1024)  /* bytes per splice round: a pipe's default size */
-#define PIPES_KEPT 32           /* empty pipes kept for the next large body */
 /* Below this, pinning pages and the extra notification cost more than the
  * copy they save (msg_zerocopy.rst: "generally only effective at writes
  * over around 10 KB"). */
 #define ZC_MIN_DEFAULT (16 * 1024)
 
-static int pipes[PIPES_KEPT][2];
-static int npipes;
-
-int uring_read_env(char *err, size_t errsz)
+int uring_read_env(struct uring_state *st, char *err, size_t errsz)
 {
     const char *zc = getenv("URING_ZC_MIN");
-    U.zc_min = ZC_MIN_DEFAULT;
-    U.zc_loopback = false;
+    st->zc_min = ZC_MIN_DEFAULT;
+    st->zc_loopback = false;
     if (zc) {
         char *end;
         errno = 0;
@@ -67,13 +64,13 @@ int uring_read_env(char *err, size_t errsz)
             snprintf(err, errsz, "URING_ZC_MIN: expected a number of bytes, got '%s'", zc);
             return -1;
         }
-        U.zc_min = (size_t)v;
-        U.zc_loopback = true;
+        st->zc_min = (size_t)v;
+        st->zc_loopback = true;
     }
-    return ring_read_env(err, errsz);
+    return uring_ring_read_env(err, errsz);
 }
 
-void uring_send_setup(const struct server *s)
+void uring_send_setup(struct uring_state *st, const struct server *s)
 {
     bool loopback = false;
     if (s->addr.ss_family == AF_INET) {
@@ -83,51 +80,8 @@ void uring_send_setup(const struct server *s)
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&s->addr;
         loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
     }
-    if (loopback && !U.zc_loopback)
-        U.zc_min = SIZE_MAX;
-}
-
-/* --- pipes for splice ------------------------------------------------------ */
-
-static bool pipe_take(struct uconn *u)
-{
-    int p[2];
-    if (npipes > 0) {
-        npipes--;
-        p[0] = pipes[npipes][0];
-        p[1] = pipes[npipes][1];
-    } else if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
-        return false; /* out of descriptors: this response cannot finish */
-    }
-    u->pipe_r = p[0];
-    u->pipe_w = p[1];
-    u->in_pipe = 0;
-    return true;
-}
-
-static void pipe_give_back(struct uconn *u)
-{
-    if (u->pipe_r < 0)
-        return;
-    /* A round cut short by a close may still have filled the pipe. */
-    if (u->in_pipe == 0 && u->round == 0 && npipes < PIPES_KEPT) {
-        pipes[npipes][0] = u->pipe_r;
-        pipes[npipes][1] = u->pipe_w;
-        npipes++;
-    } else { /* holds bytes of a response that will not finish */
-        close(u->pipe_r);
-        close(u->pipe_w);
-    }
-    u->pipe_r = u->pipe_w = -1;
-}
-
-void uring_pipes_close(void)
-{
-    while (npipes > 0) {
-        npipes--;
-        close(pipes[npipes][0]);
-        close(pipes[npipes][1]);
-    }
+    if (loopback && !st->zc_loopback)
+        st->zc_min = SIZE_MAX;
 }
 
 /* --- receiving ---------------------------------------------------------------- */
@@ -142,9 +96,7 @@ void uring_pipes_close(void)
 #define SPILL_MAX ((size_t)RECV_BUFS * RECV_BUF_SIZE)
 #define SPILL_TOTAL_MAX (32u << 20)
 
-static size_t spill_total; /* bytes allocated for kept bytes, all connections */
-
-static bool spill_add(struct uconn *u, const char *p, size_t n)
+static bool spill_add(struct uring_state *st, struct uconn *u, const char *p, size_t n)
 {
     size_t have = u->spill_len - u->spill_off;
     if (have + n > SPILL_MAX)
@@ -158,11 +110,11 @@ static bool spill_add(struct uconn *u, const char *p, size_t n)
         while (cap < have + n)
             cap *= 2;
         cap = cap > SPILL_MAX ? SPILL_MAX : cap;
-        char *q = spill_total + cap - u->spill_cap <= SPILL_TOTAL_MAX ? realloc(u->spill, cap)
+        char *q = st->spill_total + cap - u->spill_cap <= SPILL_TOTAL_MAX ? realloc(u->spill, cap)
                                                                        : NULL;
         if (!q)
             return false;
-        spill_total += cap - u->spill_cap;
+        st->spill_total += cap - u->spill_cap;
         u->spill = q;
         u->spill_cap = (uint32_t)cap;
     }
@@ -171,18 +123,18 @@ static bool spill_add(struct uconn *u, const char *p, size_t n)
     return true;
 }
 
-static void spill_free(struct uconn *u)
+static void spill_free(struct uring_state *st, struct uconn *u)
 {
-    spill_total -= u->spill_cap;
+    st->spill_total -= u->spill_cap;
     free(u->spill);
     u->spill = NULL;
     u->spill_off = u->spill_len = u->spill_cap = 0;
 }
 
-void uring_conn_free(struct uconn *u)
+void uring_conn_free(struct uring_state *st, struct uconn *u)
 {
-    pipe_give_back(u);
-    spill_free(u);
+    uring_body_release(st, u);
+    spill_free(st, u);
 }
 
 static size_t spilled(const struct uconn *u)
@@ -192,7 +144,7 @@ static size_t spilled(const struct uconn *u)
 
 /* Hands received bytes to the core, as many as it has room for, the rest
  * kept behind any kept before. Returns what the core said (or CONN_CLOSE). */
-static enum conn_want feed(struct uconn *u, const char *p, size_t n)
+static enum conn_want feed(struct uring_state *st, struct uconn *u, const char *p, size_t n)
 {
     enum conn_want w = CONN_WANT_READ;
     if (spilled(u) == 0) {
@@ -203,11 +155,11 @@ static enum conn_want feed(struct uconn *u, const char *p, size_t n)
         p += take;
         n -= take;
     }
-    return n > 0 && !spill_add(u, p, n) ? CONN_CLOSE : w;
+    return n > 0 && !spill_add(st, u, p, n) ? CONN_CLOSE : w;
 }
 
 /* The core wants to read: kept bytes first, as room allows. */
-static enum conn_want feed_spilled(struct uconn *u)
+static enum conn_want feed_spilled(struct uring_state *st, struct uconn *u)
 {
     size_t room = conn_recv_room(&u->c), n = spilled(u);
     size_t take = n < room ? n : room;
@@ -215,7 +167,7 @@ static enum conn_want feed_spilled(struct uconn *u)
                                 : CONN_CLOSE; /* cannot happen: reading with no room */
     u->spill_off += (uint32_t)take;
     if (spilled(u) == 0)
-        spill_free(u); /* an idle connection holds no memory */
+        spill_free(st, u); /* an idle connection holds no memory */
     return w;
 }
 
@@ -226,13 +178,13 @@ static bool arm_recv(struct uconn *u)
 {
     if (u->recv_armed)
         return true;
-    struct io_uring_sqe *sqe = ring_sqe(1);
+    struct io_uring_sqe *sqe = uring_sqe(1);
     if (!sqe)
         return false;
-    if (ring_has.recv_multishot && !u->single_shot)
-        ring_prep_recv_multishot(sqe, u->fd);
+    if (uring_has.recv_multishot && !u->single_shot)
+        uring_prep_recv_multishot(sqe, u->fd);
     else
-        ring_prep_recv(sqe, u->fd, conn_recv_room(&u->c), u->poll_first);
+        uring_prep_recv(sqe, u->fd, conn_recv_room(&u->c), u->poll_first);
     uring_set_op(sqe, u, OP_RECV);
     u->recv_armed = true;
     u->recv_cancelled = false;
@@ -246,79 +198,51 @@ static void stop_recv(struct uconn *u)
 {
     struct io_uring_sqe *sqe;
     u->single_shot = true;
-    if (!u->recv_armed || u->recv_cancelled || !(sqe = ring_sqe(1)))
+    if (!u->recv_armed || u->recv_cancelled || !(sqe = uring_sqe(1)))
         return;
     io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)u | OP_RECV, 0);
     uring_set_op(sqe, u, OP_CANCEL);
     u->recv_cancelled = true;
 }
 
-static void on_recv(struct uconn *u, const struct io_uring_cqe *cqe)
+static void on_recv(struct uring_state *st, struct uconn *u, const struct io_uring_cqe *cqe)
 {
-    struct ring_data_iter it;
+    struct uring_data_iter it;
     const char *p;
     size_t n;
     enum conn_want w = CONN_WANT_READ;
     if (!(cqe->flags & IORING_CQE_F_MORE))
         u->recv_armed = false;
     /* Every buffer is walked, so that each goes back to the kernel. */
-    for (ring_data_first(cqe, &it, &p, &n); n; ring_data_next(&it, &p, &n))
+    for (uring_data_first(cqe, &it, &p, &n); n; uring_data_next(&it, &p, &n))
         if (w != CONN_CLOSE)
-            w = feed(u, p, n);
+            w = feed(st, u, p, n);
     if (cqe->res == 0)
         u->eof = true; /* for the core once it has taken everything before */
-    else if (cqe->res == -EINVAL && ring_has.recv_multishot)
-        ring_has.recv_multishot = false; /* refused after all: single-shot */
+    else if (cqe->res == -EINVAL && uring_has.recv_multishot)
+        uring_has.recv_multishot = false; /* refused after all: single-shot */
     else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED)
         w = CONN_CLOSE; /* reset: nothing more will go out either */
     u->poll_first = !(cqe->flags & IORING_CQE_F_SOCK_NONEMPTY);
     if (spilled(u) > 0)
         stop_recv(u);
-    uring_next(u, w);
+    uring_next(st, u, w);
 }
 
 /* --- sending ------------------------------------------------------------------ */
 
-/* One round of a large body; see the top of the file. */
-static bool splice_round(struct uconn *u, int fd, off_t off, size_t len)
-{
-    if (u->pipe_r < 0 && !pipe_take(u))
-        return false;
-    struct io_uring_sqe *sqe = ring_sqe(3);
-    if (!sqe)
-        return false;
-    size_t out = u->in_pipe;
-    u->round = 2;
-    if (out == 0) { /* the pipe is empty: fill it from the file first */
-        out = len < PIPE_CHUNK ? len : PIPE_CHUNK;
-        io_uring_prep_splice(sqe, fd, off, u->pipe_w, -1, (unsigned)out, 0);
-        sqe->flags |= IOSQE_IO_LINK;
-        uring_set_op(sqe, u, OP_SPLICE_IN);
-        u->round = 3;
-        sqe = ring_sqe(1);
-    }
-    io_uring_prep_poll_add(sqe, u->fd, POLLOUT);
-    sqe->flags |= IOSQE_IO_LINK;
-    uring_set_op(sqe, u, OP_POLL_OUT);
-    sqe = ring_sqe(1);
-    io_uring_prep_splice(sqe, u->pipe_r, -1, u->fd, -1, (unsigned)out, 0);
-    uring_set_op(sqe, u, OP_SPLICE_OUT);
-    u->next = CONN_WANT_WRITE;
-    return true;
-}
-
 /* The head, and a cached body behind it: SEND for one piece, SENDMSG for
- * two, zero-copy from zc_min bytes. */
-static bool post_send(struct uconn *u)
+ * two, zero-copy from zc_min bytes; a body from the file: uring_body.c. */
+static bool post_send(struct uring_state *st, struct uconn *u)
 {
     int n = conn_send_iov(&u->c, u->iov);
     u->writing = true;
     if (n > 0) {
-        struct io_uring_sqe *sqe = ring_sqe(1);
+        struct io_uring_sqe *sqe = uring_sqe(1);
         if (!sqe)
             return false;
         size_t len = u->iov[0].iov_len + (n > 1 ? u->iov[1].iov_len : 0);
-        bool zc = ring_has.send_zc && len >= U.zc_min;
+        bool zc = uring_has.send_zc && len >= st->zc_min;
         u->msg = (struct msghdr){.msg_iov = u->iov, .msg_iovlen = (size_t)n};
         if (n == 1 && zc)
             io_uring_prep_send_zc(sqe, u->fd, u->iov[0].iov_base, len, MSG_NOSIGNAL, 0);
@@ -334,14 +258,14 @@ static bool post_send(struct uconn *u)
     int fd;
     off_t off;
     size_t len;
-    return conn_send_file(&u->c, &fd, &off, &len) && splice_round(u, fd, off, len);
+    return conn_send_file(&u->c, &fd, &off, &len) && uring_body_post(st, u, fd, off, len);
 }
 
 /* After a closing response the core lingers; it cannot half-close a
  * registered slot, so the ring does. */
 static bool half_close(struct uconn *u)
 {
-    struct io_uring_sqe *sqe = ring_sqe(1);
+    struct io_uring_sqe *sqe = uring_sqe(1);
     if (!sqe)
         return false;
     io_uring_prep_shutdown(sqe, u->fd, SHUT_WR);
@@ -352,74 +276,101 @@ static bool half_close(struct uconn *u)
 
 /* The core wants to read (any state but CONN_WRITE): what it has not been
  * given yet first, then a receive. */
-static enum conn_want next_read(struct uconn *u)
+static enum conn_want next_read(struct uring_state *st, struct uconn *u)
 {
-    pipe_give_back(u); /* a large body, if any, is done */
+    uring_body_release(st, u); /* a body from a file, if any, is out */
     if (u->c.fd < 0 && u->c.state == CONN_LINGER && !u->half_closed && !half_close(u))
         return CONN_CLOSE;
     if (spilled(u) > 0)
-        return feed_spilled(u);
+        return feed_spilled(st, u);
     if (u->eof)
         return conn_received(&u->c, 0); /* CONN_CLOSE */
     return arm_recv(u) ? CONN_WANT_READ : CONN_CLOSE;
 }
 
-void uring_next(struct uconn *u, enum conn_want w)
+void uring_next(struct uring_state *st, struct uconn *u, enum conn_want w)
 {
     while (w != CONN_CLOSE && !u->writing) {
         if (u->c.state == CONN_WRITE) {
-            w = post_send(u) ? CONN_WANT_WRITE : CONN_CLOSE;
+            w = post_send(st, u) ? CONN_WANT_WRITE : CONN_CLOSE;
             break;
         }
         bool more = spilled(u) > 0;
-        w = next_read(u);
+        w = next_read(st, u);
         if (!more && w == CONN_WANT_READ)
             break; /* a receive is armed */
     }
     if (w == CONN_CLOSE) {
-        uring_drop(u);
+        uring_drop(st, u);
         return;
     }
-    conn_timeout_touch(&U.tq, &u->c);
+    conn_timeout_touch(&st->tq, &u->c);
+}
+
+/* --- closing ------------------------------------------------------------------ */
+
+/* Everything of ours the connection holds; the socket too, unless it is a
+ * registered slot (closed through the ring, or with the ring). */
+void uring_release(struct uring_state *st, struct uconn *u)
+{
+    uring_conn_free(st, u);
+    conn_close(&u->c);
+    u->open = false;
+    st->nconns--;
+}
+
+void uring_close_slot(int slot)
+{
+    struct io_uring_sqe *sqe = uring_sqe(1);
+    if (sqe) { /* frees the slot; only a failure would complete */
+        io_uring_prep_close_direct(sqe, (unsigned)slot);
+        sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+        uring_set_loop_op(sqe, OP_IGNORE);
+    }
+}
+
+void uring_finish_close(struct uring_state *st, struct uconn *u)
+{
+    int slot = u->fd;
+    uring_release(st, u);
+    if (uring_has.direct_fds)
+        uring_close_slot(slot);
+}
+
+void uring_drop(struct uring_state *st, struct uconn *u)
+{
+    timeouts_remove(&st->tq, &u->c.tq);
+    if (u->closing)
+        return;
+    u->closing = true;
+    if (u->inflight == 0) {
+        uring_finish_close(st, u);
+        return;
+    }
+    /* The cancel takes what waits on the socket (a receive, a send waiting
+     * for room). A body chain may issue its next send after it, once the
+     * read before it (on the file, not cancelled) is done: a shutdown first
+     * makes that send fail at once. io_uring runs a shutdown on its io-wq
+     * workers, so only then. */
+    bool chain = u->round > 0;
+    struct io_uring_sqe *sqe = uring_sqe(chain ? 2 : 1);
+    if (!sqe)
+        return;
+    if (chain) {
+        io_uring_prep_shutdown(sqe, u->fd, SHUT_RDWR);
+        uring_set_op(sqe, u, OP_SHUTDOWN);
+        sqe = uring_sqe(1);
+    }
+    io_uring_prep_cancel_fd(sqe, u->fd, IORING_ASYNC_CANCEL_ALL |
+                                        (uring_has.direct_fds ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
+    uring_set_op(sqe, u, OP_CANCEL);
 }
 
 /* --- completions --------------------------------------------------------------- */
 
-/* A splice round's completions (two or three): the round is over at the
- * last one. A short splice into the pipe (the file shrank) cancels the rest
- * of the chain, as does a failed poll. */
-static void on_splice(struct uconn *u, enum conn_op op, int res)
-{
-    switch (op) {
-    case OP_SPLICE_IN:
-        if (res > 0)
-            u->in_pipe += (uint32_t)res;
-        else
-            u->next = CONN_CLOSE; /* 0: the file shrank, the framing is lost */
-        break;
-    case OP_POLL_OUT:
-        if (res < 0 && res != -ECANCELED)
-            u->next = CONN_CLOSE;
-        break;
-    default: /* OP_SPLICE_OUT; EAGAIN: the socket filled up after the poll */
-        if (res > 0) {
-            u->in_pipe -= (uint32_t)res;
-            if (u->next == CONN_WANT_WRITE)
-                u->next = conn_sent(&u->c, (size_t)res);
-        } else if (res != -EAGAIN && res != -ECANCELED) {
-            u->next = CONN_CLOSE;
-        }
-        break;
-    }
-    if (--u->round == 0) {
-        u->writing = false;
-        uring_next(u, (enum conn_want)u->next);
-    }
-}
-
 /* A send's completion; a zero-copy send's result waits for its
  * notification (F_MORE says one follows). */
-static void on_send(struct uconn *u, const struct io_uring_cqe *cqe)
+static void on_send(struct uring_state *st, struct uconn *u, const struct io_uring_cqe *cqe)
 {
     int res = cqe->res;
     if (cqe->flags & IORING_CQE_F_MORE) {
@@ -429,38 +380,43 @@ static void on_send(struct uconn *u, const struct io_uring_cqe *cqe)
     u->writing = false;
     if (cqe->flags & IORING_CQE_F_NOTIF) {
         res = u->zc_res;
-    } else if (res == -EOPNOTSUPP && ring_has.send_zc) {
-        ring_has.send_zc = false; /* a socket without zero-copy: plain sends */
-        uring_next(u, CONN_WANT_WRITE);
+    } else if (res == -EOPNOTSUPP && uring_has.send_zc) {
+        uring_has.send_zc = false; /* a socket without zero-copy: plain sends */
+        uring_next(st, u, CONN_WANT_WRITE);
         return;
     }
-    uring_next(u, res > 0 ? conn_sent(&u->c, (size_t)res) : CONN_CLOSE);
+    uring_next(st, u, res > 0 ? conn_sent(&u->c, (size_t)res) : CONN_CLOSE);
 }
 
-void uring_on_conn_cqe(struct uconn *u, enum conn_op op, const struct io_uring_cqe *cqe)
+void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
+                       const struct io_uring_cqe *cqe)
 {
+    enum conn_want w;
     u->inflight--;
     if (cqe->flags & IORING_CQE_F_MORE)
         u->inflight++; /* a multishot receive goes on; a notification is to come */
     if (u->closing) {
         if (op == OP_RECV)
-            ring_recycle(cqe);
+            uring_recycle(cqe);
         if (u->inflight == 0)
-            uring_finish_close(u);
+            uring_finish_close(st, u);
         return;
     }
     switch (op) {
     case OP_RECV:
-        on_recv(u, cqe);
+        on_recv(st, u, cqe);
         break;
     case OP_SEND:
-        on_send(u, cqe);
+        on_send(st, u, cqe);
         break;
     case OP_SHUTDOWN: /* a closing response's half-close: nothing waits on it */
     case OP_CANCEL:
         break;
-    default:
-        on_splice(u, op, cqe->res);
+    default: /* OP_READ, OP_BODY_SEND */
+        if (uring_body_done(u, op, cqe, &w)) {
+            u->writing = false;
+            uring_next(st, u, w);
+        }
         break;
     }
 }

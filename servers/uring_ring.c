@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-struct ring_features ring_has;
+struct uring_features uring_has;
 
 static struct io_uring ring;
 static bool ring_up;
@@ -19,30 +19,32 @@ static char *bufs;           /* RECV_BUFS * RECV_BUF_SIZE */
 static unsigned buf_tail;    /* ring positions filled so far (the kernel's tail) */
 static uint16_t ring_bid[RECV_BUFS]; /* the buffer at each ring position (mod size) */
 static unsigned pos_of[RECV_BUFS];   /* the ring position each buffer was put at */
+static char *body_bufs;      /* BODY_BUFS * BODY_BUF_SIZE */
 static char error[128];      /* the first failure of io_uring_enter */
 
 /* The features by name (URING_OFF, the start-up line). */
 enum { F_SINGLE_ISSUER, F_DEFER_TASKRUN, F_COOP_TASKRUN, F_REGISTERED_RING, F_DIRECT_FDS,
-       F_RECV_MULTISHOT, F_RECV_BUNDLE, F_SEND_ZC, NFEATURES };
+       F_RECV_MULTISHOT, F_RECV_BUNDLE, F_SEND_ZC, F_READ_FIXED, NFEATURES };
 static const struct {
     const char *name;
-    size_t at;               /* offsetof(struct ring_features, ...) */
+    size_t at;               /* offsetof(struct uring_features, ...) */
 } features[NFEATURES] = {
-    [F_SINGLE_ISSUER] = {"single_issuer", offsetof(struct ring_features, single_issuer)},
-    [F_DEFER_TASKRUN] = {"defer_taskrun", offsetof(struct ring_features, defer_taskrun)},
-    [F_COOP_TASKRUN] = {"coop_taskrun", offsetof(struct ring_features, coop_taskrun)},
-    [F_REGISTERED_RING] = {"registered_ring", offsetof(struct ring_features, registered_ring)},
-    [F_DIRECT_FDS] = {"direct_fds", offsetof(struct ring_features, direct_fds)},
-    [F_RECV_MULTISHOT] = {"recv_multishot", offsetof(struct ring_features, recv_multishot)},
-    [F_RECV_BUNDLE] = {"recv_bundle", offsetof(struct ring_features, recv_bundle)},
-    [F_SEND_ZC] = {"send_zc", offsetof(struct ring_features, send_zc)},
+    [F_SINGLE_ISSUER] = {"single_issuer", offsetof(struct uring_features, single_issuer)},
+    [F_DEFER_TASKRUN] = {"defer_taskrun", offsetof(struct uring_features, defer_taskrun)},
+    [F_COOP_TASKRUN] = {"coop_taskrun", offsetof(struct uring_features, coop_taskrun)},
+    [F_REGISTERED_RING] = {"registered_ring", offsetof(struct uring_features, registered_ring)},
+    [F_DIRECT_FDS] = {"direct_fds", offsetof(struct uring_features, direct_fds)},
+    [F_RECV_MULTISHOT] = {"recv_multishot", offsetof(struct uring_features, recv_multishot)},
+    [F_RECV_BUNDLE] = {"recv_bundle", offsetof(struct uring_features, recv_bundle)},
+    [F_SEND_ZC] = {"send_zc", offsetof(struct uring_features, send_zc)},
+    [F_READ_FIXED] = {"read_fixed", offsetof(struct uring_features, read_fixed)},
 };
 static const char *why_off[NFEATURES]; /* why a feature is off; NULL: on, or not tried */
 static bool off_wanted[NFEATURES];
 
 static bool *feature(size_t i)
 {
-    return (bool *)(void *)((char *)&ring_has + features[i].at);
+    return (bool *)(void *)((char *)&uring_has + features[i].at);
 }
 
 static size_t feature_index(const char *name)
@@ -53,7 +55,7 @@ static size_t feature_index(const char *name)
     return NFEATURES;
 }
 
-int ring_read_env(char *why, size_t whysz)
+int uring_ring_read_env(char *why, size_t whysz)
 {
     const char *env = getenv("URING_OFF");
     memset(off_wanted, 0, sizeof off_wanted);
@@ -69,7 +71,7 @@ int ring_read_env(char *why, size_t whysz)
         } else if (n > 0) {
             snprintf(why, whysz, "URING_OFF: unknown feature '%s' (known: single_issuer "
                      "defer_taskrun coop_taskrun registered_ring direct_fds recv_multishot "
-                     "recv_bundle send_zc, or all)", name);
+                     "recv_bundle send_zc read_fixed, or all)", name);
             return -1;
         }
         p += n + (p[n] == ',');
@@ -126,7 +128,7 @@ static int setup_ring(void)
         turn_on(F_SINGLE_ISSUER, tries[t].single);
         turn_on(F_DEFER_TASKRUN, tries[t].defer);
         turn_on(F_COOP_TASKRUN, tries[t].coop);
-        if (ring_has.defer_taskrun)
+        if (uring_has.defer_taskrun)
             why_off[F_COOP_TASKRUN] = NULL; /* the fallback was not needed */
         if (wanted(F_RECV_BUNDLE))
             turn_on(F_RECV_BUNDLE, p.features & IORING_FEAT_RECVSEND_BUNDLE);
@@ -148,7 +150,8 @@ static int setup_buffers(char *why, size_t whysz)
     void *mem = mmap(NULL, RECV_BUFS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     bufs = malloc((size_t)RECV_BUFS * RECV_BUF_SIZE);
-    if (mem == MAP_FAILED || !bufs) {
+    body_bufs = malloc((size_t)BODY_BUFS * BODY_BUF_SIZE);
+    if (mem == MAP_FAILED || !bufs || !body_bufs) {
         snprintf(why, whysz, "io_uring unavailable: buffers: %s", strerror(errno));
         return -1;
     }
@@ -180,11 +183,11 @@ static bool probe_recv_multishot(void)
     struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
     struct io_uring_cqe *cqe;
     if (sqe && write(sv[1], "x", 1) == 1) {
-        ring_prep_recv_multishot(sqe, sv[0]);
+        uring_prep_recv_multishot(sqe, sv[0]);
         io_uring_sqe_set_data64(sqe, 0);
         if (io_uring_submit_and_wait(&ring, 1) >= 0 && io_uring_peek_cqe(&ring, &cqe) == 0) {
             ok = cqe->res == 1 && (cqe->flags & IORING_CQE_F_MORE);
-            ring_recycle(cqe);
+            uring_recycle(cqe);
             io_uring_cqe_seen(&ring, cqe);
         }
     }
@@ -211,11 +214,17 @@ static void setup_options(int nfiles)
         if (probe)
             io_uring_free_probe(probe);
     }
+    if (wanted(F_READ_FIXED)) {
+        struct iovec iov[BODY_BUFS];
+        for (unsigned i = 0; i < BODY_BUFS; i++)
+            iov[i] = (struct iovec){uring_body_buf(i), BODY_BUF_SIZE};
+        turn_on(F_READ_FIXED, io_uring_register_buffers(&ring, iov, BODY_BUFS) == 0);
+    }
 }
 
-int ring_open(int nfiles, char *why, size_t whysz)
+int uring_ring_open(int nfiles, char *why, size_t whysz)
 {
-    memset(&ring_has, 0, sizeof ring_has);
+    memset(&uring_has, 0, sizeof uring_has);
     memset(why_off, 0, sizeof why_off);
     int rc = setup_ring();
     if (rc < 0) {
@@ -224,14 +233,14 @@ int ring_open(int nfiles, char *why, size_t whysz)
     }
     ring_up = true;
     if (setup_buffers(why, whysz) < 0) {
-        ring_close();
+        uring_ring_close();
         return -1;
     }
     setup_options(nfiles);
     return 0;
 }
 
-void ring_close(void)
+void uring_ring_close(void)
 {
     if (ring_up)
         io_uring_queue_exit(&ring); /* unregisters the buffer ring too */
@@ -239,11 +248,13 @@ void ring_close(void)
     if (br)
         munmap(br, RECV_BUFS * sizeof(struct io_uring_buf));
     free(bufs);
+    free(body_bufs);
     br = NULL;
     bufs = NULL;
+    body_bufs = NULL;
 }
 
-void ring_features_line(char *out, size_t outsz)
+void uring_features_line(char *out, size_t outsz)
 {
     size_t len = 0;
     out[0] = '\0';
@@ -263,16 +274,16 @@ void ring_features_line(char *out, size_t outsz)
     }
 }
 
-const char *ring_version_features(void)
+const char *uring_version_features(void)
 {
     static char line[512];
     char why[256], feats[384];
-    if (ring_open(1, why, sizeof why) < 0) {
+    if (uring_ring_open(1, why, sizeof why) < 0) {
         snprintf(line, sizeof line, "%s", why);
         return line;
     }
-    ring_features_line(feats, sizeof feats);
-    ring_close();
+    uring_features_line(feats, sizeof feats);
+    uring_ring_close();
     snprintf(line, sizeof line, "io_uring features: %s", feats);
     return line;
 }
@@ -291,12 +302,12 @@ static int check(int rc)
     return -1;
 }
 
-const char *ring_error(void)
+const char *uring_error(void)
 {
     return error[0] ? error : NULL;
 }
 
-struct io_uring_sqe *ring_sqe(unsigned need)
+struct io_uring_sqe *uring_sqe(unsigned need)
 {
     if (io_uring_sq_space_left(&ring) < need) {
         int rc;
@@ -308,25 +319,39 @@ struct io_uring_sqe *ring_sqe(unsigned need)
     return io_uring_get_sqe(&ring);
 }
 
-void ring_prep_recv(struct io_uring_sqe *sqe, int fd, size_t max, bool poll_first)
+void uring_prep_recv(struct io_uring_sqe *sqe, int fd, size_t max, bool poll_first)
 {
     /* Without bundles a recv fills one buffer at most. */
-    if (!ring_has.recv_bundle && max > RECV_BUF_SIZE)
+    if (!uring_has.recv_bundle && max > RECV_BUF_SIZE)
         max = RECV_BUF_SIZE;
     io_uring_prep_recv(sqe, fd, NULL, max, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = RECV_GROUP;
-    sqe->ioprio = (ring_has.recv_bundle ? IORING_RECVSEND_BUNDLE : 0) |
+    sqe->ioprio = (uring_has.recv_bundle ? IORING_RECVSEND_BUNDLE : 0) |
                   (poll_first ? IORING_RECVSEND_POLL_FIRST : 0);
 }
 
-void ring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd)
+void uring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd)
 {
     io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0); /* length: a buffer's */
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = RECV_GROUP;
-    if (ring_has.recv_bundle)
+    if (uring_has.recv_bundle)
         sqe->ioprio |= IORING_RECVSEND_BUNDLE;
+}
+
+char *uring_body_buf(unsigned i)
+{
+    return body_bufs + (size_t)i * BODY_BUF_SIZE;
+}
+
+void uring_prep_read_body(struct io_uring_sqe *sqe, int fd, char *p, int i, size_t len,
+                          off_t off)
+{
+    if (uring_has.read_fixed && i >= 0)
+        io_uring_prep_read_fixed(sqe, fd, p, (unsigned)len, (__u64)off, i);
+    else
+        io_uring_prep_read(sqe, fd, p, (unsigned)len, (__u64)off);
 }
 
 /* With bundles the bytes fill the buffers at consecutive ring positions from
@@ -335,7 +360,7 @@ void ring_prep_recv_multishot(struct io_uring_sqe *sqe, int fd)
  * position. Completions come in the order the kernel took the buffers and
  * each is walked before the next, so no position is reused before it is
  * read. A buffer that does not sit where it was put ends the walk. */
-static void data_at(struct ring_data_iter *it, const char **p, size_t *n)
+static void data_at(struct uring_data_iter *it, const char **p, size_t *n)
 {
     it->bid = it->left ? ring_bid[it->pos % RECV_BUFS] : -1;
     if (it->bid < 0 || pos_of[it->bid] != it->pos) {
@@ -349,7 +374,7 @@ static void data_at(struct ring_data_iter *it, const char **p, size_t *n)
     it->left -= (unsigned)*n;
 }
 
-void ring_data_first(const struct io_uring_cqe *cqe, struct ring_data_iter *it,
+void uring_data_first(const struct io_uring_cqe *cqe, struct uring_data_iter *it,
                      const char **p, size_t *n)
 {
     bool has = (cqe->flags & IORING_CQE_F_BUFFER) && cqe->res > 0;
@@ -359,7 +384,7 @@ void ring_data_first(const struct io_uring_cqe *cqe, struct ring_data_iter *it,
     data_at(it, p, n);
 }
 
-void ring_data_next(struct ring_data_iter *it, const char **p, size_t *n)
+void uring_data_next(struct uring_data_iter *it, const char **p, size_t *n)
 {
     if (it->bid >= 0)
         buffer_add((unsigned)it->bid);
@@ -367,16 +392,16 @@ void ring_data_next(struct ring_data_iter *it, const char **p, size_t *n)
     data_at(it, p, n);
 }
 
-void ring_recycle(const struct io_uring_cqe *cqe)
+void uring_recycle(const struct io_uring_cqe *cqe)
 {
-    struct ring_data_iter it;
+    struct uring_data_iter it;
     const char *p;
     size_t n;
-    for (ring_data_first(cqe, &it, &p, &n); n; ring_data_next(&it, &p, &n))
+    for (uring_data_first(cqe, &it, &p, &n); n; uring_data_next(&it, &p, &n))
         continue;
 }
 
-int ring_enter(int timeout_ms)
+int uring_enter(int timeout_ms)
 {
     if (io_uring_cq_ready(&ring) > 0)
         return 0; /* completions are waiting: no system call this turn */
@@ -387,12 +412,12 @@ int ring_enter(int timeout_ms)
     return check(rc);
 }
 
-void ring_reap(void (*on_cqe)(const struct io_uring_cqe *cqe))
+void uring_reap(void (*on_cqe)(void *arg, const struct io_uring_cqe *cqe), void *arg)
 {
     struct io_uring_cqe *cqe;
     unsigned head, n = 0;
     io_uring_for_each_cqe(&ring, head, cqe) {
-        on_cqe(cqe);
+        on_cqe(arg, cqe);
         n++;
     }
     io_uring_cq_advance(&ring, n);

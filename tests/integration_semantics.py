@@ -4,7 +4,7 @@ byte ranges (section 14), redirects, the error page of a rejected HEAD, and
 the total deadlines of a request body and of the linger after a closing
 response. Every model runs them (the core is shared, so every model must
 agree); ranges are checked on a small file served from the file cache's
-memory and on a large one sent by sendfile (or splice, for uring).
+memory and on a large one sent by sendfile (or read and sent, for uring).
 
 plan(suite) registers them with suite.check; they use the suite's helpers.
 """
@@ -20,7 +20,7 @@ from integration_lib import (FIXED_MTIME, Conn, Fail, expect, expect_eq, http_da
 
 ETAG_RE = re.compile(r'^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$')
 SMALL = "/bench/16k.html"      # kept in memory by the file cache (<= 64 KiB)
-LARGE = "/big.bin"             # 8 MiB: sendfile (splice for uring)
+LARGE = "/big.bin"             # 8 MiB: sendfile (uring: read, then sent)
 CHANGING = "changing.txt"      # created and rewritten by one check
 FUTURE = "future.txt"          # created with an mtime a day ahead by one check
 PCT_DIR = "pct%41"             # a directory created by one check

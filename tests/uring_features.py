@@ -6,7 +6,8 @@
 Each case starts its own server on 127.0.0.1 port 0 and checks what the
 start-up line after "listening on" says is on and off, then that the server
 answers correctly through that path: a small file, a cached 16 KiB body, a
-256 KiB body (splice), three pipelined requests, a 404 (a closing response:
+256 KiB body (read from the file through the ring into a body buffer, then
+sent), three pipelined requests, a 404 (a closing response:
 the half-close), 20,000 pipelined requests in one send (740 KB, far more
 than the core's buffer: a multishot receive must stop and hand over what it
 took in order), and SIGTERM's counters line.
@@ -20,6 +21,12 @@ took in order), and SIGTERM's counters line.
     "name (kernel)"; the provided buffer ring refused: exit 69, one line;
   - zero-copy sends forced for every body (URING_ZC_MIN=0), whose
     notifications then decide when the core hears of a send;
+  - more large bodies at once than the ring has body buffers (BODY_BUFS),
+    to clients that do not read yet: the rest take buffers of the heap, a
+    newcomer's large body is not held up by them, and every body arrives
+    whole, with registered buffers and without; and no io-wq
+    worker thread (iou-wrk-*) appears in the server, where the docroot's
+    file system has the kernel's async buffered reads (ext4, xfs, btrfs);
   - a bad URING_OFF or URING_ZC_MIN: exit 2 with one line on stderr.
 
 Output: "ok - name" / "not ok - name: why" / "skip - name: why"; exit 1 if
@@ -44,11 +51,15 @@ EXIT_UNAVAILABLE = 69
 EXIT_SKIP = 77
 NR_IO_URING_REGISTER = 427  # the same number on every architecture
 # io_uring_register opcodes (include/uapi/linux/io_uring.h)
-REGISTER = {"probe": 8, "files2": 13, "ring_fds": 20, "pbuf_ring": 22}
+REGISTER = {"buffers": 0, "probe": 8, "files2": 13, "ring_fds": 20, "pbuf_ring": 22}
 FEATURE_RE = re.compile(r"^uring: features (?P<on>[^;]*)(?:; off: (?P<off>[^;]*))?"
                         r"(?:; (?P<zc>send_zc .*))?$")
 FILES = ["/index.html", "/bench/16k.html", "/bench/256k.html"]
 BURST_REQUESTS = 20000   # 740 KB of requests in one send
+LARGE = "/bench/256k.html"
+LARGE_CONNS = 48         # more than BODY_BUFS (32, uring_ring.h)
+LARGE_EACH = 2           # pipelined requests per connection
+ASYNC_READ_FS = ("ext4", "xfs", "btrfs")  # FMODE_BUF_RASYNC: reads without io-wq
 
 
 class Fail(Exception):
@@ -161,7 +172,7 @@ def serves(srv):
     """The paths a model must get right, whatever the ring does."""
     with socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT_S) as s:
         rest = b""
-        for path in FILES:  # one keep-alive connection: recv, send, splice
+        for path in FILES:  # one keep-alive connection: recv, send, a body read
             s.sendall(get(path))
             status, _, body, rest = read_response(s, rest)
             expect(status == 200 and hashlib.sha256(body).digest() ==
@@ -180,6 +191,79 @@ def serves(srv):
     expect(rc == 0, f"exit status {rc} after SIGTERM, stderr {err!r}")
     want = f"requests={7 + BURST_REQUESTS} "
     expect(want in out, f"counters after {7 + BURST_REQUESTS} responses: {out!r}")
+
+
+def fs_type(path):
+    """The file system type of the mount that holds path (/proc/self/mountinfo)."""
+    path, best, kind = os.path.realpath(path), "", "?"
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            point, fstype = fields[4], fields[fields.index("-") + 1]
+            if (path == point or path.startswith(point.rstrip("/") + "/")) and \
+                    len(point) >= len(best):
+                best, kind = point, fstype
+    return kind
+
+
+def io_workers(pid):
+    """The server's io_uring worker threads (io-wq: comm iou-wrk-PID)."""
+    n = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                n += f.read().startswith("iou-wrk")
+        except OSError:
+            pass
+    return n
+
+
+def many_large(srv):
+    """LARGE_CONNS clients with a tiny receive buffer ask for large bodies and
+    read nothing until all have asked: each holds a body buffer while its
+    socket is full, those beyond BODY_BUFS one of the heap; meanwhile a
+    newcomer gets its large body whole."""
+    want = file_bytes(LARGE)
+    socks, workers = [], 0
+    try:
+        for _ in range(LARGE_CONNS):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(IO_TIMEOUT_S)
+            s.connect(("127.0.0.1", srv.port))
+            s.sendall(get(LARGE) * LARGE_EACH)
+            socks.append(s)
+            workers = max(workers, io_workers(srv.proc.pid))
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT_S) as s:
+            s.sendall(get(LARGE))
+            status, _, body, _ = read_response(s, b"")
+            expect(status == 200 and body == want,
+                   f"a newcomer behind {LARGE_CONNS} stalled clients: {status}, {len(body)} bytes")
+        for i, s in enumerate(socks):
+            rest = b""
+            for k in range(LARGE_EACH):
+                status, _, body, rest = read_response(s, rest)
+                expect(status == 200 and body == want,
+                       f"connection {i}, response {k}: {status}, {len(body)} bytes")
+            workers = max(workers, io_workers(srv.proc.pid))
+    finally:
+        for s in socks:
+            s.close()
+    fs = fs_type(DOCROOT)
+    if fs in ASYNC_READ_FS:
+        expect(workers == 0, f"{workers} io-wq worker threads while serving from {fs}")
+    return f"{LARGE_CONNS} x {LARGE_EACH} x {len(want)} bytes, {workers} io-wq workers ({fs})"
+
+
+def check_large(binary, env):
+    srv = Server(binary, env=env)
+    try:
+        detail = many_large(srv)
+        rc, _, err = srv.stop()
+        expect(rc == 0, f"exit status {rc} after SIGTERM, stderr {err!r}")
+        return detail
+    finally:
+        srv.kill()
 
 
 def case(name, fn, results):
@@ -290,6 +374,9 @@ def main(argv):
              lambda n=name, t=then, a=also: check_off(binary, n, [n], t, a), failed)
     case("URING_OFF=all", lambda: check_off(binary, "all", on), failed)
     case("URING_ZC_MIN=0: every body sent zero-copy", lambda: check_zc(binary), failed)
+    case("more large bodies at once than body buffers", lambda: check_large(binary, {}), failed)
+    case("... with URING_OFF=read_fixed",
+         lambda: check_large(binary, {"URING_OFF": "read_fixed"}), failed)
     case("URING_OFF=bogus: exit 2, one line",
          lambda: check_exit(binary, (), {"URING_OFF": "bogus"}, 2, "URING_OFF"), failed)
     case("URING_ZC_MIN=abc: exit 2, one line",
@@ -298,7 +385,7 @@ def main(argv):
         print("skip - registrations refused by the kernel: seccomp filters unavailable here")
     else:
         for opcode, feature in (("ring_fds", "registered_ring"), ("files2", "direct_fds"),
-                                ("probe", "send_zc")):
+                                ("probe", "send_zc"), ("buffers", "read_fixed")):
             if feature in on:
                 case(f"io_uring_register({opcode}) refused: {feature} off",
                      lambda o=opcode, f=feature: check_refused(binary, seccomp, REGISTER[o], f),

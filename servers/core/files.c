@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "mime.h"
@@ -27,8 +28,14 @@ static struct file_entry *table[FILES_BUCKETS];
 static int table_count;
 static struct file_entry *lru_head, *lru_tail;
 static size_t body_bytes;  /* bodies of the table's entries */
+static int read_flags; /* for bodies read into memory: 0 or RWF_NOWAIT */
 static size_t body_budget = (size_t)FILES_BUDGET_DEFAULT_MB << 20;
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void files_set_nowait(bool on)
+{
+    read_flags = on ? RWF_NOWAIT : 0;
+}
 
 void files_set_budget(size_t bytes)
 {
@@ -73,11 +80,17 @@ static void entry_ref(struct file_entry *f)
     atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
 }
 
-static int read_all(int fd, char *buf, off_t size)
+/* flags: RWF_NOWAIT fails with EAGAIN where a page is not cached. */
+static int read_all(int fd, char *buf, off_t size, int flags)
 {
     off_t done = 0;
     while (done < size) {
-        ssize_t n = pread(fd, buf + done, (size_t)(size - done), done);
+        struct iovec iov = {buf + done, (size_t)(size - done)};
+        ssize_t n = preadv2(fd, &iov, 1, done, flags);
+        if (n < 0 && errno == EOPNOTSUPP && flags) {
+            flags = 0; /* this file system cannot say: read it */
+            continue;
+        }
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -131,8 +144,14 @@ static struct file_entry *entry_new(const char *rel, int fd, const struct stat *
         goto err;
     if (st->st_size <= FILES_BODY_MAX && (size_t)st->st_size <= body_budget) {
         body = malloc(st->st_size ? (size_t)st->st_size : 1);
-        if (!body || read_all(fd, body, st->st_size) < 0)
+        if (!body)
             goto err;
+        if (read_all(fd, body, st->st_size, read_flags) < 0) {
+            if (errno != EAGAIN)
+                goto err;
+            free(body); /* not cached: the model reads it from the descriptor */
+            body = NULL;
+        }
     }
     /* RFC 9110 section 8.8.2.1: a Last-Modified must not be later than the
      * Date it goes out with, so an mtime in the future (a clock set back, a

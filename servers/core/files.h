@@ -78,6 +78,14 @@ struct file_entry {
  * then served from their descriptor). Call before files_init. */
 void files_set_budget(size_t bytes);
 
+/* on: a body not (wholly) in the page cache is not read into memory, and
+ * its entry is served from the descriptor, for a model that reads files
+ * through an asynchronous path of its own and must not wait for the disk
+ * in its loop (uring). preadv2 with RWF_NOWAIT (Linux 4.14); where the file
+ * system does not take it (EOPNOTSUPP) the body is read as usual. Call
+ * before files_init; off by default. */
+void files_set_nowait(bool on);
+
 /* Opens the docroot. Returns 0, or -1 with a message in err. */
 int files_init(const char *docroot, char *err, size_t errsz);
 
