@@ -27,14 +27,21 @@
  *                                                                 conn_work() each
  *                                                                 verdict = its result
  *   take all  <-- eventfd rung <---  done queue  <---------------  the share back
- *   conn_step() if it wants to read, then reactor_act(): re-arm and back
- *   on the timeouts, or the pool again, or the close
+ *   conn_step() if it wants to read (twice if its socket reported while
+ *   away), then reactor_act(): back on the timeouts, or the pool again, or
+ *   the close
  *
  * Exactly one side owns it at any moment; the queues' mutex orders what one
- * side wrote before the other reads it. The socket is registered with
- * EPOLLONESHOT: every event disarms it, and the reactor re-arms it only
- * while it owns the connection and waits on it, so a socket whose request
- * is with a worker raises no events at all (not even EPOLLHUP). */
+ * side wrote before the other reads it.
+ *
+ * The socket is registered edge-triggered (EPOLLET) and stays registered
+ * for reading across hand-offs, so that a request costs no epoll_ctl (with
+ * EPOLLONESHOT it cost one, to re-arm). A report while the connection is
+ * away is not repeated, so the reactor notes it (missed) and reads once the
+ * connection is back. The reads need not drain to EAGAIN: the core stops at
+ * a short read, which finds no more bytes at that moment, and any byte or
+ * FIN that arrives later is a new edge, reported; a FIN that had come
+ * already is flagged with the report (EPOLLRDHUP), and read to as well. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,6 +69,7 @@ static const struct server_model MODEL = {
 struct client {
     struct conn c;            /* first: the reactor's table holds clients */
     enum conn_want verdict;   /* worker's: what conn_work() returned */
+    bool missed;              /* reactor's: the socket reported while away */
     struct client *next;      /* link in a batch, share or queue */
 };
 
@@ -266,13 +274,23 @@ static void hand_over(struct reactor *r)
         pthread_cond_signal(&p->work_ready);
 }
 
+/* The socket has news not read yet (an edge while cl was with a worker, or
+ * the client's FIN that came with its request): read once cl is back. Only
+ * the reactor touches missed, the worker owning the rest of cl meanwhile. */
+static void note_missed(struct reactor *r, struct conn *c)
+{
+    (void)r;
+    ((struct client *)c)->missed = true;
+}
+
 /* Takes back every connection the workers are done with. The verdict says
  * how: CONN_CLOSE closes it; CONN_WANT_WRITE (the client's window is full)
  * waits for room, the reactor sending the rest; CONN_WANT_WORK (a pipelined
  * request was buffered already) goes back to the pool with this turn's
  * batch; CONN_WANT_READ (sent whole) goes on with conn_step() at once,
- * which reads what a disarmed socket would not announce and gives the
- * buffer back to this thread. */
+ * which gives the buffer back to this thread, and once more if the socket
+ * reported while away, to read what that edge announced. A connection that
+ * waits for room to write is re-registered, which reports what is ready. */
 static void take_back(struct reactor *r, void *arg)
 {
     struct pool *p = arg;
@@ -287,7 +305,14 @@ static void take_back(struct reactor *r, void *arg)
         struct client *cl = list;
         list = cl->next; /* before reactor_act, which may queue cl again */
         enum conn_want w = cl->verdict;
-        reactor_act(r, &cl->c, w == CONN_WANT_READ ? conn_step(&cl->c) : w);
+        if (w == CONN_WANT_READ) {
+            w = conn_step(&cl->c);
+            if (w == CONN_WANT_READ && cl->missed)
+                w = conn_step(&cl->c);
+        }
+        if (w != CONN_WANT_WORK) /* else still to read when it is back */
+            cl->missed = false;
+        reactor_act(r, &cl->c, w);
     }
 }
 
@@ -302,7 +327,8 @@ static int serve(struct server *s, struct pool *p)
     s->listen_fd = -1; /* the reactor's now */
     int rc = reactor_init(&r, &reactor_epoll, listen_fd, sizeof(struct client));
     if (rc == 0) {
-        r.oneshot = true; /* see the top of the file */
+        r.edge = true; /* see the top of the file */
+        r.on_away = note_missed;
         r.on_work = submit;
         r.on_turn_end = hand_over;
         r.user = p;

@@ -12,8 +12,9 @@
 
 #include "clock.h"
 
-/* c->waiting while a thread pool's worker has the connection: the reactor
- * neither steps, re-arms, times out nor closes it. */
+/* In c->waiting while a thread pool's worker has the connection (beside
+ * what it is registered for): the reactor neither steps, re-arms, times out
+ * nor closes it. */
 #define REACTOR_AWAY 0x100u
 
 /* --- helpers shared with loops of their own ------------------------------- */
@@ -87,7 +88,7 @@ static void fail(struct reactor *r, const char *fmt, ...)
 
 static int arm_flags(const struct reactor *r, int events)
 {
-    return events | (r->oneshot ? REACTOR_ONESHOT : 0);
+    return events | (r->edge ? REACTOR_EDGE : 0);
 }
 
 /* --- connections ----------------------------------------------------------- */
@@ -103,6 +104,7 @@ void reactor_drop(struct reactor *r, struct conn *c)
 
 void reactor_act(struct reactor *r, struct conn *c, enum conn_want w)
 {
+    c->waiting &= ~REACTOR_AWAY; /* the reactor's (again) */
     if (w == CONN_WANT_READ || w == CONN_WANT_WRITE) {
         unsigned events = w == CONN_WANT_READ ? REACTOR_READ : REACTOR_WRITE;
         if (events != c->waiting) {
@@ -116,7 +118,7 @@ void reactor_act(struct reactor *r, struct conn *c, enum conn_want w)
         conn_timeout_touch(&r->tq, c);
     } else if (w == CONN_WANT_WORK && r->on_work) {
         timeouts_remove(&r->tq, &c->tq); /* the worker may hold it past any deadline */
-        c->waiting = REACTOR_AWAY;
+        c->waiting |= REACTOR_AWAY; /* and still registered as it was */
         r->on_work(r, c);
     } else {
         reactor_drop(r, c);
@@ -173,7 +175,7 @@ static void accept_batch(struct reactor *r)
         take_conn(r, fd);
 }
 
-static void on_fired(struct reactor *r, int fd)
+static void on_fired(struct reactor *r, int fd, bool hup)
 {
     if (fd == r->listen_fd) {
         accept_batch(r);
@@ -186,11 +188,24 @@ static void on_fired(struct reactor *r, int fd)
         }
     }
     struct conn *c = fd >= 0 && fd < r->max_fd ? reactor_conn(r, fd) : NULL;
-    if (!c || c->fd != fd || c->waiting == REACTOR_AWAY)
-        return; /* closed (or away) since the wait reported it */
-    if (r->oneshot)
-        c->waiting = 0; /* the report disarmed it */
-    reactor_act(r, c, conn_step(c));
+    if (!c || c->fd != fd)
+        return; /* closed since the wait reported it */
+    if (c->waiting & REACTOR_AWAY) {
+        if (r->on_away)
+            r->on_away(r, c);
+        return;
+    }
+    enum conn_want w = conn_step(c);
+    if (hup && r->edge) {
+        /* The peer's FIN came with what was read, and an edge is not
+         * reported again: the core stopped at a short read, so read on to
+         * see the end (now, or once the pool gives c back). */
+        if (w == CONN_WANT_READ)
+            w = conn_step(c);
+        else if (w == CONN_WANT_WORK && r->on_away)
+            r->on_away(r, c);
+    }
+    reactor_act(r, c, w);
 }
 
 /* --- the loop ------------------------------------------------------------------ */
@@ -210,7 +225,7 @@ static void stop_serving(void *arg)
     }
     for (int fd = 0; fd < r->max_fd; fd++) {
         struct conn *c = reactor_conn(r, fd);
-        if (c->fd == fd && c->waiting != REACTOR_AWAY && conn_is_idle(c))
+        if (c->fd == fd && !(c->waiting & REACTOR_AWAY) && conn_is_idle(c))
             reactor_drop(r, c);
     }
 }
@@ -233,7 +248,7 @@ int reactor_run(struct reactor *r)
         }
         reactor_stop_poll(&stop); /* what was reported is looked up again */
         for (int i = 0; i < n && !r->failed; i++)
-            on_fired(r, r->fired[i]);
+            on_fired(r, r->fired[i], r->fired_hup[i]);
         if (r->on_turn_end)
             r->on_turn_end(r);
         timeouts_expire(&r->tq, clock_now_ms(), on_expired, r);
@@ -253,9 +268,12 @@ int reactor_init(struct reactor *r, const struct reactor_backend *be, int listen
     r->signals = true;
     timeouts_init(&r->tq);
     r->table = reactor_table_new(slot, be->max_fds, &r->max_fd);
-    if (r->table)
-        r->fired = malloc(sizeof *r->fired * (size_t)(be->batch ? be->batch : r->max_fd));
-    if (!r->table || !r->fired) {
+    size_t nfired = (size_t)(be->batch ? be->batch : r->max_fd);
+    if (r->table) {
+        r->fired = malloc(sizeof *r->fired * nfired);
+        r->fired_hup = calloc(nfired, sizeof *r->fired_hup);
+    }
+    if (!r->table || !r->fired || !r->fired_hup) {
         fail(r, "connection table");
     } else if (listen_fd >= r->max_fd) {
         errno = EMFILE;
@@ -301,8 +319,10 @@ void reactor_free(struct reactor *r)
     r->be_state = NULL;
     free(r->table);
     free(r->fired);
+    free(r->fired_hup);
     r->table = NULL;
     r->fired = NULL;
+    r->fired_hup = NULL;
 }
 
 int reactor_main(const struct server_model *m, const struct reactor_backend *be,

@@ -42,7 +42,7 @@
 enum {
     REACTOR_READ = 1,
     REACTOR_WRITE = 2,
-    REACTOR_ONESHOT = 4,   /* disarmed by each report (the thread pool's) */
+    REACTOR_EDGE = 4,      /* reported once per change (the thread pool's) */
     REACTOR_EXCLUSIVE = 8, /* a listener shared by processes: wake one (prefork) */
 };
 
@@ -65,7 +65,8 @@ struct reactor_backend {
     int (*del)(struct reactor *r, int fd);
     /* Waits at most timeout_ms (-1: no limit), with server_waitmask
      * installed when r->signals, and stores the ready descriptors in
-     * r->fired. A signal (EINTR) returns 0. */
+     * r->fired (and, if it can tell, a hang-up in r->fired_hup, which
+     * starts all false). A signal (EINTR) returns 0. */
     int (*wait)(struct reactor *r, int timeout_ms);
 };
 
@@ -84,17 +85,25 @@ struct reactor {
     int max_fd;              /* slots in table */
     int nconns;              /* open connections, handed-off ones included */
     int *fired;              /* ready descriptors from the last wait */
+    bool *fired_hup;         /* fired[i]'s peer closed its side, or the socket
+                              * failed (backends that can tell: epoll) */
     struct timeouts tq;
     struct reactor_watch watch[REACTOR_WATCH_MAX];
     int nwatch;
     bool signals;            /* this thread's waits take the process's signals */
     bool shared_listener;    /* other processes wait on the listener too */
-    bool oneshot;            /* connections are disarmed by each event */
+    bool edge;               /* connections registered edge-triggered, and
+                              * left registered while away: see on_away */
     bool warned;             /* the table-limit warning was printed */
     bool failed;             /* a wait or registration failed: see error */
     /* Thread pools: conn_step() said CONN_WANT_WORK; the reactor has taken
      * c off its timeouts and will not touch it until reactor_act(). */
     void (*on_work)(struct reactor *r, struct conn *c);
+    /* With edge: c's socket has news the reactor has not read, and will
+     * not hear of again: an event while c was away, or the peer's FIN that
+     * came with the request c is handed off with. The model steps c to the
+     * end of what it has once it has c back. */
+    void (*on_away)(struct reactor *r, struct conn *c);
     /* Thread pools: runs once per loop turn, after every ready descriptor
      * was handled, so that the requests one turn completed (on_work) are
      * handed over together. NULL: nothing to do. */
@@ -105,8 +114,8 @@ struct reactor {
 
 /* Sets up the table and the backend for listen_fd, which the reactor owns
  * from now on (reactor_run watches it). Returns 0, or -1 with r->error. The
- * model may then set signals (default true), shared_listener, oneshot,
- * on_work and on_turn_end. */
+ * model may then set signals (default true), shared_listener, edge,
+ * on_work, on_away and on_turn_end. */
 int reactor_init(struct reactor *r, const struct reactor_backend *be, int listen_fd,
                  size_t slot);
 /* Also watches fd (readable: on_ready runs). Returns 0 or -1 with r->error. */

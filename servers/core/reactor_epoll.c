@@ -58,7 +58,7 @@ int reactor_epoll_pwait(struct reactor *r, int timeout_ms, struct epoll_event **
 static uint32_t epoll_events(int events)
 {
     return (events & REACTOR_READ ? EPOLLIN : 0) | (events & REACTOR_WRITE ? EPOLLOUT : 0) |
-           (events & REACTOR_ONESHOT ? EPOLLONESHOT : 0) |
+           (events & REACTOR_EDGE ? EPOLLET | EPOLLRDHUP : 0) |
            (events & REACTOR_EXCLUSIVE ? EPOLLEXCLUSIVE : 0);
 }
 
@@ -76,8 +76,10 @@ static int epoll_wait_ready(struct reactor *r, int timeout_ms)
 {
     struct epoll_event *ev;
     int n = reactor_epoll_pwait(r, timeout_ms, &ev);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         r->fired[i] = ev[i].data.fd;
+        r->fired_hup[i] = ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+    }
     return n;
 }
 
