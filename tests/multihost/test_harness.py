@@ -44,7 +44,7 @@ from mhlib import (check, client_cpus, expect, failures, fake_tools,  # noqa: E4
 RUN_TIMEOUT_S = 240          # the two-host run, on a loaded machine (about 40 s)
 ERROR_TIMEOUT_S = 120        # a run refused before any work
 STOP_TIMEOUT_S = 60          # from SIGINT to the harness's exit
-RUN_FILES = {"logs", "meta.txt", "plots", "report.html", "results.csv", "summary.csv",
+RUN_FILES = {"hgrm", "logs", "meta.txt", "plots", "report.html", "results.csv", "summary.csv",
              "summary.md"}
 
 
@@ -139,6 +139,10 @@ def check_run(run, rows):
         html = f.read()
     expect("Each load host" in html and "epoll @ h1" in html, "report.html: host table")
     expect(set(os.listdir(run)) == RUN_FILES, f"run directory holds {os.listdir(run)}")
+    # One corrected histogram per open-loop point, the hosts' merged.
+    hgrm = sorted(os.listdir(os.path.join(run, "hgrm")))
+    expect(len(hgrm) == 4 and all(h.endswith(".hgrm") for h in hgrm),
+           f"hgrm/ holds {hgrm}, want 2 models x 2 rates")
 
 
 def two_host_run(lab, harness):
