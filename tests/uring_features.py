@@ -27,6 +27,8 @@ took in order), and SIGTERM's counters line.
     whole, with registered buffers and without; and no io-wq
     worker thread (iou-wrk-*) appears in the server, where the docroot's
     file system has the kernel's async buffered reads (ext4, xfs, btrfs);
+  - a SIGTERM with 50 idle keep-alive connections closes them without an
+    io-wq worker (no IORING_OP_SHUTDOWN, which io_uring always punts);
   - a bad URING_OFF or URING_ZC_MIN: exit 2 with one line on stderr.
 
 Output: "ok - name" / "not ok - name: why" / "skip - name: why"; exit 1 if
@@ -46,6 +48,7 @@ import time
 
 DOCROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 15.0    # the grace after SIGTERM is 5 s
 IO_TIMEOUT_S = 10.0
 EXIT_UNAVAILABLE = 69
 EXIT_SKIP = 77
@@ -266,6 +269,35 @@ def check_large(binary, env):
         srv.kill()
 
 
+def stop_idle(binary):
+    """SIGTERM with idle keep-alive connections: each has a receive armed,
+    which the stop cancels; no shutdown, so no io-wq worker (io_uring runs
+    every IORING_OP_SHUTDOWN on one)."""
+    srv = Server(binary)
+    socks, most = [], 0
+    try:
+        for _ in range(50):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT_S)
+            s.sendall(get("/bench/1k.html"))
+            read_response(s, b"")
+            socks.append(s)
+        srv.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while srv.proc.poll() is None and time.monotonic() < deadline:
+            try:
+                most = max(most, io_workers(srv.proc.pid))
+            except OSError:
+                break  # gone between the poll and the look
+            time.sleep(0.001)
+        expect(srv.proc.wait(STOP_TIMEOUT_S) == 0, f"exit status {srv.proc.returncode}")
+        expect(most == 0, f"{most} io-wq worker threads while closing idle connections")
+        return "50 idle connections closed, no io-wq worker"
+    finally:
+        for s in socks:
+            s.close()
+        srv.kill()
+
+
 def case(name, fn, results):
     try:
         detail = fn()
@@ -375,6 +407,7 @@ def main(argv):
     case("URING_OFF=all", lambda: check_off(binary, "all", on), failed)
     case("URING_ZC_MIN=0: every body sent zero-copy", lambda: check_zc(binary), failed)
     case("more large bodies at once than body buffers", lambda: check_large(binary, {}), failed)
+    case("a stop with idle connections: no io-wq worker", lambda: stop_idle(binary), failed)
     case("... with URING_OFF=read_fixed",
          lambda: check_large(binary, {"URING_OFF": "read_fixed"}), failed)
     case("URING_OFF=bogus: exit 2, one line",
