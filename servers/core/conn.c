@@ -32,6 +32,7 @@ void conn_init(struct conn *c, int fd)
 {
     memset(c, 0, sizeof *c);
     c->fd = fd;
+    c->wait_fd = -1;
     c->state = CONN_READ_HEAD;
     c->keep_alive = true;
 }

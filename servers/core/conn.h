@@ -105,6 +105,7 @@ struct conn {
     /* For the models: the timeout list link and what the socket waits for. */
     struct timeout_link tq;
     uint32_t waiting;
+    int wait_fd;            /* the database socket waited on, -1: none */
 };
 
 void conn_init(struct conn *c, int fd);
