@@ -288,6 +288,8 @@ int db_ready(struct db_req *r)
 {
     if (r->status)
         return DB_DONE;
+    if (r->w.slot < 0)
+        return 0; /* still queued for a connection */
     if (!r->sent)
         return send_next(r); /* granted */
     PGconn *pg = loop_side->links[r->w.slot].pg;
