@@ -26,7 +26,7 @@ bool db_watch(struct lconn *lc)
 {
     int events, fd = conn_backend_wait(&lc->c, &events);
     int uv_events = (events & 1 ? UV_READABLE : 0) | (events & 2 ? UV_WRITABLE : 0);
-    if (lc->db && lc->db->fd != fd)
+    if (lc->db && (lc->db->fd != fd || (events & DB_NEW))) /* a new socket */
         db_unwatch(lc);
     if (fd < 0)
         return true;

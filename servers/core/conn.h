@@ -168,12 +168,13 @@ enum conn_want conn_work(struct conn *c);
  *        // CONN_WANT_WRITE with the answer (200, or 503 if the database failed)
  *   after each turn:   while ((c = conn_backend_granted())) w = conn_backend_ready(c);
  *
- * The fd may change between calls (a reconnect): a loop unregisters the old
- * one before it calls conn_backend_ready (libpq may close it) and registers
- * what conn_backend_wait then says. In a thread that did not say it drives
+ * The fd may change between calls (a reconnect), and a new socket may even
+ * have the number of the old one, which libpq closed inside
+ * conn_backend_ready: events then has DB_NEW (4) set, and the loop must
+ * register fd again (the old registration went with the old socket). In a thread that did not say it drives
  * the face, an event model's /db answers 501 and says why on stderr. */
 void conn_backend_drive(bool on);
-int conn_backend_wait(const struct conn *c, int *events);
+int conn_backend_wait(struct conn *c, int *events);
 enum conn_want conn_backend_ready(struct conn *c);
 struct conn *conn_backend_granted(void);
 

@@ -84,10 +84,14 @@ int conn_backend_begin(struct conn *c, const struct http_request *req, bool keep
     return failed_answer(c, head_only);
 }
 
-int conn_backend_wait(const struct conn *c, int *events)
+int conn_backend_wait(struct conn *c, int *events)
 {
     int fd = c->db ? db_fd(c->db) : -1;
     *events = fd < 0 ? 0 : c->db->flushing ? DB_READ | DB_WRITE : DB_READ;
+    if (fd >= 0 && c->db->reopened) {
+        *events |= DB_NEW;
+        c->db->reopened = false;
+    }
     return fd;
 }
 

@@ -72,9 +72,13 @@ static void link_close(struct db_link *l)
     l->pg = NULL;
 }
 
+/* A connection that failed is closed; a failed connect also holds further
+ * attempts back for DB_RETRY_MS, so that a database that is down costs a
+ * 503 and not a connect per request. */
 static int link_failed(struct db_link *l, const char *what)
 {
-    failed_ms = clock_now_ms();
+    if (!strcmp(what, "connect"))
+        failed_ms = clock_now_ms();
     if (!atomic_exchange(&down_said, true))
         fprintf(stderr, "%s: database: %s: %s", server_name(), what,
                 l->pg ? PQerrorMessage(l->pg) : "out of memory\n");
@@ -82,7 +86,9 @@ static int link_failed(struct db_link *l, const char *what)
     return -1;
 }
 
-/* Opens l if it is closed or broken: 0, or -1 (the request gets 503). */
+/* Opens l if it is closed or broken: 0 if it was open, 1 if it is new
+ * (a new socket, perhaps with the number of the one closed before), or -1
+ * (the request gets 503). */
 static int link_open(struct db_link *l, bool nonblocking)
 {
     if (l->pg && PQstatus(l->pg) == CONNECTION_OK)
@@ -104,7 +110,7 @@ static int link_open(struct db_link *l, bool nonblocking)
         return link_failed(l, "PQsetnonblocking");
     if (atomic_exchange(&down_said, false))
         fprintf(stderr, "%s: database: connected again\n", server_name());
-    return 0;
+    return 1;
 }
 
 /* --- requests ------------------------------------------------------------------ */
@@ -187,11 +193,17 @@ int db_run_sync(struct db_req *r)
     r->status = 200;
     if (link_open(l, false) < 0)
         r->status = 503;
-    for (; r->status == 200 && r->done < r->queries; r->done++)
-        if (!query_sync(r, l->pg)) {
-            link_failed(l, "query");
+    for (; r->status == 200 && r->done < r->queries; r->done++) {
+        if (query_sync(r, l->pg))
+            continue;
+        link_failed(l, "query");
+        /* A connection from before a restart of the database fails at its
+         * first use: the request's first query is tried once more on a new
+         * one. */
+        if (r->done > 0 || r->retried || link_open(l, false) < 0 || !query_sync(r, l->pg))
             r->status = 503;
-        }
+        r->retried = true;
+    }
     if (r->status == 200)
         finish_json(r);
     pthread_mutex_lock(&s->mu);
@@ -233,12 +245,21 @@ static int finish(struct db_req *r, int status)
     return DB_DONE;
 }
 
+static int send_next(struct db_req *r);
+
+/* As in db_run_sync, a first query that fails is tried once more on a new
+ * connection (one from before a restart of the database fails at its first
+ * use). */
 static int fail(struct db_req *r, const char *what)
 {
     struct db_link *l = &loop_side->links[r->w.slot];
     if (l->pg)
         link_failed(l, what);
-    return finish(r, 503);
+    if (r->done > 0 || r->retried)
+        return finish(r, 503);
+    r->retried = true;
+    r->sent = r->flushing = false;
+    return send_next(r);
 }
 
 static int flush(struct db_req *r, PGconn *pg)
@@ -253,8 +274,12 @@ static int flush(struct db_req *r, PGconn *pg)
 static int send_next(struct db_req *r)
 {
     struct db_link *l = &loop_side->links[r->w.slot];
-    if (r->done == 0 && !r->sent && link_open(l, true) < 0)
-        return finish(r, 503);
+    if (r->done == 0 && !r->sent) {
+        int opened = link_open(l, true);
+        if (opened < 0)
+            return finish(r, 503);
+        r->reopened |= opened == 1;
+    }
     char id[16];
     snprintf(id, sizeof id, "%d", random_id());
     const char *vals[1] = {id};

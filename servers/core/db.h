@@ -41,6 +41,7 @@
 #define DB_RETRY_MS 100        /* after a failed connect, 503 at once for this long */
 #define DB_READ 1
 #define DB_WRITE 2
+#define DB_NEW 4               /* with DB_READ|DB_WRITE: a new socket, see conn.h */
 #define DB_DONE (-1)
 
 struct db_options {
@@ -55,7 +56,8 @@ struct db_req {
     struct db_waiter w;        /* w.owner: the caller's (a struct conn) */
     int queries, done;
     bool array;                /* /queries answers a JSON array */
-    bool async, sent, flushing, got_row, granted;
+    bool async, sent, flushing, got_row, granted, retried;
+    bool reopened;             /* its connection's socket is new since last asked */
     int status;                /* 0 while running, then 200 or 503 */
     char *json;
     size_t len, cap;

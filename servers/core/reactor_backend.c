@@ -50,8 +50,9 @@ void reactor_backend_wait(struct reactor *r, struct conn *c)
         c->wait_fd = -1;
     }
     int events, fd = conn_backend_wait(c, &events);
-    if (fd != c->wait_fd)
+    if (fd != c->wait_fd || (events & DB_NEW)) /* a new socket, maybe the same number */
         reactor_backend_disarm(r, c);
+    events &= REACTOR_READ | REACTOR_WRITE;
     if (fd >= 0 && fd == c->wait_fd && (unsigned)events != (c->waiting & 3)) {
         if (r->be->modify(r, fd, events) < 0) {
             broken(r, c, "modify database", fd);
