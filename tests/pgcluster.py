@@ -17,7 +17,12 @@ Stopped and deleted by stop(), at exit, and on SIGINT/SIGTERM.
 
 Command line:  pgcluster.py run [--max-connections N] -- CMD...
 runs CMD with C10K_DB set to the cluster's URI, then deletes the cluster
-(exit 77 with the reason when PostgreSQL cannot start here)."""
+(exit 77 with the reason when PostgreSQL cannot start here).
+               pgcluster.py serve [--max-connections N]
+prints "uri: URI" once the cluster is ready and keeps it until SIGTERM or
+SIGINT (or its parent's death), then stops and deletes it; "unavailable:
+REASON" and exit 77 when it cannot start. The harness's db and queries
+workloads run it in a CPU cgroup of its own, pinned to the load CPUs."""
 import atexit
 import glob
 import os
@@ -146,7 +151,27 @@ for _s in (signal.SIGINT, signal.SIGTERM):
     signal.signal(_s, _on_signal)
 
 
+def serve(argv):
+    n = int(argv[1]) if len(argv) == 2 and argv[0] == '--max-connections' else 64
+    try:  # our parent (the harness) dies: we stop too, and clean up
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    try:
+        pg = Cluster(n).start()
+    except Unavailable as e:
+        print('unavailable: %s' % e, flush=True)
+        _cleanup()
+        return 77
+    print('uri: %s' % pg.uri, flush=True)
+    while True:
+        signal.pause()  # _on_signal stops and deletes the cluster
+
+
 def main(argv):
+    if argv[:1] == ['serve']:
+        return serve(argv[1:])
     if len(argv) < 2 or argv[0] != 'run' or '--' not in argv:
         print('usage: pgcluster.py run [--max-connections N] -- CMD...', file=sys.stderr)
         return 2
