@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/cgroup.h"
 #include "base/diskio.h"
 #include "workload/fileset.h"
 #include "options/opts.h"
@@ -65,6 +66,8 @@ struct workload {
     char db_uri[512];            /* db, queries: the cluster's libpq URI */
     char db_args[4][32];         /* ... and the option values */
     int db_pid;                  /* the cluster's keeper (tests/pgcluster.py serve), 0 none */
+    const struct cgroup *db_cg;  /* its CPU accounting, NULL: none */
+    double db_limit_rps;         /* Little's law: db-conns / (D x q), 0: none (D = 0) */
     char detail[768];            /* one line for meta.txt and the report */
 };
 

@@ -126,6 +126,7 @@ static void start_cluster(struct workload *w, const struct opts *o)
                             .stderr_fd = -1};
     pid_t pid = spawn_child(&sp, err, sizeof err);
     close(p[1]);
+    w->db_cg = db_cg_ok ? &db_cg : NULL;
     if (pid < 0)
         snprintf(w->skip, sizeof w->skip, "PostgreSQL: %.400s", err);
     else
@@ -158,10 +159,12 @@ static void describe(struct workload *w, const struct opts *o)
     char cpus[128];
     util_cpuset_format(&o->db_cpus, cpus, sizeof cpus);
     char limit[64] = "none (D = 0)";
-    if (o->db_delay_ms > 0) /* Little's law: N connections, each busy D ms per query */
+    if (o->db_delay_ms > 0) { /* Little's law: N connections, each busy D ms per query */
+        w->db_limit_rps = o->db_conns * 1000.0 / o->db_delay_ms /
+                          (!strcmp(w->name, "queries") ? o->db_queries : 1);
         snprintf(limit, sizeof limit, "%.0f req/s per process (db-conns / D / q)",
-                 o->db_conns * 1000.0 / o->db_delay_ms /
-                 (!strcmp(w->name, "queries") ? o->db_queries : 1));
+                 w->db_limit_rps);
+    }
     snprintf(w->detail, sizeof w->detail, "%s: GET %s from PostgreSQL (World, 10,000 rows), "
              "--db-conns %d per process, --db-delay-ms %d, --db-api %s; PostgreSQL on CPUs "
              "%s%s; Little's law limit %s", w->name, w->path, o->db_conns, o->db_delay_ms,
@@ -178,6 +181,7 @@ static void finish(struct workload *w)
     if (db_cg_ok)
         cgroup_remove(&db_cg);
     db_cg_ok = false;
+    w->db_cg = NULL;
 }
 
 #define DB_WORKLOAD(ident, wname, whelp, wusage)                                      \
