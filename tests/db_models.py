@@ -34,7 +34,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from pgcluster import Cluster, Unavailable  # noqa: E402
-from integration_lib import wait_until  # noqa: E402
+from integration_lib import Fail, expect, wait_until  # noqa: E402
 
 DOCROOT = os.path.join(HERE, "..", "html")
 START_TIMEOUT_S = 20.0
@@ -47,15 +47,6 @@ CLAMPS = [("/queries", 1), ("/queries?q=", 1), ("/queries?q=abc", 1), ("/queries
           ("/queries?q=-3", 1), ("/queries?q=5x", 1), ("/queries?q=1", 1),
           ("/queries?q=5", 5), ("/queries?x=y&q=7", 7), ("/queries?q=500", 500),
           ("/queries?q=501", 500), ("/queries?q=99999999999999999999", 500)]
-
-
-class Fail(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Fail(what)
 
 
 class Server:
