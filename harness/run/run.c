@@ -210,7 +210,8 @@ static int setup(struct run_ctx *c, const struct opts *o,
                                  .body_size = c->wl.body_size, .addr = o->target,
                                  .cache_mb = c->wl.cache_mb,
                                  .memory_limit = c->wl.memory_limit,
-                                 .model_args = c->wl.server_args};
+                                 .model_args = c->wl.server_args,
+                                 .calibration_json = c->wl.calibration_json};
     c->cfg = (struct measure_cfg){
         .path = c->wl.path, .urls = c->wl.urls, .wl = &c->wl,
         .duration_s = o->duration_s, .warmup_s = o->warmup_s,

@@ -191,8 +191,8 @@ static int start_model(struct sut *s, const char *bin, char *why, size_t whylen)
     snprintf(idle, sizeof idle, "%d", SUT_IDLE_TIMEOUT_MS);
     if (s->model->kind == MODEL_CALIBRATION) {
         snprintf(size, sizeof size, "%ld", s->env->body_size);
-        argv[n++] = "--size";
-        argv[n++] = size;
+        argv[n++] = s->env->calibration_json ? "--json" : "--size";
+        argv[n++] = s->env->calibration_json ? (char *)s->env->calibration_json : size;
     } else {
         argv[n++] = "--docroot";
         argv[n++] = (char *)s->env->docroot;

@@ -67,6 +67,7 @@ struct workload {
     char db_args[4][32];         /* ... and the option values */
     int db_pid;                  /* the cluster's keeper (tests/pgcluster.py serve), 0 none */
     const struct cgroup *db_cg;  /* its CPU accounting, NULL: none */
+    char *calibration_json;      /* db, queries: the stored row(s) it answers, malloc'd */
     double db_limit_rps;         /* Little's law: db-conns / (D x q), 0: none (D = 0) */
     char detail[768];            /* one line for meta.txt and the report */
 };
