@@ -80,7 +80,10 @@ class Cluster:
             except KeyError:
                 raise Unavailable('running as root and there is no postgres user '
                                   '(the Debian package postgresql creates it)')
-        self.dir = tempfile.mkdtemp(prefix='c10k-pg.')
+        # As root the cluster belongs to postgres, which must reach it: /tmp,
+        # not a $TMPDIR that may sit under a directory only root can enter.
+        self.dir = tempfile.mkdtemp(prefix='c10k-pg.',
+                                    dir='/tmp' if os.geteuid() == 0 else None)
         _live.append(self)
         if os.geteuid() == 0:
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
