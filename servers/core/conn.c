@@ -179,11 +179,16 @@ static void inline_small_body(struct conn *c)
 }
 
 /* The answer in the buffer goes out now. */
-void conn_send_answer(struct conn *c, int status)
+static void send_answer(struct conn *c, int status)
 {
     c->state = CONN_WRITE;
     inline_small_body(c);
     count_response(status);
+}
+
+void conn_send_answer(struct conn *c, int status) /* for conn_backend.c */
+{
+    send_answer(c, status);
 }
 
 /* Skips what is buffered of a Content-Length body, so that the next
@@ -241,7 +246,7 @@ static enum conn_want skip_chunked(struct conn *c)
     } else if (c->in_off < c->in_len) {
         head_begins(c); /* a pipelined head after the body */
     }
-    conn_send_answer(c, c->held_status);
+    send_answer(c, c->held_status);
     return CONN_WANT_WRITE;
 }
 
@@ -266,7 +271,7 @@ static bool take_request(struct conn *c)
         int st = conn_backend_begin(c, &req, req.keep_alive && !server_stopping());
         if (st != 0) { /* the database's: answered (> 0) or awaited */
             if (st > 0)
-                conn_send_answer(c, st);
+                send_answer(c, st);
             return true;
         }
         respond_to(&req, req.keep_alive && !server_stopping(), out, CONN_OUT_CAP, &a);
@@ -278,7 +283,7 @@ static bool take_request(struct conn *c)
     if (n > 0 && req.chunked)
         hold_answer(c, &req, a.status);
     else
-        conn_send_answer(c, a.status);
+        send_answer(c, a.status);
     return true;
 }
 
