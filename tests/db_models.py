@@ -9,7 +9,8 @@ stopped and deleted at the end (also on SIGTERM/SIGINT). Per model:
     clamps q as TechEmpower says (missing, not an integer or below 1: 1;
     above 500: 500), every row the table's; HEAD has no body;
   - 24 concurrent clients on a pool of 2: all answered, and the database
-    never sees more than 2 connections per server process (the limit);
+    never sees more than 2 connections per server process (the limit); then
+    SIGTERM with the pool open: exit 0 (LeakSanitizer's check under ASan);
   - event models: the same through a proxy that hands libpq the database's
     answers one byte at a time (every partial read of the completion face);
   - event models again with --db-api sync (the loop blocks in the driver);
@@ -116,6 +117,15 @@ class Server:
                        EVENT_S)
         return v[0] if v else None
 
+    def stop(self):
+        """SIGTERM: a graceful stop with its database connections open
+        (under ASan, LeakSanitizer checks them at exit). Its exit status."""
+        os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            return self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            return None
+
     def kill(self):
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -184,6 +194,10 @@ def check_pool(binary, model, pg, world):
         if model != "fork":  # fork's children each had their own, and are gone
             expect(n <= POOL * procs * per,
                    f"{n} database connections open, more than the pool's {POOL * procs * per}")
+        rc = srv.stop()
+        expect(rc == 0, f"SIGTERM with the pool open: exit {rc}, stderr "
+                        f"{srv.proc.stderr.read()[-300:]!r}" if rc is not None else
+                        "SIGTERM with the pool open: still running after 15 s")
     finally:
         srv.kill()
 
