@@ -1,6 +1,6 @@
 /* The calibration server: shows the load generator's ceiling.
  *
- *   calibration --port 0 [--bind 127.0.0.1] [--size BYTES] [--freeze MS/EVERY_MS]
+ *   calibration --port 0 [--bind 127.0.0.1] [--size BYTES | --json TEXT] [--freeze MS/EVERY_MS]
  *
  * One epoll loop that reads whatever arrives and, without parsing, answers
  * one fixed "200 OK" response of --size body bytes for every "\r\n\r\n" it
@@ -9,7 +9,9 @@
  * ready, the counters line on SIGUSR1 and on SIGTERM/SIGINT (then exits 0):
  *   counters: accepted=N requests=N 1xx=0 2xx=N 3xx=0 4xx=0 5xx=0 bytes=N refused=0
  * Whatever it measures is the cost of the client and the kernel's loopback,
- * not of serving files: no server can beat it on this machine.
+ * not of serving files: no server can beat it on this machine. --json TEXT
+ * answers TEXT as application/json instead (a stored World row for the
+ * database workloads: the floor of everything but the database).
  *
  * --freeze MS/EVERY_MS stops the loop for MS milliseconds every EVERY_MS
  * (a garbage-collection pause, a blocking disk read): nothing is read,
@@ -74,12 +76,15 @@ static void print_counters(void)
     fflush(stdout);
 }
 
-static int build_response(long size)
+static int build_response(long size, const char *json)
 {
     char head[128];
+    if (json)
+        size = (long)strlen(json);
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                     "Content-Length: %ld\r\n\r\n", size);
+                     "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
+                     "Content-Length: %ld\r\n\r\n", json ? "application/json" : "text/html",
+                     size);
     response_len = (size_t)n + (size_t)size;
     response = malloc(response_len);
     if (!response) {
@@ -87,7 +92,10 @@ static int build_response(long size)
         return -1;
     }
     memcpy(response, head, (size_t)n);
-    memset(response + n, 'x', (size_t)size);
+    if (json)
+        memcpy(response + n, json, (size_t)size);
+    else
+        memset(response + n, 'x', (size_t)size);
     return 0;
 }
 
@@ -291,6 +299,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: calibration [--port N (default 8080, 0 = free port)]"
                " [--bind ADDR (default 127.0.0.1)] [--size BYTES (default %d)]"
+               " [--json TEXT (the body, as application/json)]"
                " [--freeze MS/EVERY_MS (stop the loop MS ms every EVERY_MS ms,"
                " default never)]\n",
             CAL_DEFAULT_SIZE);
@@ -301,9 +310,10 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'}, {"bind", required_argument, 0, 'b'},
         {"size", required_argument, 0, 's'}, {"freeze", required_argument, 0, 'f'},
+        {"json", required_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *bind_addr = "127.0.0.1";
+    const char *bind_addr = "127.0.0.1", *json = NULL;
     long port = 8080, size = CAL_DEFAULT_SIZE;
     int opt;
     char *end;
@@ -313,6 +323,9 @@ int main(int argc, char **argv)
             if (*end || port < 0 || port > 65535) { usage(stderr); return 2; }
             break;
         case 'b': bind_addr = optarg; break;
+        case 'j': json = optarg;
+            if (strlen(json) > CAL_MAX_SIZE) { usage(stderr); return 2; }
+            break;
         case 's': size = strtol(optarg, &end, 10);
             if (*end || size < 0 || size > CAL_MAX_SIZE) { usage(stderr); return 2; }
             break;
@@ -338,7 +351,7 @@ int main(int argc, char **argv)
     conns = calloc(max_conns, sizeof *conns);
     int sfd = signal_fd();
     epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (!conns || sfd < 0 || epfd < 0 || build_response(size)) {
+    if (!conns || sfd < 0 || epfd < 0 || build_response(size, json)) {
         fprintf(stderr, "calibration: setup: %s\n", strerror(errno));
         return 1;
     }

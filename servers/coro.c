@@ -209,10 +209,46 @@ static bool coro_wait(struct coro *co, uint32_t events)
     return !co->timed_out;
 }
 
+/* A request that waits on the database, in blocking style: the coroutine
+ * parks on the database socket (its client socket out of epoll meanwhile)
+ * until libpq has the answer; the scheduler also resumes it when a queued
+ * request is granted a connection. False on timeout or failure. */
+static bool coro_wait_backend(struct coro *co)
+{
+    struct conn *c = &co->conn;
+    if (c->waiting && epoll_ctl(sched.ep, EPOLL_CTL_DEL, c->fd, NULL) < 0) {
+        sched_fail("delete", c->fd);
+        return false;
+    }
+    c->waiting = 0;
+    for (;;) {
+        int events, fd = conn_backend_wait(c, &events);
+        struct epoll_event ev = {.events = (events & 1 ? EPOLLIN : 0) |
+                                           (events & 2 ? EPOLLOUT : 0), .data.ptr = co};
+        if (fd >= 0 && epoll_ctl(sched.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            sched_fail("add database", fd);
+            return false;
+        }
+        conn_timeout_touch(&sched.tq, c);
+        coro_yield(co, CORO_WAITING);
+        if (fd >= 0) /* before libpq may close it; a closed one has left already */
+            epoll_ctl(sched.ep, EPOLL_CTL_DEL, fd, NULL);
+        if (co->timed_out)
+            return false;
+        if (conn_backend_ready(c) != CONN_WANT_BACKEND)
+            return true;
+    }
+}
+
 static void serve(struct conn *c, struct coro *co)
 {
     for (;;) {
         enum conn_want w = conn_step(c);
+        if (w == CONN_WANT_BACKEND) {
+            if (!coro_wait_backend(co))
+                break;
+            continue;
+        }
         if (w == CONN_CLOSE || !coro_wait(co, w == CONN_WANT_READ ? EPOLLIN : EPOLLOUT))
             break;
     }
@@ -324,6 +360,8 @@ static bool run(struct server *s)
                 resume(co, false);
             }
         }
+        for (struct conn *c; (c = conn_backend_granted());)
+            resume((struct coro *)(void *)c, false); /* its database connection came */
         timeouts_expire(&sched.tq, clock_now_ms(), on_timeout, NULL);
     }
     return !sched.error[0];
@@ -342,6 +380,7 @@ int main(int argc, char **argv)
         return 1;
     }
     timeouts_init(&sched.tq);
+    conn_backend_drive(true);
     bool ok = run(&s);
     wake_all(false);
     while (sched.free) {

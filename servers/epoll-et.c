@@ -44,7 +44,9 @@ static int et_wait(struct reactor *r, int timeout_ms)
     int n = reactor_epoll_pwait(r, timeout_ms, &ev), ready = 0;
     for (int i = 0; i < n; i++) {
         int fd = ev[i].data.fd;
-        if (fd != r->listen_fd && fd < r->max_fd) {
+        /* A database socket's events all go to libpq, which asks again. */
+        bool database = r->backend_of && fd < r->max_fd && r->backend_of[fd];
+        if (fd != r->listen_fd && fd < r->max_fd && !database) {
             unsigned w = reactor_conn(r, fd)->waiting;
             uint32_t wanted = (w & REACTOR_READ ? EPOLLIN : 0) |
                               (w & REACTOR_WRITE ? EPOLLOUT : 0) | EPOLLERR | EPOLLHUP;

@@ -42,30 +42,12 @@
 #include <uv.h>
 
 #include "clock.h"
-#include "reactor.h"
+#include "libuv_int.h"
 
 static const struct server_model MODEL = {
     .name = "libuv",
     .summary = "libuv's loop; read callbacks feed the core, uv_try_write/uv_write answer, "
                "file bodies by sendfile",
-};
-
-/* What a send that did not finish at once needs; allocated only then. */
-struct lsend {
-    uv_write_t write;   /* what uv_try_write left of the head and cached body */
-    size_t write_len;   /* bytes in that write */
-    uv_poll_t writable; /* waits for room, on dup_fd */
-    int dup_fd;         /* a dup of the socket, -1 until the first wait */
-};
-
-struct lconn {
-    uv_tcp_t tcp;       /* the socket: libuv closes it */
-    struct conn c;
-    struct lsend *send; /* while a response needs more than uv_try_write */
-    uint8_t handles;    /* handles still to close before freeing */
-    bool reading;       /* uv_read_start is in effect */
-    bool writing;       /* a uv_write is in flight */
-    bool closing;       /* dropped: handles are closing */
 };
 
 static struct {
@@ -82,9 +64,13 @@ static struct {
     bool finished;
 } L;
 
+uv_loop_t *libuv_loop(void)
+{
+    return L.loop;
+}
+
 static const int SIGNALS[3] = {SIGTERM, SIGINT, SIGUSR1};
 
-static void proceed(struct lconn *lc, enum conn_want w);
 
 /* --- closing ------------------------------------------------------------- */
 
@@ -123,11 +109,12 @@ static void release_send(struct lconn *lc)
     }
 }
 
-static void drop(struct lconn *lc)
+void lconn_drop(struct lconn *lc)
 {
     timeouts_remove(&L.tq, &lc->c.tq);
     if (lc->closing)
         return;
+    db_unwatch(lc); /* before conn_detach: libpq may close its socket */
     lc->closing = true;
     conn_detach(&lc->c);
     L.nconns--;
@@ -147,7 +134,7 @@ static void on_expired(struct timeout_link *l, void *arg)
 {
     struct conn *c = conn_of_timeout(l);
     (void)arg;
-    drop((struct lconn *)((char *)c - offsetof(struct lconn, c)));
+    lconn_drop((struct lconn *)((char *)c - offsetof(struct lconn, c)));
 }
 
 /* --- reading ------------------------------------------------------------- */
@@ -169,10 +156,10 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         conn_recv_unused(&lc->c);
         return;
     }
-    proceed(lc, nread > 0 ? conn_received(&lc->c, nread) : CONN_CLOSE);
+    lconn_proceed(lc, nread > 0 ? conn_received(&lc->c, nread) : CONN_CLOSE);
 }
 
-static bool set_reading(struct lconn *lc, bool on)
+bool lconn_set_reading(struct lconn *lc, bool on)
 {
     if (on == lc->reading)
         return true;
@@ -197,7 +184,7 @@ static void on_written(uv_write_t *req, int status)
     lc->writing = false;
     if (lc->closing)
         return;
-    proceed(lc, status == 0 ? conn_sent(&lc->c, lc->send->write_len) : CONN_CLOSE);
+    lconn_proceed(lc, status == 0 ? conn_sent(&lc->c, lc->send->write_len) : CONN_CLOSE);
 }
 
 static bool start_write(struct lconn *lc, uv_buf_t *bufs, int n, enum conn_want *w)
@@ -222,7 +209,7 @@ static void on_writable(uv_poll_t *h, int status, int events)
     (void)events;
     struct lconn *lc = h->data;
     uv_poll_stop(h);
-    proceed(lc, status < 0 ? CONN_CLOSE : CONN_WANT_WRITE);
+    lconn_proceed(lc, status < 0 ? CONN_CLOSE : CONN_WANT_WRITE);
 }
 
 static bool wait_writable(struct lconn *lc)
@@ -263,7 +250,7 @@ static bool send_file(struct lconn *lc, int fd, off_t off, size_t len,
 }
 
 /* Sends what the core has ready. True when the rest goes on asynchronously
- * (a callback calls proceed() later); else *w says what comes next. */
+ * (a callback calls lconn_proceed() later); else *w says what comes next. */
 static bool send_some(struct lconn *lc, enum conn_want *w)
 {
     struct iovec iov[2];
@@ -293,13 +280,20 @@ static bool send_some(struct lconn *lc, enum conn_want *w)
 
 /* --- the connection's course -------------------------------------------- */
 
-static void proceed(struct lconn *lc, enum conn_want w)
+void lconn_proceed(struct lconn *lc, enum conn_want w)
 {
     bool pending = false;
     while (w == CONN_WANT_WRITE && !pending)
         pending = send_some(lc, &w);
-    if (w == CONN_CLOSE || !set_reading(lc, !pending)) {
-        drop(lc);
+    if (w == CONN_WANT_BACKEND) { /* the client's input waits meanwhile */
+        if (!lconn_set_reading(lc, false) || !db_watch(lc))
+            lconn_drop(lc);
+        else
+            conn_timeout_touch(&L.tq, &lc->c);
+        return;
+    }
+    if (w == CONN_CLOSE || !lconn_set_reading(lc, !pending)) {
+        lconn_drop(lc);
         return;
     }
     if (!pending)
@@ -324,7 +318,7 @@ static void open_conn(int fd)
     }
     conn_init(&lc->c, fd);
     L.nconns++;
-    proceed(lc, CONN_WANT_READ);
+    lconn_proceed(lc, CONN_WANT_READ);
 }
 
 static void on_listen_ready(uv_poll_t *h, int status, int events)
@@ -348,6 +342,8 @@ static void on_tick(uv_timer_t *t)
 static void on_prepare(uv_prepare_t *p)
 {
     (void)p;
+    for (struct conn *c; (c = conn_backend_granted());) /* got a database connection */
+        db_step((struct lconn *)(void *)((char *)c - offsetof(struct lconn, c)));
     int ms = timeouts_next_ms(&L.tq, clock_now_ms());
     if (ms < 0)
         uv_timer_stop(&L.tick);
@@ -389,7 +385,7 @@ static void close_if_idle(uv_handle_t *h, void *all)
         return;
     struct lconn *lc = h->data;
     if (all || (conn_is_idle(&lc->c) && !lc->writing))
-        drop(lc);
+        lconn_drop(lc);
 }
 
 /* Once stopped and the last connection is gone, closing the loop's own
@@ -433,6 +429,7 @@ int main(int argc, char **argv)
     L.loop = uv_default_loop();
     L.stop = (struct reactor_stop){.srv = &s, .on_stop = begin_stop};
     timeouts_init(&L.tq);
+    conn_backend_drive(true);
     int rc;
     if ((rc = uv_poll_init(L.loop, &L.listener, s.listen_fd)) ||
         (rc = uv_poll_start(&L.listener, UV_READABLE, on_listen_ready)) ||

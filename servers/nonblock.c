@@ -8,7 +8,9 @@
  * conn_step() returns at EAGAIN, so one turn per connection per pass is
  * bounded and every connection gets its turn. Timeouts use the core's lists:
  * a connection is touched only when its step moved something, and expiry is
- * checked once per pass, which pops only what is due. */
+ * checked once per pass, which pops only what is due. A request that waits
+ * on the database is polled in turn too: libpq's non-blocking calls
+ * (conn_backend_ready) on every pass, never a wait. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +100,10 @@ static void step_all(struct loop *l)
     for (int i = 0; i < l->n;) {
         struct entry *e = &l->by_fd[l->ring[i]];
         struct mark before = mark_of(&e->conn);
-        if (conn_step(&e->conn) == CONN_CLOSE) {
+        enum conn_want w = conn_step(&e->conn);
+        if (w == CONN_WANT_BACKEND) /* polled like a socket: libpq never blocks here */
+            w = conn_backend_ready(&e->conn);
+        if (w == CONN_CLOSE) {
             drop(l, e);
             continue;
         }
@@ -139,6 +144,7 @@ int main(int argc, char **argv)
         return 1;
     }
     timeouts_init(&l.tq);
+    conn_backend_drive(true);
 
     struct reactor_stop stop = {.srv = &s, .on_stop = close_idle, .arg = &l};
     while (reactor_stop_going(&stop, l.n)) {
@@ -146,6 +152,8 @@ int main(int argc, char **argv)
         if (!stop.stopped)
             accept_all(&l, s.listen_fd);
         step_all(&l);
+        while (conn_backend_granted())
+            ; /* granted requests are polled in turn with the rest */
         timeouts_expire(&l.tq, clock_now_ms(), on_timeout, &l);
     }
     while (l.n > 0)

@@ -266,6 +266,8 @@ static void run(struct uring_state *st)
         if (uring_enter(reactor_stop_wait_ms(&st->stop, &st->tq)) < 0)
             break;
         uring_reap(on_cqe, st);
+        for (struct conn *c; (c = conn_backend_granted());) /* got a database connection */
+            uring_next(st, (struct uconn *)(void *)c, conn_backend_ready(c));
         timeouts_expire(&st->tq, clock_now_ms(), on_expired, st);
     } /* what is left after the grace period is closed after the ring */
 }
@@ -350,6 +352,7 @@ int main(int argc, char **argv)
         return 1;
     }
     uring_send_setup(st, &s);
+    conn_backend_drive(true);
     print_features(st);
     arm_accept(st);
     run(st);

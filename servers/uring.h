@@ -24,7 +24,8 @@
 
 /* user_data: a struct uconn pointer (8-byte aligned) with a conn_op in the
  * low bits, or, without a connection, a loop_op. */
-enum conn_op { OP_RECV = 1, OP_SEND, OP_READ, OP_BODY_SEND, OP_SHUTDOWN, OP_CANCEL };
+enum conn_op { OP_RECV = 1, OP_SEND, OP_READ, OP_BODY_SEND, OP_SHUTDOWN, OP_CANCEL,
+               OP_DB_POLL };
 enum loop_op { OP_IGNORE, OP_ACCEPT, OP_LISTEN_POLL, OP_SIGNALS };
 #define OP_MASK 7u
 
@@ -51,6 +52,7 @@ struct uconn {
     bool eof;                /* the peer's FIN came while the core could not take it */
     bool poll_first;         /* the last recv emptied the socket */
     bool half_closed;        /* a closing response's shutdown was sent */
+    bool db_polling;         /* a poll on the database's socket is in flight */
 };
 
 /* The model's state: one per process, made by uring.c and passed to every
@@ -73,13 +75,13 @@ struct uring_state {
 };
 
 /* A connection's operation: its user_data, counted in flight. Every
- * operation but the read of a file and the cancel (which names the socket
- * itself) is on the socket. */
+ * operation but the read of a file, the cancel (which names the socket
+ * itself) and the poll on the database's socket is on the socket. */
 static inline void uring_set_op(struct io_uring_sqe *sqe, struct uconn *u, enum conn_op op)
 {
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)u | op);
     u->inflight++;
-    if (uring_has.direct_fds && op != OP_READ && op != OP_CANCEL)
+    if (uring_has.direct_fds && op != OP_READ && op != OP_CANCEL && op != OP_DB_POLL)
         sqe->flags |= IOSQE_FIXED_FILE;
 }
 

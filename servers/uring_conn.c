@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,9 +289,25 @@ static enum conn_want next_read(struct uring_state *st, struct uconn *u)
     return arm_recv(u) ? CONN_WANT_READ : CONN_CLOSE;
 }
 
+/* Requests that wait on the database (conn.h): a poll on libpq's socket in
+ * the ring. False when no submission entry is left. */
+static bool db_poll(struct uconn *u)
+{
+    int events, fd = conn_backend_wait(&u->c, &events);
+    if (u->db_polling || fd < 0)
+        return true; /* polled already, or queued: the loop resumes it when granted */
+    struct io_uring_sqe *sqe = uring_sqe(1);
+    if (!sqe)
+        return false;
+    io_uring_prep_poll_add(sqe, fd, (events & 1 ? POLLIN : 0) | (events & 2 ? POLLOUT : 0));
+    uring_set_op(sqe, u, OP_DB_POLL);
+    u->db_polling = true;
+    return true;
+}
+
 void uring_next(struct uring_state *st, struct uconn *u, enum conn_want w)
 {
-    while (w != CONN_CLOSE && !u->writing) {
+    while (w != CONN_CLOSE && w != CONN_WANT_BACKEND && !u->writing) {
         if (u->c.state == CONN_WRITE) {
             w = post_send(st, u) ? CONN_WANT_WRITE : CONN_CLOSE;
             break;
@@ -300,6 +317,8 @@ void uring_next(struct uring_state *st, struct uconn *u, enum conn_want w)
         if (!more && w == CONN_WANT_READ)
             break; /* a receive is armed */
     }
+    if (w == CONN_WANT_BACKEND && !db_poll(u))
+        w = CONN_CLOSE;
     if (w == CONN_CLOSE) {
         uring_drop(st, u);
         return;
@@ -353,7 +372,7 @@ void uring_drop(struct uring_state *st, struct uconn *u)
      * makes that send fail at once. io_uring runs a shutdown on its io-wq
      * workers, so only then. */
     bool chain = u->round > 0;
-    struct io_uring_sqe *sqe = uring_sqe(chain ? 2 : 1);
+    struct io_uring_sqe *sqe = uring_sqe((chain ? 2 : 1) + (u->db_polling ? 1 : 0));
     if (!sqe)
         return;
     if (chain) {
@@ -364,6 +383,10 @@ void uring_drop(struct uring_state *st, struct uconn *u)
     io_uring_prep_cancel_fd(sqe, u->fd, IORING_ASYNC_CANCEL_ALL |
                                         (uring_has.direct_fds ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
     uring_set_op(sqe, u, OP_CANCEL);
+    if (u->db_polling && (sqe = uring_sqe(1))) { /* the database's socket, not the client's */
+        io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)u | OP_DB_POLL, 0);
+        uring_set_op(sqe, u, OP_CANCEL);
+    }
 }
 
 /* --- completions --------------------------------------------------------------- */
@@ -412,6 +435,10 @@ void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
         break;
     case OP_SEND:
         on_send(st, u, cqe);
+        break;
+    case OP_DB_POLL:
+        u->db_polling = false;
+        uring_next(st, u, conn_backend_ready(&u->c));
         break;
     case OP_SHUTDOWN: /* a closing response's half-close: nothing waits on it */
     case OP_CANCEL:

@@ -86,13 +86,28 @@ int verify_command(const struct opts *o, const struct model *const *models, int 
     struct sut_env env = {.run_dir = dir, .cpus = &o->server_cpus,
                              .workers = CPU_COUNT(&o->server_cpus),
                              .docroot = WORKLOAD_DOCROOT, .body_size = 16384};
+    /* The database workloads: their cluster, options and /db or /queries. */
+    static struct workload w;
+    const char *path = o->path;
+    bool db = o->workload && o->workload->finish;
+    if (db && workload_prepare(&w, o, why, sizeof why) == 0) {
+        env.model_args = w.server_args;
+        env.calibration_json = w.calibration_json;
+        env.body_size = w.body_size;
+        path = w.path;
+    }
     spawn_raise_nofile(1024); /* verify holds a few connections at a time */
     for (int i = 0; i < n && !spawn_interrupted; i++) {
         struct sut s = {0};
         char note[256] = "";
-        int r = sut_start(&s, models[i], &env, why, sizeof why);
+        int r = SUT_SKIPPED;
+        if (db && (w.skip[0] || models[i]->kind == MODEL_REFERENCE))
+            snprintf(why, sizeof why, "%s", w.skip[0] ? w.skip
+                     : o->workload->refs_not_applicable);
+        else
+            r = sut_start(&s, models[i], &env, why, sizeof why);
         if (r == SUT_OK) {
-            r = verify_server(&s, WORKLOAD_DOCROOT, o->path, why, sizeof why) ? SUT_FAILED : 0;
+            r = verify_server(&s, WORKLOAD_DOCROOT, path, why, sizeof why) ? SUT_FAILED : 0;
             sut_stop(&s, note, sizeof note);
             /* Our servers must stop cleanly; a reference's exit status is
              * its own business (lighttpd exits 1 when SIGTERM finds a
@@ -108,6 +123,8 @@ int verify_command(const struct opts *o, const struct model *const *models, int 
                r || note[0] ? ": " : "", r || note[0] ? why : "");
         fflush(stdout);
     }
+    if (db)
+        workload_finish(&w);
     if (util_remove_tree(dir))
         fprintf(stderr, "harness: remove %s: %s\n", dir, strerror(errno));
     return failed ? 1 : 0;

@@ -23,6 +23,8 @@ struct snapshot {
     int counters_ok;
     struct diskio_count disk;
     int disk_ok;
+    struct cgroup_cpu db;     /* the database's control group (db, queries) */
+    int db_ok;
 };
 
 /* The server's count of responses against the load generator's

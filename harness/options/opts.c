@@ -275,7 +275,8 @@ static int check_allowed(const struct opts *o, int opt, char *err, size_t errlen
     static const char *cmd_names[] = {"help", "list", "verify", "run", "report", "compare"};
     bool ok = opt == OPT_HELP || (o->cmd == CMD_RUN && opt != OPT_CSV) ||
               (o->cmd == CMD_COMPARE && opt == OPT_OUT) ||
-              (o->cmd == CMD_VERIFY && (opt == OPT_MODELS || opt == OPT_PATH)) ||
+              (o->cmd == CMD_VERIFY && (opt == OPT_MODELS || opt == OPT_PATH ||
+                                        opt == OPT_WORKLOAD || opt >= OPT_PLUGIN)) ||
               (o->cmd == CMD_LIST && opt == OPT_CSV);
     if (!ok)
         snprintf(err, errlen, "'%s' does not take --%s", cmd_names[o->cmd], opt_name(opt));
@@ -439,6 +440,12 @@ int opts_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
     }
     if (o->cmd == CMD_COMPARE && !o->compare_b) {
         snprintf(err, errlen, "compare needs two run directories: harness compare RUN_A RUN_B");
+        return -1;
+    }
+    /* verify starts what a workload needs only for the database's (finish). */
+    if (o->cmd == CMD_VERIFY && o->workload != workloads_get(0) && !o->workload->finish) {
+        snprintf(err, errlen, "'verify' takes --workload db or queries only (not %s)",
+                 o->workload->name);
         return -1;
     }
     if (opts_hosts_check(o, err, errlen) || workload_check(o, err, errlen))

@@ -105,6 +105,11 @@ struct opts {
     int workers;                 /* hybrid models' --workers; 0: the default */
     int slow_conns[OPTS_MAX_LIST], n_slow; /* connections per slow step */
     double slow_rate;            /* req/s per slow connection */
+    /* db, queries (workloads/db.c): the database behind /db and /queries. */
+    int db_conns, db_delay_ms, db_queries;
+    bool db_sync;                /* --db-api sync */
+    cpu_set_t db_cpus;           /* PostgreSQL's; default the load CPUs */
+    bool db_cpus_given;
     cpu_set_t server_cpus, client_cpus;
     bool server_cpus_given, client_cpus_given;
     /* Load hosts (hosts.h): ssh destinations, the server's address as they

@@ -63,6 +63,12 @@ struct workload_ops {
     /* Descriptors its widest step needs in one process (connections and a
      * spare), when more than the closed and open loops need; NULL: none. */
     long (*fds_needed)(const struct opts *o);
+    /* At the end of the run (also after Ctrl-C): what prepare started
+     * (the database cluster) stopped, or NULL. */
+    void (*finish)(struct workload *w);
+    /* Why the reference servers cannot serve it ("not applicable: ..."),
+     * or NULL when they can. */
+    const char *refs_not_applicable;
 };
 
 /* The table, NULL-terminated, first the default; kept (not copied). */

@@ -17,6 +17,8 @@ struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
     r->round = round;
     r->pipeline = c->o->pipeline;
     snprintf(r->workload, sizeof r->workload, "%s", c->wl.name);
+    if (c->wl.db_limit_rps > 0 && m->kind != MODEL_REFERENCE)
+        r->db_limit_rps = c->wl.db_limit_rps;
     if (c->cfg.hosts) /* the point's merged row; each host's own: hosts.c */
         snprintf(r->host, sizeof r->host, "all");
     return r;

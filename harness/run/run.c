@@ -177,6 +177,9 @@ static void model_round(struct run_ctx *c, const struct model *m, int round)
     if (c->wl.skip[0]) { /* the workload cannot run here: said, never faked */
         snprintf(why, sizeof why, "%s", c->wl.skip);
         status = ROW_STATUS_SKIPPED;
+    } else if (m->kind == MODEL_REFERENCE && c->wl.ops->refs_not_applicable) {
+        snprintf(why, sizeof why, "%s", c->wl.ops->refs_not_applicable);
+        status = ROW_STATUS_SKIPPED;
     } else if (run_bring_up(c, &s, m, why, sizeof why, &status) == 0) {
         measure_server(c, &s, m, round);
         return;
@@ -206,7 +209,9 @@ static int setup(struct run_ctx *c, const struct opts *o,
                                  .workers = c->wl.workers, .docroot = c->wl.docroot,
                                  .body_size = c->wl.body_size, .addr = o->target,
                                  .cache_mb = c->wl.cache_mb,
-                                 .memory_limit = c->wl.memory_limit};
+                                 .memory_limit = c->wl.memory_limit,
+                                 .model_args = c->wl.server_args,
+                                 .calibration_json = c->wl.calibration_json};
     c->cfg = (struct measure_cfg){
         .path = c->wl.path, .urls = c->wl.urls, .wl = &c->wl,
         .duration_s = o->duration_s, .warmup_s = o->warmup_s,
@@ -303,6 +308,7 @@ int run_command(const struct opts *o, const struct model *const *models, int n,
             model_round(&c, plan_model(&c.plan, round, i), round);
     if (hosts) /* before the report: after a Ctrl-C the user waits for this */
         hosts_cleanup(hosts);
+    workload_finish(&c.wl); /* the database cluster stopped and deleted */
     if (fclose(c.csv))
         fprintf(stderr, "harness: close results.csv: %s\n", strerror(errno));
     int rc = report_generate(c.dir);

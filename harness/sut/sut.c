@@ -186,13 +186,13 @@ static int ended_early(struct sut *s, char *why, size_t whylen)
 static int start_model(struct sut *s, const char *bin, char *why, size_t whylen)
 {
     char size[32], workers[32], idle[32], cache[32], line[1024];
-    char *argv[16] = {(char *)bin, "--port", "0", "--bind", (char *)s->addr};
+    char *argv[32] = {(char *)bin, "--port", "0", "--bind", (char *)s->addr};
     int n = 5;
     snprintf(idle, sizeof idle, "%d", SUT_IDLE_TIMEOUT_MS);
     if (s->model->kind == MODEL_CALIBRATION) {
         snprintf(size, sizeof size, "%ld", s->env->body_size);
-        argv[n++] = "--size";
-        argv[n++] = size;
+        argv[n++] = s->env->calibration_json ? "--json" : "--size";
+        argv[n++] = s->env->calibration_json ? (char *)s->env->calibration_json : size;
     } else {
         argv[n++] = "--docroot";
         argv[n++] = (char *)s->env->docroot;
@@ -203,6 +203,8 @@ static int start_model(struct sut *s, const char *bin, char *why, size_t whylen)
             argv[n++] = "--cache-mb";
             argv[n++] = cache;
         }
+        for (int i = 0; s->env->model_args && s->env->model_args[i] && n < 28; i++)
+            argv[n++] = (char *)s->env->model_args[i];
     }
     if (strcmp(s->model->category, "hybrid") == 0) {
         snprintf(workers, sizeof workers, "%d", s->env->workers);

@@ -47,6 +47,8 @@ struct sut_env {
                                   harness connects to; NULL: 127.0.0.1 */
     int cache_mb;              /* models' --cache-mb; 0: their default (files.h) */
     uint64_t memory_limit;     /* bytes, page cache included (cgroup.h); 0 none */
+    const char *const *model_args; /* more options for the models, or NULL */
+    const char *calibration_json; /* the calibration server's body instead, or NULL */
 };
 
 struct sut_counters {

@@ -118,12 +118,37 @@ static int verify_calibration(const char *addr, int port, const char *bench_path
     return 0;
 }
 
+/* /db and /queries (the db and queries workloads): 200, JSON with the
+ * World table's fields, kept alive; the files are verified from html/. */
+static int verify_db(const char *addr, int port, const char *docroot, const char *path,
+                     char *why, size_t whylen)
+{
+    struct httpc_resp r;
+    struct httpc *c = httpc_open(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
+    if (!c)
+        return -1;
+    int rc = httpc_request(c, "GET", path, &r, why, whylen);
+    httpc_close(c);
+    if (rc)
+        return -1;
+    bool array = strncmp(path, "/queries", 8) == 0;
+    bool ok = r.status == 200 && r.body_len > 2 && r.body[0] == (array ? '[' : '{') &&
+              memmem(r.body, r.body_len, "\"randomNumber\":", 15);
+    if (!ok)
+        snprintf(why, whylen, "GET %s: status %d, %zu bytes (%.60s): not a World row as JSON",
+                 path, r.status, r.body_len, r.body_len ? r.body : "");
+    httpc_free(&r);
+    return ok ? verify_files(addr, port, docroot, "/index.html", why, whylen) : -1;
+}
+
 int verify_server(const struct sut *s, const char *docroot,
                   const char *bench_path, char *why, size_t whylen)
 {
     if (s->model->kind == MODEL_CALIBRATION)
         return verify_calibration(s->addr, s->port, bench_path, s->env->body_size, why,
                                   whylen);
+    if (s->env->model_args && (!strcmp(bench_path, "/db") || !strncmp(bench_path, "/queries", 8)))
+        return verify_db(s->addr, s->port, docroot, bench_path, why, whylen);
     return verify_files(s->addr, s->port, docroot, bench_path, why, whylen);
 }
 

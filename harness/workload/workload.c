@@ -33,6 +33,12 @@ void workload_before_point(const struct workload *w)
         w->ops->before_point(w);
 }
 
+void workload_finish(struct workload *w)
+{
+    if (w && w->ops && w->ops->finish)
+        w->ops->finish(w);
+}
+
 int workload_disk(const struct workload *w, struct diskio_count *c)
 {
     return w && w->disk_ok ? diskio_read(&w->disk, c) : -1;

@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/cgroup.h"
 #include "base/diskio.h"
 #include "workload/fileset.h"
 #include "options/opts.h"
@@ -60,6 +61,14 @@ struct workload {
     long body_size;              /* the calibration server's response, bytes */
     char disk_why[384];          /* why reads are not measured, if so */
     char skip[512];              /* why no server can be measured ("": they can) */
+    /* Models' extra options (db, queries: --db URI ...), NULL-terminated. */
+    const char *server_args[12];
+    char db_uri[512];            /* db, queries: the cluster's libpq URI */
+    char db_args[4][32];         /* ... and the option values */
+    int db_pid;                  /* the cluster's keeper (tests/pgcluster.py serve), 0 none */
+    const struct cgroup *db_cg;  /* its CPU accounting, NULL: none */
+    char *calibration_json;      /* db, queries: the stored row(s) it answers, malloc'd */
+    double db_limit_rps;         /* Little's law: db-conns / (D x q), 0: none (D = 0) */
     char detail[768];            /* one line for meta.txt and the report */
 };
 
@@ -73,6 +82,8 @@ int workload_prepare(struct workload *w, const struct opts *o, char *err,
 void workload_before_point(const struct workload *w);
 /* Reads from the docroot's device so far; -1 if not measured. */
 int workload_disk(const struct workload *w, struct diskio_count *c);
+/* At the end of the run: the workload's finish hook. */
+void workload_finish(struct workload *w);
 /* workload, workload_detail, docroot, urls, disk lines of meta.txt. */
 void workload_write_meta(const struct workload *w, FILE *f);
 

@@ -12,14 +12,13 @@
 #include <unistd.h>
 
 #include "bufpool.h"
+#include "conn_int.h"
 #include "clock.h"
 #include "files.h"
 #include "http_parse.h"
 #include "response.h"
 #include "server.h"
 
-#define CONN_IN_CAP BUFPOOL_IN_CAP   /* request head at the start of buf */
-#define CONN_OUT_CAP BUFPOOL_OUT_CAP /* response head after it */
 #define CONN_LINGER_MS 2000 /* after a closing response, wait this long for EOF */
 #define CONN_DRAIN_MAX (256 * 1024) /* input discarded while lingering */
 #define CONN_INLINE_MAX 4096 /* bodies copied behind the head: one send */
@@ -33,6 +32,7 @@ void conn_init(struct conn *c, int fd)
 {
     memset(c, 0, sizeof *c);
     c->fd = fd;
+    c->wait_fd = -1;
     c->state = CONN_READ_HEAD;
     c->keep_alive = true;
 }
@@ -50,6 +50,8 @@ static void release_response(struct conn *c)
     if (c->body.file)
         files_put(c->body.file);
     c->body = (struct respond_body){0};
+    db_req_free(c->db);
+    c->db = NULL;
     c->out_off = c->out_len = 0;
 }
 
@@ -184,6 +186,11 @@ static void send_answer(struct conn *c, int status)
     count_response(status);
 }
 
+void conn_send_answer(struct conn *c, int status) /* for conn_backend.c */
+{
+    send_answer(c, status);
+}
+
 /* Skips what is buffered of a Content-Length body, so that the next
  * request stays in sync; the rest is skipped after the answer. */
 static void skip_buffered(struct conn *c, int64_t content_length)
@@ -261,6 +268,12 @@ static bool take_request(struct conn *c)
         c->in_off += (uint32_t)n;
         if (!req.chunked)
             skip_buffered(c, req.content_length);
+        int st = conn_backend_begin(c, &req, req.keep_alive && !server_stopping());
+        if (st != 0) { /* the database's: answered (> 0) or awaited */
+            if (st > 0)
+                send_answer(c, st);
+            return true;
+        }
         respond_to(&req, req.keep_alive && !server_stopping(), out, CONN_OUT_CAP, &a);
     }
     c->keep_alive = a.keep_alive;
@@ -277,6 +290,8 @@ static bool take_request(struct conn *c)
 /* After take_request: the answer to send, or the chunked body to read. */
 static enum conn_want answer_or_body(struct conn *c)
 {
+    if (c->state == CONN_BACKEND)
+        return CONN_WANT_BACKEND;
     return c->state == CONN_READ_BODY ? skip_chunked(c) : CONN_WANT_WRITE;
 }
 
@@ -387,7 +402,8 @@ enum conn_want conn_received(struct conn *c, ssize_t n)
     if (n <= 0 || !c->buf || (size_t)n > CONN_IN_CAP - c->in_len)
         return CONN_CLOSE; /* EOF, error, or not received where we said */
     char *at = c->buf + c->in_len;
-    if (c->in_off == c->in_len && (c->state == CONN_READ_HEAD || c->state == CONN_WRITE))
+    if (c->in_off == c->in_len && (c->state == CONN_READ_HEAD || c->state == CONN_WRITE ||
+                                   c->state == CONN_BACKEND))
         head_begins(c); /* the first bytes of a head, not of a body or a linger */
     c->in_len += (uint32_t)n;
     switch (c->state) {
@@ -399,6 +415,8 @@ enum conn_want conn_received(struct conn *c, ssize_t n)
         return skip_body(c);
     case CONN_WRITE:
         return CONN_WANT_WRITE; /* kept for after the response */
+    case CONN_BACKEND:
+        return CONN_WANT_BACKEND; /* the same, while the database answers */
     case CONN_LINGER:
         c->in_off = c->in_len;
         release_buf_if_idle(c);
@@ -429,8 +447,9 @@ int conn_send_iov(struct conn *c, struct iovec *iov)
         iov[k].iov_base = c->buf + CONN_IN_CAP + c->out_off;
         iov[k++].iov_len = c->out_len - c->out_off;
     }
-    if (f && f->body && c->body.len > 0) {
-        iov[k].iov_base = (char *)f->body + c->body.off;
+    const char *mem = f ? f->body : c->db ? c->db->json : NULL; /* a body in memory */
+    if (mem && c->body.len > 0) {
+        iov[k].iov_base = (char *)mem + c->body.off;
         iov[k++].iov_len = (size_t)c->body.len;
     }
     return k;

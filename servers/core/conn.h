@@ -53,6 +53,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "db.h"
 #include "http_chunked.h"
 #include "respond.h"
 #include "timeouts.h"
@@ -62,6 +63,7 @@ enum conn_want {
     CONN_WANT_WRITE,  /* wait until writable */
     CONN_CLOSE,       /* done: call conn_close() */
     CONN_WANT_WORK,   /* handoff only: a whole request is buffered */
+    CONN_WANT_BACKEND, /* the answer waits on the database: conn_backend_wait() */
 };
 
 enum conn_state {
@@ -71,6 +73,7 @@ enum conn_state {
                          may fail, and then the answer is 400 or 413) */
     CONN_WRITE,       /* sending a response */
     CONN_LINGER,      /* closing response sent: half-closed, draining input */
+    CONN_BACKEND,     /* the answer waits on the database (conn_backend.c) */
     CONN_DONE,        /* nothing more to do */
 };
 
@@ -85,6 +88,8 @@ struct conn {
     bool parse_pending;     /* new input may complete a line */
     bool answer_held;       /* the answer waits for the chunked body's end */
     bool head_only;         /* that request is a HEAD */
+    bool db_sync;           /* this connection's model blocks in the database
+                               client (blocking models): db.h's sync face */
     uint16_t held_status;   /* the held answer's status, counted when sent */
     char *buf;              /* pool buffer, NULL while idle */
     uint32_t in_off;        /* start of unparsed input in buf */
@@ -95,10 +100,12 @@ struct conn {
     int64_t skip_left;      /* request body bytes still to discard */
     int64_t due_ms;         /* the head, body or linger read must end by then */
     struct respond_body body; /* response body bytes still to send */
+    struct db_req *db;      /* a /db or /queries request and its JSON body */
     struct http_chunked chunked; /* the chunked request body being read */
     /* For the models: the timeout list link and what the socket waits for. */
     struct timeout_link tq;
     uint32_t waiting;
+    int wait_fd;            /* the database socket waited on, -1: none */
 };
 
 void conn_init(struct conn *c, int fd);
@@ -144,6 +151,32 @@ bool conn_is_idle(const struct conn *c);
  * wants next, CONN_WANT_WORK again for a pipelined request already
  * buffered. */
 enum conn_want conn_work(struct conn *c);
+
+/* --- requests that wait on the database (conn_backend.c, db.h) -----------
+ *
+ * /db and /queries are answered from the database. Blocking models (and
+ * threadpool's workers, and every model under --db-api sync) block in the
+ * client's synchronous face inside conn_step/conn_work and never see the
+ * wait. An event loop that drives the completion face says so once per
+ * thread with conn_backend_drive(true); a request then leaves conn_step
+ * (or conn_received) with CONN_WANT_BACKEND, and the loop:
+ *
+ *   fd = conn_backend_wait(c, &events);  // wait for events (REACTOR_READ=1,
+ *        // REACTOR_WRITE=2) on fd, not on c->fd; fd -1: queued for a
+ *        // database connection, conn_backend_granted() will return c
+ *   when fd is ready:  w = conn_backend_ready(c);  // BACKEND again, or
+ *        // CONN_WANT_WRITE with the answer (200, or 503 if the database failed)
+ *   after each turn:   while ((c = conn_backend_granted())) w = conn_backend_ready(c);
+ *
+ * The fd may change between calls (a reconnect), and a new socket may even
+ * have the number of the old one, which libpq closed inside
+ * conn_backend_ready: events then has DB_NEW (4) set, and the loop must
+ * register fd again (the old registration went with the old socket). In a thread that did not say it drives
+ * the face, an event model's /db answers 501 and says why on stderr. */
+void conn_backend_drive(bool on);
+int conn_backend_wait(struct conn *c, int *events);
+enum conn_want conn_backend_ready(struct conn *c);
+struct conn *conn_backend_granted(void);
 
 /* Releases the buffer and file and closes the socket. */
 void conn_close(struct conn *c);

@@ -101,6 +101,8 @@ enum conn_want conn_step(struct conn *c)
 {
     if (c->state == CONN_DONE)
         return CONN_CLOSE;
+    if (c->state == CONN_BACKEND)
+        return CONN_WANT_BACKEND; /* nothing to move until the database answers */
     c->driven = true;
     return drive(c, c->state == CONN_WRITE ? CONN_WANT_WRITE : CONN_WANT_READ);
 }

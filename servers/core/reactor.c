@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "reactor_int.h"
 
 /* In c->waiting while a thread pool's worker has the connection (beside
  * what it is registered for): the reactor neither steps, re-arms, times out
@@ -96,7 +97,9 @@ static int arm_flags(const struct reactor *r, int events)
 void reactor_drop(struct reactor *r, struct conn *c)
 {
     timeouts_remove(&r->tq, &c->tq);
-    if (r->be->del(r, c->fd) < 0)
+    if (c->waiting & REACTOR_BACKEND) /* its socket is not in the backend */
+        reactor_backend_disarm(r, c);
+    else if (r->be->del(r, c->fd) < 0)
         fail(r, "%s (delete fd %d)", r->be->ctl_call, c->fd);
     conn_close(c);
     r->nconns--;
@@ -105,6 +108,12 @@ void reactor_drop(struct reactor *r, struct conn *c)
 void reactor_act(struct reactor *r, struct conn *c, enum conn_want w)
 {
     c->waiting &= ~REACTOR_AWAY; /* the reactor's (again) */
+    if (w == CONN_WANT_BACKEND) {
+        reactor_backend_wait(r, c);
+        return;
+    }
+    if ((c->waiting & REACTOR_BACKEND) && reactor_backend_leave(r, c, w) < 0)
+        return;
     if (w == CONN_WANT_READ || w == CONN_WANT_WRITE) {
         unsigned events = w == CONN_WANT_READ ? REACTOR_READ : REACTOR_WRITE;
         if (events != c->waiting) {
@@ -181,6 +190,10 @@ static void on_fired(struct reactor *r, int fd, bool hup)
         accept_batch(r);
         return;
     }
+    if (r->backend_of && fd < r->max_fd && r->backend_of[fd]) {
+        reactor_backend_fired(r, r->backend_of[fd]);
+        return;
+    }
     for (int i = 0; i < r->nwatch; i++) {
         if (fd == r->watch[i].fd) {
             r->watch[i].on_ready(r, r->watch[i].arg);
@@ -240,6 +253,7 @@ int reactor_run(struct reactor *r)
     }
     struct reactor_stop stop = {.on_stop = stop_serving, .arg = r,
                                 .flag_only = !r->signals};
+    conn_backend_drive(!r->on_work); /* a pool's workers use the sync face */
     while (!r->failed && reactor_stop_going(&stop, r->nconns)) {
         int n = r->be->wait(r, reactor_stop_wait_ms(&stop, &r->tq));
         if (n < 0) {
@@ -249,6 +263,7 @@ int reactor_run(struct reactor *r)
         reactor_stop_poll(&stop); /* what was reported is looked up again */
         for (int i = 0; i < n && !r->failed; i++)
             on_fired(r, r->fired[i], r->fired_hup[i]);
+        reactor_backend_granted(r);
         if (r->on_turn_end)
             r->on_turn_end(r);
         timeouts_expire(&r->tq, clock_now_ms(), on_expired, r);
@@ -320,6 +335,8 @@ void reactor_free(struct reactor *r)
     free(r->table);
     free(r->fired);
     free(r->fired_hup);
+    free(r->backend_of);
+    r->backend_of = NULL;
     r->table = NULL;
     r->fired = NULL;
     r->fired_hup = NULL;

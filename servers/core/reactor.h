@@ -20,6 +20,11 @@
  * timeouts close theirs. On SIGTERM or SIGINT the listener closes, idle
  * connections close, busy ones finish within SERVER_GRACE_MS.
  *
+ * Requests that wait on the database (conn.h): the client's socket leaves
+ * the backend while its request waits, and the database connection's
+ * socket joins it for what libpq wants (reactor_backend.c); the reactor
+ * drives db.h's completion face unless the model hands requests off.
+ *
  * Errors: a wait or registration that fails (other than EINTR) ends the loop
  * with reactor_run() returning -1 and r.error naming the call and the cause;
  * the model prints it and exits non-zero. A connection the backend cannot
@@ -87,6 +92,7 @@ struct reactor {
     int *fired;              /* ready descriptors from the last wait */
     bool *fired_hup;         /* fired[i]'s peer closed its side, or the socket
                               * failed (backends that can tell: epoll) */
+    struct conn **backend_of; /* by descriptor: the conn a database socket serves */
     struct timeouts tq;
     struct reactor_watch watch[REACTOR_WATCH_MAX];
     int nwatch;

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "files.h"
 #include "clock.h"
 #include "respond.h"
@@ -74,13 +75,15 @@ static void usage(const struct server_model *m, FILE *to)
             "                       process, least recently used out first (default %d)\n"
             "  --serve-hidden       publish hidden files too (a path segment starting\n"
             "                       with '.', e.g. /.git/config, /.env); without it they\n"
-            "                       are 404, except under /.well-known/ (RFC 8615)\n"
+            "                       are 404, except under /.well-known/ (RFC 8615)\n",
+            HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS, FILES_BUDGET_DEFAULT_MB);
+    db_usage(to);
+    fprintf(to,
             "  --help               this text\n"
             "  --version            print the version\n\n"
             "Prints \"listening on ADDR:PORT\" when ready. SIGTERM or SIGINT: stop "
             "accepting,\nfinish what is in flight, print the counters line, exit 0. "
-            "SIGUSR1: print it now.\n",
-            HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS, FILES_BUDGET_DEFAULT_MB);
+            "SIGUSR1: print it now.\n");
 }
 
 static int parse_int(const char *opt, const char *arg, long min, long max, int *out)
@@ -111,6 +114,7 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
         {"serve-hidden", no_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
+        DB_LONGOPTS,
         {0, 0, 0, 0},
     };
     *o = (struct server_opts){"127.0.0.1", 8080, C10K_DEFAULT_DOCROOT,
@@ -130,6 +134,7 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
                                   &o->idle_timeout_ms); break;
         case 'M': bad = parse_int("--cache-mb", optarg, 0, 65536, &o->cache_mb); break;
         case 'S': o->serve_hidden = true; break;
+        case DB_OPT_FIRST ... DB_OPT_LAST: bad = db_option(prog, ch, optarg); break;
         case 'h': usage(m, stdout); return 1;
         case 'V':
             printf("%s (c10k-lab) %s%s%s\n", m->name, C10K_VERSION,

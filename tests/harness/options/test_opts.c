@@ -237,7 +237,9 @@ static void bad_command_lines_say_why(void **state)
         {{"harness", "run", "--workload", "slow-clients", "--slow-conns", "0", NULL},
          "--slow-conns 0"},
         {{"harness", "run", "--workers", "0", NULL}, "--workers 0"},
-        {{"harness", "verify", "--workload", "fileset", NULL}, "'verify' does not take"},
+        {{"harness", "verify", "--workload", "fileset", NULL},
+         "'verify' takes --workload db or queries only (not fileset)"},
+        {{"harness", "verify", "--rates", "1k", NULL}, "'verify' does not take"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int argc = 0;

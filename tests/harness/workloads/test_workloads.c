@@ -24,7 +24,8 @@ static char err[512];
 static void table(void **state)
 {
     (void)state;
-    const char *names[] = {"file", "fileset", "fileset-cold", "slow-clients"};
+    const char *names[] = {"file", "fileset", "fileset-cold", "slow-clients", "db",
+                           "queries"};
     int n = 0;
     for (; workloads_get(n); n++) {
         const struct workload_ops *w = workloads_get(n);
@@ -35,11 +36,32 @@ static void table(void **state)
         assert_true(!w->options || w->arg); /* options need a parser */
         assert_true(!w->steps == !w->not_measured); /* steps write rows either way */
     }
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 6);
     assert_null(workloads_find("nope"));
     assert_int_equal(PARSE("run", "--workload", "nope"), -1);
-    assert_string_equal(err, "--workload nope: expected file, fileset, fileset-cold or "
-                             "slow-clients");
+    assert_string_equal(err, "--workload nope: expected file, fileset, fileset-cold, "
+                             "slow-clients, db or queries");
+}
+
+/* db and queries: their options, defaults and refusals; the references
+ * are not applicable to them. */
+static void db_options(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("run", "--workload", "queries", "--db-queries", "5",
+                           "--db-conns", "4", "--db-delay-ms", "2", "--db-api", "sync"), 0);
+    assert_true(o.db_queries == 5 && o.db_conns == 4 && o.db_delay_ms == 2 && o.db_sync);
+    assert_int_equal(PARSE("run", "--workload", "db"), 0);
+    assert_true(o.db_conns == 8 && o.db_delay_ms == 0 && !o.db_sync);
+    assert_true(CPU_EQUAL(&o.db_cpus, &o.client_cpus)); /* the load CPUs */
+    assert_int_equal(PARSE("run", "--workload", "db", "--db-api", "maybe"), -1);
+    assert_string_equal(err, "--db-api maybe: expected sync or async");
+    assert_int_equal(PARSE("run", "--workload", "queries", "--db-queries", "501"), -1);
+    assert_int_equal(PARSE("run", "--workload", "db", "--db-conns", "0"), -1);
+    assert_int_equal(PARSE("run", "--workload", "file", "--db-conns", "4"), -1);
+    assert_non_null(strstr(err, "--db-conns is only used with --workload db"));
+    assert_non_null(workloads_find("db")->refs_not_applicable);
+    assert_null(workloads_find("file")->refs_not_applicable);
 }
 
 /* An option of one workload given with another is refused, naming those
@@ -92,6 +114,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table),
+        cmocka_unit_test(db_options),
         cmocka_unit_test(options),
         cmocka_unit_test(prepare),
     };
