@@ -45,11 +45,17 @@ void conn_accepted(struct conn *c, int fd)
     conn_init(c, fd);
 }
 
-static void release_response(struct conn *c)
+static void release_body(struct conn *c)
 {
     if (c->body.file)
         files_put(c->body.file);
+    free(c->body.coded);
     c->body = (struct respond_body){0};
+}
+
+static void release_response(struct conn *c)
+{
+    release_body(c);
     c->out_off = c->out_len = 0;
 }
 
@@ -159,6 +165,15 @@ static void count_bytes(size_t n)
                               memory_order_relaxed);
 }
 
+/* The body's bytes when they are in memory (a cached file, or an encoded
+ * body made for this response), else NULL: sent from the file. */
+static const char *body_in_memory(const struct conn *c)
+{
+    if (c->body.coded)
+        return c->body.coded;
+    return c->body.file ? c->body.file->body : NULL;
+}
+
 /* A small body from memory is copied behind the head, so that the response
  * leaves as one piece: a send instead of a sendmsg (writev) of two. The copy
  * of at most CONN_INLINE_MAX bytes costs less than the kernel's import of a
@@ -166,14 +181,13 @@ static void count_bytes(size_t n)
  * about 3% of a 1 KiB request's CPU under uring, as much under epoll). */
 static void inline_small_body(struct conn *c)
 {
-    const struct file_entry *f = c->body.file;
-    if (!f || !f->body || c->body.len <= 0 || c->body.len > CONN_INLINE_MAX ||
+    const char *mem = body_in_memory(c);
+    if (!mem || c->body.len <= 0 || c->body.len > CONN_INLINE_MAX ||
         c->out_len + (size_t)c->body.len > CONN_OUT_CAP)
         return;
-    memcpy(c->buf + CONN_IN_CAP + c->out_len, f->body + c->body.off, (size_t)c->body.len);
+    memcpy(c->buf + CONN_IN_CAP + c->out_len, mem + c->body.off, (size_t)c->body.len);
     c->out_len += (uint32_t)c->body.len;
-    files_put(c->body.file);
-    c->body = (struct respond_body){0};
+    release_body(c);
 }
 
 /* The answer in the buffer goes out now. */
@@ -418,10 +432,11 @@ enum conn_want conn_recv_copy(struct conn *c, const char *data, size_t n)
     return conn_received(c, (ssize_t)n);
 }
 
-/* The head still to send and a body in memory behind it: one writev. */
+/* The head still to send and a body in memory behind it (a cached file,
+ * or an encoded body): one writev. */
 int conn_send_iov(struct conn *c, struct iovec *iov)
 {
-    const struct file_entry *f = c->body.file;
+    const char *mem = body_in_memory(c);
     int k = 0;
     if (c->state != CONN_WRITE)
         return 0;
@@ -429,8 +444,8 @@ int conn_send_iov(struct conn *c, struct iovec *iov)
         iov[k].iov_base = c->buf + CONN_IN_CAP + c->out_off;
         iov[k++].iov_len = c->out_len - c->out_off;
     }
-    if (f && f->body && c->body.len > 0) {
-        iov[k].iov_base = (char *)f->body + c->body.off;
+    if (mem && c->body.len > 0) {
+        iov[k].iov_base = (char *)mem + c->body.off;
         iov[k++].iov_len = (size_t)c->body.len;
     }
     return k;
@@ -440,7 +455,7 @@ int conn_send_iov(struct conn *c, struct iovec *iov)
 bool conn_send_file(struct conn *c, int *fd, off_t *off, size_t *len)
 {
     const struct file_entry *f = c->body.file;
-    if (c->state != CONN_WRITE || c->out_off < c->out_len || !f || f->body ||
+    if (c->state != CONN_WRITE || c->out_off < c->out_len || !f || body_in_memory(c) ||
         c->body.len <= 0)
         return false;
     *fd = f->fd;
