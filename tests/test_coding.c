@@ -30,20 +30,21 @@ struct row {
 };
 
 static const struct row rows[] = {
-    {"gzip", 1000, 1000, true, false},
-    {"GZip", 1000, 1000, true, false},
-    {"x-gzip", 1000, 1000, true, false},
-    {"gzip, deflate, br", 1000, 1000, true, false},
+    {"gzip", 1000, 1, true, false},
+    {"GZip", 1000, 1, true, false},
+    {"x-gzip", 1000, 1, true, false},
+    {"gzip, deflate, br", 1000, 1, true, false},
     {"br;q=1.0, gzip;q=0.8, *;q=0.1", 800, 100, true, false},
-    {"deflate, br", 0, 1000, false, false},           /* gzip not named, no "*" */
-    {"gzip;q=0", 0, 1000, false, false},
-    {"gzip;q=0.000", 0, 1000, false, false},
-    {"gzip;q=0.", 0, 1000, false, false},              /* "0." is a qvalue */
-    {"gzip;Q=0.5", 500, 1000, false, false},           /* identity preferred */
+    {"deflate, br", 0, 1, false, false},              /* gzip not named, no "*" */
+    {"gzip;q=0", 0, 1, false, false},
+    {"gzip;q=0.000", 0, 1, false, false},
+    {"gzip;q=0.", 0, 1, false, false},                 /* "0." is a qvalue */
+    {"gzip;Q=0.5", 500, 1, true, false},               /* unnamed identity: last */
+    {"gzip;q=0.5, identity", 500, 1000, false, false}, /* named: preferred */
     {"gzip;q=0.5, identity;q=0.5", 500, 500, true, false}, /* a tie: gzip */
     {"gzip ; q=0.7 , identity;q=0.2", 700, 200, true, false},
-    {"gzip;q=1", 1000, 1000, true, false},
-    {"gzip;q=1.000", 1000, 1000, true, false},
+    {"gzip;q=1", 1000, 1, true, false},
+    {"gzip;q=1.000", 1000, 1, true, false},
     {"*", 1000, 1000, true, false},
     {"*;q=0", 0, 0, false, false},                     /* both refused: identity anyway */
     {"*;q=0, gzip", 1000, 0, true, false},
@@ -52,9 +53,9 @@ static const struct row rows[] = {
     {"identity;q=0", 0, 0, false, false},              /* gzip not acceptable either */
     {"identity;q=0, gzip", 1000, 0, true, false},
     {"identity;q=0, *", 1000, 0, true, false},
-    {"gzip;q=0, gzip;q=0.4", 400, 1000, false, false}, /* named twice: the highest */
-    {"", 0, 1000, false, false},                       /* empty: identity only */
-    {" , ,", 0, 1000, false, false},
+    {"gzip;q=0, gzip;q=0.4", 400, 1, true, false},    /* named twice: the highest */
+    {"", 0, 1, false, false},                          /* empty: identity only */
+    {" , ,", 0, 1, false, false},
     {"identity", 0, 1000, false, false},
     {"gzip;q=1.5", 0, 1000, false, true},              /* malformed: identity */
     {"gzip;q=2", 0, 1000, false, true},

@@ -110,7 +110,9 @@ int coding_q_identity(const struct coding_accept *a)
         return 1000;
     if (a->identity >= 0)
         return a->identity;
-    return a->star >= 0 ? a->star : 1000; /* "*;q=0" refuses an unnamed identity */
+    /* "*;q=0" refuses an unnamed identity; else it is acceptable, the
+     * least preferred (coding.h). */
+    return a->star >= 0 ? a->star : CODING_Q_UNNAMED_IDENTITY;
 }
 
 bool coding_accept_gzip(const struct coding_accept *a)

@@ -26,6 +26,11 @@
 #define CODING_GZIP_LEVEL_DEFAULT 1   /* nginx's gzip_comp_level and h2o's default */
 #define CODING_MIN_SIZE_DEFAULT 256   /* bytes; smaller files go out as they are */
 
+/* Identity, when a field names neither it nor "*", is acceptable (section
+ * 12.5.3) but the least preferred: "gzip;q=0.5" alone gets gzip, as from
+ * nginx and Apache, while "gzip;q=0.5, identity" gets identity. */
+#define CODING_Q_UNNAMED_IDENTITY 1
+
 /* qvalues in thousandths, 0..1000; -1 where the field did not name it. */
 struct coding_accept {
     int gzip;       /* "gzip" or "x-gzip" (section 8.4.1.3) */
