@@ -84,7 +84,8 @@ static int run_wrk(struct sut *s, const struct measure_cfg *cfg, int conns,
                    int duration_s, struct peaks *p, struct wrk_result *res,
                    char *err, size_t errlen)
 {
-    struct wrk_args a = {.port = s->port, .path = cfg->path, .urls = cfg->urls, .conns = conns,
+    struct wrk_args a = {.port = s->port, .path = cfg->path, .urls = cfg->urls,
+                         .header = cfg->header, .conns = conns,
                          .threads = wrk_threads(conns, cfg->max_threads),
                          .duration_s = duration_s, .pipeline = cfg->pipeline,
                          .cpus = cfg->client_cpus};
@@ -152,7 +153,8 @@ static int run_open(struct sut *s, const struct measure_cfg *cfg, double rate,
                     char *err, size_t errlen)
 {
     struct loadgen_args a = {.host = s->addr, .port = s->port, .path = cfg->path,
-                             .urls = cfg->urls, .rate = rate, .conns = cfg->rate_conns,
+                             .urls = cfg->urls, .header = cfg->header, .rate = rate,
+                             .conns = cfg->rate_conns,
                              .threads = CPU_COUNT(cfg->client_cpus),
                              .pipeline = cfg->pipeline, .duration_s = cfg->rate_duration_s,
                              .warmup_s = cfg->rate_warmup_s, .cpus = cfg->client_cpus,
@@ -167,7 +169,8 @@ static int run_closed(struct sut *s, const struct measure_cfg *cfg, int conns,
                       struct lg_result *g, char *err, size_t errlen)
 {
     struct loadgen_args a = {.host = s->addr, .port = s->port, .path = cfg->path,
-                             .urls = cfg->urls, .closed = true, .conns = conns,
+                             .urls = cfg->urls, .header = cfg->header, .closed = true,
+                             .conns = conns,
                              .pipeline = cfg->pipeline, .duration_s = duration_s};
     if (!cfg->hosts)
         return run_wrk(s, cfg, conns, duration_s, p, w, err, errlen);

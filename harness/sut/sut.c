@@ -185,8 +185,8 @@ static int ended_early(struct sut *s, char *why, size_t whylen)
 
 static int start_model(struct sut *s, const char *bin, char *why, size_t whylen)
 {
-    char size[32], workers[32], idle[32], cache[32], line[1024];
-    char *argv[16] = {(char *)bin, "--port", "0", "--bind", (char *)s->addr};
+    char size[32], workers[32], idle[32], cache[32], level[16], line[1024];
+    char *argv[20] = {(char *)bin, "--port", "0", "--bind", (char *)s->addr};
     int n = 5;
     snprintf(idle, sizeof idle, "%d", SUT_IDLE_TIMEOUT_MS);
     if (s->model->kind == MODEL_CALIBRATION) {
@@ -203,6 +203,11 @@ static int start_model(struct sut *s, const char *bin, char *why, size_t whylen)
             argv[n++] = "--cache-mb";
             argv[n++] = cache;
         }
+    }
+    if (s->env->gzip_level > 0) { /* the calibration server: its stored gzip body */
+        snprintf(level, sizeof level, "%d", s->env->gzip_level);
+        argv[n++] = "--gzip-level";
+        argv[n++] = level;
     }
     if (strcmp(s->model->category, "hybrid") == 0) {
         snprintf(workers, sizeof workers, "%d", s->env->workers);
@@ -248,7 +253,7 @@ static int start_reference(struct sut *s, const char *bin, char *why, size_t why
     for (int attempt = 0; attempt < SUT_PORT_TRIES; attempt++) {
         s->port = refs_free_port(s->addr, why, whylen);
         if (s->port < 0 || refs_prepare(s->model, bin, dir, s->env->docroot, s->addr,
-                                        s->port, &cmd, why, whylen) ||
+                                        s->port, s->env->gzip_level, &cmd, why, whylen) ||
             spawn(s, cmd.argv, why, whylen))
             return SUT_FAILED;
         double deadline = util_now() + SUT_START_TIMEOUT_MS / 1000.0;

@@ -47,6 +47,7 @@ struct sut_env {
                                   harness connects to; NULL: 127.0.0.1 */
     int cache_mb;              /* models' --cache-mb; 0: their default (files.h) */
     uint64_t memory_limit;     /* bytes, page cache included (cgroup.h); 0 none */
+    int gzip_level;            /* compress at this level (workload.h); 0: no */
 };
 
 struct sut_counters {

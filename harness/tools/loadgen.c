@@ -89,6 +89,10 @@ int loadgen_start(struct client_run *c, const struct loadgen_args *a, char *err,
         argv[n++] = "--urls";
         argv[n++] = (char *)a->urls;
     }
+    if (a->header) {
+        argv[n++] = "--header";
+        argv[n++] = (char *)a->header;
+    }
     if (a->histograms)
         argv[n++] = "--histograms";
     if (a->closed)

@@ -4,12 +4,14 @@
 
 /* Each defined in its own file. */
 extern const struct workload_ops workload_file, workload_fileset, workload_fileset_cold,
-    workload_slow_clients;
+    workload_slow_clients, workload_gzip, workload_mixed;
 
 const struct workload_ops *const workloads_table[] = {
     &workload_file,
     &workload_fileset,
     &workload_fileset_cold,
     &workload_slow_clients,
+    &workload_gzip,
+    &workload_mixed,
     NULL,
 };
