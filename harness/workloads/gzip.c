@@ -13,7 +13,8 @@
 #define GZIP_LEVEL_DEFAULT 1 /* nginx's gzip_comp_level and h2o's; lighttpd's differs */
 #define GZIP_HEADER "Accept-Encoding: gzip"
 
-static const char *const options[] = {"gzip-level", NULL};
+/* --fileset-cache: where the text set is kept too (parsed by fileset.c). */
+static const char *const options[] = {"gzip-level", "fileset-cache", NULL};
 static struct textset set;
 
 int gzip_workload_arg(struct opts *o, const char *name, const char *arg, char *err,
@@ -48,7 +49,8 @@ static void defaults(struct opts *o, bool chosen)
 
 void gzip_workload_usage(FILE *f)
 {
-    fprintf(f, "  --gzip-level N       gzip level of every server, 1-9 [%d]\n",
+    fprintf(f, "  --gzip-level N       gzip, mixed: gzip level of every server, 1-9 [%d];\n"
+               "                       their text set is kept under --fileset-cache\n",
             GZIP_LEVEL_DEFAULT);
 }
 

@@ -15,13 +15,13 @@
 #define MIX_CHEAP_DEFAULT 95
 #define MIX_EXPENSIVE_MIN 100000 /* bytes: the expensive class's smallest file */
 
-static const char *const options[] = {"gzip-level", "mix", NULL};
+static const char *const options[] = {"gzip-level", "mix", "fileset-cache", NULL};
 static struct textset set;
 
 static int arg(struct opts *o, const char *name, const char *value, char *err,
                size_t errlen)
 {
-    if (strcmp(name, "gzip-level") == 0)
+    if (strcmp(name, "mix") != 0) /* --gzip-level; --fileset-cache is fileset.c's */
         return gzip_workload_arg(o, name, value, err, errlen);
     int cheap, expensive, used = 0;
     if (sscanf(value, "%d/%d%n", &cheap, &expensive, &used) == 2 && value[used] == '\0' &&
