@@ -2,6 +2,7 @@
 #include "gzip.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -12,6 +13,15 @@
 #define GZIP_READ_CHUNK (32 * 1024) /* a file not in memory is read this much at a time */
 #define GZIP_WINDOW_BITS (15 + 16)  /* 32 KiB window, gzip wrapper (zlib.h) */
 #define GZIP_MEM_LEVEL 8            /* zlib's default, and nginx's gzip_hash */
+
+#define GZIP_MMAP_THRESHOLD (4 << 20)  /* blocks below this come from the heap */
+#define GZIP_TRIM_THRESHOLD (64 << 20) /* free heap kept before trimming */
+
+void gzip_keep_memory(void)
+{
+    mallopt(M_MMAP_THRESHOLD, GZIP_MMAP_THRESHOLD);
+    mallopt(M_TRIM_THRESHOLD, GZIP_TRIM_THRESHOLD);
+}
 
 /* The stream, and an output buffer that holds any result: deflateBound()
  * of the whole input, so that one deflate(Z_FINISH) always finishes. */

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "coding.h"
 #include "files.h"
+#include "gzip.h"
 #include "respond.h"
 
 #ifndef C10K_DEFAULT_DOCROOT
@@ -447,6 +448,8 @@ int server_start_probed(struct server *s, const struct server_model *m, int argc
     files_set_budget((size_t)s->opts.cache_mb << 20);
     respond_publish_hidden(s->opts.serve_hidden);
     coding_configure(s->opts.gzip_level, s->opts.gzip_min_size);
+    if (s->opts.gzip_level > 0)
+        gzip_keep_memory();
     if (files_init(s->opts.docroot, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
         return SERVER_EXIT_USAGE;
