@@ -40,8 +40,9 @@ int workload_disk(const struct workload *w, struct diskio_count *c)
     return w && w->disk_ok ? diskio_read(&w->disk, c) : -1;
 }
 
-/* The level, and each reference's compression lines, one meta.txt line
- * each (newlines shown as "; "). */
+/* The level, and each reference's compression lines on one meta.txt line
+ * each: indentation dropped, lines joined with "; ", or a blank after a
+ * line that ends with ';' (nginx) or ':' (h2o's YAML). */
 static void write_compression(const struct workload *w, FILE *f)
 {
     static const char *const refs[] = {"nginx", "h2o", "lighttpd"};
@@ -51,12 +52,13 @@ static void write_compression(const struct workload *w, FILE *f)
             w->header ? w->header : "none");
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
         refs_compression(refs[i], w->gzip_level, conf, sizeof conf);
-        fprintf(f, "compression_%s: ", refs[i]);
-        for (const char *p = conf; *p; p++)
-            if (*p == '\n')
-                fputs(p[1] ? "; " : "", f);
-            else if (p != conf || *p != ' ')
-                fputc(*p, f);
+        fprintf(f, "compression_%s:", refs[i]);
+        for (char *save = NULL, *l = strtok_r(conf, "\n", &save); l;
+             l = strtok_r(NULL, "\n", &save)) {
+            size_t n = strlen(l += strspn(l, " "));
+            bool open = n && (l[n - 1] == ';' || l[n - 1] == ':'); /* nginx's; YAML's */
+            fprintf(f, " %s%s", l, !open && save && *save ? ";" : "");
+        }
         fputc('\n', f);
     }
 }
