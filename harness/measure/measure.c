@@ -264,6 +264,13 @@ static void hold_idle(struct sut *s, const struct measure_cfg *cfg, int idle,
         track(p, &after);
     if (ok && set->answered > 0)
         r->mem_per_idle_b = 1024.0 * (double)(after_kb - before_kb) / set->answered;
+    if (ok && set->answered > 0 && after_kb < before_kb) {
+        /* The server gave back more than the connections took (nginx frees
+         * the gzip buffers of the verify requests): none measurable. */
+        r->mem_per_idle_b = 0;
+        row_note(r, "the server's PSS fell by %ld KiB while the idle connections were "
+                 "opened: 0 per connection, not measurable", before_kb - after_kb);
+    }
     if (set->answered < idle) {
         row_flag(r, ROW_FLAG_IDLE_PARTIAL);
         row_note(r, "%d of %d idle connections answered within %d ms (%d failed)",
