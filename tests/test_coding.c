@@ -143,6 +143,8 @@ static void test_compressible(void **state)
     assert_false(coding_compressible("application/octet-stream", 100000));
     assert_false(coding_compressible("application/jsonx", 4096));
     assert_false(coding_compressible("text/", 4096));
+    assert_true(coding_compressible("text/plain", CODING_MAX_SIZE));
+    assert_false(coding_compressible("text/plain", CODING_MAX_SIZE + 1)); /* held whole */
     coding_configure(0, 256);
     assert_false(coding_compressible("text/html", 100000));     /* --gzip-level 0 */
     coding_configure(CODING_GZIP_LEVEL_DEFAULT, CODING_MIN_SIZE_DEFAULT);

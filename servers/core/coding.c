@@ -152,5 +152,6 @@ static bool type_compressible(const char *t)
 
 bool coding_compressible(const char *media_type, long long size)
 {
-    return gzip_level > 0 && size >= min_size && type_compressible(media_type);
+    return gzip_level > 0 && size >= min_size && size <= CODING_MAX_SIZE &&
+           type_compressible(media_type);
 }

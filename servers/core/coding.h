@@ -25,6 +25,10 @@
 
 #define CODING_GZIP_LEVEL_DEFAULT 1   /* nginx's gzip_comp_level and h2o's default */
 #define CODING_MIN_SIZE_DEFAULT 256   /* bytes; smaller files go out as they are */
+/* Larger files go out as they are too: the whole encoded body is held in
+ * memory per response (gzip.h), and zlib counts a call's bytes in 32 bits
+ * (lighttpd's deflate.max-compress-size plays the same part). */
+#define CODING_MAX_SIZE (64LL << 20)
 
 /* Identity, when a field names neither it nor "*", is acceptable (section
  * 12.5.3) but the least preferred: "gzip;q=0.5" alone gets gzip, as from
@@ -69,7 +73,8 @@ int coding_gzip_level(void);
 
 /* Whether a file of this media type (mime_type()'s answer, parameters
  * included) and size is sent gzip to a client that accepts it: text/ types,
- * JavaScript, JSON, XML and SVG, at least the minimum size, compression on.
+ * JavaScript, JSON, XML and SVG, from the minimum size to CODING_MAX_SIZE,
+ * compression on.
  * Each such response carries Vary: Accept-Encoding, compressed or not. */
 bool coding_compressible(const char *media_type, long long size);
 
