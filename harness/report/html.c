@@ -356,6 +356,7 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
     load_hosts(f, r);
     headline(f, r);
     html_slow(f, r);
+    html_mixed(f, r);
     warnings(f, r);
     plots(f, r);
     limits(f, r);
