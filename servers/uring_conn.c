@@ -398,6 +398,10 @@ void uring_on_conn_cqe(struct uring_state *st, struct uconn *u, enum conn_op op,
     if (u->closing) {
         if (op == OP_RECV)
             uring_recycle(cqe);
+        else if ((op == OP_READ || op == OP_BODY_SEND) && u->round > 0) {
+            u->next = CONN_CLOSE; /* the chain's sends counted, nothing more */
+            uring_body_done(u, op, cqe, &w);
+        }
         if (u->inflight == 0)
             uring_finish_close(st, u);
         return;
