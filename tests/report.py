@@ -333,16 +333,14 @@ def claims_inconsistent(harness, fixture, tmp):
     refuse(msr, ["select sustains"], "p99 at 50% of the rate missed the SLO")
 
 
-# The mixed workload's cheap-class p99 (µs) per model and round at equal
-# load: prefork and select overlap (a tie), epoll is slower.
-CHEAP_P99 = {"prefork": ("1200", "1300"), "select": ("1250", "1400"),
-             "epoll": ("5000", "5200"), "single": ("9000", "9100"), "fork": ("8000", "8100"),
-             "nginx": ("3000", "3100"), "calibration": ("100", "110")}
-
-
 def claims_mixed(harness, fixture, tmp):
     """run-a as a mixed run: the verdict answers the cheap requests' p99
     first, ties where rounds overlap; the headline shows the column."""
+    # The cheap-class p99 (µs) per model and round at equal load: prefork
+    # and select overlap (a tie), epoll is slower.
+    cheap = {"prefork": ("1200", "1300"), "select": ("1250", "1400"), "epoll": ("5000", "5200"),
+             "single": ("9000", "9100"), "fork": ("8000", "8100"), "nginx": ("3000", "3100"),
+             "calibration": ("100", "110")}
     run = copy_run(fixture, os.path.join(tmp, "mixed"))
     path = os.path.join(run, "results.csv")
     with open(path, newline="") as f:  # the columns run-a predates
@@ -354,9 +352,9 @@ def claims_mixed(harness, fixture, tmp):
         cols.insert(cols.index("category") + 1, "workload")
     for r in rows:
         r["workload"] = "mixed"
-        mixed = r["step"] == "equal" and r["model"] in CHEAP_P99
+        mixed = r["step"] == "equal" and r["model"] in cheap
         r["cheap_p99_us"], r["expensive_p99_us"] = (
-            (CHEAP_P99[r["model"]][int(r["round"])], "40000") if mixed else ("", ""))
+            (cheap[r["model"]][int(r["round"])], "40000") if mixed else ("", ""))
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
         w.writeheader()
