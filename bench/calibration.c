@@ -1,6 +1,14 @@
 /* The calibration server: shows the load generator's ceiling.
  *
  *   calibration --port 0 [--bind 127.0.0.1] [--size BYTES | --json TEXT] [--freeze MS/EVERY_MS]
+ *               [--gzip-level N]
+ *
+ * --json TEXT (the db and queries workloads): every response is that body
+ * as application/json, a stored World row.
+ * --gzip-level N (the gzip and mixed workloads): the body is --size bytes
+ * of pseudo-text compressed once at start with zlib at level N and stored;
+ * every response is that gzip body (Content-Encoding: gzip, Vary), so the
+ * figures show the cost of everything but the compression.
  *
  * One epoll loop that reads whatever arrives and, without parsing, answers
  * one fixed "200 OK" response of --size body bytes for every "\r\n\r\n" it
@@ -38,6 +46,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define CAL_DEFAULT_SIZE 16384   /* body bytes, like html/bench/16k.html */
 #define CAL_MAX_SIZE (1 << 24)
@@ -76,15 +85,69 @@ static void print_counters(void)
     fflush(stdout);
 }
 
-static int build_response(long size, const char *json)
+/* size bytes of words from a fixed generator: text that compresses about
+ * as the gzip workload's files do. */
+static void pseudo_text(char *out, long size)
 {
-    char head[128];
+    static const char *const words[] = {"<div class=\"", "\">", "</div>\n", "function ",
+                                        "return ", "margin: ", "user", "item", "list",
+                                        "nav", "data", "view", "header", "card"};
+    uint64_t s = 0x63313070;
+    for (long n = 0; n < size;) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        const char *w = words[(s >> 33) % 14];
+        for (; *w && n < size; w++)
+            out[n++] = *w;
+        if (n < size && (s >> 20) % 3 == 0)
+            out[n++] = (char)('0' + (s >> 40) % 10);
+    }
+}
+
+/* body[0..size) compressed into *z (malloc'd), -1 on failure. */
+static long gzip_body(const char *body, long size, int level, char **z)
+{
+    z_stream st = {0};
+    if (deflateInit2(&st, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    uLong cap = deflateBound(&st, (uLong)size);
+    *z = malloc(cap);
+    st.next_in = (Bytef *)body;
+    st.avail_in = (uInt)size;
+    st.next_out = (Bytef *)*z;
+    st.avail_out = (uInt)cap;
+    int r = *z ? deflate(&st, Z_FINISH) : Z_MEM_ERROR;
+    long n = (long)st.total_out;
+    deflateEnd(&st);
+    return r == Z_STREAM_END ? n : -1;
+}
+
+static int build_response(long size, const char *json, int gzip_level)
+{
     if (json)
         size = (long)strlen(json);
+    char head[192], *body = malloc(size ? (size_t)size : 1), *z = NULL;
+    if (!body) {
+        fprintf(stderr, "calibration: malloc: %s\n", strerror(errno));
+        return -1;
+    }
+    if (json)
+        memcpy(body, json, (size_t)size);
+    else
+        memset(body, 'x', (size_t)size);
+    if (gzip_level > 0 && !json) {
+        pseudo_text(body, size);
+        if ((size = gzip_body(body, size, gzip_level, &z)) < 0) {
+            fprintf(stderr, "calibration: zlib failed to compress the body\n");
+            return -1;
+        }
+        free(body);
+        body = z;
+    }
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
+                     "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%s"
                      "Content-Length: %ld\r\n\r\n", json ? "application/json" : "text/html",
-                     size);
+                     gzip_level > 0 && !json ? "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"
+                                             : "", size);
     response_len = (size_t)n + (size_t)size;
     response = malloc(response_len);
     if (!response) {
@@ -92,10 +155,8 @@ static int build_response(long size, const char *json)
         return -1;
     }
     memcpy(response, head, (size_t)n);
-    if (json)
-        memcpy(response + n, json, (size_t)size);
-    else
-        memset(response + n, 'x', (size_t)size);
+    memcpy(response + n, body, (size_t)size);
+    free(body);
     return 0;
 }
 
@@ -301,7 +362,7 @@ static void usage(FILE *f)
                " [--bind ADDR (default 127.0.0.1)] [--size BYTES (default %d)]"
                " [--json TEXT (the body, as application/json)]"
                " [--freeze MS/EVERY_MS (stop the loop MS ms every EVERY_MS ms,"
-               " default never)]\n",
+               " default never)] [--gzip-level N (a stored gzip body, 1-9)]\n",
             CAL_DEFAULT_SIZE);
 }
 
@@ -311,8 +372,9 @@ int main(int argc, char **argv)
         {"port", required_argument, 0, 'p'}, {"bind", required_argument, 0, 'b'},
         {"size", required_argument, 0, 's'}, {"freeze", required_argument, 0, 'f'},
         {"json", required_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},
+        {"gzip-level", required_argument, 0, 'z'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
+    long gzip_level = 0;
     const char *bind_addr = "127.0.0.1", *json = NULL;
     long port = 8080, size = CAL_DEFAULT_SIZE;
     int opt;
@@ -338,6 +400,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'z': gzip_level = strtol(optarg, &end, 10);
+            if (*end || gzip_level < 1 || gzip_level > 9) { usage(stderr); return 2; }
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -351,7 +416,7 @@ int main(int argc, char **argv)
     conns = calloc(max_conns, sizeof *conns);
     int sfd = signal_fd();
     epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (!conns || sfd < 0 || epfd < 0 || build_response(size, json)) {
+    if (!conns || sfd < 0 || epfd < 0 || build_response(size, json, (int)gzip_level)) {
         fprintf(stderr, "calibration: setup: %s\n", strerror(errno));
         return 1;
     }

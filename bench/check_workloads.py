@@ -11,8 +11,11 @@ cold    --workload fileset-cold on two models (a small set in a scratch
         cgroup here, the scratch directory not on a disk) the reason is
         printed and the test is skipped (exit 77), never passed.
 others  --workload fileset (both load tools walk the URL list, every point
-        answered) and --workload slow-clients (one slow step per connection
-        count, its table and plots in the report).
+        answered), --workload slow-clients (one slow step per connection
+        count, its table and plots in the report) and --workload mixed
+        (epoll and nginx past the gzip gate, both load tools answered, the
+        open-loop rows with a p99 per class, the references' compression
+        in meta.txt, the figure of merit in the verdict).
 
 Every run writes to a temporary directory that is removed at the end.
 """
@@ -117,6 +120,27 @@ def check_slow(harness, out):
     print("ok: slow-clients, 2 steps, table and plots")
 
 
+def check_mixed(harness, out, cache):
+    run, rows, meta, html = harness_run(
+        harness, out, "--workload", "mixed", "--models", "epoll,nginx",
+        "--fileset-cache", cache, "--conns", "16", "--rates", "100", "--memory-idle", "0")
+    load = load_rows(rows)
+    for r in load:
+        if r["workload"] != "mixed" or r["status"] != "ok" or int(r["requests"] or 0) == 0:
+            fail(f"mixed {r['model']} {r['mode']}: {r['workload']} {r['status']}: {r['note']}")
+        if float(r["err_status"] or 0) > 0 or "count-mismatch" in r["flags"]:
+            fail(f"mixed {r['model']} {r['mode']}: {r['flags']} {r['note']}")
+        classes = r["cheap_p99_us"] != "" and r["expensive_p99_us"] != ""
+        if classes != (r["mode"] == "open"):
+            fail(f"mixed {r['model']} {r['mode']}: cheap/expensive p99 "
+                 f"{r['cheap_p99_us']!r}/{r['expensive_p99_us']!r}")
+    for want in ("gzip_level: 1", "compression_nginx: gzip on;", "request_header: "
+                 "Accept-Encoding: gzip"):
+        if want not in meta:
+            fail(f"mixed: meta.txt lacks {want!r}")
+    print(f"ok: mixed, {len(load)} load rows through the gzip gate, a p99 per class")
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("cold", "others"):
         print(__doc__, file=sys.stderr)
@@ -132,6 +156,7 @@ def main():
             tempfile.TemporaryDirectory(prefix="c10k-bench-fileset-") as cache:
         check_fileset(harness, out, cache)
         check_slow(harness, out)
+        check_mixed(harness, out, cache)
 
 
 if __name__ == "__main__":

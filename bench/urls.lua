@@ -4,7 +4,8 @@
 --
 --   wrk --latency -s bench/urls.lua http://127.0.0.1:PORT/ -- PIPELINE FILE THREADS
 --
--- FILE holds one path per line (blank lines skipped). Thread t of THREADS
+-- FILE holds one path per line (blank lines skipped), perhaps followed by a
+-- tab and a request class, which only loadgen reads. Thread t of THREADS
 -- (wrk's -t, default 1) starts at line t*N/THREADS and walks the list
 -- cyclically; its connections take the next path in turn. PIPELINE
 -- (default 1) consecutive paths go out per write, as report.lua pipelines.
@@ -35,7 +36,8 @@ init = function(args)
    local f = assert(io.open(file, "r"))
    local reqs = {}
    for line in f:lines() do
-      local path = line:gsub("\r$", "")
+      -- A class column after a tab is loadgen's (the mixed workload): cut.
+      local path = line:gsub("\r$", ""):gsub("\t.*$", "")
       if path ~= "" then
          reqs[#reqs + 1] = wrk.format(nil, path)
       end

@@ -120,6 +120,8 @@ static void conn_record(struct lg_thread *t, struct lg_conn *c, uint64_t now)
         return;
     }
     t->st.completed++;
+    t->st.cls_completed[s->cls]++;
+    hist_record(&t->st.cls[s->cls], now - s->due_ns);
     hist_record(&t->st.corrected, now - s->due_ns);
     hist_record(&t->st.uncorrected, now - s->sent_ns);
     if (c->resp.status < 200 || c->resp.status > 399)
@@ -154,6 +156,7 @@ void lg_conn_send_due(struct lg_thread *t, struct lg_conn *c, uint64_t now)
         for (unsigned i = 0; i < n; i++, c->next_k++) {
             struct lg_slot *s = &c->slots[(c->oldest + c->inflight++) % o->pipeline];
             s->sent_ns = now;
+            s->cls = q->cls[first + i];
             s->due_ns = o->closed ? now : lg_due(t, c, c->next_k);
             if (in && !o->closed)
                 hist_record(&t->st.lag, now - (s->due_ns > c->free_ns ? s->due_ns : c->free_ns));

@@ -17,6 +17,7 @@ enum lg_conn_state { LG_CONNECTING, LG_OPEN, LG_WAIT_RETRY };
 struct lg_slot {
     uint64_t due_ns;   /* when the schedule wanted it sent */
     uint64_t sent_ns;  /* when it was written */
+    uint8_t cls;       /* its class (loadgen.h) */
 };
 
 struct lg_conn {

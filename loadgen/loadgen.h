@@ -8,7 +8,10 @@
  * measured from the due time (corrected for coordinated omission, Gil Tene)
  * and from the send (uncorrected). Times are CLOCK_MONOTONIC nanoseconds.
  * With --urls, connection i walks the file's paths cyclically from line
- * i * N / C on (reqs.c builds the bytes). */
+ * i * N / C on (reqs.c builds the bytes). A line may name its request's
+ * class after a tab ("/big.html\t1"; 0 when absent): each class gets its
+ * own corrected latency histogram (the mixed workload's cheap 0 and
+ * expensive 1), reported as class0_* and class1_*. */
 #ifndef LOADGEN_H
 #define LOADGEN_H
 
@@ -25,6 +28,7 @@
 #define LG_MAX_PIPELINE 1024
 #define LG_MAX_HEADERS 16
 #define LG_MAX_URLS 10000000     /* paths of a --urls file */
+#define LG_CLASSES 2             /* request classes of a --urls file: 0 and 1 */
 #define LG_RETRY_NS 10000000ull  /* a refused connect is retried after 10 ms */
 #define LG_RBUF 65536            /* per-thread read buffer, bytes */
 #define LG_CARRY_MAX 8192        /* a response head (or chunk line) longer than this is an error */
@@ -63,6 +67,8 @@ struct lg_stats {
     uint64_t warmup_completed;   /* responses received before the window */
     uint64_t err[LG_ERR_COUNT];
     struct hist corrected, uncorrected, lag;
+    struct hist cls[LG_CLASSES];  /* corrected, by the request's class */
+    uint64_t cls_completed[LG_CLASSES];
 };
 
 /* The shared clock of a run, set by main before the threads start sending. */
@@ -78,6 +84,7 @@ struct lg_clock {
 struct lg_reqs {
     char *buf;
     size_t *off;
+    uint8_t *cls;   /* request i's class, i as off's */
     uint64_t n;
 };
 

@@ -147,6 +147,8 @@ static void main_print(const struct lg_opts *o, const struct lg_stats *s, double
         .lag_max_us = us(l->max_ns), .client_cpu_s = cpu_s,
         .client_cpu_pct = cpu_s / o->duration_s * 100.0,
         .warmup_completed = s->warmup_completed,
+        .class0_completed = s->cls_completed[0], .class0_p99_us = us(hist_percentile(&s->cls[0], 99)),
+        .class1_completed = s->cls_completed[1], .class1_p99_us = us(hist_percentile(&s->cls[1], 99)),
     };
     snprintf(r.mode, sizeof r.mode, "%s", o->closed ? "closed" : "open");
     lg_result_print(stdout, &r);
@@ -166,6 +168,10 @@ static void main_merge(struct lg_stats *total, const struct lg_stats *s)
     hist_merge(&total->corrected, &s->corrected);
     hist_merge(&total->uncorrected, &s->uncorrected);
     hist_merge(&total->lag, &s->lag);
+    for (int k = 0; k < LG_CLASSES; k++) {
+        hist_merge(&total->cls[k], &s->cls[k]);
+        total->cls_completed[k] += s->cls_completed[k];
+    }
 }
 
 /* After the threads tried to connect: a setup failure stops the run, fewer
@@ -259,6 +265,8 @@ int main(int argc, char **argv)
     hist_init(&total.corrected);
     hist_init(&total.uncorrected);
     hist_init(&total.lag);
+    for (int k = 0; k < LG_CLASSES; k++)
+        hist_init(&total.cls[k]);
     double cpu_s = 0;
     rc = main_run(&sh, th, &total, &cpu_s);
     if (rc == 0)

@@ -28,6 +28,20 @@ static size_t reqs_format(const struct lg_opts *o, const char *path, size_t path
     return (size_t)n + 2;
 }
 
+/* A line's class after a tab: 0 when none; -1 if it is not 0..LG_CLASSES-1
+ * (the line is then cut at the tab). */
+static int reqs_class(char *line, ssize_t *len)
+{
+    char *tab = memchr(line, '\t', (size_t)*len);
+    if (!tab)
+        return 0;
+    size_t rest = (size_t)(line + *len - (tab + 1));
+    *len = tab - line;
+    if (rest != 1 || tab[1] < '0' || tab[1] >= '0' + LG_CLASSES)
+        return -1;
+    return tab[1] - '0';
+}
+
 /* A path of the list: starts with /, no blank or control character (the
  * request line could not carry it). */
 static bool reqs_path_ok(const char *p, size_t len)
@@ -42,7 +56,8 @@ static bool reqs_path_ok(const char *p, size_t len)
 
 /* The paths of a --urls file: offsets of each line's start into text (NUL-
  * terminated lines). 0, or 2 after one line on stderr. */
-static int reqs_read_list(const char *file, char **text, size_t **starts, uint64_t *n)
+static int reqs_read_list(const char *file, char **text, size_t **starts, uint8_t **cls,
+                          uint64_t *n)
 {
     FILE *f = fopen(file, "r");
     char *line = NULL;
@@ -50,6 +65,7 @@ static int reqs_read_list(const char *file, char **text, size_t **starts, uint64
     ssize_t len;
     *text = NULL;
     *starts = NULL;
+    *cls = NULL;
     *n = 0;
     if (!f) {
         fprintf(stderr, "loadgen: --urls %s: %s\n", file, strerror(errno));
@@ -60,28 +76,36 @@ static int reqs_read_list(const char *file, char **text, size_t **starts, uint64
             len--;
         if (len == 0)
             continue; /* blank lines carry nothing */
-        if (!reqs_path_ok(line, (size_t)len) || *n == LG_MAX_URLS) {
+        int k = reqs_class(line, &len);
+        if (k < 0 || !reqs_path_ok(line, (size_t)len) || *n == LG_MAX_URLS) {
             fprintf(stderr, "loadgen: --urls %s: line %llu: %s\n", file,
                     (unsigned long long)lineno, *n == LG_MAX_URLS ? "more than "
-                    "the 10000000 paths allowed" : "expected a path starting with /, "
+                    "the 10000000 paths allowed" : k < 0 ? "the class after the tab "
+                    "must be 0 or 1" : "expected a path starting with /, "
                     "without blanks, control characters or #");
             goto fail;
         }
         /* Both grow by doubling: a list of 100,000 paths is read at once. */
         char *t = used + (size_t)len + 1 > text_cap
                       ? realloc(*text, text_cap = 2 * (used + (size_t)len + 1)) : *text;
-        size_t *s = *n == n_cap ? realloc(*starts, (n_cap = n_cap ? 2 * n_cap : 1024) *
-                                                        sizeof *s) : *starts;
+        size_t grow = *n == n_cap ? (n_cap ? 2 * n_cap : 1024) : n_cap;
+        size_t *s = grow != n_cap ? realloc(*starts, grow * sizeof *s) : *starts;
+        uint8_t *c = grow != n_cap ? realloc(*cls, grow) : *cls;
         if (t)
             *text = t;
         if (s)
             *starts = s;
-        if (!t || !s) {
+        if (c)
+            *cls = c;
+        if (s && c)
+            n_cap = grow;
+        if (!t || !s || !c) {
             fprintf(stderr, "loadgen: --urls %s: out of memory\n", file);
             goto fail;
         }
         memcpy(*text + used, line, (size_t)len);
         (*text)[used + (size_t)len] = '\0';
+        (*cls)[*n] = (uint8_t)k;
         (*starts)[(*n)++] = used;
         used += (size_t)len + 1;
     }
@@ -99,15 +123,16 @@ fail:
 
 /* The buffer for n paths (path i = paths + starts[i]) plus the wrap copies. */
 static int reqs_fill(const struct lg_opts *o, const char *paths, const size_t *starts,
-                     uint64_t n, struct lg_reqs *r)
+                     const uint8_t *cls, uint64_t n, struct lg_reqs *r)
 {
     uint64_t total = n + o->pipeline;
     size_t cap = 0, used = 0;
     char one[LG_REQ_MAX];
     r->n = n;
     r->off = malloc((total + 1) * sizeof *r->off);
+    r->cls = calloc(total, 1);
     r->buf = NULL;
-    if (!r->off) {
+    if (!r->off || !r->cls) {
         fprintf(stderr, "loadgen: malloc: %s\n", strerror(errno));
         return 1;
     }
@@ -128,6 +153,7 @@ static int reqs_fill(const struct lg_opts *o, const char *paths, const size_t *s
             r->buf = b;
         }
         r->off[i] = used;
+        r->cls[i] = cls ? cls[i % n] : 0;
         memcpy(r->buf + used, one, len);
         used += len;
     }
@@ -139,15 +165,17 @@ int lg_reqs_build(const struct lg_opts *o, struct lg_reqs *r)
 {
     char *text;
     size_t *starts, one_start = 0;
+    uint8_t *cls;
     uint64_t n;
     int rc;
     memset(r, 0, sizeof *r);
     if (!o->urls)
-        return reqs_fill(o, o->path, &one_start, 1, r);
-    if ((rc = reqs_read_list(o->urls, &text, &starts, &n)) == 0)
-        rc = reqs_fill(o, text, starts, n, r);
+        return reqs_fill(o, o->path, &one_start, NULL, 1, r);
+    if ((rc = reqs_read_list(o->urls, &text, &starts, &cls, &n)) == 0)
+        rc = reqs_fill(o, text, starts, cls, n, r);
     free(text);
     free(starts);
+    free(cls);
     return rc;
 }
 
@@ -155,5 +183,6 @@ void lg_reqs_free(struct lg_reqs *r)
 {
     free(r->buf);
     free(r->off);
+    free(r->cls);
     memset(r, 0, sizeof *r);
 }

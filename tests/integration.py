@@ -51,6 +51,7 @@ from integration_lib import (  # noqa: E402
 import integration_rfc  # noqa: E402
 import integration_semantics  # noqa: E402
 import integration_content  # noqa: E402
+import integration_coding  # noqa: E402
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "html")
 SUITE_BUDGET_S = 170     # meson allows 240 s; the longest check takes < 60 s
@@ -161,7 +162,7 @@ class Suite:
         rc, out, err = self.run_cli(["--help"])
         expect_eq(rc, 0, "exit status of --help")
         for opt in ("--port", "--bind", "--docroot", "--header-timeout", "--idle-timeout",
-                    "--cache-mb", "--serve-hidden"):
+                    "--cache-mb", "--serve-hidden", "--gzip-level", "--gzip-min-size"):
             expect(opt in out, f"--help output does not mention {opt}: {short(out)}")
 
     def check_version(self):
@@ -934,6 +935,8 @@ def plan(s):
     # Files rewritten while served, chunked request bodies, hidden files,
     # media types (issue 21).
     integration_content.plan(s)
+    # The gzip content coding (issue 22).
+    integration_coding.plan(s)
 
     # Connections.
     check("HTTP/1.1 keeps the connection open", s.check_http11_keepalive)

@@ -9,7 +9,8 @@ TEST is one of:
   loadgen  each connection walks the list cyclically from line i*N/C, with
            and without pipelining (the wrap-around of a batch included);
            the URL's path must be /; a bad --urls file is one line on
-           stderr and exit 2
+           stderr and exit 2; a class column after a tab (the mixed
+           workload) is not sent, and each class gets its own count and p99
   wrk      bench/urls.lua: each wrk thread walks the list from its own
            place, pipelined too, and done() still prints report.lua's line
 
@@ -22,11 +23,13 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 
 from loadgen_lib import Fail, PyServer, Runner, Skip, expect, loadgen, run
 
 LG = ROOT = None
 RUN_BOUND_S = 40  # beyond a run's own duration (a loaded CI machine)
+SLOW_S = 0.5      # the recording server's delay for /slow: far above a fast answer
 
 
 class RecordingServer(PyServer):
@@ -41,6 +44,8 @@ class RecordingServer(PyServer):
     def answer(self, conn, path):
         with self.paths_lock:
             self.paths.setdefault(id(conn), []).append(path)
+        if path == "/slow":
+            time.sleep(SLOW_S)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         return True
 
@@ -117,7 +122,24 @@ BAD_FILES = [
     ("/a\nrelative\n", "line 2"),
     ("/a\n/with space\n", "line 2"),
     ("/a\n/b#frag\n", "line 2"),
+    ("/a\t2\n", "line 1"),
+    ("/a\n/b\tcheap\n", "line 2"),
 ]
+
+
+def loadgen_classes():
+    """Class 1 (/slow, 500 ms) is a quarter of the list: its count and p99
+    are its own, class 0 (tab 0 or no column) stays fast. 4 connections at
+    4 req/s: each sends once a second, so a slow answer delays no other."""
+    paths = ["/a\t0", "/slow\t1", "/c", "/d\t0"]
+    r, seqs = run_loadgen(paths, 4, rate=4, secs=4.0)
+    for s in seqs:
+        walks(s, ["/a", "/slow", "/c", "/d"])  # the column is not sent
+    n0, n1 = r["class0_completed"], r["class1_completed"]
+    expect(n0 + n1 == r["completed"] and abs(n1 - r["completed"] / 4) <= 2,
+           f"classes {n0} + {n1} of {r['completed']}")
+    expect(r["class1_p99_us"] >= SLOW_S * 1e6 > r["class0_p99_us"],
+           f"p99 class 1 {r['class1_p99_us']} us, class 0 {r['class0_p99_us']} us")
 
 
 def loadgen_bad_lists_exit_2():
@@ -199,6 +221,7 @@ TESTS = {
         ("pipelined batches wrap around the list", loadgen_pipelined_batches_wrap),
         ("bad --urls files exit 2 with one line", loadgen_bad_lists_exit_2),
         ("--urls wants the URL's path to be /", loadgen_urls_need_root_path),
+        ("a class column: not sent, a count and p99 per class", loadgen_classes),
     ],
     "wrk": [
         ("wrk threads walk the list from their place", wrk_threads_walk_from_their_place),

@@ -35,6 +35,7 @@ struct workload;
 struct measure_cfg {
     const char *path;               /* the URL path requested */
     const char *urls;               /* a URL list both load tools walk, or NULL */
+    const char *header;             /* a header every request carries, or NULL */
     const struct workload *wl;      /* before each point, disk reads (workload.h) */
     int duration_s, warmup_s, pipeline, max_threads;
     const cpu_set_t *server_cpus, *client_cpus;

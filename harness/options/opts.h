@@ -102,6 +102,8 @@ struct opts {
     unsigned long long fileset_seed;
     const char *fileset_cache;
     int cold_memory_mb;
+    int gzip_level;              /* gzip, mixed: --gzip-level of every server */
+    int mix_cheap_pct;           /* mixed: --mix CHEAP/EXPENSIVE, the cheap % */
     int workers;                 /* hybrid models' --workers; 0: the default */
     int slow_conns[OPTS_MAX_LIST], n_slow; /* connections per slow step */
     double slow_rate;            /* req/s per slow connection */

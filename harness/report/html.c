@@ -56,6 +56,11 @@ static void open_head(FILE *f, const struct report *r)
     char rate[32];
     if (!r->open)
         return;
+    for (int e = 0; r->mixed && e < r->n_equal; e++) {
+        util_format_rate(r->equal[e], rate, sizeof rate);
+        fprintf(f, "<th>cheap p99 ms<br>at %s/s<br>(figure of merit)</th>"
+                   "<th>expensive<br>p99 ms at %s/s</th>", rate, rate);
+    }
     fprintf(f, "<th>max sustainable<br>req/s (p99 &le; %s ms)</th>", r->run.slo_ms);
     for (int e = 0; e < r->n_equal; e++) {
         util_format_rate(r->equal[e], rate, sizeof rate);
@@ -68,6 +73,10 @@ static void open_cells(FILE *f, const struct report *r, const struct report_head
 {
     if (!r->open)
         return;
+    for (int e = 0; r->mixed && e < r->n_equal; e++) {
+        html_num(f, h->cheap_ms[e], "%.2f");
+        html_num(f, h->expensive_ms[e], "%.2f");
+    }
     if (h->msr < 0)
         fputs("<td>-</td>", f);
     else if (h->msr == 0)
@@ -347,6 +356,7 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
     load_hosts(f, r);
     headline(f, r);
     html_slow(f, r);
+    html_mixed(f, r);
     warnings(f, r);
     plots(f, r);
     limits(f, r);

@@ -1,5 +1,6 @@
 /* report.html: html.c writes the page from struct report; html_points.c
- * (the table of every point) and html_slow.c (the slow-client section)
+ * (the table of every point) and html_slow.c (the slow-client and mixed
+ * sections)
  * write its parts; html_cells.c has the cells they share. All write into
  * an open FILE; nothing here fails on its own (the caller checks ferror
  * once). */
@@ -26,6 +27,12 @@ struct report;
 /* --workload slow-clients (html_slow.c): p99 and server CPU per request
  * per number of clients; nothing when the run has no slow-client steps. */
 void html_slow(FILE *f, const struct report *r);
+/* --workload mixed (html_slow.c): the cheap and expensive class's p99 and
+ * the server CPU per request at each equal-load rate; nothing otherwise. */
+void html_mixed(FILE *f, const struct report *r);
+/* A step's cell (html_slow.c): v in fmt, or why there is none; "*" when
+ * not sustained. */
+void html_step_cell(FILE *f, const struct stats_point *p, double v, const char *fmt);
 
 /* The whole page (html.c) at path; -1 with err when it cannot be written. */
 int html_write(const struct report *r, const char *path, char *err, size_t errlen);

@@ -1,13 +1,14 @@
-/* The slow-client table of report.html (see html.h): p99 and server CPU
- * per request against the number of clients, each offering a few requests
- * per second (--workload slow-clients). */
+/* The workloads' own tables of report.html (see html.h): the slow-client
+ * table, p99 and server CPU per request against the number of clients, each
+ * offering a few requests per second (--workload slow-clients); the mixed
+ * workload's cheap and expensive p99 at equal load. */
 #include <string.h>
 
+#include "base/util.h"
 #include "report/html.h"
 #include "report/report.h"
 
-/* One cell: the figure, or why there is none; "*" when not sustained. */
-static void slow_cell(FILE *f, const struct stats_point *p, double v, const char *fmt)
+void html_step_cell(FILE *f, const struct stats_point *p, double v, const char *fmt)
 {
     if (!p)
         fputs("<td>-</td>", f);
@@ -44,11 +45,47 @@ void html_slow(FILE *f, const struct report *r)
                 html_is_ref(r->head[i].category) ? "ref" : "", model);
         for (int k = 0; k < n; k++) {
             const struct stats_point *p = report_slow_point(r, model, conns[k]);
-            slow_cell(f, p, p ? p->med.lat_p99_us / 1000 : -1, "%.2f");
+            html_step_cell(f, p, p ? p->med.lat_p99_us / 1000 : -1, "%.2f");
         }
         for (int k = 0; k < n; k++) {
             const struct stats_point *p = report_slow_point(r, model, conns[k]);
-            slow_cell(f, p, p ? p->med.srv_cpu_us_per_req : -1, "%.1f");
+            html_step_cell(f, p, p ? p->med.srv_cpu_us_per_req : -1, "%.1f");
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table></div>\n", f);
+}
+
+/* The mixed workload's section: per model and equal-load rate, the cheap
+ * class's p99 (the figure of merit), the expensive class's, and the server
+ * CPU per request. */
+void html_mixed(FILE *f, const struct report *r)
+{
+    char rate[32];
+    if (!r->mixed || r->n_equal == 0)
+        return;
+    fputs("<h2 id=mixed>Cheap requests behind expensive ones</h2>\n<p>The mixed workload:"
+          " cheap requests (1 KiB, never compressed) and expensive ones (100-256 KiB of text"
+          " compressed on the fly) at the same offered rate for every server. Each class's"
+          " p99 comes from its own histogram (from each request's due time); the cheap"
+          " class's is the figure of merit: how long a small answer waits behind someone"
+          " else's compression. * = not sustained.</p>\n"
+          "<div class=scroll><table><thead><tr><th class=l>model</th>", f);
+    for (int e = 0; e < r->n_equal; e++) {
+        util_format_rate(r->equal[e], rate, sizeof rate);
+        fprintf(f, "<th>cheap p99 ms<br>at %s/s</th><th>expensive p99 ms<br>at %s/s</th>"
+                   "<th>server CPU &micro;s<br>per req at %s/s</th>", rate, rate, rate);
+    }
+    fputs("</tr></thead>\n<tbody>\n", f);
+    for (int i = 0; i < r->n_head; i++) {
+        fprintf(f, "<tr class=\"%s\"><td class=l>%s</td>",
+                html_is_ref(r->head[i].category) ? "ref" : "", r->head[i].model);
+        for (int e = 0; e < r->n_equal; e++) {
+            const struct stats_point *p = stats_find_open(
+                &r->points, r->head[i].model, ROW_KIND_LOAD, ROW_STEP_EQUAL, r->equal[e]);
+            html_step_cell(f, p, p ? p->med.cheap_p99_us / 1000 : -1, "%.2f");
+            html_step_cell(f, p, p ? p->med.expensive_p99_us / 1000 : -1, "%.2f");
+            html_step_cell(f, p, p ? p->med.srv_cpu_us_per_req : -1, "%.1f");
         }
         fputs("</tr>\n", f);
     }

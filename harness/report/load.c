@@ -66,6 +66,7 @@ static void find_equal(struct report *r)
         const struct row *m = &r->points.v[i].med;
         bool dup = !stats_open(m) || m->step != ROW_STEP_EQUAL || m->offered_rps <= 0;
         r->open |= stats_open(m) || m->kind == ROW_KIND_MSR;
+        r->mixed |= m->cheap_p99_us >= 0;
         for (int k = 0; k < r->n_equal && !dup; k++)
             dup = r->equal[k] == m->offered_rps;
         if (!dup && r->n_equal < REPORT_EQUAL)
@@ -109,6 +110,9 @@ static void open_of(const struct report *r, struct report_headline *h)
         h->cli_us[e] = ok ? p->med.cli_cpu_us_per_req : -1;
         h->cpu_us_min[e] = ok ? p->cpu_min : -1;
         h->cpu_us_max[e] = ok ? p->cpu_max : -1;
+        h->cheap_ms[e] = ok && p->med.cheap_p99_us >= 0 ? p->med.cheap_p99_us / 1000 : -1;
+        h->expensive_ms[e] = ok && p->med.expensive_p99_us >= 0
+                                 ? p->med.expensive_p99_us / 1000 : -1;
     }
     p = stats_find_open(&r->points, h->model, ROW_KIND_LOAD, ROW_STEP_CAP50, -1);
     h->p99_cap50_ms = consistent(p) ? p->med.lat_p99_us / 1000 : -1;

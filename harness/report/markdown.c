@@ -45,6 +45,11 @@ static void header(FILE *f, const struct report *r)
     char rate[32];
     fprintf(f, "| model | category |");
     if (r->open) {
+        for (int e = 0; r->mixed && e < r->n_equal; e++) {
+            util_format_rate(r->equal[e], rate, sizeof rate);
+            fprintf(f, " cheap p99 ms at %s/s (figure of merit) | expensive p99 ms at %s/s |",
+                    rate, rate);
+        }
         fprintf(f, " max sustainable req/s (p99 <= %s ms) |", r->run.slo_ms);
         for (int e = 0; e < r->n_equal; e++) {
             util_format_rate(r->equal[e], rate, sizeof rate);
@@ -60,7 +65,7 @@ static void header(FILE *f, const struct report *r)
     for (int l = 0; l < r->n_levels; l++)
         fprintf(f, " req/CPU-s c=%d |", r->levels[l]);
     fprintf(f, " vs nginx | KiB/idle conn | status |\n|---|---|---:|");
-    for (int e = 0; r->open && e < r->n_equal + 3; e++)
+    for (int e = 0; r->open && e < r->n_equal + 3 + (r->mixed ? 2 * r->n_equal : 0); e++)
         fprintf(f, "---:|");
     for (int l = 0; l < 3 * r->n_levels; l++)
         fprintf(f, "---:|");
@@ -100,6 +105,10 @@ static void headline_row(FILE *f, const struct report *r, const struct report_he
     fprintf(f, "| %s%s%s | %s |", ref ? "*" : "**", h->model, ref ? "*" : "**",
             h->category);
     if (r->open) {
+        for (int e = 0; r->mixed && e < r->n_equal; e++) {
+            cell(f, h->cheap_ms[e], "%.2f");
+            cell(f, h->expensive_ms[e], "%.2f");
+        }
         if (h->msr < 0)
             fprintf(f, " - |");
         else if (h->msr == 0)

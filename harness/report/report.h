@@ -41,6 +41,9 @@ struct report_headline {
     double cpu_us[REPORT_EQUAL], cpu_us_min[REPORT_EQUAL], cpu_us_max[REPORT_EQUAL];
     double cli_us[REPORT_EQUAL];   /* loadgen's CPU µs per request there */
     double p99_cap50_ms, p99_cap80_ms;
+    /* mixed: the cheap and the expensive class's p99 at each equal-load
+     * rate, ms; the cheap one is the workload's figure of merit */
+    double cheap_ms[REPORT_EQUAL], expensive_ms[REPORT_EQUAL];
     double best_rps; int best_conns;
     double rps[REPORT_LEVELS], p99_ms[REPORT_LEVELS], eff[REPORT_LEVELS];
     double vs_nginx;               /* req per server CPU-s / nginx's (geomean) */
@@ -94,6 +97,7 @@ struct report {
     double equal[REPORT_EQUAL];           /* equal-load rates, req/s */
     int n_equal;
     bool open;                            /* the run has open-loop rows */
+    bool mixed;                           /* ... with per-class p99 (mixed) */
     struct report_headline head[REPORT_MAX_MODELS];
     int n_head;
     struct plot_set plots;

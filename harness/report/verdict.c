@@ -51,7 +51,7 @@ static int closed_levels(const struct report *r, int *levels, int max)
 static void closed_answers(struct report *r)
 {
     int lv[64], n = closed_levels(r, lv, 64);
-    char label[96];
+    char label[192];
     if (n == 0) {
         verdict_say(r, "Closed loop: no level was measured in this run.");
         return;
@@ -81,10 +81,17 @@ static void closed_answers(struct report *r)
 
 static void open_answers(struct report *r)
 {
-    char label[96];
+    char label[192];
     if (!r->open) {
         verdict_say(r, "Open loop: not in this run (--rates none).");
         return;
+    }
+    for (int e = 0; e < r->n_equal && verdict_mixed(r); e++) {
+        char rate[32];
+        util_format_rate(r->equal[e], rate, sizeof rate);
+        snprintf(label, sizeof label, "The figure of merit of the mixed workload, the cheap "
+                 "requests' p99 behind the expensive ones at %s req/s offered", rate);
+        verdict_answer(r, Q_CHEAP, r->equal[e], label, "");
     }
     for (int e = 0; e < r->n_equal; e++) {
         char rate[32];

@@ -13,8 +13,9 @@
 #include "results/judge.h"
 
 /* Closed loop (param: connections), equal load (param: offered req/s),
- * maximum sustainable rate (param unused). */
-enum question { Q_CLOSED, Q_EQUAL, Q_MSR };
+ * maximum sustainable rate (param unused), the mixed workload's cheap-class
+ * p99 at equal load (param: offered req/s; lower is better). */
+enum question { Q_CLOSED, Q_EQUAL, Q_MSR, Q_CHEAP };
 
 struct cand {
     const char *model;
@@ -48,5 +49,7 @@ void verdict_answer(struct report *r, enum question q, double param, const char 
                     const char *extra);
 /* The sustainable-rate sentence (verdict_msr.c). */
 void verdict_msr(struct report *r);
+/* A mixed run: some point has a cheap-class p99. */
+bool verdict_mixed(const struct report *r);
 
 #endif

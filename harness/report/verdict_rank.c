@@ -64,7 +64,7 @@ static struct judge_figure figure_of(const struct report *r, const char *model,
             *why = "errors";
         return p && !*why ? judge_eff(p) : none;
     }
-    if (q == Q_EQUAL) {
+    if (q == Q_EQUAL || q == Q_CHEAP) {
         p = stats_find_open(&r->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL, param);
         if (p && row_has_flag(&p->med, ROW_FLAG_INCONSISTENT))
             *why = "inconsistent";
@@ -72,6 +72,8 @@ static struct judge_figure figure_of(const struct report *r, const char *model,
             *why = p->med.status != ROW_STATUS_OK ? row_status_name(p->med.status)
                    : late_in_noise(&p->med) ? "not sustained; loadgen late amid noise"
                                             : "not sustained";
+        if (p && !*why && q == Q_CHEAP)
+            return judge_cheap_p99(p);
         return p && !*why ? judge_cpu(p) : none;
     }
     p = stats_find_open(&r->points, model, ROW_KIND_MSR, ROW_STEP_NONE, -1);
@@ -88,6 +90,8 @@ static void format_value(enum question q, double v, char *out, size_t outlen)
 {
     if (q == Q_EQUAL)
         snprintf(out, outlen, "%.1f µs", v);
+    else if (q == Q_CHEAP)
+        snprintf(out, outlen, "%.2f ms", v);
     else
         util_format_rate(v, out, outlen);
 }
@@ -140,7 +144,7 @@ static bool tied(const struct judge_figure *best, const struct judge_figure *o,
     enum judge j = judge_rounds(best, o);
     if (j != JUDGE_ONE_ROUND)
         return j == JUDGE_OVERLAP;
-    return q == Q_EQUAL ? o->med <= best->med * (1 + margin)
+    return q == Q_EQUAL || q == Q_CHEAP ? o->med <= best->med * (1 + margin)
                         : o->med * (1 + margin) >= best->med;
 }
 
@@ -183,7 +187,7 @@ int verdict_candidates(const struct report *r, enum question q, double param,
             verdict_append(unranked, ulen, ", ", text);
         }
     }
-    better_first = q == Q_EQUAL ? -1 : 1;
+    better_first = q == Q_EQUAL || q == Q_CHEAP ? -1 : 1;
     qsort(c, (size_t)n, sizeof *c, cand_order);
     return n;
 }
@@ -192,7 +196,16 @@ static const char *const verbs[] = {
     [Q_CLOSED] = "serves the most requests per server CPU-second",
     [Q_EQUAL] = "needs the least server CPU per request",
     [Q_MSR] = "sustains the highest rate",
+    [Q_CHEAP] = "keeps the cheap requests' p99 lowest",
 };
+
+bool verdict_mixed(const struct report *r)
+{
+    for (size_t k = 0; k < r->points.n; k++)
+        if (r->points.v[k].med.cheap_p99_us >= 0)
+            return true;
+    return false;
+}
 
 /* " a, b tie with it (their rounds overlap)." for the models of c[1..n)
  * that tie with c[0], or "". */
@@ -240,7 +253,8 @@ static bool beats_calibration(const struct report *r, enum question q, double pa
 {
     struct judge_figure cal = calibration_of(r, q, param);
     char cv[32];
-    if (q == Q_MSR || cal.rounds == 0 || (q == Q_CLOSED ? v <= cal.med : v >= cal.med))
+    if (q == Q_MSR || q == Q_CHEAP || cal.rounds == 0 ||
+        (q == Q_CLOSED ? v <= cal.med : v >= cal.med))
         return false;
     format_value(q, cal.med, cv, sizeof cv);
     snprintf(out, outlen, q == Q_CLOSED ? ", above the calibration server's %s: "
@@ -264,7 +278,7 @@ void verdict_answer(struct report *r, enum question q, double param, const char 
         snprintf(tail, sizeof tail, " Not ranked: %s.", unranked);
     if (n == 0) {
         verdict_say(r, "%s: no model %s.%s%s", label, q == Q_CLOSED ? "served it without "
-            "starving or errors" : q == Q_EQUAL ? "sustained it" : "has a sustainable "
+            "starving or errors" : q == Q_EQUAL || q == Q_CHEAP ? "sustained it" : "has a sustainable "
             "rate that ranks (none below loadgen's limit or the machine's noise)", extra, tail);
         return;
     }

@@ -57,6 +57,13 @@ struct judge_figure judge_p99(const struct stats_point *p)
                   p->p99_max < 0 ? -1 : p->p99_max / 1000);
 }
 
+struct judge_figure judge_cheap_p99(const struct stats_point *p)
+{
+    if (!p || p->med.cheap_p99_us < 0)
+        return figure(NULL, -1, -1, -1);
+    return figure(p, p->med.cheap_p99_us / 1000, p->cheap_min / 1000, p->cheap_max / 1000);
+}
+
 struct judge_figure judge_msr(const struct stats_point *p)
 {
     if (!p || p->med.kind != ROW_KIND_MSR)

@@ -35,5 +35,7 @@ struct judge_figure judge_eff(const struct stats_point *p);
 struct judge_figure judge_cpu(const struct stats_point *p);
 struct judge_figure judge_p99(const struct stats_point *p);
 struct judge_figure judge_msr(const struct stats_point *p);
+/* The mixed workload's cheap-class p99 in ms (range from the rounds'). */
+struct judge_figure judge_cheap_p99(const struct stats_point *p);
 
 #endif

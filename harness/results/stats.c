@@ -197,7 +197,13 @@ static void summarise(struct stats_point *p, const struct row *const *all, int n
      * sustainable rate; and of the server CPU per request. */
     bool msr = p->med.kind == ROW_KIND_MSR;
     p->rps_min = p->rps_max = p->cpu_min = p->cpu_max = p->p99_min = p->p99_max = -1;
+    p->cheap_min = p->cheap_max = -1;
     for (int i = 0; i < k; i++) {
+        double cheap = use[i]->cheap_p99_us;
+        if (cheap >= 0 && (p->cheap_min < 0 || cheap < p->cheap_min))
+            p->cheap_min = cheap;
+        if (cheap > p->cheap_max)
+            p->cheap_max = cheap;
         rps[i] = msr ? use[i]->offered_rps : use[i]->req_per_s;
         double cpu = use[i]->srv_cpu_us_per_req, p99 = use[i]->lat_p99_us;
         if (p99 >= 0 && (p->p99_min < 0 || p99 < p->p99_min))

@@ -25,6 +25,7 @@ struct stats_point {
     double rps_min, rps_max, rps_cv_pct; /* msr points: of the sustainable rate */
     double cpu_min, cpu_max;             /* srv_cpu_us_per_req over the rounds */
     double p99_min, p99_max;             /* lat_p99_us over the rounds */
+    double cheap_min, cheap_max;         /* cheap_p99_us over the rounds (mixed) */
 };
 
 struct stats_points {

@@ -33,7 +33,9 @@ int run_bring_up(struct run_ctx *c, struct sut *s, const struct model *m,
     if (r != SUT_OK)
         return -1;
     char failed[400], note[256];
-    if (verify_server(s, c->env.docroot, c->wl.path, failed, sizeof failed)) {
+    if (verify_server(s, c->env.docroot, c->wl.path, failed, sizeof failed) ||
+        (c->wl.gzip_level && c->wl.urls &&
+         verify_coded(s, c->env.docroot, c->wl.urls, failed, sizeof failed))) {
         sut_stop(s, note, sizeof note);
         snprintf(why, whylen, "verify: %s", failed);
         return -1;

@@ -211,9 +211,10 @@ static int setup(struct run_ctx *c, const struct opts *o,
                                  .cache_mb = c->wl.cache_mb,
                                  .memory_limit = c->wl.memory_limit,
                                  .model_args = c->wl.server_args,
-                                 .calibration_json = c->wl.calibration_json};
+                                 .calibration_json = c->wl.calibration_json,
+                                 .gzip_level = c->wl.gzip_level};
     c->cfg = (struct measure_cfg){
-        .path = c->wl.path, .urls = c->wl.urls, .wl = &c->wl,
+        .path = c->wl.path, .urls = c->wl.urls, .header = c->wl.header, .wl = &c->wl,
         .duration_s = o->duration_s, .warmup_s = o->warmup_s,
         .pipeline = o->pipeline, .max_threads = o->threads,
         .server_cpus = &o->server_cpus, .client_cpus = &o->client_cpus,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct httpc {
     CURL *curl;
@@ -39,6 +40,25 @@ struct httpc *httpc_open(const char *addr, int port, int timeout_ms, char *err,
     return c;
 }
 
+void httpc_accept_gzip(struct httpc *c)
+{
+    curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "gzip");
+}
+
+/* Notes a Content-Encoding: gzip among the response's header lines. */
+static size_t header_line(char *data, size_t size, size_t n, void *user)
+{
+    static const char name[] = "content-encoding:";
+    struct httpc_resp *r = user;
+    size_t len = size * n, k = sizeof name - 1;
+    if (len > k && strncasecmp(data, name, k) == 0) {
+        while (k < len && (data[k] == ' ' || data[k] == '\t'))
+            k++;
+        r->gzip = len - k >= 4 && strncasecmp(data + k, "gzip", 4) == 0;
+    }
+    return len;
+}
+
 static size_t append(char *data, size_t size, size_t n, void *user)
 {
     struct httpc_resp *r = user;
@@ -64,6 +84,8 @@ int httpc_request(struct httpc *c, const char *method, const char *path,
     curl_easy_setopt(c->curl, head ? CURLOPT_NOBODY : CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, append);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, header_line);
+    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, why);
     CURLcode rc = curl_easy_perform(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);

@@ -26,6 +26,7 @@ struct httpc_resp {
     bool reused;          /* sent on the previous request's connection */
     char *body;           /* body_len bytes, malloc'd; NULL for none */
     size_t body_len;
+    bool gzip;            /* Content-Encoding: gzip came (body: decoded) */
 };
 
 /* addr: an IPv4 address (the server's, 127.0.0.1 unless --target);
@@ -38,6 +39,10 @@ struct httpc *httpc_open(const char *addr, int port, int timeout_ms, char *err,
  * response that is not HTTP). */
 int httpc_request(struct httpc *c, const char *method, const char *path,
                   struct httpc_resp *r, char *err, size_t errlen);
+/* From now on, requests carry Accept-Encoding: gzip and a gzip body is
+ * decoded by libcurl (zlib) before it reaches r->body; r->gzip says it was
+ * encoded, content_length is then the encoded length. */
+void httpc_accept_gzip(struct httpc *c);
 void httpc_free(struct httpc_resp *r);
 void httpc_close(struct httpc *c);
 

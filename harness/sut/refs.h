@@ -27,9 +27,18 @@ struct refs_cmd {
 /* Binds ADDR:0 (IPv4), reads the port, closes: the caller passes it on and
  * retries with another one if the server then fails to bind. */
 int refs_free_port(const char *addr, char *err, size_t errlen);
-/* The configuration for m listening on addr:port, written under dir. */
+/* The configuration for m listening on addr:port, written under dir;
+ * gzip_level > 0: compressing as the models do (refs_compression). */
 int refs_prepare(const struct model *m, const char *bin, const char *dir,
-                 const char *docroot, const char *addr, int port,
+                 const char *docroot, const char *addr, int port, int gzip_level,
                  struct refs_cmd *cmd, char *err, size_t errlen);
+
+/* The lines of reference name's configuration that make it compress at
+ * level as the models do: gzip, the same media types
+ * (REFS_GZIP_TYPES: the core's coding_compressible) above REFS_GZIP_MIN
+ * bytes, Vary, nothing cached; "" for level 0. For the configuration and
+ * meta.txt. */
+const char *refs_compression(const char *name, int level, char *out, size_t outlen);
+#define REFS_GZIP_MIN 256 /* the models' --gzip-min-size default */
 
 #endif

@@ -185,7 +185,7 @@ static int ended_early(struct sut *s, char *why, size_t whylen)
 
 static int start_model(struct sut *s, const char *bin, char *why, size_t whylen)
 {
-    char size[32], workers[32], idle[32], cache[32], line[1024];
+    char size[32], workers[32], idle[32], cache[32], level[16], line[1024];
     char *argv[32] = {(char *)bin, "--port", "0", "--bind", (char *)s->addr};
     int n = 5;
     snprintf(idle, sizeof idle, "%d", SUT_IDLE_TIMEOUT_MS);
@@ -205,6 +205,11 @@ static int start_model(struct sut *s, const char *bin, char *why, size_t whylen)
         }
         for (int i = 0; s->env->model_args && s->env->model_args[i] && n < 28; i++)
             argv[n++] = (char *)s->env->model_args[i];
+    }
+    if (s->env->gzip_level > 0) { /* the calibration server: its stored gzip body */
+        snprintf(level, sizeof level, "%d", s->env->gzip_level);
+        argv[n++] = "--gzip-level";
+        argv[n++] = level;
     }
     if (strcmp(s->model->category, "hybrid") == 0) {
         snprintf(workers, sizeof workers, "%d", s->env->workers);
@@ -250,7 +255,7 @@ static int start_reference(struct sut *s, const char *bin, char *why, size_t why
     for (int attempt = 0; attempt < SUT_PORT_TRIES; attempt++) {
         s->port = refs_free_port(s->addr, why, whylen);
         if (s->port < 0 || refs_prepare(s->model, bin, dir, s->env->docroot, s->addr,
-                                        s->port, &cmd, why, whylen) ||
+                                        s->port, s->env->gzip_level, &cmd, why, whylen) ||
             spawn(s, cmd.argv, why, whylen))
             return SUT_FAILED;
         double deadline = util_now() + SUT_START_TIMEOUT_MS / 1000.0;

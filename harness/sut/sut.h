@@ -49,6 +49,7 @@ struct sut_env {
     uint64_t memory_limit;     /* bytes, page cache included (cgroup.h); 0 none */
     const char *const *model_args; /* more options for the models, or NULL */
     const char *calibration_json; /* the calibration server's body instead, or NULL */
+    int gzip_level;            /* compress at this level (workload.h); 0: no */
 };
 
 struct sut_counters {

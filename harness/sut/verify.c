@@ -91,23 +91,26 @@ out:
 }
 
 static int verify_calibration(const char *addr, int port, const char *bench_path,
-                              long size, char *why, size_t whylen)
+                              long size, bool gzip, char *why, size_t whylen)
 {
     struct httpc_resp r;
     struct httpc *c = httpc_open(addr, port, VERIFY_TIMEOUT_MS, why, whylen);
     if (!c)
         return -1;
+    if (gzip)
+        httpc_accept_gzip(c);
     for (int i = 0; i < 2; i++) {
         if (httpc_request(c, "GET", bench_path, &r, why, whylen)) {
             httpc_close(c);
             return -1;
         }
-        int bad = r.status != 200 || (long)r.body_len != size || (i > 0 && !r.reused);
+        int bad = r.status != 200 || (long)r.body_len != size || (i > 0 && !r.reused) ||
+                  r.gzip != gzip;
         if (bad)
             snprintf(why, whylen, "GET %s (request %d on one connection): status %d,"
-                     " %zu bytes%s, expected 200 and %ld", bench_path, i + 1,
+                     " %zu bytes%s%s, expected 200 and %ld", bench_path, i + 1,
                      r.status, r.body_len, i > 0 && !r.reused ? " on a new connection" : "",
-                     size);
+                     r.gzip != gzip ? (gzip ? ", not gzip" : ", in gzip") : "", size);
         httpc_free(&r);
         if (bad) {
             httpc_close(c);
@@ -145,11 +148,78 @@ int verify_server(const struct sut *s, const char *docroot,
                   const char *bench_path, char *why, size_t whylen)
 {
     if (s->model->kind == MODEL_CALIBRATION)
-        return verify_calibration(s->addr, s->port, bench_path, s->env->body_size, why,
-                                  whylen);
+        return verify_calibration(s->addr, s->port, bench_path, s->env->body_size,
+                                  s->env->gzip_level > 0, why, whylen);
     if (s->env->model_args && (!strcmp(bench_path, "/db") || !strncmp(bench_path, "/queries", 8)))
         return verify_db(s->addr, s->port, docroot, bench_path, why, whylen);
     return verify_files(s->addr, s->port, docroot, bench_path, why, whylen);
+}
+
+static bool is_text(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".css") == 0 ||
+                   strcmp(dot, ".js") == 0);
+}
+
+/* One path of the list, on c. */
+static int verify_one_coded(struct httpc *c, const char *docroot, const char *path,
+                            char *why, size_t whylen)
+{
+    char full[PATH_MAX], *want = NULL;
+    size_t want_len = 0;
+    struct httpc_resp r;
+    snprintf(full, sizeof full, "%s%s", docroot, path);
+    if (util_read_file(full, &want, &want_len, why, whylen) ||
+        httpc_request(c, "GET", path, &r, why, whylen)) {
+        free(want);
+        return -1;
+    }
+    int bad = 1;
+    if (r.status != 200)
+        snprintf(why, whylen, "GET %s in gzip: status %d", path, r.status);
+    else if (r.gzip != is_text(path))
+        snprintf(why, whylen, "GET %s with Accept-Encoding: gzip: %s", path,
+                 r.gzip ? "compressed, though not a text type" : "not compressed");
+    else if (r.body_len != want_len || memcmp(r.body, want, want_len) != 0)
+        snprintf(why, whylen, "GET %s in gzip: %zu bytes decompressed, not the file's "
+                 "%zu", path, r.body_len, want_len);
+    else
+        bad = 0;
+    httpc_free(&r);
+    free(want);
+    return bad ? -1 : 0;
+}
+
+int verify_coded(const struct sut *s, const char *docroot, const char *urls, char *why,
+                 size_t whylen)
+{
+    char *text = NULL, seen[512][64];
+    size_t len = 0;
+    int n_seen = 0, rc = 0;
+    if (s->model->kind == MODEL_CALIBRATION)
+        return 0; /* verify_calibration checked its gzip body */
+    if (util_read_file(urls, &text, &len, why, whylen))
+        return -1;
+    struct httpc *c = httpc_open(s->addr, s->port, VERIFY_TIMEOUT_MS, why, whylen);
+    if (!c) {
+        free(text);
+        return -1;
+    }
+    httpc_accept_gzip(c);
+    for (char *line = strtok(text, "\n"); line && rc == 0; line = strtok(NULL, "\n")) {
+        line[strcspn(line, "\t\r")] = '\0';
+        bool dup = strlen(line) >= sizeof seen[0];
+        for (int i = 0; i < n_seen && !dup; i++)
+            dup = strcmp(seen[i], line) == 0;
+        if (dup || n_seen == 512)
+            continue;
+        snprintf(seen[n_seen++], sizeof seen[0], "%s", line);
+        rc = verify_one_coded(c, docroot, line, why, whylen);
+    }
+    httpc_close(c);
+    free(text);
+    return rc;
 }
 
 int verify_answers(const char *addr, int port, int timeout_ms, char *why, size_t whylen)

@@ -21,6 +21,14 @@
 
 int verify_server(const struct sut *s, const char *docroot,
                   const char *bench_path, char *why, size_t whylen);
+/* The gzip and mixed workloads: every distinct path of the URL list
+ * (urls, a class column after a tab ignored), on one keep-alive
+ * connection with Accept-Encoding: gzip: 200, in gzip exactly for the text
+ * files (.html, .css, .js), and the body, decompressed (zlib, through
+ * libcurl), byte for byte the file. The calibration server: its body is
+ * gzip. 0, or -1 with why. */
+int verify_coded(const struct sut *s, const char *docroot, const char *urls, char *why,
+                 size_t whylen);
 /* One GET / answered within timeout_ms: the server still serves. */
 int verify_answers(const char *addr, int port, int timeout_ms, char *why, size_t whylen);
 

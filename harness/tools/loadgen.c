@@ -60,6 +60,10 @@ void loadgen_fill_row(struct row *r, const struct lg_result *g)
     r->lat_max_us = (double)g->max_us;
     r->lat_p99_uncorrected_us = (double)g->p99_uncorrected_us;
     r->lag_p99_us = (double)g->lag_p99_us;
+    if (g->class1_completed > 0) { /* a URL list with classes: mixed */
+        r->cheap_p99_us = (double)g->class0_p99_us;
+        r->expensive_p99_us = (double)g->class1_p99_us;
+    }
     r->err_connect = (double)g->err_connect;
     r->err_read = (double)(g->err_read + g->err_parse);
     r->err_write = (double)g->err_write;
@@ -88,6 +92,10 @@ int loadgen_start(struct client_run *c, const struct loadgen_args *a, char *err,
     if (a->urls) {
         argv[n++] = "--urls";
         argv[n++] = (char *)a->urls;
+    }
+    if (a->header) {
+        argv[n++] = "--header";
+        argv[n++] = (char *)a->header;
     }
     if (a->histograms)
         argv[n++] = "--histograms";

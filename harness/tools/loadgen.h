@@ -30,6 +30,7 @@ struct loadgen_args {
     int port;
     const char *path;
     const char *urls;          /* --urls FILE (the URL's path is then /), or NULL */
+    const char *header;        /* --header LINE, or NULL */
     double rate;               /* req/s; ignored when closed */
     bool closed;               /* closed loop instead */
     bool histograms;           /* --histograms: loadgen_parse_hist() reads them */

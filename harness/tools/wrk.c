@@ -68,8 +68,13 @@ int wrk_start(struct client_run *w, const struct wrk_args *a, char *err, size_t 
     char *argv[] = {"wrk", "--latency", "-t", threads, "-c", conns, "-d", duration,
                     "--timeout", timeout, "-s", a->urls ? WRK_URLS_SCRIPT : WRK_SCRIPT,
                     url, "--", pipeline, (char *)a->urls, threads, NULL};
+    char *with_header[] = {"wrk", "-H", (char *)a->header, "--latency", "-t", threads,
+                           "-c", conns, "-d", duration, "--timeout", timeout, "-s",
+                           a->urls ? WRK_URLS_SCRIPT : WRK_SCRIPT, url, "--", pipeline,
+                           (char *)a->urls, threads, NULL};
     w->name = "wrk";
-    return client_start(w, argv, a->cpus, a->duration_s + WRK_GRACE_S, err, errlen);
+    return client_start(w, a->header ? with_header : argv, a->cpus,
+                        a->duration_s + WRK_GRACE_S, err, errlen);
 }
 
 int wrk_finish(struct client_run *w, struct wrk_result *r, char *err, size_t errlen)

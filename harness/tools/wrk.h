@@ -30,6 +30,7 @@ struct wrk_args {
     int port;
     const char *path;
     const char *urls;          /* a URL list walked by bench/urls.lua, or NULL */
+    const char *header;        /* -H: a header every request carries, or NULL */
     int conns, threads, duration_s, pipeline;
     const cpu_set_t *cpus;
 };

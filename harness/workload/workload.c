@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "sut/refs.h"
+
 int workload_prepare(struct workload *w, const struct opts *o, char *err, size_t errlen)
 {
     char why[384];
@@ -44,6 +46,29 @@ int workload_disk(const struct workload *w, struct diskio_count *c)
     return w && w->disk_ok ? diskio_read(&w->disk, c) : -1;
 }
 
+/* The level, and each reference's compression lines on one meta.txt line
+ * each: indentation dropped, lines joined with "; ", or a blank after a
+ * line that ends with ';' (nginx) or ':' (h2o's YAML). */
+static void write_compression(const struct workload *w, FILE *f)
+{
+    static const char *const refs[] = {"nginx", "h2o", "lighttpd"};
+    char conf[1024];
+    fprintf(f, "gzip_level: %d (models' --gzip-level, the references' and the "
+               "calibration server's)\nrequest_header: %s\n", w->gzip_level,
+            w->header ? w->header : "none");
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+        refs_compression(refs[i], w->gzip_level, conf, sizeof conf);
+        fprintf(f, "compression_%s:", refs[i]);
+        for (char *save = NULL, *l = strtok_r(conf, "\n", &save); l;
+             l = strtok_r(NULL, "\n", &save)) {
+            size_t n = strlen(l += strspn(l, " "));
+            bool open = n && (l[n - 1] == ';' || l[n - 1] == ':'); /* nginx's; YAML's */
+            fprintf(f, " %s%s", l, !open && save && *save ? ";" : "");
+        }
+        fputc('\n', f);
+    }
+}
+
 void workload_write_meta(const struct workload *w, FILE *f)
 {
     fprintf(f, "workload: %s\nworkload_detail: %s\ndocroot: %s\nurls: %s\n", w->name,
@@ -59,4 +84,6 @@ void workload_write_meta(const struct workload *w, FILE *f)
     if (w->skip[0])
         fprintf(f, "workload_skipped: %s\n", w->skip);
     fprintf(f, "hybrid_workers: %d\n", w->workers);
+    if (w->gzip_level)
+        write_compression(w, f);
 }

@@ -59,6 +59,12 @@ struct workload {
     int cache_mb;                /* models' --cache-mb; 0: their default */
     int workers;                 /* hybrid models' --workers */
     long body_size;              /* the calibration server's response, bytes */
+    /* gzip, mixed: the level every server compresses at (models'
+     * --gzip-level, the references' configurations, the calibration
+     * server's stored gzip body), and the header every request carries;
+     * 0 and NULL for the workloads that do not compress. */
+    int gzip_level;
+    const char *header;
     char disk_why[384];          /* why reads are not measured, if so */
     char skip[512];              /* why no server can be measured ("": they can) */
     /* Models' extra options (db, queries: --db URI ...), NULL-terminated. */

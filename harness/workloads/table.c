@@ -4,13 +4,15 @@
 
 /* Each defined in its own file. */
 extern const struct workload_ops workload_file, workload_fileset, workload_fileset_cold,
-    workload_slow_clients, workload_db, workload_queries;
+    workload_slow_clients, workload_gzip, workload_mixed, workload_db, workload_queries;
 
 const struct workload_ops *const workloads_table[] = {
     &workload_file,
     &workload_fileset,
     &workload_fileset_cold,
     &workload_slow_clients,
+    &workload_gzip,
+    &workload_mixed,
     &workload_db,
     &workload_queries,
     NULL,

@@ -7,6 +7,9 @@
  *                   memory cgroup
  *   slow_clients.c  slow-clients: many connections at a few req/s each
  *                   (its steps: slow_steps.c)
+ *   gzip.c          gzip: text files 4-256 KiB, every request in gzip
+ *   mixed.c         mixed: small identity files and large gzip ones, --mix
+ *   textset.c       the text set both generate
  *
  * table.c lists them; cli/main.c registers the table before the options
  * are parsed. What one workload reuses of another is declared here. */
@@ -14,11 +17,14 @@
 #define HARNESS_WORKLOADS_WORKLOADS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "options/opts.h"
 #include "options/workloads.h"
 #include "workload/workload.h"
+
+#define PATH_MAX_TEXTSET 1024
 
 /* The table (table.c), NULL-terminated, the default first. */
 extern const struct workload_ops *const workloads_table[];
@@ -49,5 +55,34 @@ void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
                        enum row_status status, const char *why);
 /* Descriptors its widest step needs in one process (its fds_needed hook). */
 long slow_fds_needed(const struct opts *o);
+/* textset.c: the gzip and mixed workloads' docroot (TEXTSET_TYPES x
+ * TEXTSET_SIZES text files, textset_size(i) bytes each, and TEXTSET_SMALL
+ * small files of a type no server compresses) and its URL list. */
+#define TEXTSET_TYPES 3          /* html, css, js */
+#define TEXTSET_SIZES 16         /* 4 KiB to 256 KiB */
+#define TEXTSET_SMALL 16
+#define TEXTSET_SMALL_BYTES 1024
+#define TEXTSET_URLS 20000       /* lines of a URL list */
+struct textset {
+    char docroot[PATH_MAX_TEXTSET];
+    char urls[PATH_MAX_TEXTSET + 80];
+    char text[TEXTSET_TYPES][TEXTSET_SIZES][32];
+    char small[TEXTSET_SMALL][32];
+    double mean_bytes;           /* of the list's requests, unencoded */
+    long count[2];               /* of the list's requests by class */
+};
+int textset_prepare(struct textset *t, const char *cache, char *err, size_t errlen);
+size_t textset_size(int i);
+char *textset_text(int type, size_t size, uint64_t seed); /* malloc'd */
+uint64_t textset_draw(uint64_t *s, uint64_t n);           /* 0..n-1 */
+int textset_write_urls(struct textset *t, const char *name, int n,
+                       const char *(*pick)(const struct textset *, uint64_t *, int *,
+                                           size_t *, const void *),
+                       const void *arg, char *err, size_t errlen);
+/* gzip.c: --gzip-level (gzip and mixed), its defaults and --help line. */
+int gzip_workload_arg(struct opts *o, const char *name, const char *arg, char *err,
+                      size_t errlen);
+int gzip_workload_check(const struct opts *o, char *err, size_t errlen);
+void gzip_workload_usage(FILE *f);
 
 #endif

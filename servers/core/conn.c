@@ -45,13 +45,19 @@ void conn_accepted(struct conn *c, int fd)
     conn_init(c, fd);
 }
 
-static void release_response(struct conn *c)
+static void release_body(struct conn *c)
 {
     if (c->body.file)
         files_put(c->body.file);
+    free(c->body.coded);
     c->body = (struct respond_body){0};
     db_req_free(c->db);
     c->db = NULL;
+}
+
+static void release_response(struct conn *c)
+{
+    release_body(c);
     c->out_off = c->out_len = 0;
 }
 
@@ -83,7 +89,7 @@ static void count_if_truncated(const struct conn *c)
 {
     const struct file_entry *f = c->body.file;
     struct stat st;
-    if (c->state != CONN_WRITE || !f || f->body || c->body.len <= 0 ||
+    if (c->state != CONN_WRITE || !f || f->body || c->body.coded || c->body.len <= 0 ||
         c->out_off < c->out_len)
         return;
     if (fstat(f->fd, &st) == 0 && st.st_size < c->body.off + c->body.len)
@@ -161,6 +167,18 @@ static void count_bytes(size_t n)
                               memory_order_relaxed);
 }
 
+/* The body's bytes when they are in memory (a cached file, an encoded
+ * body made for this response, or the database's answer as JSON), else
+ * NULL: sent from the file. */
+static const char *body_in_memory(const struct conn *c)
+{
+    if (c->body.coded)
+        return c->body.coded;
+    if (c->body.file)
+        return c->body.file->body;
+    return c->db ? c->db->json : NULL;
+}
+
 /* A small body from memory is copied behind the head, so that the response
  * leaves as one piece: a send instead of a sendmsg (writev) of two. The copy
  * of at most CONN_INLINE_MAX bytes costs less than the kernel's import of a
@@ -168,14 +186,13 @@ static void count_bytes(size_t n)
  * about 3% of a 1 KiB request's CPU under uring, as much under epoll). */
 static void inline_small_body(struct conn *c)
 {
-    const struct file_entry *f = c->body.file;
-    if (!f || !f->body || c->body.len <= 0 || c->body.len > CONN_INLINE_MAX ||
+    const char *mem = body_in_memory(c);
+    if (!mem || c->body.len <= 0 || c->body.len > CONN_INLINE_MAX ||
         c->out_len + (size_t)c->body.len > CONN_OUT_CAP)
         return;
-    memcpy(c->buf + CONN_IN_CAP + c->out_len, f->body + c->body.off, (size_t)c->body.len);
+    memcpy(c->buf + CONN_IN_CAP + c->out_len, mem + c->body.off, (size_t)c->body.len);
     c->out_len += (uint32_t)c->body.len;
-    files_put(c->body.file);
-    c->body = (struct respond_body){0};
+    release_body(c);
 }
 
 /* The answer in the buffer goes out now. */
@@ -436,10 +453,11 @@ enum conn_want conn_recv_copy(struct conn *c, const char *data, size_t n)
     return conn_received(c, (ssize_t)n);
 }
 
-/* The head still to send and a body in memory behind it: one writev. */
+/* The head still to send and a body in memory behind it (a cached file,
+ * an encoded body or a database answer): one writev. */
 int conn_send_iov(struct conn *c, struct iovec *iov)
 {
-    const struct file_entry *f = c->body.file;
+    const char *mem = body_in_memory(c);
     int k = 0;
     if (c->state != CONN_WRITE)
         return 0;
@@ -447,7 +465,6 @@ int conn_send_iov(struct conn *c, struct iovec *iov)
         iov[k].iov_base = c->buf + CONN_IN_CAP + c->out_off;
         iov[k++].iov_len = c->out_len - c->out_off;
     }
-    const char *mem = f ? f->body : c->db ? c->db->json : NULL; /* a body in memory */
     if (mem && c->body.len > 0) {
         iov[k].iov_base = (char *)mem + c->body.off;
         iov[k++].iov_len = (size_t)c->body.len;
@@ -459,7 +476,7 @@ int conn_send_iov(struct conn *c, struct iovec *iov)
 bool conn_send_file(struct conn *c, int *fd, off_t *off, size_t *len)
 {
     const struct file_entry *f = c->body.file;
-    if (c->state != CONN_WRITE || c->out_off < c->out_len || !f || f->body ||
+    if (c->state != CONN_WRITE || c->out_off < c->out_len || !f || body_in_memory(c) ||
         c->body.len <= 0)
         return false;
     *fd = f->fd;

@@ -35,7 +35,7 @@ static int answer(struct conn *c, bool keep_alive, bool head_only, int status,
         memcpy(out + n, r->json, r->len);
         n += r->len;
     } else if (!head_only) {
-        c->body = (struct respond_body){NULL, 0, (off_t)r->len};
+        c->body = (struct respond_body){.len = (off_t)r->len};
     }
     c->out_off = 0;
     c->out_len = (uint32_t)n;

@@ -16,10 +16,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "coding.h"
+#include "http_date.h"
 #include "mime.h"
 #include "path.h"
-#include "http_date.h"
-#include "clock.h"
 
 #define FILES_BUCKETS 4096 /* power of two */
 
@@ -110,6 +111,15 @@ static void make_etag(struct file_entry *f, const struct stat *st)
     f->etag_len = n > 0 && (size_t)n < sizeof f->etag ? (size_t)n : 0;
 }
 
+/* The gzip representation's tag (files.h): "...-gzipN". */
+static void make_etag_gzip(struct file_entry *f)
+{
+    int n = f->etag_len < 2 ? -1
+                            : snprintf(f->etag_gzip, sizeof f->etag_gzip, "%.*s-gzip%d\"",
+                                       (int)f->etag_len - 1, f->etag, coding_gzip_level());
+    f->etag_gzip_len = n > 0 && (size_t)n < sizeof f->etag_gzip ? (size_t)n : 0;
+}
+
 /* Where the line after the one at offset at begins. */
 static size_t next_line(const char *lines, size_t at)
 {
@@ -121,17 +131,21 @@ static size_t next_line(const char *lines, size_t at)
 static bool make_head_lines(struct file_entry *f, const char *rel, const struct stat *st)
 {
     char lm[HTTP_DATE_SIZE];
+    const char *type = mime_type(rel);
     http_date_format(f->mtime, lm);
+    f->compressible = coding_compressible(type, (long long)st->st_size);
     int n = snprintf(f->head_lines, sizeof f->head_lines,
                      "Content-Type: %s\r\nContent-Length: %lld\r\n"
-                     "Accept-Ranges: bytes\r\nLast-Modified: %s\r\nETag: %s\r\n",
-                     mime_type(rel), (long long)st->st_size, lm, f->etag);
+                     "Accept-Ranges: bytes\r\nLast-Modified: %s\r\nETag: %s\r\n%s",
+                     type, (long long)st->st_size, lm, f->etag,
+                     f->compressible ? "Vary: Accept-Encoding\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof f->head_lines || f->etag_len == 0)
         return false;
     f->head_len = (size_t)n;
     f->length_at = next_line(f->head_lines, 0);
     f->ranges_at = next_line(f->head_lines, f->length_at);
     f->validators_at = next_line(f->head_lines, f->ranges_at);
+    f->etag_at = next_line(f->head_lines, f->validators_at);
     return true;
 }
 
@@ -160,6 +174,7 @@ static struct file_entry *entry_new(const char *rel, int fd, const struct stat *
     time_t now = time(NULL);
     f->mtime = st->st_mtime > now ? now : st->st_mtime;
     make_etag(f, st);
+    make_etag_gzip(f);
     if (!make_head_lines(f, rel, st))
         goto err;
     f->fd = fd;

@@ -56,12 +56,20 @@ struct file_entry {
     char etag[FILES_ETAG_MAX]; /* with its quotes, NUL-terminated */
     size_t etag_len;
     /* Content-Type, Content-Length, Accept-Ranges, Last-Modified and ETag
-     * lines, in that order, so that a 304 sends the tail from validators_at
-     * and a 206 swaps the Content-Length line (length_at to ranges_at) for
-     * its own (response.c). */
+     * lines, in that order, and Vary: Accept-Encoding for a compressible
+     * file, so that a 304 sends the tail from validators_at and a 206 swaps
+     * the Content-Length line (length_at to ranges_at) for its own; a gzip
+     * response takes the ETag line (from etag_at) from etag_gzip
+     * (response.c). */
     char head_lines[384];
     size_t head_len;
-    size_t length_at, ranges_at, validators_at;
+    size_t length_at, ranges_at, validators_at, etag_at;
+    /* Sent gzip to a client that accepts it (coding_compressible), with the
+     * entity-tag of that encoded representation (RFC 9110 section 8.8.3):
+     * the file's with "-gzipN" (N the level) before the closing quote. */
+    bool compressible;
+    char etag_gzip[FILES_ETAG_MAX + 8];
+    size_t etag_gzip_len;
     /* private */
     char *rel;
     dev_t dev;

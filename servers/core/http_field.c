@@ -21,6 +21,7 @@ static const struct {
     [HTTP_IF_UNMODIFIED_SINCE] = {"if-unmodified-since", 19},
     [HTTP_RANGE] = {"range", 5},
     [HTTP_IF_RANGE] = {"if-range", 8},
+    [HTTP_ACCEPT_ENCODING] = {"accept-encoding", 15},
 };
 
 /* Content-Length: 1*DIGIT, one value only (the caller has trimmed OWS).
@@ -87,6 +88,9 @@ bool http_field_id_of(const char *name, size_t nlen, enum http_field_id *id)
         break;
     case 13:
         *id = HTTP_IF_NONE_MATCH;
+        break;
+    case 15:
+        *id = HTTP_ACCEPT_ENCODING;
         break;
     case 17:
         *id = HTTP_IF_MODIFIED_SINCE;

@@ -31,7 +31,8 @@ enum http_method {
     HTTP_HEAD,
 };
 
-/* The request fields respond.c acts on (RFC 9110 sections 13.1 and 14.2). */
+/* The request fields respond.c acts on (RFC 9110 sections 13.1, 14.2 and
+ * 12.5.3). */
 enum http_field_id {
     HTTP_IF_MATCH,
     HTTP_IF_NONE_MATCH,
@@ -39,6 +40,7 @@ enum http_field_id {
     HTTP_IF_UNMODIFIED_SINCE,
     HTTP_RANGE,
     HTTP_IF_RANGE,
+    HTTP_ACCEPT_ENCODING,
     HTTP_FIELD_IDS
 };
 

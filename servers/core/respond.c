@@ -2,11 +2,14 @@
 #include "respond.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "coding.h"
 #include "etag.h"
 #include "files.h"
+#include "gzip.h"
 #include "http_date.h"
 #include "http_parse.h"
 #include "path.h"
@@ -127,15 +130,17 @@ static bool one_date(const struct http_request *req, enum http_field_id id, time
     return fld && fld->count == 1 && http_date_parse(fld->value, fld->len, t) == 0;
 }
 
-/* If-Match or If-None-Match over all of the field's lines. */
+/* If-Match or If-None-Match over all of the field's lines, against the
+ * selected representation's tag (the file's, or its gzip one: section
+ * 8.8.3 gives each representation its own). */
 static bool tag_listed(const struct http_request *req, enum http_field_id id,
-                       const struct file_entry *f, enum etag_cmp cmp)
+                       const char *etag, size_t etag_len, enum etag_cmp cmp)
 {
     const struct http_field *fld = http_field(req, id);
     const char *v = fld->value;
     size_t n = fld->len;
     do {
-        if (etag_list_match(v, n, f->etag, f->etag_len, cmp))
+        if (etag_list_match(v, n, etag, etag_len, cmp))
             return true;
     } while (fld->count > 1 && http_field_next(req, id, &v, &n));
     return false;
@@ -144,17 +149,18 @@ static bool tag_listed(const struct http_request *req, enum http_field_id id,
 /* Section 13.2.2, steps 1 to 4, for GET and HEAD of an existing file: 412,
  * 304, or 0 to go on. If-Match wins over If-Unmodified-Since, and
  * If-None-Match over If-Modified-Since, which each is then ignored. */
-static int preconditions(const struct http_request *req, const struct file_entry *f)
+static int preconditions(const struct http_request *req, const struct file_entry *f,
+                         const char *etag, size_t etag_len)
 {
     time_t t;
     if (http_field(req, HTTP_IF_MATCH)) {
-        if (!tag_listed(req, HTTP_IF_MATCH, f, ETAG_STRONG))
+        if (!tag_listed(req, HTTP_IF_MATCH, etag, etag_len, ETAG_STRONG))
             return 412;
     } else if (one_date(req, HTTP_IF_UNMODIFIED_SINCE, &t) && f->mtime > t) {
         return 412;
     }
     if (http_field(req, HTTP_IF_NONE_MATCH)) {
-        if (tag_listed(req, HTTP_IF_NONE_MATCH, f, ETAG_WEAK))
+        if (tag_listed(req, HTTP_IF_NONE_MATCH, etag, etag_len, ETAG_WEAK))
             return 304;
     } else if (one_date(req, HTTP_IF_MODIFIED_SINCE, &t) && f->mtime <= t) {
         return 304;
@@ -202,6 +208,52 @@ static int range_status(const struct http_request *req, const struct file_entry 
 
 /* --- the answer --------------------------------------------------------------- */
 
+/* Whether f goes out in gzip: compressible, and Accept-Encoding (all of
+ * its lines) prefers gzip (coding.h). */
+static bool wants_gzip(const struct http_request *req, const struct file_entry *f)
+{
+    const struct http_field *fld = http_field(req, HTTP_ACCEPT_ENCODING);
+    if (!f->compressible || !fld)
+        return false;
+    struct coding_accept acc;
+    const char *v = fld->value;
+    size_t n = fld->len;
+    coding_accept_init(&acc);
+    do
+        coding_accept_line(&acc, v, n);
+    while (fld->count > 1 && http_field_next(req, HTTP_ACCEPT_ENCODING, &v, &n));
+    return coding_accept_gzip(&acc);
+}
+
+/* f in gzip: 412 and 304 against the encoded tag, else the whole 200,
+ * compressed now (a HEAD too, for the same Content-Length); a Range is
+ * ignored. A file that changed or a zlib failure: 503 or 500. */
+static void answer_gzip(const struct http_request *req, struct file_entry *f,
+                        bool keep_alive, char *out, size_t cap, struct respond_answer *a)
+{
+    bool head_only = req->method == HTTP_HEAD;
+    int status = preconditions(req, f, f->etag_gzip, f->etag_gzip_len);
+    char *z = NULL;
+    size_t zlen = 0;
+    if (status == 0 && (status = gzip_file(f, &z, &zlen)) == 0)
+        status = 200;
+    if (status != 200 && status != 304) {
+        files_put(f);
+        answer_status(status < 0 ? -status : status, NULL, head_only, keep_alive, out,
+                      cap, a);
+        return;
+    }
+    *a = (struct respond_answer){
+        .status = status,
+        .head_len = response_gzip_head(out, cap, status, f, zlen, keep_alive),
+        .keep_alive = keep_alive};
+    files_put(f);
+    if (z && !head_only)
+        a->body = (struct respond_body){.len = (off_t)zlen, .coded = z};
+    else
+        free(z);
+}
+
 /* A file that exists: 200, 206, 304, or the errors 412 and 416. */
 static void answer_file(const struct http_request *req, struct file_entry *f,
                         bool keep_alive, char *out, size_t cap, struct respond_answer *a)
@@ -209,7 +261,7 @@ static void answer_file(const struct http_request *req, struct file_entry *f,
     bool head_only = req->method == HTTP_HEAD;
     off_t first = 0, len = f->size;
     int status = 200; /* the common GET has none of the fields */
-    if (req->fields_given && (status = preconditions(req, f)) == 0)
+    if (req->fields_given && (status = preconditions(req, f, f->etag, f->etag_len)) == 0)
         status = range_status(req, f, &first, &len);
     if (status == 412 || status == 416) {
         char fields[64] = "";
@@ -225,7 +277,7 @@ static void answer_file(const struct http_request *req, struct file_entry *f,
         .head_len = response_file_head(out, cap, status, f, first, len, keep_alive),
         .keep_alive = keep_alive};
     if (status != 304 && !head_only)
-        a->body = (struct respond_body){f, first, len};
+        a->body = (struct respond_body){f, first, len, NULL};
     else
         files_put(f);
 }
@@ -245,6 +297,10 @@ void respond_to(const struct http_request *req, bool keep_alive, char *out, size
         return;
     }
     struct file_entry *f = files_get(rel, dir_slash, &status);
+    if (f && wants_gzip(req, f)) {
+        answer_gzip(req, f, keep_alive, out, cap, a);
+        return;
+    }
     if (f) {
         answer_file(req, f, keep_alive, out, cap, a);
         return;

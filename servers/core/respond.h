@@ -5,7 +5,8 @@
  *   respond_to(&req, keep_alive, out, cap, &a);  // a parsed request head
  *   respond_error(400, false, out, cap, &a);     // a head that did not parse
  *   then send out[0..a.head_len), then bytes [a.body.off, a.body.off +
- *   a.body.len) of a.body.file, and files_put(a.body.file) when done.
+ *   a.body.len) of a.body.file (or of a.body.coded), and
+ *   files_put(a.body.file) (or free(a.body.coded)) when done.
  *
  * The body is a slice of a file entry so that a byte range (RFC 9110 §14)
  * is the same kind of answer as a whole file. conn.c sends answers; this
@@ -20,11 +21,13 @@
 struct file_entry;
 struct http_request;
 
-/* Bytes [off, off + len) of file's content; file NULL: no body. */
+/* Bytes [off, off + len) of file's content, or of coded (a gzip body made
+ * for this response, gzip.h); both NULL: no body. */
 struct respond_body {
     struct file_entry *file; /* referenced: the sender files_put()s it */
     off_t off;
     off_t len;
+    char *coded;             /* malloc'd: the sender free()s it */
 };
 
 struct respond_answer {
@@ -35,6 +38,9 @@ struct respond_answer {
 };
 
 /* Answers a complete, valid request head: the file its target names, 200,
+ * in gzip when the file is compressible and Accept-Encoding asks for it
+ * (coding.h; then validated against its own entity-tag, and a Range is
+ * ignored: the whole 200, RFC 9110 section 14.2 lets a server ignore it),
  * or after the preconditions of RFC 9110 section 13.2.2 (If-Match,
  * If-Unmodified-Since: 412; If-None-Match, If-Modified-Since: 304) and a
  * Range of a GET (section 14.2: 206 for one satisfiable range, 416 for

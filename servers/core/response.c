@@ -101,29 +101,59 @@ static void head_part_lines(struct head *h, const struct file_entry *f, off_t fi
     head_put(h, f->head_lines + f->ranges_at, f->head_len - f->ranges_at);
 }
 
-size_t response_file_head(char *out, size_t cap, int status, const struct file_entry *f,
-                          off_t first, off_t len, bool keep_alive)
+/* The status line, Server and Date. */
+static void head_begin(struct head *h, int status)
 {
     char code[4] = {(char)('0' + status / 100 % 10), (char)('0' + status / 10 % 10),
                     (char)('0' + status % 10), ' '};
+    head_puts(h, "HTTP/1.1 ");
+    head_put(h, code, sizeof code);
+    head_puts(h, response_reason(status));
+    head_puts(h, "\r\nServer: " RESPONSE_SERVER "\r\nDate: ");
+    head_puts(h, response_date());
+    head_puts(h, "\r\n");
+}
+
+/* Connection and the blank line; the length, or 0 if it did not fit. */
+static size_t head_end(struct head *h, bool keep_alive)
+{
+    head_puts(h, keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
+    if (h->len >= h->cap)
+        return 0; /* as snprintf: room for the terminating NUL too */
+    h->p[h->len] = '\0';
+    return h->len;
+}
+
+size_t response_file_head(char *out, size_t cap, int status, const struct file_entry *f,
+                          off_t first, off_t len, bool keep_alive)
+{
     struct head h = {out, 0, cap};
-    head_puts(&h, "HTTP/1.1 ");
-    head_put(&h, code, sizeof code);
-    head_puts(&h, response_reason(status));
-    head_puts(&h, "\r\nServer: " RESPONSE_SERVER "\r\nDate: ");
-    head_puts(&h, response_date());
-    head_puts(&h, "\r\n");
+    head_begin(&h, status);
     if (status == 200)
         head_put(&h, f->head_lines, f->head_len);
     else if (status == 206)
         head_part_lines(&h, f, first, len);
     else /* 304 */
         head_put(&h, f->head_lines + f->validators_at, f->head_len - f->validators_at);
-    head_puts(&h, keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
-    if (h.len >= cap)
-        return 0; /* as snprintf: room for the terminating NUL too */
-    out[h.len] = '\0';
-    return h.len;
+    return head_end(&h, keep_alive);
+}
+
+size_t response_gzip_head(char *out, size_t cap, int status, const struct file_entry *f,
+                          size_t coded_len, bool keep_alive)
+{
+    struct head h = {out, 0, cap};
+    head_begin(&h, status);
+    if (status == 200) {
+        head_put(&h, f->head_lines, f->length_at);
+        head_puts(&h, "Content-Encoding: gzip\r\nContent-Length: ");
+        head_num(&h, (uint64_t)coded_len);
+        head_puts(&h, "\r\n");
+    }
+    head_put(&h, f->head_lines + f->validators_at, f->etag_at - f->validators_at);
+    head_puts(&h, "ETag: ");
+    head_put(&h, f->etag_gzip, f->etag_gzip_len);
+    head_puts(&h, "\r\nVary: Accept-Encoding\r\n");
+    return head_end(&h, keep_alive);
 }
 
 size_t response_error(char *out, size_t cap, int status, const char *fields,

@@ -3,6 +3,7 @@
  *
  *   n = response_file_head(out, cap, 200, f, 0, f->size, keep_alive);  then the body
  *   n = response_file_head(out, cap, 206, f, first, len, keep_alive);  then that part
+ *   n = response_gzip_head(out, cap, 200, f, zlen, keep_alive);        then gzip bytes
  *   n = response_error(out, cap, 404, NULL, head_only, false);         complete
  *
  * The Date value is formatted at most once a second per thread. */
@@ -27,6 +28,14 @@
  * and len matter only for 206. */
 size_t response_file_head(char *out, size_t cap, int status, const struct file_entry *f,
                           off_t first, off_t len, bool keep_alive);
+
+/* The head of f's gzip representation (coding.h), 200 or 304: for 200
+ * Content-Type, Content-Encoding: gzip, the encoded Content-Length
+ * (coded_len), Last-Modified, the encoded ETag (f->etag_gzip) and Vary:
+ * Accept-Encoding; for 304 the last three. No Accept-Ranges: a Range on it
+ * is answered with the whole 200 (respond.c). */
+size_t response_gzip_head(char *out, size_t cap, int status, const struct file_entry *f,
+                          size_t coded_len, bool keep_alive);
 
 /* A complete response with a short HTML body (omitted when head_only, but
  * counted in Content-Length, as for GET) and Connection: close unless

@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "db.h"
-#include "files.h"
 #include "clock.h"
+#include "coding.h"
+#include "files.h"
+#include "gzip.h"
 #include "respond.h"
 
 #ifndef C10K_DEFAULT_DOCROOT
@@ -75,8 +77,12 @@ static void usage(const struct server_model *m, FILE *to)
             "                       process, least recently used out first (default %d)\n"
             "  --serve-hidden       publish hidden files too (a path segment starting\n"
             "                       with '.', e.g. /.git/config, /.env); without it they\n"
-            "                       are 404, except under /.well-known/ (RFC 8615)\n",
-            HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS, FILES_BUDGET_DEFAULT_MB);
+            "                       are 404, except under /.well-known/ (RFC 8615)\n"
+            "  --gzip-level N       gzip level 1-9 for text types a client accepts in\n"
+            "                       gzip (Accept-Encoding), 0 never compresses (default %d)\n"
+            "  --gzip-min-size N    bytes: smaller files go out uncompressed (default %d)\n",
+            HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS, FILES_BUDGET_DEFAULT_MB,
+            CODING_GZIP_LEVEL_DEFAULT, CODING_MIN_SIZE_DEFAULT);
     db_usage(to);
     fprintf(to,
             "  --help               this text\n"
@@ -112,6 +118,8 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
         {"idle-timeout", required_argument, 0, 'I'},
         {"cache-mb", required_argument, 0, 'M'},
         {"serve-hidden", no_argument, 0, 'S'},
+        {"gzip-level", required_argument, 0, 'z'},
+        {"gzip-min-size", required_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         DB_LONGOPTS,
@@ -119,7 +127,8 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
     };
     *o = (struct server_opts){"127.0.0.1", 8080, C10K_DEFAULT_DOCROOT,
                               cpus_allowed(), HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS,
-                              FILES_BUDGET_DEFAULT_MB, false};
+                              FILES_BUDGET_DEFAULT_MB, false, CODING_GZIP_LEVEL_DEFAULT,
+                              CODING_MIN_SIZE_DEFAULT};
     opterr = 0;
     int ch, bad = 0;
     while (!bad && (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -135,6 +144,9 @@ static int parse_args(struct server_opts *o, const struct server_model *m,
         case 'M': bad = parse_int("--cache-mb", optarg, 0, 65536, &o->cache_mb); break;
         case 'S': o->serve_hidden = true; break;
         case DB_OPT_FIRST ... DB_OPT_LAST: bad = db_option(prog, ch, optarg); break;
+        case 'z': bad = parse_int("--gzip-level", optarg, 0, 9, &o->gzip_level); break;
+        case 'Z': bad = parse_int("--gzip-min-size", optarg, 0, INT_MAX,
+                                  &o->gzip_min_size); break;
         case 'h': usage(m, stdout); return 1;
         case 'V':
             printf("%s (c10k-lab) %s%s%s\n", m->name, C10K_VERSION,
@@ -440,6 +452,9 @@ int server_start_probed(struct server *s, const struct server_model *m, int argc
     server_options = &s->opts;
     files_set_budget((size_t)s->opts.cache_mb << 20);
     respond_publish_hidden(s->opts.serve_hidden);
+    coding_configure(s->opts.gzip_level, s->opts.gzip_min_size);
+    if (s->opts.gzip_level > 0)
+        gzip_keep_memory();
     if (files_init(s->opts.docroot, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
         return SERVER_EXIT_USAGE;

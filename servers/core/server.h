@@ -61,6 +61,8 @@ struct server_opts {
     int idle_timeout_ms;
     int cache_mb;          /* file bodies kept in memory (files.h), MiB */
     bool serve_hidden;     /* publish hidden files (path_is_hidden) */
+    int gzip_level;        /* 0 (off) to 9, coding.h; default 1 */
+    int gzip_min_size;     /* bytes: smaller files are not compressed */
 };
 
 struct server {

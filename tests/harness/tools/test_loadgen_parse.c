@@ -20,7 +20,9 @@
              "p50_us=310 p90_us=620 p99_us=1830 p999_us=4100 p9999_us=8800 " \
              "max_us=9100 p50_uncorrected_us=300 p99_uncorrected_us=1500 " \
              "max_uncorrected_us=8000 lag_p50_us=8 lag_p99_us=120 lag_max_us=900 " \
-             "client_cpu_s=1.234 client_cpu_pct=41.1 warmup_completed=9000"
+             "client_cpu_s=1.234 client_cpu_pct=41.1 warmup_completed=9000 " \
+             "class0_completed=56962 class0_p99_us=1200 class1_completed=3000 " \
+             "class1_p99_us=9800"
 
 static void parses_every_field(void **state)
 {
@@ -50,6 +52,10 @@ static void parses_every_field(void **state)
     assert_true(r.client_cpu_s > 1.233 && r.client_cpu_s < 1.235);
     assert_true(r.client_cpu_pct > 41.0 && r.client_cpu_pct < 41.2);
     assert_int_equal(r.warmup_completed, 9000);
+    assert_int_equal(r.class0_completed, 56962);
+    assert_int_equal(r.class0_p99_us, 1200);
+    assert_int_equal(r.class1_completed, 3000);
+    assert_int_equal(r.class1_p99_us, 9800);
 }
 
 static void rejects_broken_lines(void **state)
@@ -86,7 +92,7 @@ static void reads_what_loadgen_prints(void **state)
                             .duration_s = 1.25, .conns = 64, .sent = 3125,
                             .completed = 3124, .err_parse = 2, .mean_us = 81.5,
                             .p9999_us = 900, .lag_max_us = 12, .client_cpu_pct = 41.5,
-                            .warmup_completed = 77}, in;
+                            .warmup_completed = 77, .class1_p99_us = 5}, in;
     char *line = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&line, &len);
@@ -97,7 +103,7 @@ static void reads_what_loadgen_prints(void **state)
                                    "duration_s=1.250 conns=64 ", 63), 0);
     assert_int_equal(loadgen_parse_output(line, &in), 0);
     assert_memory_equal(&in, &out, sizeof in);
-    char *cut = strstr(line, " warmup_completed=");
+    char *cut = strstr(line, " class1_p99_us=");
     *cut = '\n';
     cut[1] = '\0';
     assert_int_equal(loadgen_parse_line(line, &in), -1); /* a key missing */

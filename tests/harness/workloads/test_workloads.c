@@ -8,7 +8,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "options/opts.h"
 #include "workload/workload.h"
@@ -24,8 +27,8 @@ static char err[512];
 static void table(void **state)
 {
     (void)state;
-    const char *names[] = {"file", "fileset", "fileset-cold", "slow-clients", "db",
-                           "queries"};
+    const char *names[] = {"file", "fileset", "fileset-cold", "slow-clients", "gzip",
+                           "mixed", "db", "queries"};
     int n = 0;
     for (; workloads_get(n); n++) {
         const struct workload_ops *w = workloads_get(n);
@@ -36,11 +39,11 @@ static void table(void **state)
         assert_true(!w->options || w->arg); /* options need a parser */
         assert_true(!w->steps == !w->not_measured); /* steps write rows either way */
     }
-    assert_int_equal(n, 6);
+    assert_int_equal(n, 8);
     assert_null(workloads_find("nope"));
     assert_int_equal(PARSE("run", "--workload", "nope"), -1);
     assert_string_equal(err, "--workload nope: expected file, fileset, fileset-cold, "
-                             "slow-clients, db or queries");
+                             "slow-clients, gzip, mixed, db or queries");
 }
 
 /* db and queries: their options, defaults and refusals; the references
@@ -83,6 +86,65 @@ static void options(void **state)
     assert_non_null(strstr(err, "--cold-memory 4: expected a number from 8 to"));
     assert_int_equal(PARSE("run", "--workload", "fileset-cold", "--path", "/x"), -1);
     assert_non_null(strstr(err, "follow its URL list"));
+    assert_int_equal(PARSE("run", "--workload", "file", "--gzip-level", "3"), -1);
+    assert_string_equal(err, "--gzip-level is only used with --workload gzip or mixed");
+    assert_int_equal(PARSE("run", "--workload", "gzip", "--mix", "90/10"), -1);
+    assert_string_equal(err, "--mix is only used with --workload mixed");
+    assert_int_equal(PARSE("run", "--workload", "gzip", "--gzip-level", "10"), -1);
+    assert_int_equal(PARSE("run", "--workload", "mixed", "--mix", "90/20"), -1);
+    assert_non_null(strstr(err, "adding up to 100"));
+    assert_int_equal(PARSE("run", "--workload", "mixed", "--mix", "100/0"), -1);
+    assert_int_equal(PARSE("run", "--workload", "mixed", "--mix", "80/20", "--gzip-level",
+                           "6"), 0);
+    assert_true(o.mix_cheap_pct == 80 && o.gzip_level == 6);
+    assert_int_equal(PARSE("run", "--workload", "gzip"), 0);
+    assert_true(o.gzip_level == 1); /* the default, nginx's and h2o's */
+}
+
+/* gzip and mixed: the text set generated under --fileset-cache, the same
+ * bytes each time; the URL lists: every path exists, mixed's classes in
+ * its proportion (within two points over 20,000 draws), cheap files small
+ * and of a type no server compresses, expensive ones 100 KiB or more. */
+static void text_workloads(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/c10k-textset-XXXXXX", path[8192], line[512];
+    struct workload w;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(PARSE("run", "--workload", "gzip", "--fileset-cache", dir), 0);
+    assert_int_equal(workload_prepare(&w, &o, err, sizeof err), 0);
+    assert_int_equal(w.gzip_level, 1);
+    assert_string_equal(w.header, "Accept-Encoding: gzip");
+    assert_non_null(strstr(w.detail, "48 HTML, CSS and JavaScript files of 4096 to 262144"));
+    struct stat before, after;
+    snprintf(path, sizeof path, "%s/t/app-15.js", w.docroot);
+    assert_int_equal(stat(path, &before), 0);
+    assert_int_equal(before.st_size, 262144);
+    assert_int_equal(PARSE("run", "--workload", "mixed", "--fileset-cache", dir), 0);
+    assert_int_equal(workload_prepare(&w, &o, err, sizeof err), 0);
+    assert_int_equal(stat(path, &after), 0); /* the same bytes: not rewritten */
+    assert_true(before.st_ino == after.st_ino &&
+                before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+    FILE *f = fopen(w.urls, "r");
+    assert_non_null(f);
+    long n[2] = {0, 0};
+    while (fgets(line, sizeof line, f)) {
+        char *tab = strchr(line, '\t');
+        assert_non_null(tab);
+        *tab = '\0';
+        int cls = atoi(tab + 1);
+        struct stat st;
+        snprintf(path, sizeof path, "%s%s", w.docroot, line);
+        assert_int_equal(stat(path, &st), 0);
+        assert_true(cls == 0 ? st.st_size == 1024 && strstr(line, ".png")
+                             : st.st_size >= 100000 && !strstr(line, ".png"));
+        n[cls]++;
+    }
+    fclose(f);
+    assert_int_equal(n[0] + n[1], TEXTSET_URLS);
+    assert_true(n[1] > TEXTSET_URLS * 3 / 100 && n[1] < TEXTSET_URLS * 7 / 100);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
 }
 
 /* The shared prepare around a workload's hooks: docroot, body size,
@@ -117,6 +179,7 @@ int main(void)
         cmocka_unit_test(db_options),
         cmocka_unit_test(options),
         cmocka_unit_test(prepare),
+        cmocka_unit_test(text_workloads),
     };
     workloads_register(workloads_table);
     return cmocka_run_group_tests(tests, NULL, NULL);
