@@ -23,6 +23,7 @@
 struct opts;
 struct workload;
 struct run_ctx;
+struct report;
 struct sut;
 struct model;
 
@@ -63,6 +64,11 @@ struct workload_ops {
     /* Descriptors its widest step needs in one process (connections and a
      * spare), when more than the closed and open loops need; NULL: none. */
     long (*fds_needed)(const struct opts *o);
+    /* Its sections of the report, drawn after the headline (report.html)
+     * and after the headline table (summary.md) from the loaded points, or
+     * NULL. Each draws nothing when the run has none of its rows. */
+    void (*html_section)(FILE *f, const struct report *r);
+    void (*markdown_section)(FILE *f, const struct report *r);
     /* At the end of the run (also after Ctrl-C): what prepare started
      * (the database cluster) stopped, or NULL. */
     void (*finish)(struct workload *w);

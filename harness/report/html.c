@@ -7,6 +7,7 @@
 
 #include "report/html.h"
 #include "base/models.h"
+#include "options/workloads.h"
 #include "report/report.h"
 #include "report/warn.h"
 #include "base/util.h"
@@ -355,8 +356,9 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
     about(f, r);
     load_hosts(f, r);
     headline(f, r);
-    html_slow(f, r);
-    html_mixed(f, r);
+    for (int i = 0; workloads_get(i); i++) /* each workload's own section */
+        if (workloads_get(i)->html_section)
+            workloads_get(i)->html_section(f, r);
     warnings(f, r);
     plots(f, r);
     limits(f, r);

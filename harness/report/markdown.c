@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "report/markdown.h"
+#include "options/workloads.h"
 #include "report/warn.h"
 #include "base/util.h"
 
@@ -143,7 +144,7 @@ static void headline_row(FILE *f, const struct report *r, const struct report_he
 
 /* --workload slow-clients: p99 ms and server CPU us per request per number
  * of clients; "*" = not sustained. */
-static void slow_table(FILE *f, const struct report *r)
+void markdown_slow(FILE *f, const struct report *r)
 {
     double conns[16];
     int n = report_slow_conns(r, conns, 16);
@@ -196,7 +197,9 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
     header(f, r);
     for (int i = 0; i < r->n_head; i++)
         headline_row(f, r, &r->head[i]);
-    slow_table(f, r);
+    for (int i = 0; workloads_get(i); i++) /* each workload's own section */
+        if (workloads_get(i)->markdown_section)
+            workloads_get(i)->markdown_section(f, r);
     warnings(f, r);
     if (strcmp(r->run.load_hosts, "?"))
         fprintf(f, "\nLoad offered over ssh by %s, each its share; the figures merge "

@@ -4,10 +4,14 @@
 #define HARNESS_MARKDOWN_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "report/report.h"
 
 /* Writes r to path; -1 with err when it cannot. */
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen);
+/* --workload slow-clients' section (its markdown_section hook): p99 ms and
+ * server CPU us per request per number of clients; nothing without them. */
+void markdown_slow(FILE *f, const struct report *r);
 
 #endif

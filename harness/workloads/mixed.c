@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/html.h"
+
 #define MIX_CHEAP_DEFAULT 95
 #define MIX_EXPENSIVE_MIN 100000 /* bytes: the expensive class's smallest file */
 
@@ -112,4 +114,5 @@ const struct workload_ops workload_mixed = {
     .usage = usage,
     .prepare = prepare,
     .describe = describe,
+    .html_section = html_mixed,
 };

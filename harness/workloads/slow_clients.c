@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "report/html.h"
+#include "report/markdown.h"
 
 static const char *const options[] = {"slow-conns", "slow-rate", NULL};
 
@@ -72,4 +74,6 @@ const struct workload_ops workload_slow_clients = {
     .steps = slow_measure,
     .not_measured = slow_not_measured,
     .fds_needed = slow_fds_needed,
+    .html_section = html_slow,
+    .markdown_section = markdown_slow,
 };
