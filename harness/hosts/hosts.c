@@ -207,7 +207,7 @@ int hosts_start(struct hosts *hs, const struct loadgen_args *a, char *err, size_
     share(hs, a);
     for (int i = 0; i < hs->n; i++)
         active += hs->h[i].conns > 0;
-    double lead_s = HOSTS_LEAD_S + active * hs->spawn_s;
+    double lead_s = HOSTS_LEAD_S + HOSTS_SPAWN_MARGIN * active * hs->spawn_s;
     int64_t t0 = realtime_ns() + (int64_t)(lead_s * 1e9);
     for (int i = 0; i < hs->n; i++)
         if (hs->h[i].conns > 0 && spawn_one(hs, &hs->h[i], a, t0, err, errlen)) {

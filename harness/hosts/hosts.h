@@ -32,8 +32,11 @@
 #define HOSTS_OFFSET_SHARE 100         /* refuse above 1/100 of a step */
 /* --start-at is this far ahead of the last ssh start: each start is one
  * ssh session (about 0.4 s here, mostly the key exchange), hosts started
- * one after the other. */
+ * one after the other, each given HOSTS_SPAWN_MARGIN times the slowest
+ * session start seen so far (a loaded machine's starts vary by that much:
+ * 2.7 s against 1.3 s before them, seen under a sanitizer build). */
 #define HOSTS_LEAD_S 0.8
+#define HOSTS_SPAWN_MARGIN 2
 #define HOSTS_SPAWN_S 0.5              /* one session start, until measured */
 #define HOSTS_UNEVEN 0.10              /* achieved per share differing more */
 
