@@ -56,6 +56,10 @@ class Cluster:
         self.running = False
 
     def _run(self, args, **kw):
+        # From /: the postgres user may not enter the caller's directory (a
+        # clone under a 0700 directory), and psql then says so on its
+        # output, which the queries read.
+        kw.setdefault('cwd', '/')
         if os.geteuid() == 0:
             args = ['runuser', '-u', 'postgres', '--'] + args
         return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
