@@ -369,6 +369,24 @@ static void ungrant(struct db_side *s, struct db_req *r)
         s->granted_tail = prev;
 }
 
+/* This thread's completion-face pool closed and freed: its connections and
+ * memory. For a loop whose thread ends (reuseport's reactors), once it has
+ * no request left; the next request of the thread would open a new one. */
+void db_loop_close(void)
+{
+    struct db_side *s = loop_side;
+    if (!s)
+        return;
+    for (int i = 0; i < db_options.conns; i++)
+        link_close(&s->links[i]);
+    db_pool_free(&s->pool);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s->links);
+    free(s);
+    loop_side = NULL;
+}
+
 void db_req_free(struct db_req *r)
 {
     if (!r)

@@ -69,6 +69,9 @@ struct db_req *db_req_new(int n, bool array, void *owner);
 /* Frees r; one still waiting or in flight gives its place up, and its
  * connection is closed (the answer of an abandoned query is not awaited). */
 void db_req_free(struct db_req *r);
+/* Closes this thread's completion-face pool (connections and memory): for
+ * a loop thread that ends, after its last request. */
+void db_loop_close(void);
 
 int db_run_sync(struct db_req *r); /* returns r->status */
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "db.h"
 #include "reactor_int.h"
 
 /* In c->waiting while a thread pool's worker has the connection (beside
@@ -268,6 +269,8 @@ int reactor_run(struct reactor *r)
             r->on_turn_end(r);
         timeouts_expire(&r->tq, clock_now_ms(), on_expired, r);
     }
+    if (!r->failed && r->nconns == 0) /* a reactor thread's pool ends with it */
+        db_loop_close();
     return r->failed ? -1 : 0;
 }
 
