@@ -61,6 +61,10 @@ struct workload_ops {
     void (*steps)(struct run_ctx *c, struct sut *s, const struct model *m, int round);
     void (*not_measured)(struct run_ctx *c, const struct model *m, int round,
                          enum row_status status, const char *why);
+    /* How many open-loop steps of a regular length (--rate-duration) those
+     * steps are per model and round, for the plan (run/plan.c); NULL: none
+     * (the slow-client steps are counted there on their own). */
+    int (*open_steps)(const struct opts *o);
     /* Descriptors its widest step needs in one process (connections and a
      * spare), when more than the closed and open loops need; NULL: none. */
     long (*fds_needed)(const struct opts *o);

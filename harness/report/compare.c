@@ -133,7 +133,8 @@ static void not_comparable(struct cmp *c, const char *model, const struct row *a
 {
     static const char *const what[] = {[ROW_STEP_EQUAL] = "equal load",
         [ROW_STEP_CAP50] = "50% of the MSR", [ROW_STEP_CAP80] = "80% of the MSR",
-        [ROW_STEP_RATE] = "rate", [ROW_STEP_SLOW] = "slow clients"};
+        [ROW_STEP_RATE] = "rate", [ROW_STEP_SLOW] = "slow clients",
+        [ROW_STEP_ALONE] = "cheap requests alone"};
     char ra[32], rb[32], text[160];
     util_format_rate(a->offered_rps, ra, sizeof ra);
     util_format_rate(b->offered_rps, rb, sizeof rb);
@@ -189,7 +190,7 @@ static void open_point_rows(struct cmp *c, const char *model, const struct stats
 static void open_rows(struct cmp *c, const struct report *a, const struct report *b,
                       const char *model)
 {
-    int k[ROW_STEP_SLOW + 1] = {0};
+    int k[ROW_STEP_COUNT] = {0};
     for (size_t i = 0; i < a->points.n; i++) {
         const struct stats_point *pa = &a->points.v[i], *other;
         const struct row *m = &pa->med;

@@ -58,6 +58,36 @@ static bool good(const struct stats_point *p)
     return p && p->ok_rounds > 0 && p->med.requests > 0;
 }
 
+static void sort_rates(double *v, int n)
+{
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++)
+            if (v[b] < v[a]) {
+                double t = v[a];
+                v[a] = v[b];
+                v[b] = t;
+            }
+}
+
+/* mixed: the alone rates of the run, ascending, paired with the equal-load
+ * rates in their order (the same share of each). */
+static void find_alone(struct report *r)
+{
+    double v[REPORT_EQUAL + 1];
+    int n = 0;
+    for (size_t i = 0; i < r->points.n; i++) {
+        const struct row *m = &r->points.v[i].med;
+        bool dup = !stats_open(m) || m->step != ROW_STEP_ALONE || m->offered_rps <= 0;
+        for (int k = 0; k < n && !dup; k++)
+            dup = v[k] == m->offered_rps;
+        if (!dup && n <= REPORT_EQUAL)
+            v[n++] = m->offered_rps;
+    }
+    sort_rates(v, n);
+    for (int e = 0; e < REPORT_EQUAL; e++)
+        r->alone[e] = n == r->n_equal && e < n ? v[e] : -1;
+}
+
 /* The equal-load rates of the run: offered rates of its equal steps. */
 static void find_equal(struct report *r)
 {
@@ -72,13 +102,8 @@ static void find_equal(struct report *r)
         if (!dup && r->n_equal < REPORT_EQUAL)
             r->equal[r->n_equal++] = m->offered_rps;
     }
-    for (int a = 0; a < r->n_equal; a++)
-        for (int b = a + 1; b < r->n_equal; b++)
-            if (r->equal[b] < r->equal[a]) {
-                double t = r->equal[a];
-                r->equal[a] = r->equal[b];
-                r->equal[b] = t;
-            }
+    sort_rates(r->equal, r->n_equal);
+    find_alone(r);
 }
 
 /* An inconsistent point (stats.h) shows no figure in the headline. */
@@ -134,6 +159,10 @@ static void headline_of(struct report *r, struct report_headline *h)
         /* A search step that got no answer is how the search found the
          * limit, not a failure of the server. */
         if (p->med.step == ROW_STEP_SEARCH && p->med.status != ROW_STATUS_CRASHED)
+            continue;
+        /* The mixed workload's cheap requests alone are its baseline, no
+         * figure of the headline; only a crash there counts. */
+        if (p->med.step == ROW_STEP_ALONE && p->med.status != ROW_STATUS_CRASHED)
             continue;
         if (p->med.status != ROW_STATUS_OK && h->status != ROW_STATUS_CRASHED)
             h->status = p->med.status;
@@ -239,6 +268,30 @@ const struct stats_point *report_slow_point(const struct report *r, const char *
             return &r->points.v[i];
     }
     return NULL;
+}
+
+double report_cheap_p99_us(const struct stats_point *p)
+{
+    if (!p)
+        return -1;
+    return p->med.cheap_p99_us >= 0 ? p->med.cheap_p99_us : p->med.lat_p99_us;
+}
+
+double report_mixed_ratio(const struct stats_point *mix, const struct stats_point *alone)
+{
+    bool ok = good(mix) && good(alone) && mix->med.status == ROW_STATUS_OK &&
+              alone->med.status == ROW_STATUS_OK && row_sustained(&mix->med) &&
+              row_sustained(&alone->med);
+    double m = ok ? mix->med.cheap_p99_us : -1, a = report_cheap_p99_us(alone);
+    return ok && m >= 0 && a > 0 ? m / a : -1;
+}
+
+const struct stats_point *report_alone_point(const struct report *r, const char *model,
+                                             int e)
+{
+    if (e < 0 || e >= r->n_equal || r->alone[e] <= 0)
+        return NULL;
+    return stats_find_open(&r->points, model, ROW_KIND_LOAD, ROW_STEP_ALONE, r->alone[e]);
 }
 
 int report_slow_conns(const struct report *r, double *conns, int max)

@@ -172,6 +172,53 @@ void markdown_slow(FILE *f, const struct report *r)
     }
 }
 
+/* A p99 (us) as ms, or the point's status, "-" when there is none; " *"
+ * when not sustained. */
+static void p99_cell(FILE *f, const struct stats_point *p, double us)
+{
+    if (!p || p->med.status != ROW_STATUS_OK || us < 0)
+        fprintf(f, " %s |", p ? row_status_name(p->med.status) : "-");
+    else
+        fprintf(f, " %.2f%s |", us / 1000, row_sustained(&p->med) ? "" : " *");
+}
+
+/* --workload mixed: per model and equal-load rate, the cheap p99 in the
+ * mix and alone, their ratio, the expensive p99, server CPU per request. */
+void markdown_mixed(FILE *f, const struct report *r)
+{
+    char rate[32], alone[32];
+    if (!r->mixed || r->n_equal == 0)
+        return;
+    fprintf(f, "\nCheap requests behind expensive ones (mixed; p99 ms from each request's "
+               "due time, per class; alone = the same cheap requests at the same rate "
+               "without the expensive ones; * not sustained). %s\n\n| model | equal load "
+               "| cheap p99 mix | cheap p99 alone | mix / alone | expensive p99 | server "
+               "CPU us/req |\n|---|---:|---:|---:|---:|---:|---:|\n", REPORT_MIXED_RATIO);
+    for (int i = 0; i < r->n_head; i++)
+        for (int e = 0; e < r->n_equal; e++) {
+            const char *model = r->head[i].model;
+            const struct stats_point *p = stats_find_open(
+                &r->points, model, ROW_KIND_LOAD, ROW_STEP_EQUAL, r->equal[e]);
+            const struct stats_point *a = report_alone_point(r, model, e);
+            double ratio = report_mixed_ratio(p, a);
+            util_format_rate(r->equal[e], rate, sizeof rate);
+            util_format_rate(r->alone[e], alone, sizeof alone);
+            fprintf(f, "| %s | %s req/s (cheap %s) |", model, rate,
+                    r->alone[e] > 0 ? alone : "-");
+            p99_cell(f, p, p ? p->med.cheap_p99_us : -1);
+            p99_cell(f, a, report_cheap_p99_us(a));
+            if (ratio < 0)
+                fprintf(f, " - |");
+            else
+                fprintf(f, " %.2fx |", ratio);
+            p99_cell(f, p, p ? p->med.expensive_p99_us : -1);
+            if (!p || p->med.status != ROW_STATUS_OK || p->med.srv_cpu_us_per_req < 0)
+                fprintf(f, " - |\n");
+            else
+                fprintf(f, " %.1f |\n", p->med.srv_cpu_us_per_req);
+        }
+}
+
 int markdown_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "w");

@@ -13,5 +13,9 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
 /* --workload slow-clients' section (its markdown_section hook): p99 ms and
  * server CPU us per request per number of clients; nothing without them. */
 void markdown_slow(FILE *f, const struct report *r);
+/* --workload mixed's section (its markdown_section hook): per model and
+ * equal-load rate the cheap p99 in the mix and alone, their ratio, the
+ * expensive p99, server CPU per request; nothing without per-class p99. */
+void markdown_mixed(FILE *f, const struct report *r);
 
 #endif

@@ -88,8 +88,11 @@ static struct judge_figure value_of(const struct stats_point *pt, enum plot_fig 
 
 static bool selected(const struct row *m, enum plot_x x, int sweep_conns)
 {
-    if (x == X_OFFERED || x == X_SLOW) /* slow steps vary the clients, not the rate */
-        return stats_open(m) && (m->step == ROW_STEP_SLOW) == (x == X_SLOW);
+    /* slow steps vary the clients, not the rate; the mixed workload's
+     * cheap requests alone are another load, shown in its own table */
+    if (x == X_OFFERED || x == X_SLOW)
+        return stats_open(m) && m->step != ROW_STEP_ALONE &&
+               (m->step == ROW_STEP_SLOW) == (x == X_SLOW);
     if (m->kind != ROW_KIND_LOAD || m->mode != ROW_MODE_CLOSED)
         return false;
     return x == X_CONNS ? m->idle <= 0 : m->conns == sweep_conns;

@@ -96,6 +96,11 @@ struct report {
     int levels[REPORT_LEVELS], n_levels;  /* closed-loop headline levels */
     double equal[REPORT_EQUAL];           /* equal-load rates, req/s */
     int n_equal;
+    /* mixed: the rate of the cheap requests alone (step alone) paired
+     * with equal[e], req/s: the e-th lowest alone rate of the run (each is
+     * an equal-load rate times the cheap share); -1 when the run has not
+     * one alone rate for each equal-load rate */
+    double alone[REPORT_EQUAL];
     bool open;                            /* the run has open-loop rows */
     bool mixed;                           /* ... with per-class p99 (mixed) */
     struct report_headline head[REPORT_MAX_MODELS];
@@ -120,6 +125,20 @@ void report_free(struct report *r);
 const struct stats_point *report_slow_point(const struct report *r, const char *model,
                                             double conns);
 int report_slow_conns(const struct report *r, double *conns, int max);
+/* mixed: model's point of the cheap requests alone paired with the e-th
+ * equal-load rate (r->alone[e]), or NULL. */
+const struct stats_point *report_alone_point(const struct report *r, const char *model,
+                                             int e);
+/* mixed: the cheap class's p99 of a point, us (cheap_p99_us, else, on a
+ * list of cheap requests only, lat_p99_us; -1 when neither); the ratio of
+ * the cheap p99 in the mix (point mix) to the same requests' alone (point
+ * alone), or -1 unless both are ok, sustained and measured. What the ratio
+ * means, in one sentence for both pages: */
+double report_cheap_p99_us(const struct stats_point *p);
+double report_mixed_ratio(const struct stats_point *mix, const struct stats_point *alone);
+#define REPORT_MIXED_RATIO "mix / alone = how many times longer the slowest 1% of " \
+    "cheap requests take because expensive ones share the server: 1.0 means the model " \
+    "keeps them apart, 10 means a cheap answer waits ten times as long."
 /* The value of "key: value" in meta.txt, or "?". */
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
 

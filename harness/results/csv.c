@@ -22,7 +22,7 @@ static const char *const mode_words[] = {
 static const char *const step_words[] = {
     [ROW_STEP_NONE] = "", [ROW_STEP_RATE] = "rate", [ROW_STEP_EQUAL] = "equal",
     [ROW_STEP_SEARCH] = "search", [ROW_STEP_CAP50] = "cap50", [ROW_STEP_CAP80] = "cap80",
-    [ROW_STEP_SLOW] = "slow",
+    [ROW_STEP_SLOW] = "slow", [ROW_STEP_ALONE] = "alone",
 };
 static const char *const status_words[] = {
     [ROW_STATUS_OK] = "ok", [ROW_STATUS_SKIPPED] = "skipped",
@@ -69,7 +69,7 @@ _Static_assert(NCOLS == ROW_COLUMNS, "one entry per column of columns.def");
 #undef WORD_COLUMN
 _Static_assert(NWORDS(kind_words) == ROW_KIND_MSR + 1, "a word for every kind");
 _Static_assert(NWORDS(mode_words) == ROW_MODE_OPEN + 1, "a word for every mode");
-_Static_assert(NWORDS(step_words) == ROW_STEP_SLOW + 1, "a word for every step");
+_Static_assert(NWORDS(step_words) == ROW_STEP_COUNT, "a word for every step");
 _Static_assert(NWORDS(status_words) == ROW_STATUS_CRASHED + 1, "a word for every status");
 
 const struct column *csv_column(enum row_column i)

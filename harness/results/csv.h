@@ -29,7 +29,8 @@ enum row_kind { ROW_KIND_LOAD, ROW_KIND_MEMORY, ROW_KIND_MSR };
 enum row_mode { ROW_MODE_CLOSED, ROW_MODE_OPEN }; /* wrk | loadgen */
 enum row_step {                 /* open loop, why this rate (csv.c) */
     ROW_STEP_NONE, ROW_STEP_RATE, ROW_STEP_EQUAL, ROW_STEP_SEARCH,
-    ROW_STEP_CAP50, ROW_STEP_CAP80, ROW_STEP_SLOW
+    ROW_STEP_CAP50, ROW_STEP_CAP80, ROW_STEP_SLOW, ROW_STEP_ALONE,
+    ROW_STEP_COUNT              /* how many there are */
 };
 /* In order of severity: a point keeps the worst of its rounds. */
 enum row_status {

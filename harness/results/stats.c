@@ -74,10 +74,12 @@ bool stats_open(const struct row *m)
 }
 
 /* A step the consistency check reads: open loop, the load from here or
- * merged (not one host's share), not a slow-client step. */
+ * merged (not one host's share), not a slow-client step nor the mixed
+ * workload's cheap requests alone (another load, not another rate). */
 static bool checked_step(const struct row *m)
 {
     return stats_open(m) && !stats_per_host(m) && m->step != ROW_STEP_SLOW &&
+           m->step != ROW_STEP_ALONE &&
            m->status == ROW_STATUS_OK && m->offered_rps > 0;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "options/workloads.h"
 
 static double level_s(int warmup_s, int duration_s)
 {
@@ -62,7 +63,8 @@ void plan_build(struct plan *p, const struct opts *o,
     p->rounds = o->repeat;
     p->memory_idle = o->memory_idle;
     p->open_steps = open_steps(o->rates_mode, o->n_rates, o->n_equal, o->quick) +
-                    o->n_slow;
+                    o->n_slow + (o->workload && o->workload->open_steps
+                                     ? o->workload->open_steps(o) : 0);
     p->steps = p->n_models * (p->rounds * (p->n_levels + p->open_steps) +
                               (p->memory_idle > 0));
     p->est_level_s = level_s(o->warmup_s, o->duration_s);

@@ -24,7 +24,8 @@ struct run_ctx {
     FILE *csv;
     struct workload wl;           /* what is served and requested */
     struct row rows[PLAN_MAX_LEVELS + 1 + PLAN_MAX_OPEN_STEPS + OPTS_MAX_LIST];
-                                  /* one model's round (the last: slow steps) */
+                                  /* one model's round (the last: the
+                                     workload's own steps, slow or alone) */
     int n_rows;
     double equal[OPTS_MAX_LIST];  /* equal-load rates, req/s; 0: not known yet */
     bool calibration_added;       /* not asked for; needed for equal load */

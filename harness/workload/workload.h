@@ -52,6 +52,8 @@ struct workload {
     const char *docroot;         /* what every server and reference serves */
     char path[256];              /* verified (and requested without a list) */
     const char *urls;            /* the URL list both load tools walk, or NULL */
+    const char *urls_alone;      /* mixed: the cheap requests of urls alone, in
+                                    their order (its alone steps); else NULL */
     struct fileset fs;           /* fileset, fileset-cold */
     struct diskio disk;
     bool disk_ok;                /* reads are measured */

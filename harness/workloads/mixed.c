@@ -5,7 +5,13 @@
  * list whose class column (0 cheap, 1 expensive) gives loadgen a latency
  * histogram per class: how long a small answer waits behind someone
  * else's compression. Every request carries Accept-Encoding: gzip, as a
- * browser's do; the server decides what it compresses. */
+ * browser's do; the server decides what it compresses.
+ *
+ * Its baseline: a second URL list of the mix's cheap requests alone (the
+ * same files in the same order), which its steps (mixed_steps.c, step
+ * alone) offer after the open loop at the cheap share of each equal-load
+ * rate: the cheap requests arrive as often as in the mix, without the
+ * expensive ones. */
 #include "workloads/workloads.h"
 
 #include <stdio.h>
@@ -13,12 +19,13 @@
 #include <string.h>
 
 #include "report/html.h"
+#include "report/markdown.h"
 
 #define MIX_CHEAP_DEFAULT 95
 #define MIX_EXPENSIVE_MIN 100000 /* bytes: the expensive class's smallest file */
 
 static const char *const options[] = {"gzip-level", "mix", "fileset-cache", NULL};
-static struct textset set;
+static struct textset set, cheap; /* the mix; its cheap requests alone */
 
 static int arg(struct opts *o, const char *name, const char *value, char *err,
                size_t errlen)
@@ -47,7 +54,9 @@ static void defaults(struct opts *o, bool chosen)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "  --mix C/E            mixed: cheap/expensive requests, %% [%d/%d]\n",
+    fprintf(f, "  --mix C/E            mixed: cheap/expensive requests, %% [%d/%d]; after\n"
+               "                       the open loop, the cheap requests alone at C%% of\n"
+               "                       each equal-load rate (step alone: the baseline)\n",
             MIX_CHEAP_DEFAULT, 100 - MIX_CHEAP_DEFAULT);
 }
 
@@ -75,6 +84,18 @@ static const char *pick(const struct textset *t, uint64_t *s, int *cls, size_t *
     return t->text[k / n][lo + (int)(k % n)];
 }
 
+/* The cheap requests of the mix alone: the mix's draws, the expensive
+ * ones left out, so that its lines are the mix's cheap lines in order. */
+static const char *pick_cheap(const struct textset *t, uint64_t *s, int *cls,
+                              size_t *size, const void *a)
+{
+    const char *path;
+    do
+        path = pick(t, s, cls, size, a);
+    while (*cls != 0);
+    return path;
+}
+
 static int prepare(struct workload *w, const struct opts *o, char *err, size_t errlen)
 {
     char name[64];
@@ -83,8 +104,15 @@ static int prepare(struct workload *w, const struct opts *o, char *err, size_t e
         textset_write_urls(&set, name, TEXTSET_URLS, pick, &o->mix_cheap_pct, err,
                            errlen))
         return -1;
+    cheap = set;
+    cheap.count[0] = cheap.count[1] = 0;
+    snprintf(name, sizeof name, "urls-mixed-%d-cheap.txt", o->mix_cheap_pct);
+    if (textset_write_urls(&cheap, name, (int)set.count[0], pick_cheap, &o->mix_cheap_pct,
+                           err, errlen))
+        return -1;
     w->docroot = set.docroot;
     w->urls = set.urls;
+    w->urls_alone = cheap.urls;
     snprintf(w->path, sizeof w->path, "%s", set.text[0][TEXTSET_SIZES - 1]);
     w->body_size = (long)set.mean_bytes;
     w->gzip_level = o->gzip_level;
@@ -97,7 +125,8 @@ static void describe(struct workload *w, const struct opts *o)
     snprintf(w->detail, sizeof w->detail, "mixed: %d/%d %% cheap/expensive (%ld/%ld of "
              "%d requests): cheap %d-byte image files (never compressed), expensive "
              "HTML/CSS/JS of %zu to %zu bytes in gzip at level %d; class column in the "
-             "URL list, a latency histogram per class", o->mix_cheap_pct,
+             "URL list, a latency histogram per class; the cheap requests alone at "
+             "their share of each equal-load rate as the baseline", o->mix_cheap_pct,
              100 - o->mix_cheap_pct, set.count[0], set.count[1], TEXTSET_URLS,
              TEXTSET_SMALL_BYTES, textset_size(first_expensive()),
              textset_size(TEXTSET_SIZES - 1), w->gzip_level);
@@ -114,5 +143,9 @@ const struct workload_ops workload_mixed = {
     .usage = usage,
     .prepare = prepare,
     .describe = describe,
+    .steps = mixed_alone_steps,
+    .not_measured = mixed_alone_not_measured,
+    .open_steps = mixed_alone_count,
     .html_section = html_mixed,
+    .markdown_section = markdown_mixed,
 };

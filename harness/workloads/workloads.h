@@ -9,6 +9,7 @@
  *                   (its steps: slow_steps.c)
  *   gzip.c          gzip: text files 4-256 KiB, every request in gzip
  *   mixed.c         mixed: small identity files and large gzip ones, --mix
+ *                   (its steps, the cheap requests alone: mixed_steps.c)
  *   textset.c       the text set both generate
  *
  * table.c lists them; cli/main.c registers the table before the options
@@ -55,6 +56,13 @@ void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
                        enum row_status status, const char *why);
 /* Descriptors its widest step needs in one process (its fds_needed hook). */
 long slow_fds_needed(const struct opts *o);
+/* mixed_steps.c: the mixed workload's cheap requests alone (step alone),
+ * one step per equal-load rate at its cheap share, after the open loop
+ * (its hooks steps, not_measured); the rate of the i-th. */
+void mixed_alone_steps(struct run_ctx *c, struct sut *s, const struct model *m, int round);
+void mixed_alone_not_measured(struct run_ctx *c, const struct model *m, int round,
+                              enum row_status status, const char *why);
+int mixed_alone_count(const struct opts *o); /* its steps per round (open_steps) */
 /* textset.c: the gzip and mixed workloads' docroot (TEXTSET_TYPES x
  * TEXTSET_SIZES text files, textset_size(i) bytes each, and TEXTSET_SMALL
  * small files of a type no server compresses) and its URL list. */

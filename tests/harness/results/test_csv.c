@@ -107,12 +107,12 @@ static void the_words_are_the_documented_ones(void **state)
     for (int s = ROW_STATUS_OK; s <= ROW_STATUS_CRASHED; s++)
         assert_string_equal(row_status_name(s), status[s]);
     const char *kind[] = {"load", "memory", "msr"}, *mode[] = {"closed", "open"};
-    const char *step[] = {"", "rate", "equal", "search", "cap50", "cap80", "slow"};
+    const char *step[] = {"", "rate", "equal", "search", "cap50", "cap80", "slow", "alone"};
     for (int k = ROW_KIND_LOAD; k <= ROW_KIND_MSR; k++)
         assert_string_equal(row_kind_name(k), kind[k]);
     for (int m = ROW_MODE_CLOSED; m <= ROW_MODE_OPEN; m++)
         assert_string_equal(row_mode_name(m), mode[m]);
-    for (int t = ROW_STEP_NONE; t <= ROW_STEP_SLOW; t++)
+    for (int t = ROW_STEP_NONE; t < ROW_STEP_COUNT; t++)
         assert_string_equal(row_step_name(t), step[t]);
 }
 
@@ -187,7 +187,7 @@ static void every_flag_and_status_survives_a_round_trip(void **state)
         in[i].status = (enum row_status)(i % (ROW_STATUS_CRASHED + 1));
         in[i].kind = (enum row_kind)(i % (ROW_KIND_MSR + 1));
         in[i].mode = (enum row_mode)(i % (ROW_MODE_OPEN + 1));
-        in[i].step = (enum row_step)(i % (ROW_STEP_SLOW + 1));
+        in[i].step = (enum row_step)(i % ROW_STEP_COUNT);
         if (i < ALL)
             row_flag(&in[i], (enum row_flag)i);
     }

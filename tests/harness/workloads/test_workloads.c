@@ -143,6 +143,23 @@ static void text_workloads(void **state)
     fclose(f);
     assert_int_equal(n[0] + n[1], TEXTSET_URLS);
     assert_true(n[1] > TEXTSET_URLS * 3 / 100 && n[1] < TEXTSET_URLS * 7 / 100);
+    /* the cheap requests alone: the mix's class-0 lines, in their order */
+    FILE *mix = fopen(w.urls, "r"), *alone = fopen(w.urls_alone, "r");
+    char cheap[512];
+    long k = 0;
+    assert_true(mix && alone && strcmp(w.urls, w.urls_alone) != 0);
+    while (fgets(line, sizeof line, mix))
+        if (strstr(line, "\t0\n")) {
+            assert_non_null(fgets(cheap, sizeof cheap, alone));
+            assert_string_equal(cheap, line);
+            k++;
+        }
+    assert_null(fgets(cheap, sizeof cheap, alone));
+    assert_int_equal(k, n[0]);
+    fclose(mix);
+    fclose(alone);
+    assert_non_null(workloads_find("mixed")->steps);
+    assert_int_equal(workloads_find("mixed")->open_steps(&o), o.n_equal);
     snprintf(path, sizeof path, "rm -rf '%s'", dir);
     assert_int_equal(system(path), 0);
 }
