@@ -13,5 +13,7 @@ int markdown_write(const struct report *r, const char *path, char *err, size_t e
 /* --workload slow-clients' section (its markdown_section hook): p99 ms and
  * server CPU us per request per number of clients; nothing without them. */
 void markdown_slow(FILE *f, const struct report *r);
+/* --workload db and queries' section (html_db.c): html_db's table. */
+void markdown_db(FILE *f, const struct report *r);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "options/workloads.h"
 
 static double level_s(int warmup_s, int duration_s)
 {
@@ -61,8 +62,13 @@ void plan_build(struct plan *p, const struct opts *o,
                 o->conns[c], o->n_idle ? o->idle[i] : 0};
     p->rounds = o->repeat;
     p->memory_idle = o->memory_idle;
+    /* queries: a search of its own at each further q (workloads/db_steps.c),
+     * without equal-load steps to start from */
+    int searches = o->rates_mode == RATES_AUTO && o->workload &&
+                   !strcmp(o->workload->name, "queries") ? o->n_db_queries - 1 : 0;
     p->open_steps = open_steps(o->rates_mode, o->n_rates, o->n_equal, o->quick) +
-                    o->n_slow;
+                    o->n_slow + searches * (o->quick ? PLAN_QUICK_SEARCH_STEPS + 1
+                                                     : PLAN_SEARCH_STEPS);
     p->steps = p->n_models * (p->rounds * (p->n_levels + p->open_steps) +
                               (p->memory_idle > 0));
     p->est_level_s = level_s(o->warmup_s, o->duration_s);

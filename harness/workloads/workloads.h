@@ -10,6 +10,7 @@
  *   gzip.c          gzip: text files 4-256 KiB, every request in gzip
  *   mixed.c         mixed: small identity files and large gzip ones, --mix
  *   textset.c       the text set both generate
+ *   db.c            db, queries: a real PostgreSQL (further q: db_steps.c)
  *
  * table.c lists them; cli/main.c registers the table before the options
  * are parsed. What one workload reuses of another is declared here. */
@@ -53,6 +54,17 @@ struct model;
 void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
 void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
                        enum row_status status, const char *why);
+/* db.c, db_steps.c: the queries workload at q (what is requested, the
+ * calibration server's stored body of q rows, Little's law's limit per
+ * process), -1 when out of memory; the searches at each further q of
+ * --db-queries and their rows when the server could not be measured. */
+int db_workload_set_q(struct workload *w, const struct opts *o, int q);
+/* The calibration server's stored body: q World rows as a JSON array
+ * (queries), or one row (db); malloc'd, NULL when out of memory. */
+char *db_calibration_body(bool queries, int q);
+void db_steps(struct run_ctx *c, struct sut *s, const struct model *m, int round);
+void db_not_measured(struct run_ctx *c, const struct model *m, int round,
+                     enum row_status status, const char *why);
 /* Descriptors its widest step needs in one process (its fds_needed hook). */
 long slow_fds_needed(const struct opts *o);
 /* textset.c: the gzip and mixed workloads' docroot (TEXTSET_TYPES x
