@@ -21,9 +21,27 @@
 
 #define MEASURE_SETTLE_MS 300 /* after opening idle connections, before RSS */
 
+#define MEASURE_DB_SAMPLE_MS 250 /* the database's count of its clients, at most this often */
+
 struct peaks {
     long rss_kb, tasks;
+    long db_conns;   /* the database's clients (db_probe.h), 0: not measured */
+    double db_next;  /* when to ask it again (util_now) */
+    bool no_tree;    /* open loop: no scan of the server tree while it runs */
 };
+
+/* The database's clients, every MEASURE_DB_SAMPLE_MS at most: one query
+ * on a connection kept open, a fraction of a millisecond. */
+static void track_db(struct peaks *p, const struct measure_cfg *cfg)
+{
+    double now = util_now();
+    if (!p || !cfg->wl || !cfg->wl->db_probe || now < p->db_next)
+        return;
+    p->db_next = now + MEASURE_DB_SAMPLE_MS / 1000.0;
+    long n = db_probe_clients(cfg->wl->db_probe);
+    if (n > p->db_conns)
+        p->db_conns = n;
+}
 
 static double self_cpu_s(void)
 {
@@ -58,20 +76,24 @@ static void snap(struct sut *s, const struct measure_cfg *cfg, struct snapshot *
     sn->t = util_now();
     if (sn->tree_ok)
         track(p, &sn->tree);
+    if (p)
+        p->db_next = 0; /* around every window */
+    track_db(p, cfg);
 }
 
 /* Samples the server tree while the load generator runs: c here, or the
  * load hosts hs. */
-static void watch(struct sut *s, struct client_run *c, struct hosts *hs,
-                  struct peaks *p)
+static void watch(struct sut *s, const struct measure_cfg *cfg, struct client_run *c,
+                  struct hosts *hs, struct peaks *p)
 {
     int wait_ms = MEASURE_SAMPLE_MS;
     while ((hs ? hosts_poll(hs, wait_ms) : client_poll(c, wait_ms)) == 0) {
         struct sample_tree t;
         double t0 = util_now();
         sut_drain(s);
-        if (p && s->pid > 0 && sample_tree(s->pid, &t) == 0)
+        if (p && !p->no_tree && s->pid > 0 && sample_tree(s->pid, &t) == 0)
             track(p, &t);
+        track_db(p, cfg);
         /* The harness runs on the client CPUs: a tree of thousands of
          * processes costs milliseconds per scan, so scan less often, keeping
          * the sampler under 1/MEASURE_SAMPLE_SHARE of a CPU. */
@@ -93,7 +115,7 @@ static int run_wrk(struct sut *s, const struct measure_cfg *cfg, int conns,
     struct client_run w;
     if (wrk_start(&w, &a, err, errlen))
         return -1;
-    watch(s, &w, NULL, p);
+    watch(s, cfg, &w, NULL, p);
     return wrk_finish(&w, res, err, errlen);
 }
 
@@ -129,7 +151,7 @@ static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
     if (cfg->hosts) {
         if (hosts_start(cfg->hosts, a, err, errlen))
             return -1;
-        watch(s, NULL, cfg->hosts, p);
+        watch(s, cfg, NULL, cfg->hosts, p);
         rc = hosts_finish(cfg->hosts, res, err, errlen);
         *cpu_s = res->client_cpu_s;
         if (rc == 0 && cfg->hgrm && !a->closed)
@@ -138,7 +160,7 @@ static int run_loadgen(struct sut *s, const struct measure_cfg *cfg,
     }
     if (loadgen_start(&c, a, err, errlen))
         return -1;
-    watch(s, &c, NULL, p);
+    watch(s, cfg, &c, NULL, p);
     rc = loadgen_finish(&c, res, err, errlen);
     *cpu_s = client_cpu_s(&c);
     if (rc == 0 && cfg->hgrm && !a->closed)
@@ -295,6 +317,12 @@ static int finish_row(struct sut *s, const struct measure_cfg *cfg,
 {
     r->peak_rss_kb = p->rss_kb > 0 ? (double)p->rss_kb : -1;
     r->tasks = p->tasks > 0 ? (double)p->tasks : -1;
+    if (p->db_conns > 0) { /* Little's law with the connections it really had */
+        r->db_conns_peak = (double)p->db_conns;
+        if (cfg->wl->db_delay_ms > 0)
+            r->db_limit_rps = p->db_conns * 1000.0 / cfg->wl->db_delay_ms /
+                              (cfg->wl->db_queries > 0 ? cfg->wl->db_queries : 1);
+    }
     if (rc == 0 && r->requests == 0) {
         r->status = ROW_STATUS_FAILED;
         row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",
@@ -381,8 +409,10 @@ int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
     snap(s, cfg, &a, &p);
     /* No sampling of the tree during the window: a scan of /proc costs
      * milliseconds on the generator's CPU and showed as send lag; below
-     * saturation the snapshots around it see the same memory. */
-    int rc = run_open(s, cfg, rate, NULL, &g, &cpu_s, err, sizeof err);
+     * saturation the snapshots around it see the same memory. The
+     * database's count of its clients is one cheap query. */
+    p.no_tree = true;
+    int rc = run_open(s, cfg, rate, &p, &g, &cpu_s, err, sizeof err);
     snap(s, cfg, &b, &p);
     if (rc) {
         r->status = ROW_STATUS_FAILED;

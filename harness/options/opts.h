@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #define OPTS_MAX_LIST 32
+#define OPTS_MAX_DB_QUERIES 8  /* --db-queries LIST, values at most */
 
 struct workload_ops;
 /* Trimmed from 1,4,16,64,... so that the open loop fits the 20-minute
@@ -108,7 +109,11 @@ struct opts {
     int slow_conns[OPTS_MAX_LIST], n_slow; /* connections per slow step */
     double slow_rate;            /* req/s per slow connection */
     /* db, queries (workloads/db.c): the database behind /db and /queries. */
-    int db_conns, db_delay_ms, db_queries;
+    int db_conns, db_delay_ms;
+    /* --db-queries LIST (queries): q of /queries?q=N, 1..500 each; the
+     * first is the closed and open loop's, each further one a search of its
+     * own (workloads/db_steps.c) */
+    int db_queries[OPTS_MAX_DB_QUERIES], n_db_queries;
     bool db_sync;                /* --db-api sync */
     cpu_set_t db_cpus;           /* PostgreSQL's; default the load CPUs */
     bool db_cpus_given;

@@ -203,6 +203,18 @@ static void host_table(FILE *f, const struct report *r)
     html_points(f, &r->host_points);
 }
 
+/* The queries workload's further q: each a search and its msr row, kept
+ * out of the points above (report.h). */
+static void q_table(FILE *f, const struct report *r)
+{
+    if (r->q_points.n == 0)
+        return;
+    fprintf(f, "<h2 id=further-q>Further q of /queries</h2>\n<p>The points above are at"
+               " q = %d; at each further q (db_queries) a sustainable-rate search of its"
+               " own ran, its steps and msr row here.</p>\n", r->first_q);
+    html_points(f, &r->q_points);
+}
+
 /* Which machines offered the load, when it was not this one. */
 static void load_hosts(FILE *f, const struct report *r)
 {
@@ -363,6 +375,7 @@ int html_write(const struct report *r, const char *path, char *err, size_t errle
     plots(f, r);
     limits(f, r);
     full_table(f, r);
+    q_table(f, r);
     host_table(f, r);
     fputs("<h2 id=meta>Machine and options (meta.txt)</h2>\n<pre>", f);
     html_esc(f, r->meta ? r->meta : "meta.txt missing\n");

@@ -30,6 +30,10 @@ void html_slow(FILE *f, const struct report *r);
 /* --workload mixed (html_slow.c): the cheap and expensive class's p99 and
  * the server CPU per request at each equal-load rate; nothing otherwise. */
 void html_mixed(FILE *f, const struct report *r);
+/* --workload db and queries (html_db.c): per model and q, the MSR, the
+ * database connections used, Little's law's limit and the MSR's fraction
+ * of it, server and database CPU per request; nothing otherwise. */
+void html_db(FILE *f, const struct report *r);
 /* A step's cell (html_slow.c): v in fmt, or why there is none; "*" when
  * not sustained. */
 void html_step_cell(FILE *f, const struct stats_point *p, double v, const char *fmt);

@@ -317,21 +317,32 @@ int report_slow_conns(const struct report *r, double *conns, int max)
 
 /* A load host's own rows become points of their own (r->host_points),
  * shown in their table and never taken for extra points of the headline,
- * plots or warnings: the merged rows (host=all) are the points. */
+ * plots or warnings: the merged rows (host=all) are the points. So do the
+ * rows of the queries workload's further q (r->q_points): the first q's
+ * (the first row's q, the closed loop's) are the points. */
 static int split_points(struct report *r, struct row *rows, size_t n)
 {
     struct row *own = malloc((n ? n : 1) * sizeof *own);
-    size_t k = 0, h = 0;
-    if (!own)
-        return -1;
+    struct row *further = malloc((n ? n : 1) * sizeof *further);
+    size_t k = 0, h = 0, q = 0;
+    int rc = -1;
+    if (!own || !further)
+        goto out;
+    for (size_t i = 0; i < n && !r->first_q; i++)
+        r->first_q = rows[i].db_queries > 0 ? (int)rows[i].db_queries : 0;
     for (size_t i = 0; i < n; i++)
         if (stats_per_host(&rows[i]))
             own[h++] = rows[i];
+        else if (rows[i].db_queries > 0 && rows[i].db_queries != r->first_q)
+            further[q++] = rows[i];
         else
             rows[k++] = rows[i];
-    int rc = stats_points(rows, k, &r->points) || stats_points(own, h, &r->host_points);
+    rc = stats_points(rows, k, &r->points) || stats_points(own, h, &r->host_points) ||
+         stats_points(further, q, &r->q_points) ? -1 : 0;
+out:
     free(own);
-    return rc ? -1 : 0;
+    free(further);
+    return rc;
 }
 
 int report_load(struct report *r, const char *dir, char *err, size_t errlen)
@@ -366,6 +377,7 @@ void report_free(struct report *r)
 {
     stats_free(&r->points);
     stats_free(&r->host_points);
+    stats_free(&r->q_points);
     free(r->meta);
     r->meta = NULL;
 }

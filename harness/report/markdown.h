@@ -17,5 +17,7 @@ void markdown_slow(FILE *f, const struct report *r);
  * equal-load rate the cheap p99 in the mix and alone, their ratio, the
  * expensive p99, server CPU per request; nothing without per-class p99. */
 void markdown_mixed(FILE *f, const struct report *r);
+/* --workload db and queries' section (html_db.c): html_db's table. */
+void markdown_db(FILE *f, const struct report *r);
 
 #endif

@@ -93,6 +93,12 @@ struct report {
     struct report_run run;         /* report_load(), from meta.txt */
     struct stats_points points;           /* load from here, or merged (host=all) */
     struct stats_points host_points;      /* each load host's own rows */
+    /* queries: the rows at the first q of --db-queries (db_queries) are the
+     * points; those of each further q (a search and its msr row each) are
+     * here, for the workload's section and the table of every point only:
+     * the headline, verdict, plots and warnings never mix q */
+    struct stats_points q_points;
+    int first_q;                          /* 0: not the queries workload */
     int levels[REPORT_LEVELS], n_levels;  /* closed-loop headline levels */
     double equal[REPORT_EQUAL];           /* equal-load rates, req/s */
     int n_equal;
@@ -139,6 +145,21 @@ double report_mixed_ratio(const struct stats_point *mix, const struct stats_poin
 #define REPORT_MIXED_RATIO "mix / alone = how many times longer the slowest 1% of " \
     "cheap requests take because expensive ones share the server: 1.0 means the model " \
     "keeps them apart, 10 means a cheap answer waits ten times as long."
+/* The db and queries workloads' figures per model and q (html_db.c):
+ * report_db_qs lists the q measured, the first q first (0: the db
+ * workload's one query; none: not a db run); report_db_line gives model's
+ * figures at q from the points of that q only, -1 where not measured. */
+struct report_db_line {
+    double msr;        /* its maximum sustainable rate, req/s */
+    bool lower_bound;  /* ... a lower bound */
+    double conns;      /* the most database connections PostgreSQL counted */
+    double limit;      /* Little's law: conns / (D x q) req/s; -1: none (D = 0) */
+    double fraction;   /* msr / limit */
+    double srv_us, db_us; /* server's and database's CPU us per request at msr */
+};
+int report_db_qs(const struct report *r, int *qs, int max);
+void report_db_line(const struct report *r, const char *model, int q,
+                    struct report_db_line *d);
 /* The value of "key: value" in meta.txt, or "?". */
 void report_meta(const struct report *r, const char *key, char *out, size_t outlen);
 

@@ -98,8 +98,8 @@ static bool same_round(const struct row *a, const struct row *b)
  * lower rate (loadgen reports the rate to a tenth of a req/s). */
 static bool contradicts(const struct row *a, const struct row *b)
 {
-    if (!same_round(a, b) || a->conns != b->conns)
-        return false;
+    if (!same_round(a, b) || a->conns != b->conns || a->db_queries != b->db_queries)
+        return false; /* another q of /queries is another request */
     if (checked_step(a) && row_sustained(a))
         return failed_by_server(b) && b->offered_rps < a->offered_rps - 0.5;
     return failed_by_server(a) && checked_step(b) && row_sustained(b) &&

@@ -67,12 +67,15 @@ int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int roun
     return run_restart(c, s, m, r, why, sizeof why, &status);
 }
 
-/* The kind=msr row: what the search found (step_msr_row). */
+/* The kind=msr row: what the search found (step_msr_row), from the steps
+ * rows[from..) (a workload's further search: its own steps only). */
 static void msr_row(struct run_ctx *c, const struct model *m, int round,
-                    const struct search *se)
+                    const struct search *se, int from)
 {
-    const struct row *at = step_sustained_at(c->rows, c->n_rows, m->name, se->lo);
-    const struct row *noise = step_noisy_bound(c->rows, c->n_rows, m->name, se->hi);
+    const struct row *at = step_sustained_at(c->rows + from, c->n_rows - from, m->name,
+                                             se->lo);
+    const struct row *noise = step_noisy_bound(c->rows + from, c->n_rows - from, m->name,
+                                               se->hi);
     struct row *r = run_new_row(c, m, round);
     r->conns = c->o->rate_conns;
     step_msr_row(r, se, at, noise);
@@ -131,7 +134,7 @@ static int open_auto(struct run_ctx *c, struct sut *s, const struct model *m, in
         return -1;
     if (search_steps(c, s, m, round, &se))
         return -1;
-    msr_row(c, m, round, &se);
+    msr_row(c, m, round, &se, 0);
     if (calibrating) {
         set_equal_rates(c, m, se.lo);
         struct search unused = se;
@@ -143,6 +146,19 @@ static int open_auto(struct run_ctx *c, struct sut *s, const struct model *m, in
          rates_step(c, s, m, round, se.lo * 0.8, ROW_STEP_CAP80, &r)))
         return -1;
     return 0;
+}
+
+int rates_search(struct run_ctx *c, struct sut *s, const struct model *m, int round,
+                 double start, double *msr)
+{
+    struct search se;
+    int from = c->n_rows;
+    search_init(&se, start, c->o->search_precision);
+    int rc = search_steps(c, s, m, round, &se);
+    if (rc == 0 || !spawn_interrupted)
+        msr_row(c, m, round, &se, from);
+    *msr = se.lo;
+    return rc;
 }
 
 /* Measures the step rows[i] once more; the new row takes its place, its

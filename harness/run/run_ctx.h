@@ -11,6 +11,7 @@
 #include "measure/measure.h"
 #include "options/opts.h"
 #include "run/plan.h"
+#include "run/search.h"
 #include "sut/sut.h"
 #include "workload/workload.h"
 
@@ -23,9 +24,11 @@ struct run_ctx {
     char dir[PATH_MAX];
     FILE *csv;
     struct workload wl;           /* what is served and requested */
-    struct row rows[PLAN_MAX_LEVELS + 1 + PLAN_MAX_OPEN_STEPS + OPTS_MAX_LIST];
-                                  /* one model's round (the last: the
-                                     workload's own steps, slow or alone) */
+    struct row rows[PLAN_MAX_LEVELS + 1 + PLAN_MAX_OPEN_STEPS + OPTS_MAX_LIST +
+                    OPTS_MAX_DB_QUERIES * (SEARCH_MAX_STEPS + 1)];
+                                  /* one model's round (then the workload's own
+                                     steps: slow, alone, or the further q's
+                                     searches and msr rows) */
     int n_rows;
     double equal[OPTS_MAX_LIST];  /* equal-load rates, req/s; 0: not known yet */
     bool calibration_added;       /* not asked for; needed for equal load */
@@ -54,4 +57,11 @@ void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
  * *out. -1 when the server is gone for good or the run is interrupted. */
 int rates_step(struct run_ctx *c, struct sut *s, const struct model *m, int round,
                double rate, enum row_step step, struct row **out);
+/* A maximum-sustainable-rate search of its own (rates.c), first at start
+ * req/s, at what c->cfg requests now (a workload's further request, e.g.
+ * /queries?q=20), and its kind=msr row from its own steps only; the rate
+ * found in *msr (0: none). -1 when the server is gone for good or the run
+ * is interrupted (the msr row is written unless interrupted). */
+int rates_search(struct run_ctx *c, struct sut *s, const struct model *m, int round,
+                 double start, double *msr);
 #endif

@@ -73,6 +73,10 @@ void step_msr_row(struct row *r, const struct search *se, const struct row *at,
         r->cli_cpu_us_per_req = at->cli_cpu_us_per_req;
         r->srv_cpu_pct = at->srv_cpu_pct;
         r->cli_cpu_pct = at->cli_cpu_pct;
+        r->db_cpu_us_per_req = at->db_cpu_us_per_req;
+        r->db_conns_peak = at->db_conns_peak;
+        if (at->db_limit_rps > 0) /* the step's: from the connections counted there */
+            r->db_limit_rps = at->db_limit_rps;
     }
     util_format_rate(se->lo, lo, sizeof lo);
     util_format_rate(se->hi, hi, sizeof hi);

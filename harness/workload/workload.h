@@ -36,6 +36,7 @@
 
 #include "base/cgroup.h"
 #include "base/diskio.h"
+#include "workload/db_probe.h"
 #include "workload/fileset.h"
 #include "options/opts.h"
 #include "options/workloads.h"
@@ -77,6 +78,9 @@ struct workload {
     const struct cgroup *db_cg;  /* its CPU accounting, NULL: none */
     char *calibration_json;      /* db, queries: the stored row(s) it answers, malloc'd */
     double db_limit_rps;         /* Little's law: db-conns / (D x q), 0: none (D = 0) */
+    int db_delay_ms;             /* db, queries: --db-delay-ms */
+    int db_queries;              /* queries: q of the rows being measured; 0 others */
+    struct db_probe *db_probe;   /* db, queries: the database's count of its clients */
     char detail[768];            /* one line for meta.txt and the report */
 };
 

@@ -21,9 +21,10 @@
 #include "base/cgroup.h"
 #include "base/spawn.h"
 #include "base/util.h"
+#include "report/html.h"
+#include "report/markdown.h"
 
 #define DB_START_TIMEOUT_MS 60000 /* initdb and the World table: seconds */
-#define DB_ROW "{\"id\":3217,\"randomNumber\":2149}" /* the calibration's stored row */
 
 static const char *const options[] = {"db-conns", "db-delay-ms", "db-api", "db-cpus",
                                       "db-queries", NULL};
@@ -53,8 +54,18 @@ static int arg(struct opts *o, const char *name, const char *a, char *err, size_
         rc = opts_whole_arg(name, a, 0, 60000, &v, err, errlen);
         o->db_delay_ms = (int)v;
     } else {
-        rc = opts_whole_arg(name, a, 1, 500, &v, err, errlen);
-        o->db_queries = (int)v;
+        size_t len = strlen(a);
+        int n = len && a[len - 1] == ',' ? -1 /* "1,5,": the list parser's end */
+                : opts_parse_list(a, o->db_queries, OPTS_MAX_DB_QUERIES, 1, 500);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < i; j++)
+                n = o->db_queries[i] == o->db_queries[j] ? -1 : n;
+        if (n <= 0) {
+            snprintf(err, errlen, "--db-queries %s: expected up to %d different whole "
+                     "numbers from 1 to 500, like 1,5,20", a, OPTS_MAX_DB_QUERIES);
+            return -1;
+        }
+        o->n_db_queries = n;
     }
     return rc;
 }
@@ -64,8 +75,11 @@ static void defaults(struct opts *o, bool chosen)
     (void)chosen;
     if (!o->db_conns)
         o->db_conns = 8;
-    if (!o->db_queries)
-        o->db_queries = 20;
+    if (!o->n_db_queries) { /* TechEmpower's single, few and many queries */
+        static const int q[] = {1, 5, 20};
+        memcpy(o->db_queries, q, sizeof q);
+        o->n_db_queries = 3;
+    }
     if (!o->db_cpus_given)
         o->db_cpus = o->client_cpus;
 }
@@ -78,7 +92,10 @@ static void usage(FILE *f)
 "  --db-api sync|async  db, queries: event models drive libpq's non-blocking API\n"
 "                       (async) or block their loop in it (sync) [async]\n"
 "  --db-cpus LIST       db, queries: PostgreSQL's CPUs [the load CPUs]\n"
-"  --db-queries N       queries: q of /queries?q=N, 1 to 500 [20]\n");
+"  --db-queries LIST    queries: q of /queries?q=N, each 1 to 500, at most %d; the\n"
+"                       first for the closed and open loop, each further one a\n"
+"                       sustainable-rate search of its own (msr rows) [1,5,20]\n",
+            OPTS_MAX_DB_QUERIES);
 }
 
 /* Reads "uri: ..." (or "unavailable: ...") from the cluster's keeper. */
@@ -139,22 +156,23 @@ static void start_cluster(struct workload *w, const struct opts *o)
 static int prepare(struct workload *w, const struct opts *o, char *err, size_t errlen)
 {
     bool queries = !strcmp(w->name, "queries");
-    if (queries)
-        snprintf(w->path, sizeof w->path, "/queries?q=%d", o->db_queries);
-    else
-        snprintf(w->path, sizeof w->path, "/db");
+    snprintf(w->path, sizeof w->path, "/db");
+    w->db_delay_ms = o->db_delay_ms;
     /* The calibration server answers stored rows: the floor of all but the database. */
-    size_t row = strlen(DB_ROW), n = queries ? (size_t)o->db_queries : 1;
-    if (!(w->calibration_json = malloc(n * (row + 1) + 2))) {
+    if (queries ? db_workload_set_q(w, o, o->db_queries[0])
+                : !(w->calibration_json = db_calibration_body(false, 1))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    char *p = w->calibration_json;
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s%s", i ? "," : queries ? "[" : "", DB_ROW);
-    strcpy(p, queries ? "]" : "");
     w->body_size = (long)strlen(w->calibration_json);
+    if (!queries && o->db_delay_ms > 0)
+        w->db_limit_rps = o->db_conns * 1000.0 / o->db_delay_ms;
     start_cluster(w, o);
+    if (w->db_uri[0] && !w->skip[0]) { /* the database's own count of its clients */
+        char why[256];
+        if (!(w->db_probe = db_probe_open(w->db_uri, why, sizeof why)))
+            fprintf(stderr, "harness: db_conns_peak not measured: %s\n", why);
+    }
     snprintf(w->db_args[0], sizeof w->db_args[0], "%d", o->db_conns);
     snprintf(w->db_args[1], sizeof w->db_args[1], "%d", o->db_delay_ms);
     const char *args[] = {"--db", w->db_uri, "--db-conns", w->db_args[0], "--db-delay-ms",
@@ -165,19 +183,22 @@ static int prepare(struct workload *w, const struct opts *o, char *err, size_t e
 
 static void describe(struct workload *w, const struct opts *o)
 {
-    char cpus[128];
+    char cpus[128], qs[64] = "";
     util_cpuset_format(&o->db_cpus, cpus, sizeof cpus);
-    char limit[64] = "none (D = 0)";
-    if (o->db_delay_ms > 0) { /* Little's law: N connections, each busy D ms per query */
-        w->db_limit_rps = o->db_conns * 1000.0 / o->db_delay_ms /
-                          (!strcmp(w->name, "queries") ? o->db_queries : 1);
-        snprintf(limit, sizeof limit, "%.0f req/s per process (db-conns / D / q)",
-                 w->db_limit_rps);
-    }
-    snprintf(w->detail, sizeof w->detail, "%s: GET %s from PostgreSQL (World, 10,000 rows), "
-             "--db-conns %d per process, --db-delay-ms %d, --db-api %s; PostgreSQL on CPUs "
-             "%s%s; Little's law limit %s", w->name, w->path, o->db_conns, o->db_delay_ms,
-             o->db_sync ? "sync" : "async", cpus,
+    bool queries = !strcmp(w->name, "queries");
+    for (int i = 0; queries && i < o->n_db_queries; i++)
+        snprintf(qs + strlen(qs), sizeof qs - strlen(qs), "%s%d", i ? ", " : "",
+                 o->db_queries[i]);
+    char limit[192] = "none (D = 0)";
+    if (o->db_delay_ms > 0) /* Little's law: N connections, each busy D ms per query */
+        snprintf(limit, sizeof limit, "db-conns / D / q per process (%.0f req/s at q = %d), "
+                 "per row from the connections PostgreSQL counted (db_conns_peak)",
+                 w->db_limit_rps, queries ? o->db_queries[0] : 1);
+    snprintf(w->detail, sizeof w->detail, "%s: GET %s%s%s%s from PostgreSQL (World, 10,000 "
+             "rows), --db-conns %d per process, --db-delay-ms %d, --db-api %s; PostgreSQL on "
+             "CPUs %s%s; Little's law limit %s", w->name, w->path,
+             queries ? " (q = " : "", qs, queries ? "; further q: a sustainable-rate search "
+             "each)" : "", o->db_conns, o->db_delay_ms, o->db_sync ? "sync" : "async", cpus,
              db_cg_ok ? " in a cgroup of its own" : " (no cgroup)", limit);
 }
 
@@ -187,6 +208,8 @@ static void finish(struct workload *w)
     if (w->db_pid > 0)
         spawn_stop(w->db_pid, 30000, NULL, note, sizeof note); /* it deletes the cluster */
     w->db_pid = 0;
+    db_probe_close(w->db_probe);
+    w->db_probe = NULL;
     free(w->calibration_json);
     w->calibration_json = NULL;
     if (db_cg_ok)
@@ -195,15 +218,20 @@ static void finish(struct workload *w)
     w->db_cg = NULL;
 }
 
-#define DB_WORKLOAD(ident, wname, whelp, wusage)                                      \
+/* The section is db's hook alone: it draws both workloads' (the report calls
+ * every workload's hook). */
+#define DB_WORKLOAD(ident, wname, whelp, wusage, whtml, wmarkdown, wopen)             \
     const struct workload_ops ident = {                                                 \
         .name = wname, .help = whelp, .options = options, .arg = arg,                   \
         .defaults = defaults, .usage = wusage, .prepare = prepare,                      \
-        .describe = describe, .finish = finish,                                         \
+        .describe = describe, .finish = finish, .steps = db_steps,                      \
+        .not_measured = db_not_measured, .open_steps = wopen, .html_section = whtml,    \
+        .markdown_section = wmarkdown,                                                  \
         .refs_not_applicable = "not applicable: a reference server cannot query "      \
                                "PostgreSQL"}
 
-DB_WORKLOAD(workload_db, "db", "db: GET /db, one World row from PostgreSQL as JSON", usage);
+DB_WORKLOAD(workload_db, "db", "db: GET /db, one World row from PostgreSQL as JSON", usage,
+            html_db, markdown_db, NULL);
 DB_WORKLOAD(workload_queries, "queries",
             "queries: GET /queries?q=N (--db-queries), N rows by N queries",
-            NULL); /* the options are db's, said once */
+            NULL, NULL, NULL, db_open_steps); /* the options are db's, said once */

@@ -11,6 +11,7 @@
  *   mixed.c         mixed: small identity files and large gzip ones, --mix
  *                   (its steps, the cheap requests alone: mixed_steps.c)
  *   textset.c       the text set both generate
+ *   db.c            db, queries: a real PostgreSQL (further q: db_steps.c)
  *
  * table.c lists them; cli/main.c registers the table before the options
  * are parsed. What one workload reuses of another is declared here. */
@@ -54,6 +55,19 @@ struct model;
 void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
 void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
                        enum row_status status, const char *why);
+/* db.c, db_steps.c: the queries workload at q (what is requested, the
+ * calibration server's stored body of q rows, Little's law's limit per
+ * process), -1 when out of memory; the searches at each further q of
+ * --db-queries and their rows when the server could not be measured. */
+int db_workload_set_q(struct workload *w, const struct opts *o, int q);
+/* The calibration server's stored body: q World rows as a JSON array
+ * (queries), or one row (db); malloc'd, NULL when out of memory. */
+char *db_calibration_body(bool queries, int q);
+void db_steps(struct run_ctx *c, struct sut *s, const struct model *m, int round);
+/* queries: the open-loop steps of the further q's searches, for the plan. */
+int db_open_steps(const struct opts *o);
+void db_not_measured(struct run_ctx *c, const struct model *m, int round,
+                     enum row_status status, const char *why);
 /* Descriptors its widest step needs in one process (its fds_needed hook). */
 long slow_fds_needed(const struct opts *o);
 /* mixed_steps.c: the mixed workload's cheap requests alone (step alone),

@@ -53,13 +53,27 @@ static void db_options(void **state)
     (void)state;
     assert_int_equal(PARSE("run", "--workload", "queries", "--db-queries", "5",
                            "--db-conns", "4", "--db-delay-ms", "2", "--db-api", "sync"), 0);
-    assert_true(o.db_queries == 5 && o.db_conns == 4 && o.db_delay_ms == 2 && o.db_sync);
+    assert_true(o.n_db_queries == 1 && o.db_queries[0] == 5 && o.db_conns == 4 &&
+                o.db_delay_ms == 2 && o.db_sync);
+    assert_int_equal(PARSE("run", "--workload", "queries", "--db-queries", "20,1,500"), 0);
+    assert_true(o.n_db_queries == 3 && o.db_queries[0] == 20 && o.db_queries[1] == 1 &&
+                o.db_queries[2] == 500); /* in the order given: the first is the loops' */
+    assert_int_equal(PARSE("run", "--workload", "queries"), 0);
+    assert_true(o.n_db_queries == 3 && o.db_queries[0] == 1 && o.db_queries[1] == 5 &&
+                o.db_queries[2] == 20); /* TechEmpower's 1, 5, 20 */
+    char *bad[] = {"0", "501", "1,,5", "1,5,", "", "a", "5,5", "1,2,3,4,5,6,7,8,9",
+                         "1.5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(PARSE("run", "--workload", "queries", "--db-queries", bad[i]), -1);
+        assert_non_null(strstr(err, "expected up to 8 different whole numbers from 1 to "
+                                    "500"));
+        assert_null(strchr(err, '\n')); /* one line */
+    }
     assert_int_equal(PARSE("run", "--workload", "db"), 0);
     assert_true(o.db_conns == 8 && o.db_delay_ms == 0 && !o.db_sync);
     assert_true(CPU_EQUAL(&o.db_cpus, &o.client_cpus)); /* the load CPUs */
     assert_int_equal(PARSE("run", "--workload", "db", "--db-api", "maybe"), -1);
     assert_string_equal(err, "--db-api maybe: expected sync or async");
-    assert_int_equal(PARSE("run", "--workload", "queries", "--db-queries", "501"), -1);
     assert_int_equal(PARSE("run", "--workload", "db", "--db-conns", "0"), -1);
     assert_int_equal(PARSE("run", "--workload", "file", "--db-conns", "4"), -1);
     assert_non_null(strstr(err, "--db-conns is only used with --workload db"));

@@ -1,0 +1,157 @@
+/* The db and queries workloads' section (both pages): per model and q of
+ * /queries (db: its one query), the maximum sustainable rate at the p99
+ * SLO, the database connections the server really had (the most PostgreSQL
+ * counted in a step, db_conns_peak), Little's law's limit with them
+ * (connections / D / q: each connection is busy D ms per query, so no
+ * server can answer faster; none with D = 0), the rate as a fraction of
+ * that limit, and the server's and the database's CPU per request at the
+ * rate found. The first q's figures come from r->points, each further q's
+ * from r->q_points (report.h): never mixed. */
+#include <string.h>
+
+#include "base/util.h"
+#include "options/opts.h"
+#include "report/html.h"
+#include "report/markdown.h"
+#include "report/report.h"
+
+/* Whether the run is of the db or queries workload. */
+static bool db_run(const struct report *r)
+{
+    for (size_t i = 0; i < r->points.n; i++)
+        if (!strcmp(r->points.v[i].med.workload, "db") ||
+            !strcmp(r->points.v[i].med.workload, "queries"))
+            return true;
+    return false;
+}
+
+int report_db_qs(const struct report *r, int *qs, int max)
+{
+    int n = 0;
+    if (!db_run(r))
+        return 0;
+    qs[n++] = r->first_q; /* 0: the db workload's one query */
+    for (size_t i = 0; i < r->q_points.n; i++) {
+        int q = (int)r->q_points.v[i].med.db_queries, seen = 0;
+        for (int k = 0; k < n; k++)
+            seen |= qs[k] == q;
+        if (!seen && n < max)
+            qs[n++] = q;
+    }
+    return n;
+}
+
+void report_db_line(const struct report *r, const char *model, int q,
+                    struct report_db_line *d)
+{
+    const struct stats_points *p = q == r->first_q ? &r->points : &r->q_points;
+    memset(d, 0, sizeof *d);
+    d->msr = d->conns = d->limit = d->fraction = d->srv_us = d->db_us = -1;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct row *m = &p->v[i].med;
+        if (strcmp(m->model, model) || (q > 0 && (int)m->db_queries != q))
+            continue;
+        if (m->db_conns_peak > d->conns)
+            d->conns = m->db_conns_peak;
+        if (m->db_limit_rps > d->limit) /* the most connections: the highest limit */
+            d->limit = m->db_limit_rps;
+        if (m->kind == ROW_KIND_MSR && d->msr < 0 && m->status == ROW_STATUS_OK) {
+            d->msr = m->offered_rps;
+            d->lower_bound = row_has_flag(m, ROW_FLAG_LOWER_BOUND);
+            d->srv_us = m->srv_cpu_us_per_req;
+            d->db_us = m->db_cpu_us_per_req;
+        }
+    }
+    if (d->msr >= 0 && d->limit > 0)
+        d->fraction = d->msr / d->limit;
+}
+
+static const char *q_name(int q, char *s, size_t len)
+{
+    if (q > 0)
+        snprintf(s, len, "q = %d", q);
+    else
+        snprintf(s, len, "/db");
+    return s;
+}
+
+#define DB_SECTION_TEXT "Each request waits on PostgreSQL: q queries one after the other, " \
+    "each holding one of the server's database connections for D ms (--db-delay-ms) " \
+    "and its round trip. Little's law bounds every server: at most connections / (D " \
+    "x q) requests per second, with the connections the server really had (the most " \
+    "PostgreSQL itself counted during a step: every pool of every process); \"none\" " \
+    "with D = 0. MSR = the maximum sustainable rate within the p99 SLO (>= : a lower " \
+    "bound); CPU per request at that rate, the server's and the database's own (never " \
+    "counted in the server's)."
+
+void html_db(FILE *f, const struct report *r)
+{
+    int qs[OPTS_MAX_DB_QUERIES + 1], n = report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1);
+    char s[32];
+    if (n == 0)
+        return;
+    fputs("<h2 id=db>Requests that wait on a database</h2>\n<p>" DB_SECTION_TEXT
+          "</p>\n<div class=scroll><table><thead><tr><th class=l>model</th><th>q</th>"
+          "<th>MSR req/s</th><th>database<br>connections</th><th>Little's law<br>"
+          "limit req/s</th><th>MSR / limit</th><th>server CPU<br>&micro;s per req</th>"
+          "<th>database CPU<br>&micro;s per req</th></tr></thead>\n<tbody>\n", f);
+    for (int i = 0; i < r->n_head; i++)
+        for (int k = 0; k < n; k++) {
+            struct report_db_line d;
+            report_db_line(r, r->head[i].model, qs[k], &d);
+            fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td>%s</td>",
+                    html_is_ref(r->head[i].category) ? "ref" : "", r->head[i].model,
+                    q_name(qs[k], s, sizeof s));
+            util_format_rate(d.msr, s, sizeof s);
+            fprintf(f, "<td>%s%s</td>", d.msr < 0 ? "-" : d.lower_bound ? "&ge; " : "",
+                    d.msr < 0 ? "" : s);
+            html_num(f, d.conns, "%.0f");
+            if (d.limit > 0)
+                html_rate(f, d.limit);
+            else
+                fputs("<td>none</td>", f);
+            html_num(f, d.fraction >= 0 ? 100 * d.fraction : -1, "%.0f%%");
+            html_num(f, d.srv_us, "%.1f");
+            html_num(f, d.db_us, "%.1f");
+            fputs("</tr>\n", f);
+        }
+    fputs("</tbody></table></div>\n", f);
+}
+
+static void md_num(FILE *f, double v, const char *fmt)
+{
+    fputc(' ', f);
+    if (v < 0)
+        fputc('-', f);
+    else
+        fprintf(f, fmt, v);
+    fputs(" |", f);
+}
+
+void markdown_db(FILE *f, const struct report *r)
+{
+    int qs[OPTS_MAX_DB_QUERIES + 1], n = report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1);
+    char s[32];
+    if (n == 0)
+        return;
+    fputs("\n## Requests that wait on a database\n\n" DB_SECTION_TEXT "\n\n"
+          "| model | q | MSR req/s | database connections | Little's law limit req/s "
+          "| MSR / limit | server CPU us/req | database CPU us/req |\n"
+          "|---|---|---|---|---|---|---|---|\n", f);
+    for (int i = 0; i < r->n_head; i++)
+        for (int k = 0; k < n; k++) {
+            struct report_db_line d;
+            report_db_line(r, r->head[i].model, qs[k], &d);
+            fprintf(f, "| %s | %s |", r->head[i].model, q_name(qs[k], s, sizeof s));
+            util_format_rate(d.msr, s, sizeof s);
+            fprintf(f, " %s%s |", d.msr < 0 ? "-" : d.lower_bound ? ">= " : "",
+                    d.msr < 0 ? "" : s);
+            md_num(f, d.conns, "%.0f");
+            util_format_rate(d.limit, s, sizeof s);
+            fprintf(f, " %s |", d.limit > 0 ? s : "none");
+            md_num(f, d.fraction >= 0 ? 100 * d.fraction : -1, "%.0f%%");
+            md_num(f, d.srv_us, "%.1f");
+            md_num(f, d.db_us, "%.1f");
+            fputc('\n', f);
+        }
+}

@@ -1,0 +1,132 @@
+/* The queries workload's further q in the report: a run whose rows at q =
+ * 20 (a search and its msr row) would contradict and outrank those at the
+ * first q if they mixed. The headline and the verdict use the first q only;
+ * the db section shows each q from its own rows, with Little's law's limit
+ * from the connections PostgreSQL counted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "report/html.h"
+#include "report/markdown.h"
+#include "report/report.h"
+#include "report/verdict.h"
+
+static struct row *add(struct row *rows, int *n, const char *model, int q, enum row_kind kind,
+                       double offered, double achieved)
+{
+    struct row *r = &rows[(*n)++];
+    row_init(r);
+    snprintf(r->model, sizeof r->model, "%s", model);
+    snprintf(r->category, sizeof r->category, "%s",
+             strcmp(model, "calibration") ? "event-driven" : "calibration");
+    snprintf(r->workload, sizeof r->workload, "queries");
+    r->round = 0;
+    r->db_queries = q;
+    r->kind = kind;
+    r->mode = ROW_MODE_OPEN;
+    r->step = kind == ROW_KIND_MSR ? ROW_STEP_NONE : ROW_STEP_SEARCH;
+    r->conns = 256;
+    r->offered_rps = offered;
+    r->achieved_rps = achieved;
+    r->requests = achieved;
+    r->lat_p99_us = 1000;
+    r->srv_cpu_us_per_req = 50.0 * q;
+    r->db_cpu_us_per_req = 20.0 * q;
+    r->db_conns_peak = 8;
+    r->db_limit_rps = 8 * 1000.0 / 1 / q; /* D = 1 ms */
+    return r;
+}
+
+static char dir[] = "/tmp/c10k-report-q-XXXXXX";
+
+static void write_run(void)
+{
+    struct row rows[16];
+    int n = 0;
+    char path[256];
+    for (int m = 0; m < 2; m++) {
+        const char *model = m ? "calibration" : "epoll";
+        double scale = m ? 10 : 1;
+        struct row *c = add(rows, &n, model, 1, ROW_KIND_LOAD, -1, -1); /* closed loop */
+        c->mode = ROW_MODE_CLOSED;
+        c->step = ROW_STEP_NONE;
+        c->req_per_s = 8000 * scale;
+        c->requests = 8000 * scale;
+        add(rows, &n, model, 1, ROW_KIND_LOAD, 4000 * scale, 4000 * scale);
+        add(rows, &n, model, 1, ROW_KIND_MSR, 4000 * scale, 4000 * scale);
+        /* q = 20: fails at a quarter of the first q's MSR, sustains less */
+        add(rows, &n, model, 20, ROW_KIND_LOAD, 1000 * scale, 300 * scale);
+        add(rows, &n, model, 20, ROW_KIND_LOAD, 200 * scale, 200 * scale);
+        add(rows, &n, model, 20, ROW_KIND_MSR, 200 * scale, 200 * scale);
+    }
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(csv_write_header(f), 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(csv_write_row(f, &rows[i]), 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void first_q_only(void **state)
+{
+    (void)state;
+    struct report r;
+    char err[256], s[32];
+    assert_non_null(mkdtemp(dir));
+    write_run();
+    assert_int_equal(report_load(&r, dir, err, sizeof err), 0);
+    assert_int_equal(r.first_q, 1);
+    assert_int_equal(r.n_head, 2);
+    for (int i = 0; i < r.n_head; i++) {
+        double scale = strcmp(r.head[i].model, "calibration") ? 1 : 10;
+        assert_true(r.head[i].msr == 4000 * scale); /* not q = 20's */
+        assert_false(r.head[i].inconsistent);       /* q = 20's failure is no contradiction */
+        assert_true(r.head[i].best_rps == 8000 * scale);
+    }
+    verdict_build(&r);
+    assert_true(r.n_verdict > 0);
+    for (int i = 0; i < r.n_verdict; i++) { /* no further-q rate in the verdict */
+        util_format_rate(2000, s, sizeof s);
+        assert_null(strstr(r.verdict[i], s));
+        assert_null(strstr(r.verdict[i], "inconsistent"));
+    }
+    int qs[8];
+    assert_int_equal(report_db_qs(&r, qs, 8), 2);
+    assert_true(qs[0] == 1 && qs[1] == 20);
+    struct report_db_line d;
+    report_db_line(&r, "epoll", 20, &d);
+    assert_true(d.msr == 200 && d.conns == 8 && d.limit == 400 && d.fraction == 0.5);
+    assert_true(d.srv_us == 1000 && d.db_us == 400);
+    report_db_line(&r, "epoll", 1, &d);
+    assert_true(d.msr == 4000 && d.limit == 8000 && d.fraction == 0.5 && d.srv_us == 50);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    markdown_db(f, &r);
+    html_db(f, &r);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(strstr(text, "| epoll | q = 20 | 200 | 8 | 400 | 50% | 1000.0 | 400.0 |"));
+    assert_non_null(strstr(text, "<td class=l>epoll</td><td>q = 1</td>"));
+    assert_non_null(strstr(text, "<td>400</td><td>50%</td><td>1000.0</td><td>400.0</td>"));
+    free(text);
+    report_free(&r);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(first_q_only)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
