@@ -25,7 +25,7 @@
 
 struct peaks {
     long rss_kb, tasks;
-    long db_conns;   /* the database's clients (db_probe.h), 0: not measured */
+    long db_conns;   /* the database's clients (db_probe.h), -1: not measured */
     double db_next;  /* when to ask it again (util_now) */
     bool no_tree;    /* open loop: no scan of the server tree while it runs */
 };
@@ -317,8 +317,9 @@ static int finish_row(struct sut *s, const struct measure_cfg *cfg,
 {
     r->peak_rss_kb = p->rss_kb > 0 ? (double)p->rss_kb : -1;
     r->tasks = p->tasks > 0 ? (double)p->tasks : -1;
-    if (p->db_conns > 0) { /* Little's law with the connections it really had */
+    if (p->db_conns >= 0) /* the database answered: 0 for the calibration server */
         r->db_conns_peak = (double)p->db_conns;
+    if (p->db_conns > 0) { /* Little's law with the connections it really had */
         if (cfg->wl->db_delay_ms > 0)
             r->db_limit_rps = p->db_conns * 1000.0 / cfg->wl->db_delay_ms /
                               (cfg->wl->db_queries > 0 ? cfg->wl->db_queries : 1);
@@ -355,7 +356,7 @@ int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,
                   int idle, struct row *r)
 {
     struct idle_set set = {0};
-    struct peaks p = {0};
+    struct peaks p = {.db_conns = -1};
     struct snapshot a, b;
     struct wrk_result w = {0};
     struct lg_result g = {0};
@@ -393,7 +394,7 @@ int measure_level(struct sut *s, const struct measure_cfg *cfg, int conns,
 int measure_open(struct sut *s, const struct measure_cfg *cfg, double rate,
                  enum row_step step, struct row *r)
 {
-    struct peaks p = {0};
+    struct peaks p = {.db_conns = -1};
     struct snapshot a, b;
     struct lg_result g = {0};
     char err[512];
@@ -438,7 +439,7 @@ int measure_memory(struct sut *s, const struct measure_cfg *cfg, int idle,
                    struct row *r)
 {
     struct idle_set set = {0};
-    struct peaks p = {0};
+    struct peaks p = {.db_conns = -1};
     r->kind = ROW_KIND_MEMORY;
     r->conns = 0;
     hold_idle(s, cfg, idle, &set, r, &p);

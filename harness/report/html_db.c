@@ -7,6 +7,7 @@
  * that limit, and the server's and the database's CPU per request at the
  * rate found. The first q's figures come from r->points, each further q's
  * from r->q_points (report.h): never mixed. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -46,24 +47,67 @@ void report_db_line(const struct report *r, const char *model, int q,
 {
     const struct stats_points *p = q == r->first_q ? &r->points : &r->q_points;
     memset(d, 0, sizeof *d);
-    d->msr = d->conns = d->limit = d->fraction = d->srv_us = d->db_us = -1;
+    d->msr = d->conns = d->conns_most = d->limit = d->fraction = d->srv_us = d->db_us = -1;
+    d->applicable = false;
     for (size_t i = 0; i < p->n; i++) {
         const struct row *m = &p->v[i].med;
         if (strcmp(m->model, model) || (q > 0 && (int)m->db_queries != q))
             continue;
-        if (m->db_conns_peak > d->conns)
-            d->conns = m->db_conns_peak;
-        if (m->db_limit_rps > d->limit) /* the most connections: the highest limit */
-            d->limit = m->db_limit_rps;
+        d->applicable |= m->status != ROW_STATUS_SKIPPED;
+        if (m->db_conns_peak > d->conns_most) /* in any step, closed loop included */
+            d->conns_most = m->db_conns_peak;
+        /* The connections and the limit of the step sustained at the MSR (the
+         * msr row has them from it, step_rules.c): a closed-loop level or an
+         * overloaded step may have had more (fork: a child per connection). */
         if (m->kind == ROW_KIND_MSR && d->msr < 0 && m->status == ROW_STATUS_OK) {
             d->msr = m->offered_rps;
+            d->conns = m->db_conns_peak;
+            d->limit = m->db_limit_rps;
             d->lower_bound = row_has_flag(m, ROW_FLAG_LOWER_BOUND);
             d->srv_us = m->srv_cpu_us_per_req;
             d->db_us = m->db_cpu_us_per_req;
         }
     }
+    if (d->conns <= 0) /* the law needs the connections counted (older runs: a guess) */
+        d->limit = -1;
     if (d->msr >= 0 && d->limit > 0)
         d->fraction = d->msr / d->limit;
+}
+
+int report_db_delay_ms(const struct report *r)
+{
+    char detail[1024];
+    report_meta(r, "workload_detail", detail, sizeof detail);
+    const char *d = strstr(detail, "--db-delay-ms ");
+    return d ? atoi(d + strlen("--db-delay-ms ")) : -1;
+}
+
+/* The limit's cell: req/s, or why there is none. */
+static const char *limit_text(const struct report *r, const struct report_db_line *d,
+                              char *s, size_t len)
+{
+    if (d->limit > 0)
+        util_format_rate(d->limit, s, len);
+    else if (report_db_delay_ms(r) == 0)
+        snprintf(s, len, "none (D = 0)");
+    else if (d->conns == 0)
+        snprintf(s, len, "none (no connection)");
+    else
+        snprintf(s, len, "-");
+    return s;
+}
+
+/* The connections' cell: at the MSR's step, the most in any step in
+ * brackets where more, "-" where not counted. */
+static void conns_text(const struct report_db_line *d, char *s, size_t len)
+{
+    if (d->conns < 0 && d->conns_most < 0)
+        snprintf(s, len, "-");
+    else if (d->conns_most > d->conns)
+        snprintf(s, len, d->conns < 0 ? "- (%.0f)" : "%.0f (%.0f)",
+                 d->conns < 0 ? d->conns_most : d->conns, d->conns_most);
+    else
+        snprintf(s, len, "%.0f", d->conns);
 }
 
 static const char *q_name(int q, char *s, size_t len)
@@ -78,16 +122,18 @@ static const char *q_name(int q, char *s, size_t len)
 #define DB_SECTION_TEXT "Each request waits on PostgreSQL: q queries one after the other, " \
     "each holding one of the server's database connections for D ms (--db-delay-ms) " \
     "and its round trip. Little's law bounds every server: at most connections / (D " \
-    "x q) requests per second, with the connections the server really had (the most " \
-    "PostgreSQL itself counted during a step: every pool of every process); \"none\" " \
-    "with D = 0. MSR = the maximum sustainable rate within the p99 SLO (>= : a lower " \
-    "bound); CPU per request at that rate, the server's and the database's own (never " \
-    "counted in the server's)."
+    "x q) requests per second, with the connections the server really had, as " \
+    "PostgreSQL itself counted them (every pool of every process); none with D = 0. MSR = the maximum sustainable rate within the p99 SLO (>= : a lower " \
+    "bound); the connections and the limit are those of the step sustained at that rate " \
+    "(in brackets the most in any step, closed loop included, where more); CPU per " \
+    "request at that rate, the server's and the database's own (never counted in the " \
+    "server's). The limit leaves out each query's round trip and the server's own " \
+    "time, so even a perfect server stays somewhat below 100%."
 
 void html_db(FILE *f, const struct report *r)
 {
     int qs[OPTS_MAX_DB_QUERIES + 1], n = report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1);
-    char s[32];
+    char s[32], s2[32];
     if (n == 0)
         return;
     fputs("<h2 id=db>Requests that wait on a database</h2>\n<p>" DB_SECTION_TEXT
@@ -102,14 +148,15 @@ void html_db(FILE *f, const struct report *r)
             fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td>%s</td>",
                     html_is_ref(r->head[i].category) ? "ref" : "", r->head[i].model,
                     q_name(qs[k], s, sizeof s));
+            if (!d.applicable) {
+                fputs("<td colspan=6 class=l>not applicable</td></tr>\n", f);
+                continue;
+            }
             util_format_rate(d.msr, s, sizeof s);
             fprintf(f, "<td>%s%s</td>", d.msr < 0 ? "-" : d.lower_bound ? "&ge; " : "",
                     d.msr < 0 ? "" : s);
-            html_num(f, d.conns, "%.0f");
-            if (d.limit > 0)
-                html_rate(f, d.limit);
-            else
-                fputs("<td>none</td>", f);
+            conns_text(&d, s, sizeof s);
+            fprintf(f, "<td>%s</td><td>%s</td>", s, limit_text(r, &d, s2, sizeof s2));
             html_num(f, d.fraction >= 0 ? 100 * d.fraction : -1, "%.0f%%");
             html_num(f, d.srv_us, "%.1f");
             html_num(f, d.db_us, "%.1f");
@@ -131,7 +178,7 @@ static void md_num(FILE *f, double v, const char *fmt)
 void markdown_db(FILE *f, const struct report *r)
 {
     int qs[OPTS_MAX_DB_QUERIES + 1], n = report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1);
-    char s[32];
+    char s[32], s2[32];
     if (n == 0)
         return;
     fputs("\n## Requests that wait on a database\n\n" DB_SECTION_TEXT "\n\n"
@@ -143,12 +190,15 @@ void markdown_db(FILE *f, const struct report *r)
             struct report_db_line d;
             report_db_line(r, r->head[i].model, qs[k], &d);
             fprintf(f, "| %s | %s |", r->head[i].model, q_name(qs[k], s, sizeof s));
+            if (!d.applicable) {
+                fputs(" not applicable | | | | | |\n", f);
+                continue;
+            }
             util_format_rate(d.msr, s, sizeof s);
             fprintf(f, " %s%s |", d.msr < 0 ? "-" : d.lower_bound ? ">= " : "",
                     d.msr < 0 ? "" : s);
-            md_num(f, d.conns, "%.0f");
-            util_format_rate(d.limit, s, sizeof s);
-            fprintf(f, " %s |", d.limit > 0 ? s : "none");
+            conns_text(&d, s, sizeof s);
+            fprintf(f, " %s | %s |", s, limit_text(r, &d, s2, sizeof s2));
             md_num(f, d.fraction >= 0 ? 100 * d.fraction : -1, "%.0f%%");
             md_num(f, d.srv_us, "%.1f");
             md_num(f, d.db_us, "%.1f");

@@ -10,9 +10,9 @@
 
 void html_step_cell(FILE *f, const struct stats_point *p, double v, const char *fmt)
 {
-    if (!p)
+    if (!p || (p->med.status == ROW_STATUS_OK && v < 0)) /* none, or not measured */
         fputs("<td>-</td>", f);
-    else if (p->med.status != ROW_STATUS_OK || v < 0)
+    else if (p->med.status != ROW_STATUS_OK)
         fprintf(f, "<td>%s</td>", row_status_name(p->med.status));
     else {
         bool ok = row_sustained(&p->med);

@@ -176,8 +176,9 @@ void markdown_slow(FILE *f, const struct report *r)
  * when not sustained. */
 static void p99_cell(FILE *f, const struct stats_point *p, double us)
 {
-    if (!p || p->med.status != ROW_STATUS_OK || us < 0)
-        fprintf(f, " %s |", p ? row_status_name(p->med.status) : "-");
+    if (!p || p->med.status != ROW_STATUS_OK || us < 0) /* the status says why */
+        fprintf(f, " %s |", p && p->med.status != ROW_STATUS_OK
+                                ? row_status_name(p->med.status) : "-");
     else
         fprintf(f, " %.2f%s |", us / 1000, row_sustained(&p->med) ? "" : " *");
 }
@@ -189,9 +190,9 @@ void markdown_mixed(FILE *f, const struct report *r)
     char rate[32], alone[32];
     if (!r->mixed || r->n_equal == 0)
         return;
-    fprintf(f, "\nCheap requests behind expensive ones (mixed; p99 ms from each request's "
-               "due time, per class; alone = the same cheap requests at the same rate "
-               "without the expensive ones; * not sustained). %s\n\n| model | equal load "
+    fprintf(f, "\n## Cheap requests behind expensive ones\n\nmixed: p99 ms from each "
+               "request's due time, per class; alone = the same cheap requests at the same rate "
+               "without the expensive ones; * not sustained. %s\n\n| model | equal load "
                "| cheap p99 mix | cheap p99 alone | mix / alone | expensive p99 | server "
                "CPU us/req |\n|---|---:|---:|---:|---:|---:|---:|\n", REPORT_MIXED_RATIO);
     for (int i = 0; i < r->n_head; i++)

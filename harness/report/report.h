@@ -152,12 +152,17 @@ double report_mixed_ratio(const struct stats_point *mix, const struct stats_poin
 struct report_db_line {
     double msr;        /* its maximum sustainable rate, req/s */
     bool lower_bound;  /* ... a lower bound */
-    double conns;      /* the most database connections PostgreSQL counted */
-    double limit;      /* Little's law: conns / (D x q) req/s; -1: none (D = 0) */
+    double conns;      /* database connections PostgreSQL counted at the MSR's step */
+    double conns_most; /* ... the most in any step (closed loop included) */
+    double limit;      /* Little's law: conns / (D x q) req/s at the MSR's step; -1:
+                          none (D = 0, no connection, or not counted) */
+    bool applicable;   /* a row of it was measured (references: never) */
     double fraction;   /* msr / limit */
     double srv_us, db_us; /* server's and database's CPU us per request at msr */
 };
 int report_db_qs(const struct report *r, int *qs, int max);
+/* --db-delay-ms of the run (from meta.txt's workload_detail), -1: unknown. */
+int report_db_delay_ms(const struct report *r);
 void report_db_line(const struct report *r, const char *model, int q,
                     struct report_db_line *d);
 /* The value of "key: value" in meta.txt, or "?". */

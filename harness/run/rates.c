@@ -24,8 +24,8 @@
 
 /* Where a step's corrected histogram goes (an .hgrm for HdrHistogram's
  * plotter, beside wrk2's or Hyperfoil's): DIR/hgrm/MODEL-STEP-RATE-CONNSc-
- * rROUND.hgrm, a try measured again overwriting the first. NULL when the
- * folder cannot be made. */
+ * rROUND.hgrm (-qQ before -r: the queries workload's q), a try measured
+ * again overwriting the first. NULL when the folder cannot be made. */
 static const char *hgrm_path(const struct run_ctx *c, const struct model *m, int round,
                              double rate, enum row_step step, char *path, size_t len)
 {
@@ -35,8 +35,11 @@ static const char *hgrm_path(const struct run_ctx *c, const struct model *m, int
         fprintf(stderr, "harness: mkdir %s: %s\n", path, strerror(errno));
         return NULL;
     }
-    int n = snprintf(path, len, "%s/hgrm/%s-%s-%.0f-%dc-r%d.hgrm", c->dir, m->name,
-                     row_step_name(step), rate, c->cfg.rate_conns, round);
+    char q[16] = ""; /* queries: the further q's steps beside the first's */
+    if (c->wl.db_queries > 0)
+        snprintf(q, sizeof q, "-q%d", c->wl.db_queries);
+    int n = snprintf(path, len, "%s/hgrm/%s-%s-%.0f-%dc%s-r%d.hgrm", c->dir, m->name,
+                     row_step_name(step), rate, c->cfg.rate_conns, q, round);
     return n < (int)len ? path : NULL;
 }
 
@@ -214,8 +217,7 @@ static void check_consistency(struct run_ctx *c, struct sut *s, const struct mod
     msr_in_doubt(c, m);
 }
 
-void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
-                          int round)
+int rates_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round)
 {
     struct row *r;
     int rc = 0;
@@ -226,4 +228,5 @@ void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
             rc = rates_step(c, s, m, round, c->o->rates[i], ROW_STEP_RATE, &r);
     if (rc == 0) /* not with the server gone */
         check_consistency(c, s, m, round);
+    return rc;
 }

@@ -17,8 +17,6 @@ struct row *run_new_row(struct run_ctx *c, const struct model *m, int round)
     r->round = round;
     r->pipeline = c->o->pipeline;
     snprintf(r->workload, sizeof r->workload, "%s", c->wl.name);
-    if (c->wl.db_limit_rps > 0 && m->kind != MODEL_REFERENCE)
-        r->db_limit_rps = c->wl.db_limit_rps; /* per process; measure.c: the peak's */
     if (c->wl.db_queries > 0)
         r->db_queries = c->wl.db_queries;
     if (c->cfg.hosts) /* the point's merged row; each host's own: hosts.c */

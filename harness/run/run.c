@@ -158,9 +158,14 @@ static void measure_server(struct run_ctx *c, struct sut *s, const struct model 
         }
     }
     if (measure_levels(c, s, m, round) == 0) {
-        rates_measure(c, s, m, round);
-        if (c->wl.ops->steps) /* the workload's own (slow clients) */
-            c->wl.ops->steps(c, s, m, round);
+        if (rates_measure(c, s, m, round) == 0) {
+            if (c->wl.ops->steps) /* the workload's own (slow clients, alone, q) */
+                c->wl.ops->steps(c, s, m, round);
+        } else if (!spawn_interrupted && c->wl.ops->not_measured) {
+            c->wl.ops->not_measured(c, m, round, ROW_STATUS_CRASHED,
+                                    "not measured: the server was gone for good in the "
+                                    "open loop");
+        }
     }
     sut_stop(s, note, sizeof note);
     if (note[0] && c->n_rows > 0)

@@ -49,9 +49,9 @@ int run_restart(struct run_ctx *c, struct sut *s, const struct model *m,
  * workload's own steps, the open loop's msr row; each with status and why. */
 void run_rows_not_measured(struct run_ctx *c, const struct model *m, int round, int from,
                            enum row_status status, const char *why);
-/* The open-loop part of a model's round (rates.c): --rates LIST or auto. */
-void rates_measure(struct run_ctx *c, struct sut *s, const struct model *m,
-                   int round);
+/* The open-loop part of a model's round (rates.c): --rates LIST or auto.
+ * -1 when the server is gone for good or the run is interrupted. */
+int rates_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
 /* One open-loop step (rates.c) at rate req/s on c->cfg.rate_conns
  * connections, measured once more if the machine interfered; its row in
  * *out. -1 when the server is gone for good or the run is interrupted. */

@@ -19,7 +19,12 @@ struct db_probe *db_probe_open(const char *uri, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    p->conn = PQconnectdb(uri);
+    /* The URI (or conninfo) expanded from dbname, then bounds of its own: a
+     * stopped or saturated PostgreSQL must not stall the load it samples
+     * beside (libpq: later keywords override the expanded ones). */
+    const char *const keys[] = {"dbname", "connect_timeout", "options", NULL};
+    const char *const values[] = {uri, "2", "-c statement_timeout=500", NULL};
+    p->conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(p->conn) != CONNECTION_OK) {
         snprintf(err, errlen, "%s", PQerrorMessage(p->conn));
         db_probe_close(p);

@@ -55,6 +55,8 @@ struct workload {
     const char *urls;            /* the URL list both load tools walk, or NULL */
     const char *urls_alone;      /* mixed: the cheap requests of urls alone, in
                                     their order (its alone steps); else NULL */
+    double cheap_share;          /* mixed: the cheap requests' share of urls (the
+                                    draw's, near --mix's), 0..1; else 0 */
     struct fileset fs;           /* fileset, fileset-cold */
     struct diskio disk;
     bool disk_ok;                /* reads are measured */

@@ -197,19 +197,20 @@ static void describe(struct workload *w, const struct opts *o)
     snprintf(w->detail, sizeof w->detail, "%s: GET %s%s%s%s from PostgreSQL (World, 10,000 "
              "rows), --db-conns %d per process, --db-delay-ms %d, --db-api %s; PostgreSQL on "
              "CPUs %s%s; Little's law limit %s", w->name, w->path,
-             queries ? " (q = " : "", qs, queries ? "; further q: a sustainable-rate search "
-             "each)" : "", o->db_conns, o->db_delay_ms, o->db_sync ? "sync" : "async", cpus,
+             queries ? " (q = " : "", qs, !queries ? "" : o->n_db_queries < 2 ? ")"
+             : o->rates_mode == RATES_AUTO ? "; further q: a sustainable-rate search each)"
+             : "; further q: not measured, their searches need --rates auto)", o->db_conns, o->db_delay_ms, o->db_sync ? "sync" : "async", cpus,
              db_cg_ok ? " in a cgroup of its own" : " (no cgroup)", limit);
 }
 
 static void finish(struct workload *w)
 {
     char note[256];
+    db_probe_close(w->db_probe); /* first: its connection must not hold the shutdown */
+    w->db_probe = NULL;
     if (w->db_pid > 0)
         spawn_stop(w->db_pid, 30000, NULL, note, sizeof note); /* it deletes the cluster */
     w->db_pid = 0;
-    db_probe_close(w->db_probe);
-    w->db_probe = NULL;
     free(w->calibration_json);
     w->calibration_json = NULL;
     if (db_cg_ok)

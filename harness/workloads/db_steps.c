@@ -65,6 +65,7 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
         r->conns = c->o->rate_conns;
         r->status = status;
         row_note(r, "%s", why);
+        progress_step(&c->progress, r, 0);
     }
     c->wl.db_queries = c->o->db_queries[0];
 }

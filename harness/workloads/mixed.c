@@ -113,6 +113,7 @@ static int prepare(struct workload *w, const struct opts *o, char *err, size_t e
     w->docroot = set.docroot;
     w->urls = set.urls;
     w->urls_alone = cheap.urls;
+    w->cheap_share = (double)set.count[0] / TEXTSET_URLS;
     snprintf(w->path, sizeof w->path, "%s", set.text[0][TEXTSET_SIZES - 1]);
     w->body_size = (long)set.mean_bytes;
     w->gzip_level = o->gzip_level;

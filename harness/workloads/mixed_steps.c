@@ -24,7 +24,10 @@ static double equal_rate(const struct run_ctx *c, int i)
 
 static double alone_rate(const struct run_ctx *c, int i)
 {
-    return equal_rate(c, i) * c->o->mix_cheap_pct / 100;
+    /* the list's own share (pre-drawn: 93-97% for 95/5), so that the cheap
+     * requests come exactly as often as in the mix */
+    return equal_rate(c, i) * (c->wl.cheap_share > 0 ? c->wl.cheap_share
+                                                     : c->o->mix_cheap_pct / 100.0);
 }
 
 static bool has_steps(const struct run_ctx *c)

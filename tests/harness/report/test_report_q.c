@@ -2,7 +2,10 @@
  * 20 (a search and its msr row) would contradict and outrank those at the
  * first q if they mixed. The headline and the verdict use the first q only;
  * the db section shows each q from its own rows, with Little's law's limit
- * from the connections PostgreSQL counted. */
+ * from the connections PostgreSQL counted at the step of the MSR (not the
+ * most of any step: the closed loop had more), none for a server that had
+ * no connection (the calibration server), "not applicable" for a
+ * reference. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +29,8 @@ static struct row *add(struct row *rows, int *n, const char *model, int q, enum 
     row_init(r);
     snprintf(r->model, sizeof r->model, "%s", model);
     snprintf(r->category, sizeof r->category, "%s",
-             strcmp(model, "calibration") ? "event-driven" : "calibration");
+             !strcmp(model, "calibration") ? "calibration"
+             : !strcmp(model, "nginx") ? "reference" : "event-driven");
     snprintf(r->workload, sizeof r->workload, "queries");
     r->round = 0;
     r->db_queries = q;
@@ -49,7 +53,7 @@ static char dir[] = "/tmp/c10k-report-q-XXXXXX";
 
 static void write_run(void)
 {
-    struct row rows[16];
+    struct row rows[24];
     int n = 0;
     char path[256];
     for (int m = 0; m < 2; m++) {
@@ -60,6 +64,8 @@ static void write_run(void)
         c->step = ROW_STEP_NONE;
         c->req_per_s = 8000 * scale;
         c->requests = 8000 * scale;
+        c->db_conns_peak = m ? 0 : 64; /* epoll: more than at its MSR */
+        c->db_limit_rps = m ? -1 : 64000;
         add(rows, &n, model, 1, ROW_KIND_LOAD, 4000 * scale, 4000 * scale);
         add(rows, &n, model, 1, ROW_KIND_MSR, 4000 * scale, 4000 * scale);
         /* q = 20: fails at a quarter of the first q's MSR, sustains less */
@@ -67,6 +73,22 @@ static void write_run(void)
         add(rows, &n, model, 20, ROW_KIND_LOAD, 200 * scale, 200 * scale);
         add(rows, &n, model, 20, ROW_KIND_MSR, 200 * scale, 200 * scale);
     }
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].model, "calibration")) { /* no database connection */
+            rows[i].db_conns_peak = 0;
+            rows[i].db_limit_rps = -1;
+        }
+    for (int q = 1; q <= 20; q += 19) { /* a reference: every row skipped */
+        struct row *s = add(rows, &n, "nginx", q, ROW_KIND_MSR, -1, -1);
+        s->status = ROW_STATUS_SKIPPED;
+        s->db_conns_peak = s->db_limit_rps = s->db_cpu_us_per_req = -1;
+    }
+    snprintf(path, sizeof path, "%s/meta.txt", dir);
+    FILE *meta = fopen(path, "w");
+    assert_non_null(meta);
+    fputs("workload: queries\nworkload_detail: queries: GET /queries?q=1 (q = 1, 20), "
+          "--db-conns 8 per process, --db-delay-ms 1, --db-api async\n", meta);
+    assert_int_equal(fclose(meta), 0);
     snprintf(path, sizeof path, "%s/results.csv", dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -85,8 +107,10 @@ static void first_q_only(void **state)
     write_run();
     assert_int_equal(report_load(&r, dir, err, sizeof err), 0);
     assert_int_equal(r.first_q, 1);
-    assert_int_equal(r.n_head, 2);
+    assert_int_equal(r.n_head, 3);
     for (int i = 0; i < r.n_head; i++) {
+        if (!strcmp(r.head[i].model, "nginx"))
+            continue;
         double scale = strcmp(r.head[i].model, "calibration") ? 1 : 10;
         assert_true(r.head[i].msr == 4000 * scale); /* not q = 20's */
         assert_false(r.head[i].inconsistent);       /* q = 20's failure is no contradiction */
@@ -106,8 +130,14 @@ static void first_q_only(void **state)
     report_db_line(&r, "epoll", 20, &d);
     assert_true(d.msr == 200 && d.conns == 8 && d.limit == 400 && d.fraction == 0.5);
     assert_true(d.srv_us == 1000 && d.db_us == 400);
-    report_db_line(&r, "epoll", 1, &d);
+    report_db_line(&r, "epoll", 1, &d); /* the MSR step's 8, not the closed loop's 64 */
     assert_true(d.msr == 4000 && d.limit == 8000 && d.fraction == 0.5 && d.srv_us == 50);
+    assert_true(d.conns == 8 && d.conns_most == 64 && d.applicable);
+    report_db_line(&r, "calibration", 1, &d);
+    assert_true(d.msr == 40000 && d.conns == 0 && d.limit < 0 && d.fraction < 0);
+    report_db_line(&r, "nginx", 20, &d);
+    assert_false(d.applicable);
+    assert_int_equal(report_db_delay_ms(&r), 1);
 
     char *text = NULL;
     size_t len = 0;
@@ -116,6 +146,11 @@ static void first_q_only(void **state)
     html_db(f, &r);
     assert_int_equal(fclose(f), 0);
     assert_non_null(strstr(text, "| epoll | q = 20 | 200 | 8 | 400 | 50% | 1000.0 | 400.0 |"));
+    assert_non_null(strstr(text, "| epoll | q = 1 | 4000 | 8 (64) | 8000 | 50% |"));
+    assert_non_null(strstr(text, "| calibration | q = 1 | 40.0k | 0 | none (no connection) |"));
+    assert_non_null(strstr(text, "| nginx | q = 20 | not applicable |"));
+    assert_non_null(strstr(text, "<td class=l>nginx</td><td>q = 1</td><td colspan=6 "
+                                 "class=l>not applicable</td>"));
     assert_non_null(strstr(text, "<td class=l>epoll</td><td>q = 1</td>"));
     assert_non_null(strstr(text, "<td>400</td><td>50%</td><td>1000.0</td><td>400.0</td>"));
     free(text);
