@@ -6,6 +6,7 @@
 #include "measure/measure_int.h"
 #include "base/spawn.h"
 #include "sut/verify.h"
+#include "workload/workload.h"
 
 /* The server's own count against the load generator's: both wrk and
  * loadgen count completed responses only, so server >= client and the
@@ -104,7 +105,7 @@ void measure_flag_open(struct row *r, const struct measure_cfg *cfg,
     }
     if (r->achieved_rps < ROW_ACHIEVED * r->offered_rps)
         row_flag(r, ROW_FLAG_UNSUSTAINED);
-    if (r->lat_p99_us > cfg->slo_p99_ms * 1000)
+    if (r->lat_p99_us > (cfg->slo_p99_ms + workload_db_wait_ms(cfg->wl)) * 1000)
         row_flag(r, ROW_FLAG_SLO_MISSED);
     if (row_errors(r) > 0)
         row_flag(r, ROW_FLAG_ERRORS);

@@ -248,6 +248,13 @@ static void read_run(struct report *r)
     report_meta(r, "cpu", run->cpu, sizeof run->cpu);
     report_meta(r, "kernel", run->kernel, sizeof run->kernel);
     report_meta(r, "slo_p99_ms", run->slo_ms, sizeof run->slo_ms);
+    char wait[16]; /* db, queries: the SLO has the database's wait on top */
+    report_meta(r, "slo_db_wait_ms_per_query", wait, sizeof wait);
+    if (atoi(wait) > 0) {
+        char base[sizeof run->slo_ms];
+        snprintf(base, sizeof base, "%s", run->slo_ms);
+        snprintf(run->slo_ms, sizeof run->slo_ms, "%.5s + %.3s q", base, wait);
+    }
     report_meta(r, "load_hosts", run->load_hosts, sizeof run->load_hosts);
     report_meta(r, "target", run->target, sizeof run->target);
     report_meta(r, "quick", quick, sizeof quick);

@@ -81,7 +81,7 @@ struct report_warn_kind {
 struct report_run {
     char date[32];                 /* "2025-01-01 12:00:00" */
     char cpu[128], kernel[128];
-    char slo_ms[16];               /* --slo-p99 */
+    char slo_ms[24];               /* --slo-p99; db, queries: "10 + 2 q" (+ q x D) */
     char load_hosts[512], target[64]; /* "?" without load hosts */
     bool quick;                    /* a --quick run */
     char workload[768];            /* meta.txt's workload_detail */

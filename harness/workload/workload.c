@@ -69,6 +69,13 @@ static void write_compression(const struct workload *w, FILE *f)
     }
 }
 
+double workload_db_wait_ms(const struct workload *w)
+{
+    if (!w || w->db_delay_ms <= 0)
+        return 0;
+    return (double)w->db_delay_ms * (w->db_queries > 0 ? w->db_queries : 1);
+}
+
 void workload_write_meta(const struct workload *w, FILE *f)
 {
     fprintf(f, "workload: %s\nworkload_detail: %s\ndocroot: %s\nurls: %s\n", w->name,
@@ -84,6 +91,8 @@ void workload_write_meta(const struct workload *w, FILE *f)
     if (w->skip[0])
         fprintf(f, "workload_skipped: %s\n", w->skip);
     fprintf(f, "hybrid_workers: %d\n", w->workers);
+    if (w->db_delay_ms > 0) /* the SLO of every step: slo_p99_ms + this x q */
+        fprintf(f, "slo_db_wait_ms_per_query: %d\n", w->db_delay_ms);
     if (w->gzip_level)
         write_compression(w, f);
 }

@@ -101,4 +101,11 @@ void workload_finish(struct workload *w);
 /* workload, workload_detail, docroot, urls, disk lines of meta.txt. */
 void workload_write_meta(const struct workload *w, FILE *f);
 
+/* db, queries: the wait PostgreSQL is told to make per request, q x
+ * --db-delay-ms (ms; 0 for the other workloads, w NULL or D = 0). No
+ * server can answer sooner, so it is added to the p99 SLO (--slo-p99 is
+ * the server's own share): with D = 2 ms, q = 20 could otherwise never be
+ * sustained within 10 ms. */
+double workload_db_wait_ms(const struct workload *w);
+
 #endif

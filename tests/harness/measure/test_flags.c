@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "measure/measure_int.h"
+#include "workload/workload.h"
 
 static cpu_set_t one_cpu, other_cpu;
 static struct measure_cfg cfg = {.slo_p99_ms = 10};
@@ -100,6 +101,37 @@ static void open_loop_flags(void **state)
     assert_false(row_sustained(&r));
 }
 
+/* queries at q = 20 with D = 2 ms: PostgreSQL is told to wait 40 ms per
+ * request, so the SLO is 10 + 40 ms; the db workload (q 0) adds D once,
+ * the others nothing. */
+static void slo_with_db_wait(void **state)
+{
+    (void)state;
+    struct workload w = {.db_delay_ms = 2, .db_queries = 20};
+    struct measure_cfg c = cfg;
+    struct lg_result g = {.client_cpu_pct = 10};
+    c.wl = &w;
+    struct row r = level(256, 200, 45000, 20, 10);
+    r.mode = ROW_MODE_OPEN;
+    r.offered_rps = r.achieved_rps = 200;
+    r.lat_p99_us = 49000;
+    r.lag_p99_us = 100;
+    measure_flag_open(&r, &c, &g);
+    assert_false(row_has_flag(&r, ROW_FLAG_SLO_MISSED));
+    r.flags = (struct row_flags){0};
+    r.lat_p99_us = 51000;
+    measure_flag_open(&r, &c, &g);
+    assert_true(row_has_flag(&r, ROW_FLAG_SLO_MISSED));
+    w.db_queries = 0; /* db: one query */
+    r.flags = (struct row_flags){0};
+    r.lat_p99_us = 11500;
+    measure_flag_open(&r, &c, &g);
+    assert_false(row_has_flag(&r, ROW_FLAG_SLO_MISSED));
+    assert_true(workload_db_wait_ms(&w) == 2 && workload_db_wait_ms(NULL) == 0);
+    w.db_delay_ms = 0;
+    assert_true(workload_db_wait_ms(&w) == 0);
+}
+
 /* The server's counters against wrk's: more completed than sent is a
  * mismatch; more sent than can be in flight too; refusals are flagged. */
 static void counts(void **state)
@@ -131,6 +163,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(closed_loop_flags),
         cmocka_unit_test(open_loop_flags),
+        cmocka_unit_test(slo_with_db_wait),
         cmocka_unit_test(counts),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
