@@ -39,6 +39,12 @@ int report_db_qs(const struct report *r, int *qs, int max)
         if (!seen && n < max)
             qs[n++] = q;
     }
+    for (int i = 2; i < n; i++) /* the further q ascending, as --db-queries lists them */
+        for (int k = i; k > 1 && qs[k - 1] > qs[k]; k--) {
+            int t = qs[k];
+            qs[k] = qs[k - 1];
+            qs[k - 1] = t;
+        }
     return n;
 }
 
@@ -148,7 +154,7 @@ void html_db(FILE *f, const struct report *r)
             fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td>%s</td>",
                     html_is_ref(r->head[i].category) ? "ref" : "", r->head[i].model,
                     q_name(qs[k], s, sizeof s));
-            if (!d.applicable) {
+            if (!d.applicable && !strcmp(r->head[i].category, "reference")) {
                 fputs("<td colspan=6 class=l>not applicable</td></tr>\n", f);
                 continue;
             }
@@ -190,7 +196,7 @@ void markdown_db(FILE *f, const struct report *r)
             struct report_db_line d;
             report_db_line(r, r->head[i].model, qs[k], &d);
             fprintf(f, "| %s | %s |", r->head[i].model, q_name(qs[k], s, sizeof s));
-            if (!d.applicable) {
+            if (!d.applicable && !strcmp(r->head[i].category, "reference")) {
                 fputs(" not applicable | | | | | |\n", f);
                 continue;
             }

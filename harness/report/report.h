@@ -156,7 +156,8 @@ struct report_db_line {
     double conns_most; /* ... the most in any step (closed loop included) */
     double limit;      /* Little's law: conns / (D x q) req/s at the MSR's step; -1:
                           none (D = 0, no connection, or not counted) */
-    bool applicable;   /* a row of it was measured (references: never) */
+    bool applicable;   /* a row of it was measured (references: never, their
+                          cells say "not applicable"; others' say "-") */
     double fraction;   /* msr / limit */
     double srv_us, db_us; /* server's and database's CPU us per request at msr */
 };

@@ -73,6 +73,7 @@ static void write_run(void)
         add(rows, &n, model, 20, ROW_KIND_LOAD, 200 * scale, 200 * scale);
         add(rows, &n, model, 20, ROW_KIND_MSR, 200 * scale, 200 * scale);
     }
+    add(rows, &n, "epoll", 5, ROW_KIND_MSR, 600, 600); /* after q = 20's: listed before */
     for (int i = 0; i < n; i++)
         if (!strcmp(rows[i].model, "calibration")) { /* no database connection */
             rows[i].db_conns_peak = 0;
@@ -124,8 +125,8 @@ static void first_q_only(void **state)
         assert_null(strstr(r.verdict[i], "inconsistent"));
     }
     int qs[8];
-    assert_int_equal(report_db_qs(&r, qs, 8), 2);
-    assert_true(qs[0] == 1 && qs[1] == 20);
+    assert_int_equal(report_db_qs(&r, qs, 8), 3);
+    assert_true(qs[0] == 1 && qs[1] == 5 && qs[2] == 20);
     struct report_db_line d;
     report_db_line(&r, "epoll", 20, &d);
     assert_true(d.msr == 200 && d.conns == 8 && d.limit == 400 && d.fraction == 0.5);
@@ -149,6 +150,7 @@ static void first_q_only(void **state)
     assert_non_null(strstr(text, "| epoll | q = 1 | 4000 | 8 (64) | 8000 | 50% |"));
     assert_non_null(strstr(text, "| calibration | q = 1 | 40.0k | 0 | none (no connection) |"));
     assert_non_null(strstr(text, "| nginx | q = 20 | not applicable |"));
+    assert_non_null(strstr(text, "| calibration | q = 5 | - | - | - | - | - | - |"));
     assert_non_null(strstr(text, "<td class=l>nginx</td><td>q = 1</td><td colspan=6 "
                                  "class=l>not applicable</td>"));
     assert_non_null(strstr(text, "<td class=l>epoll</td><td>q = 1</td>"));
