@@ -9,15 +9,15 @@ unset key
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [33.3333:76800]
+set xrange [33.3333:153600]
 set format x '%.0s%c'
 set logscale y
-set yrange [0.587692:642.043]
+set yrange [0.213846:2709.94]
 set format y '%.1s%c'
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [33.3333:76800]
+set xrange [33.3333:153600]
 set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
@@ -33,7 +33,7 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [133.333:76800]
+set xrange [205.6:153600]
 set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
@@ -54,7 +54,7 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [133.333:76800]
+set xrange [205.6:153600]
 set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
@@ -108,15 +108,15 @@ unset key
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [33.3333:76800]
+set xrange [33.3333:153600]
 set format x '%.0s%c'
 set logscale y
-set yrange [0.587692:642.043]
+set yrange [0.213846:2709.94]
 set format y '%.1s%c'
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [33.3333:76800]
+set xrange [33.3333:153600]
 set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
@@ -132,7 +132,7 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [133.333:76800]
+set xrange [205.6:153600]
 set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
@@ -153,7 +153,7 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [133.333:76800]
+set xrange [205.6:153600]
 set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
@@ -209,7 +209,7 @@ unset key
 set grid y
 set format y '%.1s%c'
 set logscale y
-set yrange [100:51200]
+set yrange [308.45:132796]
 set origin 0.000,0
 set size 1.000,0.95
 set title 'hatched: a lower bound (loadgen limit or noise)'
@@ -231,7 +231,7 @@ unset key
 set grid y
 set format y '%.1s%c'
 set logscale y
-set yrange [100:51200]
+set yrange [308.45:132796]
 set origin 0.000,0
 set size 1.000,0.95
 set title 'hatched: a lower bound (loadgen limit or noise)'
@@ -253,18 +253,18 @@ unset key
 set grid y
 set format y '%.1s%c'
 set logscale y
-set yrange [61.495:294017]
+set yrange [17.49:71408.4]
 set origin 0.000,0
 set size 0.500,0.95
-set title 'at 200 req/s offered'
+set title 'at 400 req/s offered'
 set ylabel 'microseconds (log scale)'
-set xrange [-0.6:17]
+set xrange [-0.6:18]
 plot 'data/cpu_per_req-0.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
     '' using 0:($7 > 0 ? $2 : NaN):5 with boxes fs pattern 4 lc rgb variable, \
     '' using 0:8:6 with labels offset 0,0.7 font ',9'
 set origin 0.500,0
 set size 0.500,0.95
-set title 'at 400 req/s offered'
+set title 'at 800 req/s offered'
 set ylabel ''
 set xrange [-0.6:18]
 plot 'data/cpu_per_req-1.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
@@ -283,18 +283,18 @@ unset key
 set grid y
 set format y '%.1s%c'
 set logscale y
-set yrange [61.495:294017]
+set yrange [17.49:71408.4]
 set origin 0.000,0
 set size 0.500,0.95
-set title 'at 200 req/s offered'
+set title 'at 400 req/s offered'
 set ylabel 'microseconds (log scale)'
-set xrange [-0.6:17]
+set xrange [-0.6:18]
 plot 'data/cpu_per_req-0.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
     '' using 0:($7 > 0 ? $2 : NaN):5 with boxes fs pattern 4 lc rgb variable, \
     '' using 0:8:6 with labels offset 0,0.7 font ',9'
 set origin 0.500,0
 set size 0.500,0.95
-set title 'at 400 req/s offered'
+set title 'at 800 req/s offered'
 set ylabel ''
 set xrange [-0.6:18]
 plot 'data/cpu_per_req-1.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
@@ -314,9 +314,9 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [484.692:30475.9]
+set yrange [688.692:45588.1]
 set format y '%.1s%c'
-set ytics (500, 1000, 2000, 5000, 10000, 20000)
+set ytics (1000, 2000, 5000, 10000, 20000)
 set xtics ('256' 256)
 set origin 0.000,0
 set size 0.280,0.95
@@ -400,9 +400,9 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [484.692:30475.9]
+set yrange [688.692:45588.1]
 set format y '%.1s%c'
-set ytics (500, 1000, 2000, 5000, 10000, 20000)
+set ytics (1000, 2000, 5000, 10000, 20000)
 set xtics ('256' 256)
 set origin 0.000,0
 set size 0.280,0.95
@@ -486,9 +486,9 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [2.47:1081.53]
+set yrange [1.83692:1450.17]
 set format y '%.1s%c'
-set ytics (5, 10, 20, 50, 100, 200, 500, 1000)
+set ytics (2, 5, 10, 20, 50, 100, 200, 500, 1000)
 set xtics ('256' 256)
 set origin 0.000,0
 set size 0.280,0.95
@@ -572,9 +572,9 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [2.47:1081.53]
+set yrange [1.83692:1450.17]
 set format y '%.1s%c'
-set ytics (5, 10, 20, 50, 100, 200, 500, 1000)
+set ytics (2, 5, 10, 20, 50, 100, 200, 500, 1000)
 set xtics ('256' 256)
 set origin 0.000,0
 set size 0.280,0.95
@@ -658,7 +658,7 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [399.018:108696]
+set yrange [452.614:121156]
 set format y '%.1s%c'
 set ytics (500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
 set xtics ('256' 256)
@@ -744,7 +744,7 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [399.018:108696]
+set yrange [452.614:121156]
 set format y '%.1s%c'
 set ytics (500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
 set xtics ('256' 256)
@@ -830,7 +830,7 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [1.51142:211.697]
+set yrange [1.40325:376.533]
 set format y '%.1s%c'
 set ytics (2, 5, 10, 20, 50, 100, 200)
 set xtics ('256' 256)
@@ -916,7 +916,7 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [1.51142:211.697]
+set yrange [1.40325:376.533]
 set format y '%.1s%c'
 set ytics (2, 5, 10, 20, 50, 100, 200)
 set xtics ('256' 256)
@@ -988,49 +988,5 @@ plot NaN title 'single' with linespoints lc rgb '#1f77b4' lw 2 pt 1 ps 0.7 dt 1,
      NaN title 'nginx (ref)' with linespoints lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      NaN title 'h2o (ref)' with linespoints lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      NaN title 'lighttpd (ref)' with linespoints lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
-unset multiplot
-unset output
-reset
-set terminal svg size 1200,480 dynamic enhanced font 'Helvetica,12' background rgb 'white'
-set output 'memory_per_conn.svg'
-set multiplot title 'memory per idle keep-alive connection' font ',14'
-set style fill solid 0.8 border -1
-set boxwidth 0.7
-set xtics rotate by -40 nomirror
-unset key
-set grid y
-set format y '%.1s%c'
-set logscale y
-set yrange [0.00976562:187.16]
-set origin 0.000,0
-set size 1.000,0.95
-set title 'server RSS growth per connection'
-set ylabel 'KiB (log scale)'
-set xrange [-0.6:17]
-plot 'data/memory.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
-    '' using 0:($7 > 0 ? $2 : NaN):5 with boxes fs pattern 4 lc rgb variable, \
-    '' using 0:8:6 with labels offset 0,0.7 font ',9'
-unset multiplot
-unset output
-reset
-set terminal pngcairo size 1200,480 enhanced font 'Helvetica,10' background rgb 'white'
-set output 'memory_per_conn.png'
-set multiplot title 'memory per idle keep-alive connection' font ',14'
-set style fill solid 0.8 border -1
-set boxwidth 0.7
-set xtics rotate by -40 nomirror
-unset key
-set grid y
-set format y '%.1s%c'
-set logscale y
-set yrange [0.00976562:187.16]
-set origin 0.000,0
-set size 1.000,0.95
-set title 'server RSS growth per connection'
-set ylabel 'KiB (log scale)'
-set xrange [-0.6:17]
-plot 'data/memory.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
-    '' using 0:($7 > 0 ? $2 : NaN):5 with boxes fs pattern 4 lc rgb variable, \
-    '' using 0:8:6 with labels offset 0,0.7 font ',9'
 unset multiplot
 unset output

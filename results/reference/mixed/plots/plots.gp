@@ -9,15 +9,15 @@ unset key
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [33.3333:192000]
+set xrange [26.3333:192000]
 set format x '%.0s%c'
 set logscale y
-set yrange [0.139231:787.9]
+set yrange [0.203846:2579.08]
 set format y '%.1s%c'
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [33.3333:192000]
+set xrange [26.3333:192000]
 set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
@@ -33,7 +33,7 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [666.667:192000]
+set xrange [864.533:192000]
 set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
@@ -54,7 +54,7 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [666.667:192000]
+set xrange [864.533:192000]
 set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
@@ -108,15 +108,15 @@ unset key
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [33.3333:192000]
+set xrange [26.3333:192000]
 set format x '%.0s%c'
 set logscale y
-set yrange [0.139231:787.9]
+set yrange [0.203846:2579.08]
 set format y '%.1s%c'
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [33.3333:192000]
+set xrange [26.3333:192000]
 set format x '%.0s%c'
 set origin 0.000,0
 set size 0.280,0.95
@@ -132,7 +132,7 @@ plot 'data/openloop_p99-single.dat' using 1:2 with linespoints notitle lc rgb '#
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [666.667:192000]
+set xrange [864.533:192000]
 set format x '%.0s%c'
 set origin 0.280,0
 set size 0.280,0.95
@@ -153,7 +153,7 @@ plot 'data/openloop_p99-epoll.dat' using 1:2 with linespoints notitle lc rgb '#f
 unset logscale x
 set xlabel 'offered load (req/s) (log scale)'
 set logscale x
-set xrange [666.667:192000]
+set xrange [864.533:192000]
 set format x '%.0s%c'
 set origin 0.560,0
 set size 0.280,0.95
@@ -209,7 +209,7 @@ unset key
 set grid y
 set format y '%.1s%c'
 set logscale y
-set yrange [1000:128000]
+set yrange [39.55:152219]
 set origin 0.000,0
 set size 1.000,0.95
 set title 'hatched: a lower bound (loadgen limit or noise)'
@@ -231,7 +231,7 @@ unset key
 set grid y
 set format y '%.1s%c'
 set logscale y
-set yrange [1000:128000]
+set yrange [39.55:152219]
 set origin 0.000,0
 set size 1.000,0.95
 set title 'hatched: a lower bound (loadgen limit or noise)'
@@ -253,10 +253,10 @@ unset key
 set grid y
 set format y '%.1s%c'
 set logscale y
-set yrange [17.455:14904]
+set yrange [14.22:2593.12]
 set origin 0.000,0
 set size 0.500,0.95
-set title 'at 1000 req/s offered'
+set title 'at 2000 req/s offered'
 set ylabel 'microseconds (log scale)'
 set xrange [-0.6:18]
 plot 'data/cpu_per_req-0.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
@@ -264,7 +264,7 @@ plot 'data/cpu_per_req-0.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes l
     '' using 0:8:6 with labels offset 0,0.7 font ',9'
 set origin 0.500,0
 set size 0.500,0.95
-set title 'at 2000 req/s offered'
+set title 'at 4000 req/s offered'
 set ylabel ''
 set xrange [-0.6:18]
 plot 'data/cpu_per_req-1.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
@@ -283,10 +283,10 @@ unset key
 set grid y
 set format y '%.1s%c'
 set logscale y
-set yrange [17.455:14904]
+set yrange [14.22:2593.12]
 set origin 0.000,0
 set size 0.500,0.95
-set title 'at 1000 req/s offered'
+set title 'at 2000 req/s offered'
 set ylabel 'microseconds (log scale)'
 set xrange [-0.6:18]
 plot 'data/cpu_per_req-0.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
@@ -294,7 +294,7 @@ plot 'data/cpu_per_req-0.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes l
     '' using 0:8:6 with labels offset 0,0.7 font ',9'
 set origin 0.500,0
 set size 0.500,0.95
-set title 'at 2000 req/s offered'
+set title 'at 4000 req/s offered'
 set ylabel ''
 set xrange [-0.6:18]
 plot 'data/cpu_per_req-1.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
@@ -313,10 +313,8 @@ set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
-set logscale y
-set yrange [1815.92:75523.5]
+set yrange [0:68916]
 set format y '%.1s%c'
-set ytics (2000, 5000, 10000, 20000, 50000)
 set xtics ('256' 256)
 set origin 0.000,0
 set size 0.280,0.95
@@ -399,10 +397,8 @@ set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
-set logscale y
-set yrange [1815.92:75523.5]
+set yrange [0:68916]
 set format y '%.1s%c'
-set ytics (2000, 5000, 10000, 20000, 50000)
 set xtics ('256' 256)
 set origin 0.000,0
 set size 0.280,0.95
@@ -486,7 +482,7 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [1.69923:1223.3]
+set yrange [1.65231:1564.11]
 set format y '%.1s%c'
 set ytics (2, 5, 10, 20, 50, 100, 200, 500, 1000)
 set xtics ('256' 256)
@@ -572,7 +568,7 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [1.69923:1223.3]
+set yrange [1.65231:1564.11]
 set format y '%.1s%c'
 set ytics (2, 5, 10, 20, 50, 100, 200, 500, 1000)
 set xtics ('256' 256)
@@ -657,10 +653,8 @@ set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
-set logscale y
-set yrange [1485.55:124521]
+set yrange [0:107677]
 set format y '%.1s%c'
-set ytics (2000, 5000, 10000, 20000, 50000, 100000)
 set xtics ('256' 256)
 set origin 0.000,0
 set size 0.280,0.95
@@ -743,10 +737,8 @@ set xlabel 'concurrent connections (log scale)'
 set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
-set logscale y
-set yrange [1485.55:124521]
+set yrange [0:107677]
 set format y '%.1s%c'
-set ytics (2000, 5000, 10000, 20000, 50000, 100000)
 set xtics ('256' 256)
 set origin 0.000,0
 set size 0.280,0.95
@@ -830,7 +822,7 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [1.31911:540.678]
+set yrange [1.44832:548.361]
 set format y '%.1s%c'
 set ytics (2, 5, 10, 20, 50, 100, 200, 500)
 set xtics ('256' 256)
@@ -916,7 +908,7 @@ set logscale x
 set xrange [170.667:384]
 set format x '%.0s%c'
 set logscale y
-set yrange [1.31911:540.678]
+set yrange [1.44832:548.361]
 set format y '%.1s%c'
 set ytics (2, 5, 10, 20, 50, 100, 200, 500)
 set xtics ('256' 256)
@@ -988,49 +980,5 @@ plot NaN title 'single' with linespoints lc rgb '#1f77b4' lw 2 pt 1 ps 0.7 dt 1,
      NaN title 'nginx (ref)' with linespoints lc rgb '#505050' lw 1.5 pt 4 ps 0.7 dt 2, \
      NaN title 'h2o (ref)' with linespoints lc rgb '#8a8a8a' lw 1.5 pt 6 ps 0.7 dt 4, \
      NaN title 'lighttpd (ref)' with linespoints lc rgb '#2f2f2f' lw 1.5 pt 8 ps 0.7 dt 5
-unset multiplot
-unset output
-reset
-set terminal svg size 1200,480 dynamic enhanced font 'Helvetica,12' background rgb 'white'
-set output 'memory_per_conn.svg'
-set multiplot title 'memory per idle keep-alive connection' font ',14'
-set style fill solid 0.8 border -1
-set boxwidth 0.7
-set xtics rotate by -40 nomirror
-unset key
-set grid y
-set format y '%.1s%c'
-set logscale y
-set yrange [0.00244141:193.029]
-set origin 0.000,0
-set size 1.000,0.95
-set title 'server RSS growth per connection'
-set ylabel 'KiB (log scale)'
-set xrange [-0.6:17]
-plot 'data/memory.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
-    '' using 0:($7 > 0 ? $2 : NaN):5 with boxes fs pattern 4 lc rgb variable, \
-    '' using 0:8:6 with labels offset 0,0.7 font ',9'
-unset multiplot
-unset output
-reset
-set terminal pngcairo size 1200,480 enhanced font 'Helvetica,10' background rgb 'white'
-set output 'memory_per_conn.png'
-set multiplot title 'memory per idle keep-alive connection' font ',14'
-set style fill solid 0.8 border -1
-set boxwidth 0.7
-set xtics rotate by -40 nomirror
-unset key
-set grid y
-set format y '%.1s%c'
-set logscale y
-set yrange [0.00244141:193.029]
-set origin 0.000,0
-set size 1.000,0.95
-set title 'server RSS growth per connection'
-set ylabel 'KiB (log scale)'
-set xrange [-0.6:17]
-plot 'data/memory.dat' using 0:($7 > 0 ? NaN : $2):5:xtic(1) with boxes lc rgb variable, \
-    '' using 0:($7 > 0 ? $2 : NaN):5 with boxes fs pattern 4 lc rgb variable, \
-    '' using 0:8:6 with labels offset 0,0.7 font ',9'
 unset multiplot
 unset output
