@@ -129,85 +129,82 @@ static const char *q_name(int q, char *s, size_t len)
     "each holding one of the server's database connections for D ms (--db-delay-ms) " \
     "and its round trip. Little's law bounds every server: at most connections / (D " \
     "x q) requests per second, with the connections the server really had, as " \
-    "PostgreSQL itself counted them (every pool of every process); none with D = 0. MSR = the maximum sustainable rate within the p99 SLO (>= : a lower " \
+    "PostgreSQL itself counted them (every pool of every process); none with D = 0. " \
+    "MSR = the maximum sustainable rate within the p99 SLO (>= : a lower " \
     "bound); the connections and the limit are those of the step sustained at that rate " \
     "(in brackets the most in any step, closed loop included, where more); CPU per " \
     "request at that rate, the server's and the database's own (never counted in the " \
     "server's). The limit leaves out each query's round trip and the server's own " \
     "time, so even a perfect server stays somewhat below 100%."
 
-void html_db(FILE *f, const struct report *r)
+/* One number's cell text: "-" where not measured. */
+static const char *num_text(double v, const char *fmt, char *s, size_t len)
+{
+    if (v < 0)
+        snprintf(s, len, "-");
+    else
+        snprintf(s, len, fmt, v);
+    return s;
+}
+
+/* The table's rows, one per model and q, as HTML cells or Markdown ones. */
+static void db_rows(FILE *f, const struct report *r, bool html)
 {
     int qs[OPTS_MAX_DB_QUERIES + 1], n = report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1);
-    char s[32], s2[32];
-    if (n == 0)
+    const char *open = html ? "<td>" : " ", *close = html ? "</td>" : " |";
+    for (int i = 0; i < r->n_head; i++)
+        for (int k = 0; k < n; k++) {
+            struct report_db_line d;
+            char c[7][48], rate[32];
+            report_db_line(r, r->head[i].model, qs[k], &d);
+            q_name(qs[k], c[0], sizeof c[0]);
+            if (html)
+                fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td>%s</td>",
+                        html_is_ref(r->head[i].category) ? "ref" : "", r->head[i].model,
+                        c[0]);
+            else
+                fprintf(f, "| %s | %s |", r->head[i].model, c[0]);
+            if (!d.applicable && !strcmp(r->head[i].category, "reference")) {
+                fputs(html ? "<td colspan=6 class=l>not applicable</td></tr>\n"
+                           : " not applicable | | | | | |\n", f);
+                continue;
+            }
+            util_format_rate(d.msr, rate, sizeof rate);
+            snprintf(c[1], sizeof c[1], "%s%s", d.msr < 0 ? "-" : !d.lower_bound ? ""
+                     : html ? "&ge; " : ">= ", d.msr < 0 ? "" : rate);
+            conns_text(&d, c[2], sizeof c[2]);
+            limit_text(r, &d, c[3], sizeof c[3]);
+            num_text(d.fraction >= 0 ? 100 * d.fraction : -1, "%.0f%%", c[4], sizeof c[4]);
+            num_text(d.srv_us, "%.1f", c[5], sizeof c[5]);
+            num_text(d.db_us, "%.1f", c[6], sizeof c[6]);
+            for (int j = 1; j < 7; j++)
+                fprintf(f, "%s%s%s", open, c[j], close);
+            fputs(html ? "</tr>\n" : "\n", f);
+        }
+}
+
+void html_db(FILE *f, const struct report *r)
+{
+    int qs[OPTS_MAX_DB_QUERIES + 1];
+    if (report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1) == 0)
         return;
     fputs("<h2 id=db>Requests that wait on a database</h2>\n<p>" DB_SECTION_TEXT
           "</p>\n<div class=scroll><table><thead><tr><th class=l>model</th><th>q</th>"
           "<th>MSR req/s</th><th>database<br>connections</th><th>Little's law<br>"
           "limit req/s</th><th>MSR / limit</th><th>server CPU<br>&micro;s per req</th>"
           "<th>database CPU<br>&micro;s per req</th></tr></thead>\n<tbody>\n", f);
-    for (int i = 0; i < r->n_head; i++)
-        for (int k = 0; k < n; k++) {
-            struct report_db_line d;
-            report_db_line(r, r->head[i].model, qs[k], &d);
-            fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td>%s</td>",
-                    html_is_ref(r->head[i].category) ? "ref" : "", r->head[i].model,
-                    q_name(qs[k], s, sizeof s));
-            if (!d.applicable && !strcmp(r->head[i].category, "reference")) {
-                fputs("<td colspan=6 class=l>not applicable</td></tr>\n", f);
-                continue;
-            }
-            util_format_rate(d.msr, s, sizeof s);
-            fprintf(f, "<td>%s%s</td>", d.msr < 0 ? "-" : d.lower_bound ? "&ge; " : "",
-                    d.msr < 0 ? "" : s);
-            conns_text(&d, s, sizeof s);
-            fprintf(f, "<td>%s</td><td>%s</td>", s, limit_text(r, &d, s2, sizeof s2));
-            html_num(f, d.fraction >= 0 ? 100 * d.fraction : -1, "%.0f%%");
-            html_num(f, d.srv_us, "%.1f");
-            html_num(f, d.db_us, "%.1f");
-            fputs("</tr>\n", f);
-        }
+    db_rows(f, r, true);
     fputs("</tbody></table></div>\n", f);
-}
-
-static void md_num(FILE *f, double v, const char *fmt)
-{
-    fputc(' ', f);
-    if (v < 0)
-        fputc('-', f);
-    else
-        fprintf(f, fmt, v);
-    fputs(" |", f);
 }
 
 void markdown_db(FILE *f, const struct report *r)
 {
-    int qs[OPTS_MAX_DB_QUERIES + 1], n = report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1);
-    char s[32], s2[32];
-    if (n == 0)
+    int qs[OPTS_MAX_DB_QUERIES + 1];
+    if (report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1) == 0)
         return;
     fputs("\n## Requests that wait on a database\n\n" DB_SECTION_TEXT "\n\n"
           "| model | q | MSR req/s | database connections | Little's law limit req/s "
           "| MSR / limit | server CPU us/req | database CPU us/req |\n"
           "|---|---|---|---|---|---|---|---|\n", f);
-    for (int i = 0; i < r->n_head; i++)
-        for (int k = 0; k < n; k++) {
-            struct report_db_line d;
-            report_db_line(r, r->head[i].model, qs[k], &d);
-            fprintf(f, "| %s | %s |", r->head[i].model, q_name(qs[k], s, sizeof s));
-            if (!d.applicable && !strcmp(r->head[i].category, "reference")) {
-                fputs(" not applicable | | | | | |\n", f);
-                continue;
-            }
-            util_format_rate(d.msr, s, sizeof s);
-            fprintf(f, " %s%s |", d.msr < 0 ? "-" : d.lower_bound ? ">= " : "",
-                    d.msr < 0 ? "" : s);
-            conns_text(&d, s, sizeof s);
-            fprintf(f, " %s | %s |", s, limit_text(r, &d, s2, sizeof s2));
-            md_num(f, d.fraction >= 0 ? 100 * d.fraction : -1, "%.0f%%");
-            md_num(f, d.srv_us, "%.1f");
-            md_num(f, d.db_us, "%.1f");
-            fputc('\n', f);
-        }
+    db_rows(f, r, false);
 }
