@@ -319,11 +319,9 @@ static int finish_row(struct sut *s, const struct measure_cfg *cfg,
     r->tasks = p->tasks > 0 ? (double)p->tasks : -1;
     if (p->db_conns >= 0) /* the database answered: 0 for the calibration server */
         r->db_conns_peak = (double)p->db_conns;
-    if (p->db_conns > 0) { /* Little's law with the connections it really had */
-        if (cfg->wl->db_delay_ms > 0)
-            r->db_limit_rps = p->db_conns * 1000.0 / cfg->wl->db_delay_ms /
-                              (cfg->wl->db_queries > 0 ? cfg->wl->db_queries : 1);
-    }
+    double wait_ms = workload_db_wait_ms(cfg->wl); /* q x D */
+    if (p->db_conns > 0 && wait_ms > 0) /* Little's law with the connections it had */
+        r->db_limit_rps = p->db_conns * 1000.0 / wait_ms;
     if (rc == 0 && r->requests == 0) {
         r->status = ROW_STATUS_FAILED;
         row_note(r, "no response completed (%.0f timeouts, %.0f connect errors)",

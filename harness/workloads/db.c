@@ -159,7 +159,7 @@ static int prepare(struct workload *w, const struct opts *o, char *err, size_t e
     snprintf(w->path, sizeof w->path, "/db");
     w->db_delay_ms = o->db_delay_ms;
     /* The calibration server answers stored rows: the floor of all but the database. */
-    if (queries ? db_workload_set_q(w, o, o->db_queries[0])
+    if (queries ? db_workload_set_q(w, o->db_queries[0])
                 : !(w->calibration_json = db_calibration_body(false, 1))) {
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -32,7 +32,7 @@ char *db_calibration_body(bool queries, int q)
     return json;
 }
 
-int db_workload_set_q(struct workload *w, const struct opts *o, int q)
+int db_workload_set_q(struct workload *w, int q)
 {
     char *json = db_calibration_body(true, q);
     if (!json)
@@ -42,8 +42,6 @@ int db_workload_set_q(struct workload *w, const struct opts *o, int q)
     w->body_size = (long)strlen(json);
     w->db_queries = q;
     snprintf(w->path, sizeof w->path, "/queries?q=%d", q);
-    /* Little's law for one process, until a step measures the connections */
-    w->db_limit_rps = o->db_delay_ms > 0 ? o->db_conns * 1000.0 / o->db_delay_ms / q : 0;
     return 0;
 }
 
@@ -86,7 +84,7 @@ static int set_q(struct run_ctx *c, struct sut *s, const struct model *m, int q,
 {
     char note[256];
     *status = ROW_STATUS_FAILED;
-    if (db_workload_set_q(&c->wl, c->o, q)) {
+    if (db_workload_set_q(&c->wl, q)) {
         snprintf(why, whylen, "out of memory");
         return -1;
     }
@@ -131,7 +129,6 @@ void db_steps(struct run_ctx *c, struct sut *s, const struct model *m, int round
         double msr, start = msr0 > 0 ? msr0 * q0 / q : step_search_start(c->rows, c->n_rows);
         if (set_q(c, s, m, q, why, sizeof why, &status)) {
             rows_not_measured(c, m, round, i, status, why);
-            i = n;
             break;
         }
         rc = rates_search(c, s, m, round, start, &msr); /* its rows say what stopped it */
@@ -140,7 +137,7 @@ void db_steps(struct run_ctx *c, struct sut *s, const struct model *m, int round
         rows_not_measured(c, m, round, i, ROW_STATUS_FAILED,
                           "not measured: the server was gone for good at an earlier q");
     /* The first q again, for the next model (the calibration server's body). */
-    if (db_workload_set_q(&c->wl, c->o, q0) == 0) {
+    if (db_workload_set_q(&c->wl, q0) == 0) {
         c->env.calibration_json = c->wl.calibration_json;
         c->env.body_size = c->wl.body_size;
     }

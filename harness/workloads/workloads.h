@@ -55,11 +55,10 @@ struct model;
 void slow_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);
 void slow_not_measured(struct run_ctx *c, const struct model *m, int round,
                        enum row_status status, const char *why);
-/* db.c, db_steps.c: the queries workload at q (what is requested, the
- * calibration server's stored body of q rows, Little's law's limit per
- * process), -1 when out of memory; the searches at each further q of
+/* db.c, db_steps.c: the queries workload at q (what is requested and the
+ * calibration server's stored body of q rows), -1 when out of memory; the searches at each further q of
  * --db-queries and their rows when the server could not be measured. */
-int db_workload_set_q(struct workload *w, const struct opts *o, int q);
+int db_workload_set_q(struct workload *w, int q);
 /* The calibration server's stored body: q World rows as a JSON array
  * (queries), or one row (db); malloc'd, NULL when out of memory. */
 char *db_calibration_body(bool queries, int q);
