@@ -90,9 +90,10 @@ static bool selected(const struct row *m, enum plot_x x, int sweep_conns)
 {
     /* slow steps vary the clients, not the rate; the mixed workload's
      * cheap requests alone are another load, shown in its own table */
-    if (x == X_OFFERED || x == X_SLOW)
-        return stats_open(m) && m->step != ROW_STEP_ALONE &&
-               (m->step == ROW_STEP_SLOW) == (x == X_SLOW);
+    if (x == X_OFFERED)
+        return stats_rate_step(m);
+    if (x == X_SLOW)
+        return stats_open(m) && m->step == ROW_STEP_SLOW;
     if (m->kind != ROW_KIND_LOAD || m->mode != ROW_MODE_CLOSED)
         return false;
     return x == X_CONNS ? m->idle <= 0 : m->conns == sweep_conns;

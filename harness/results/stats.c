@@ -73,14 +73,17 @@ bool stats_open(const struct row *m)
     return m->mode == ROW_MODE_OPEN && m->kind == ROW_KIND_LOAD;
 }
 
-/* A step the consistency check reads: open loop, the load from here or
- * merged (not one host's share), not a slow-client step nor the mixed
- * workload's cheap requests alone (another load, not another rate). */
+bool stats_rate_step(const struct row *m)
+{
+    return stats_open(m) && m->step != ROW_STEP_SLOW && m->step != ROW_STEP_ALONE;
+}
+
+/* A step the consistency check reads: a rate step, the load from here or
+ * merged (not one host's share). */
 static bool checked_step(const struct row *m)
 {
-    return stats_open(m) && !stats_per_host(m) && m->step != ROW_STEP_SLOW &&
-           m->step != ROW_STEP_ALONE &&
-           m->status == ROW_STATUS_OK && m->offered_rps > 0;
+    return stats_rate_step(m) && !stats_per_host(m) && m->status == ROW_STATUS_OK &&
+           m->offered_rps > 0;
 }
 
 static bool failed_by_server(const struct row *m)

@@ -52,6 +52,11 @@ const struct stats_point *stats_find_open(const struct stats_points *p,
 bool stats_per_host(const struct row *m);
 /* An open-loop load row (not msr, not memory). */
 bool stats_open(const struct row *m);
+/* An open-loop row of the run's own load at an offered rate: not a step
+ * that varies something else (slow clients: the connections; the mixed
+ * workload's alone steps: another load). What the consistency check and
+ * the p99-against-offered-load plot read. */
+bool stats_rate_step(const struct row *m);
 
 /* Consistency: within one model's round (and load host), an open-loop
  * step sustained at a rate while a step at a lower rate, on the same
