@@ -30,7 +30,10 @@ struct run_ctx {
                                      steps: slow, alone, or the further q's
                                      searches and msr rows) */
     int n_rows;
-    double equal[OPTS_MAX_LIST];  /* equal-load rates, req/s; 0: not known yet */
+    double equal[OPTS_MAX_LIST];  /* equal-load rates, req/s: given ones from the
+                                     start (run.c), shares of the calibration
+                                     server's MSR once it is found (rates.c);
+                                     0: not known yet */
     bool calibration_added;       /* not asked for; needed for equal load */
 };
 
