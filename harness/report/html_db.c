@@ -7,7 +7,6 @@
  * that limit, and the server's and the database's CPU per request at the
  * rate found. The first q's figures come from r->points, each further q's
  * from r->q_points (report.h): never mixed. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -80,21 +79,13 @@ void report_db_line(const struct report *r, const char *model, int q,
         d->fraction = d->msr / d->limit;
 }
 
-int report_db_delay_ms(const struct report *r)
-{
-    char detail[1024];
-    report_meta(r, "workload_detail", detail, sizeof detail);
-    const char *d = strstr(detail, "--db-delay-ms ");
-    return d ? atoi(d + strlen("--db-delay-ms ")) : -1;
-}
-
 /* The limit's cell: req/s, or why there is none. */
 static const char *limit_text(const struct report *r, const struct report_db_line *d,
                               char *s, size_t len)
 {
     if (d->limit > 0)
         util_format_rate(d->limit, s, len);
-    else if (report_db_delay_ms(r) == 0)
+    else if (r->run.db_delay_ms == 0)
         snprintf(s, len, "none (D = 0)");
     else if (d->conns == 0)
         snprintf(s, len, "none (no connection)");

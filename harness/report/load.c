@@ -239,6 +239,18 @@ void report_meta(const struct report *r, const char *key, char *out, size_t outl
         snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(pat), "\n"), p + strlen(pat));
 }
 
+/* --db-delay-ms as workload_detail words it, -1 where it does not: the
+ * fallback for a meta.txt without slo_db_wait_ms_per_query, which is
+ * written only with D > 0, and was not before the SLO added it
+ * (results/reference/db-d2, D = 2 ms). */
+static int db_delay_of_detail(const struct report *r)
+{
+    char detail[1024];
+    report_meta(r, "workload_detail", detail, sizeof detail);
+    const char *d = strstr(detail, "--db-delay-ms ");
+    return d ? atoi(d + strlen("--db-delay-ms ")) : -1;
+}
+
 static void read_run(struct report *r)
 {
     struct report_run *run = &r->run;
@@ -255,6 +267,7 @@ static void read_run(struct report *r)
         snprintf(base, sizeof base, "%s", run->slo_ms);
         snprintf(run->slo_ms, sizeof run->slo_ms, "%.5s + %.3s q", base, wait);
     }
+    run->db_delay_ms = strcmp(wait, "?") ? atoi(wait) : db_delay_of_detail(r);
     report_meta(r, "load_hosts", run->load_hosts, sizeof run->load_hosts);
     report_meta(r, "target", run->target, sizeof run->target);
     report_meta(r, "quick", quick, sizeof quick);

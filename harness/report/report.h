@@ -86,6 +86,9 @@ struct report_run {
     bool quick;                    /* a --quick run */
     char workload[768];            /* meta.txt's workload_detail */
     char disk[256];                /* where disk reads came from */
+    int db_delay_ms;               /* db, queries: --db-delay-ms (D), ms:
+                                      slo_db_wait_ms_per_query, else as
+                                      workload_detail words it; -1: unknown */
 };
 
 struct report {
@@ -162,8 +165,6 @@ struct report_db_line {
     double srv_us, db_us; /* server's and database's CPU us per request at msr */
 };
 int report_db_qs(const struct report *r, int *qs, int max);
-/* --db-delay-ms of the run (from meta.txt's workload_detail), -1: unknown. */
-int report_db_delay_ms(const struct report *r);
 void report_db_line(const struct report *r, const char *model, int q,
                     struct report_db_line *d);
 /* The value of "key: value" in meta.txt, or "?". */
