@@ -137,9 +137,8 @@ static void first_q_only(void **state)
         assert_null(strstr(r.verdict[i], s));
         assert_null(strstr(r.verdict[i], "inconsistent"));
     }
-    int qs[8];
-    assert_int_equal(report_db_qs(&r, qs, 8), 3);
-    assert_true(qs[0] == 1 && qs[1] == 5 && qs[2] == 20);
+    assert_int_equal(r.n_db_qs, 3);
+    assert_true(r.db_qs[0] == 1 && r.db_qs[1] == 5 && r.db_qs[2] == 20);
     struct report_db_line d;
     report_db_line(&r, "epoll", 20, &d);
     assert_true(d.msr == 200 && d.conns == 8 && d.limit == 400 && d.fraction == 0.5);
