@@ -7,46 +7,12 @@
  * that limit, and the server's and the database's CPU per request at the
  * rate found. The first q's figures come from r->points, each further q's
  * from r->q_points (report.h): never mixed. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
-#include "options/opts.h"
 #include "report/html.h"
 #include "report/markdown.h"
 #include "report/report.h"
-
-/* Whether the run is of the db or queries workload. */
-static bool db_run(const struct report *r)
-{
-    for (size_t i = 0; i < r->points.n; i++)
-        if (!strcmp(r->points.v[i].med.workload, "db") ||
-            !strcmp(r->points.v[i].med.workload, "queries"))
-            return true;
-    return false;
-}
-
-int report_db_qs(const struct report *r, int *qs, int max)
-{
-    int n = 0;
-    if (!db_run(r))
-        return 0;
-    qs[n++] = r->first_q; /* 0: the db workload's one query */
-    for (size_t i = 0; i < r->q_points.n; i++) {
-        int q = (int)r->q_points.v[i].med.db_queries, seen = 0;
-        for (int k = 0; k < n; k++)
-            seen |= qs[k] == q;
-        if (!seen && n < max)
-            qs[n++] = q;
-    }
-    for (int i = 2; i < n; i++) /* the further q ascending, as --db-queries lists them */
-        for (int k = i; k > 1 && qs[k - 1] > qs[k]; k--) {
-            int t = qs[k];
-            qs[k] = qs[k - 1];
-            qs[k - 1] = t;
-        }
-    return n;
-}
 
 void report_db_line(const struct report *r, const char *model, int q,
                     struct report_db_line *d)
@@ -80,21 +46,13 @@ void report_db_line(const struct report *r, const char *model, int q,
         d->fraction = d->msr / d->limit;
 }
 
-int report_db_delay_ms(const struct report *r)
-{
-    char detail[1024];
-    report_meta(r, "workload_detail", detail, sizeof detail);
-    const char *d = strstr(detail, "--db-delay-ms ");
-    return d ? atoi(d + strlen("--db-delay-ms ")) : -1;
-}
-
 /* The limit's cell: req/s, or why there is none. */
 static const char *limit_text(const struct report *r, const struct report_db_line *d,
                               char *s, size_t len)
 {
     if (d->limit > 0)
         util_format_rate(d->limit, s, len);
-    else if (report_db_delay_ms(r) == 0)
+    else if (r->run.db_delay_ms == 0)
         snprintf(s, len, "none (D = 0)");
     else if (d->conns == 0)
         snprintf(s, len, "none (no connection)");
@@ -150,14 +108,13 @@ static const char *num_text(double v, const char *fmt, char *s, size_t len)
 /* The table's rows, one per model and q, as HTML cells or Markdown ones. */
 static void db_rows(FILE *f, const struct report *r, bool html)
 {
-    int qs[OPTS_MAX_DB_QUERIES + 1], n = report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1);
     const char *open = html ? "<td>" : " ", *close = html ? "</td>" : " |";
     for (int i = 0; i < r->n_head; i++)
-        for (int k = 0; k < n; k++) {
+        for (int k = 0; k < r->n_db_qs; k++) {
             struct report_db_line d;
             char c[7][48], rate[32];
-            report_db_line(r, r->head[i].model, qs[k], &d);
-            q_name(qs[k], c[0], sizeof c[0]);
+            report_db_line(r, r->head[i].model, r->db_qs[k], &d);
+            q_name(r->db_qs[k], c[0], sizeof c[0]);
             if (html)
                 fprintf(f, "<tr class=\"%s\"><td class=l>%s</td><td>%s</td>",
                         html_is_ref(r->head[i].category) ? "ref" : "", r->head[i].model,
@@ -185,8 +142,7 @@ static void db_rows(FILE *f, const struct report *r, bool html)
 
 void html_db(FILE *f, const struct report *r)
 {
-    int qs[OPTS_MAX_DB_QUERIES + 1];
-    if (report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1) == 0)
+    if (r->n_db_qs == 0)
         return;
     fputs("<h2 id=db>Requests that wait on a database</h2>\n<p>" DB_SECTION_TEXT
           "</p>\n<div class=scroll><table><thead><tr><th class=l>model</th><th>q</th>"
@@ -199,8 +155,7 @@ void html_db(FILE *f, const struct report *r)
 
 void markdown_db(FILE *f, const struct report *r)
 {
-    int qs[OPTS_MAX_DB_QUERIES + 1];
-    if (report_db_qs(r, qs, OPTS_MAX_DB_QUERIES + 1) == 0)
+    if (r->n_db_qs == 0)
         return;
     fputs("\n## Requests that wait on a database\n\n" DB_SECTION_TEXT "\n\n"
           "| model | q | MSR req/s | database connections | Little's law limit req/s "

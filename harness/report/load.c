@@ -1,5 +1,5 @@
 /* A run's results.csv and meta.txt read into struct report: points,
- * headline levels, equal-load rates, the headline per model (see
+ * headline levels, equal-load rates, a db run's q, the headline per model (see
  * report.h). The pages, plots and warnings are written from it by the
  * files above (generate.c). */
 #include "report/report.h"
@@ -239,6 +239,18 @@ void report_meta(const struct report *r, const char *key, char *out, size_t outl
         snprintf(out, outlen, "%.*s", (int)strcspn(p + strlen(pat), "\n"), p + strlen(pat));
 }
 
+/* --db-delay-ms as workload_detail words it, -1 where it does not: the
+ * fallback for a meta.txt without slo_db_wait_ms_per_query, which is
+ * written only with D > 0, and was not before the SLO added it
+ * (results/reference/db-d2, D = 2 ms). */
+static int db_delay_of_detail(const struct report *r)
+{
+    char detail[1024];
+    report_meta(r, "workload_detail", detail, sizeof detail);
+    const char *d = strstr(detail, "--db-delay-ms ");
+    return d ? atoi(d + strlen("--db-delay-ms ")) : -1;
+}
+
 static void read_run(struct report *r)
 {
     struct report_run *run = &r->run;
@@ -255,6 +267,7 @@ static void read_run(struct report *r)
         snprintf(base, sizeof base, "%s", run->slo_ms);
         snprintf(run->slo_ms, sizeof run->slo_ms, "%.5s + %.3s q", base, wait);
     }
+    run->db_delay_ms = strcmp(wait, "?") ? atoi(wait) : db_delay_of_detail(r);
     report_meta(r, "load_hosts", run->load_hosts, sizeof run->load_hosts);
     report_meta(r, "target", run->target, sizeof run->target);
     report_meta(r, "quick", quick, sizeof quick);
@@ -322,6 +335,33 @@ int report_slow_conns(const struct report *r, double *conns, int max)
     return n;
 }
 
+/* db, queries: the q measured (r->db_qs), the first q first, the further
+ * ones ascending; none when the run is of neither workload. */
+static void find_db_qs(struct report *r)
+{
+    int *qs = r->db_qs, n = 0;
+    bool db = false;
+    for (size_t i = 0; i < r->points.n; i++)
+        db |= !strcmp(r->points.v[i].med.workload, "db") ||
+              !strcmp(r->points.v[i].med.workload, "queries");
+    if (db)
+        qs[n++] = r->first_q; /* 0: the db workload's one query */
+    for (size_t i = 0; db && i < r->q_points.n; i++) {
+        int q = (int)r->q_points.v[i].med.db_queries, seen = 0;
+        for (int k = 0; k < n; k++)
+            seen |= qs[k] == q;
+        if (!seen && n < REPORT_DB_QS)
+            qs[n++] = q;
+    }
+    for (int i = 2; i < n; i++) /* the further q ascending, as --db-queries lists them */
+        for (int k = i; k > 1 && qs[k - 1] > qs[k]; k--) {
+            int t = qs[k];
+            qs[k] = qs[k - 1];
+            qs[k - 1] = t;
+        }
+    r->n_db_qs = n;
+}
+
 /* A load host's own rows become points of their own (r->host_points),
  * shown in their table and never taken for extra points of the headline,
  * plots or warnings: the merged rows (host=all) are the points. So do the
@@ -376,6 +416,7 @@ int report_load(struct report *r, const char *dir, char *err, size_t errlen)
     read_run(r);
     choose_levels(r);
     find_equal(r);
+    find_db_qs(r);
     build_headline(r);
     return 0;
 }

@@ -13,12 +13,14 @@
 
 #include <stdio.h>
 
+#include "options/opts.h"
 #include "report/plot.h"
 #include "results/stats.h"
 
 #define REPORT_LEVELS 3            /* headline levels: 256, 1024, 10000 */
 #define REPORT_EQUAL 4             /* equal-load rates shown */
 #define REPORT_MAX_MODELS 64
+#define REPORT_DB_QS (OPTS_MAX_DB_QUERIES + 1) /* q of a db run, /db's 0 among them */
 /* The headline's caption on the load generator's cost (both pages). */
 #define REPORT_LOADGEN_NOTE "At equal load each server's CPU microseconds per request " \
     "stand beside loadgen's own (server / loadgen). On loopback the two are about 1:1: " \
@@ -86,6 +88,9 @@ struct report_run {
     bool quick;                    /* a --quick run */
     char workload[768];            /* meta.txt's workload_detail */
     char disk[256];                /* where disk reads came from */
+    int db_delay_ms;               /* db, queries: --db-delay-ms (D), ms:
+                                      slo_db_wait_ms_per_query, else as
+                                      workload_detail words it; -1: unknown */
 };
 
 struct report {
@@ -99,6 +104,9 @@ struct report {
      * the headline, verdict, plots and warnings never mix q */
     struct stats_points q_points;
     int first_q;                          /* 0: not the queries workload */
+    /* db, queries: the q measured, the first q first (0: the db workload's
+     * one query), the further ones ascending; n_db_qs 0: neither workload */
+    int db_qs[REPORT_DB_QS], n_db_qs;
     int levels[REPORT_LEVELS], n_levels;  /* closed-loop headline levels */
     double equal[REPORT_EQUAL];           /* equal-load rates, req/s */
     int n_equal;
@@ -122,7 +130,7 @@ struct report {
 };
 
 /* Reads dir/results.csv and meta.txt into r: points, headline levels,
- * equal-load rates, the headline per model. -1 with err ("open
+ * equal-load rates, a db run's q, the headline per model. -1 with err ("open
  * dir/results.csv: ...") when it cannot; report_free releases r. */
 int report_load(struct report *r, const char *dir, char *err, size_t errlen);
 void report_free(struct report *r);
@@ -145,10 +153,9 @@ double report_mixed_ratio(const struct stats_point *mix, const struct stats_poin
 #define REPORT_MIXED_RATIO "mix / alone = how many times longer the slowest 1% of " \
     "cheap requests take because expensive ones share the server: 1.0 means the model " \
     "keeps them apart, 10 means a cheap answer waits ten times as long."
-/* The db and queries workloads' figures per model and q (html_db.c):
- * report_db_qs lists the q measured, the first q first (0: the db
- * workload's one query; none: not a db run); report_db_line gives model's
- * figures at q from the points of that q only, -1 where not measured. */
+/* The db and queries workloads' figures per model and q (html_db.c), for
+ * each q of r->db_qs: report_db_line gives model's figures at q from the
+ * points of that q only, -1 where not measured. */
 struct report_db_line {
     double msr;        /* its maximum sustainable rate, req/s */
     bool lower_bound;  /* ... a lower bound */
@@ -161,9 +168,6 @@ struct report_db_line {
     double fraction;   /* msr / limit */
     double srv_us, db_us; /* server's and database's CPU us per request at msr */
 };
-int report_db_qs(const struct report *r, int *qs, int max);
-/* --db-delay-ms of the run (from meta.txt's workload_detail), -1: unknown. */
-int report_db_delay_ms(const struct report *r);
 void report_db_line(const struct report *r, const char *model, int q,
                     struct report_db_line *d);
 /* The value of "key: value" in meta.txt, or "?". */

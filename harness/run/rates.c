@@ -112,14 +112,12 @@ static int equal_steps(struct run_ctx *c, struct sut *s, const struct model *m,
     return 0;
 }
 
-/* The calibration server's MSR fixes the equal-load rates given in %. */
-static void set_equal_rates(struct run_ctx *c, const struct model *m, double msr)
+/* The calibration server's MSR fixes the equal-load rates given in %
+ * (those in req/s are set from the start: run.c). */
+static void set_equal_rates(struct run_ctx *c, double msr)
 {
-    bool from_msr = m->kind == MODEL_CALIBRATION && msr > 0;
-    for (int i = 0; i < c->o->n_equal; i++)
-        if (!c->o->equal[i].pct)
-            c->equal[i] = c->o->equal[i].value;
-        else if (from_msr && c->equal[i] == 0)
+    for (int i = 0; msr > 0 && i < c->o->n_equal; i++)
+        if (c->o->equal[i].pct && c->equal[i] == 0)
             c->equal[i] = msr * c->o->equal[i].value / 100;
 }
 
@@ -130,7 +128,6 @@ static int open_auto(struct run_ctx *c, struct sut *s, const struct model *m, in
     struct search se;
     struct row *r;
     search_init(&se, step_search_start(c->rows, c->n_rows), c->o->search_precision);
-    set_equal_rates(c, m, 0);
     bool calibrating = m->kind == MODEL_CALIBRATION && c->o->n_equal > 0 &&
                        c->equal[c->o->n_equal - 1] == 0;
     if (!calibrating && equal_steps(c, s, m, round, &se))
@@ -139,7 +136,7 @@ static int open_auto(struct run_ctx *c, struct sut *s, const struct model *m, in
         return -1;
     msr_row(c, m, round, &se, 0);
     if (calibrating) {
-        set_equal_rates(c, m, se.lo);
+        set_equal_rates(c, se.lo);
         struct search unused = se;
         if (equal_steps(c, s, m, round, &unused))
             return -1;

@@ -85,12 +85,18 @@ void run_rows_not_measured(struct run_ctx *c, const struct model *m, int round, 
     }
     if (c->wl.ops->not_measured) /* the workload's own steps */
         c->wl.ops->not_measured(c, m, round, status, why);
-    if (c->o->rates_mode == RATES_NONE)
-        return;
-    struct row *r = run_new_row(c, m, round); /* the open loop: one msr row */
+    if (c->o->rates_mode != RATES_NONE) /* the open loop: one msr row */
+        run_msr_not_measured(c, m, round, status, why);
+}
+
+struct row *run_msr_not_measured(struct run_ctx *c, const struct model *m, int round,
+                                 enum row_status status, const char *why)
+{
+    struct row *r = run_new_row(c, m, round);
     r->kind = ROW_KIND_MSR;
     r->mode = ROW_MODE_OPEN;
     r->conns = c->o->rate_conns;
     r->status = status;
     row_note(r, "%s", why);
+    return r;
 }

@@ -204,6 +204,8 @@ static int setup(struct run_ctx *c, const struct opts *o,
     char err[1024];
     memset(c, 0, sizeof *c);
     c->o = o;
+    for (int i = 0; i < o->n_equal; i++) /* given in req/s: known before any model */
+        c->equal[i] = o->equal[i].pct ? 0 : o->equal[i].value;
     n = plan_order_models(o, models, n, ordered, &c->calibration_added);
     plan_build(&c->plan, o, ordered, n);
     if (workload_prepare(&c->wl, o, err, sizeof err)) {

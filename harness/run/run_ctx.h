@@ -30,7 +30,10 @@ struct run_ctx {
                                      steps: slow, alone, or the further q's
                                      searches and msr rows) */
     int n_rows;
-    double equal[OPTS_MAX_LIST];  /* equal-load rates, req/s; 0: not known yet */
+    double equal[OPTS_MAX_LIST];  /* equal-load rates, req/s: given ones from the
+                                     start (run.c), shares of the calibration
+                                     server's MSR once it is found (rates.c);
+                                     0: not known yet */
     bool calibration_added;       /* not asked for; needed for equal load */
 };
 
@@ -49,6 +52,11 @@ int run_restart(struct run_ctx *c, struct sut *s, const struct model *m,
  * workload's own steps, the open loop's msr row; each with status and why. */
 void run_rows_not_measured(struct run_ctx *c, const struct model *m, int round, int from,
                            enum row_status status, const char *why);
+/* The kind=msr row, with status and why, of a sustainable-rate search that
+ * could not run: the open loop's, or one of a workload's own (a further q
+ * of queries: the row's q is c->wl's, as for every new row). */
+struct row *run_msr_not_measured(struct run_ctx *c, const struct model *m, int round,
+                                 enum row_status status, const char *why);
 /* The open-loop part of a model's round (rates.c): --rates LIST or auto.
  * -1 when the server is gone for good or the run is interrupted. */
 int rates_measure(struct run_ctx *c, struct sut *s, const struct model *m, int round);

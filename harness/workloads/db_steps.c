@@ -56,14 +56,8 @@ static void rows_not_measured(struct run_ctx *c, const struct model *m, int roun
                               enum row_status status, const char *why)
 {
     for (; i < c->o->n_db_queries; i++) {
-        c->wl.db_queries = c->o->db_queries[i];
-        struct row *r = run_new_row(c, m, round);
-        r->kind = ROW_KIND_MSR;
-        r->mode = ROW_MODE_OPEN;
-        r->conns = c->o->rate_conns;
-        r->status = status;
-        row_note(r, "%s", why);
-        progress_step(&c->progress, r, 0);
+        c->wl.db_queries = c->o->db_queries[i]; /* the row's q */
+        progress_step(&c->progress, run_msr_not_measured(c, m, round, status, why), 0);
     }
     c->wl.db_queries = c->o->db_queries[0];
 }

@@ -15,19 +15,14 @@
 #include "base/spawn.h"
 #include "workloads/workloads.h"
 
-/* The i-th equal-load rate, req/s: given, or from the calibration
- * server's sustainable rate once known; 0 while it is not. */
-static double equal_rate(const struct run_ctx *c, int i)
-{
-    return c->o->equal[i].pct ? c->equal[i] : c->o->equal[i].value;
-}
-
+/* The cheap share of the i-th equal-load rate (c->equal, 0 while not
+ * known), req/s. */
 static double alone_rate(const struct run_ctx *c, int i)
 {
     /* the list's own share (pre-drawn: 93-97% for 95/5), so that the cheap
      * requests come exactly as often as in the mix */
-    return equal_rate(c, i) * (c->wl.cheap_share > 0 ? c->wl.cheap_share
-                                                     : c->o->mix_cheap_pct / 100.0);
+    return c->equal[i] * (c->wl.cheap_share > 0 ? c->wl.cheap_share
+                                                : c->o->mix_cheap_pct / 100.0);
 }
 
 static bool has_steps(const struct run_ctx *c)
@@ -44,7 +39,7 @@ void mixed_alone_not_measured(struct run_ctx *c, const struct model *m, int roun
                               enum row_status status, const char *why)
 {
     for (int i = 0; has_steps(c) && i < c->o->n_equal; i++) {
-        if (equal_rate(c, i) <= 0) /* no rate to name: the msr row says why */
+        if (c->equal[i] <= 0) /* no rate to name: the msr row says why */
             continue;
         struct row *r = run_new_row(c, m, round);
         r->mode = ROW_MODE_OPEN;
@@ -65,7 +60,7 @@ void mixed_alone_steps(struct run_ctx *c, struct sut *s, const struct model *m, 
     c->cfg.urls = c->wl.urls_alone;
     for (int i = 0; i < c->o->n_equal && !spawn_interrupted; i++) {
         struct row *r;
-        if (equal_rate(c, i) <= 0) /* the calibration server found no rate */
+        if (c->equal[i] <= 0) /* the calibration server found no rate */
             continue;
         if (rates_step(c, s, m, round, alone_rate(c, i), ROW_STEP_ALONE, &r))
             break;

@@ -5,7 +5,7 @@
  * from the connections PostgreSQL counted at the step of the MSR (not the
  * most of any step: the closed loop had more), none for a server that had
  * no connection (the calibration server), "not applicable" for a
- * reference. */
+ * reference; and the database's delay D read from meta.txt. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,7 +49,24 @@ static struct row *add(struct row *rows, int *n, const char *model, int q, enum 
     return r;
 }
 
-static char dir[] = "/tmp/c10k-report-q-XXXXXX";
+#define DIR_TEMPLATE "/tmp/c10k-report-q-XXXXXX"
+static char dir[sizeof DIR_TEMPLATE];
+
+/* meta.txt as a run at D = 1 ms writes it (its first line is the date). */
+#define META_DATE "date: 2026-01-01 00:00:00 +0000\n"
+#define META_D1 META_DATE "slo_p99_ms: 10\nworkload: queries\nworkload_detail: " \
+    "queries: GET /queries?q=1 (q = 1, 20), --db-conns 8 per process, --db-delay-ms " \
+    "1, --db-api async\nslo_db_wait_ms_per_query: 1\n"
+
+static void write_meta(const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/meta.txt", dir);
+    FILE *meta = fopen(path, "w");
+    assert_non_null(meta);
+    fputs(text, meta);
+    assert_int_equal(fclose(meta), 0);
+}
 
 static void write_run(void)
 {
@@ -84,12 +101,7 @@ static void write_run(void)
         s->status = ROW_STATUS_SKIPPED;
         s->db_conns_peak = s->db_limit_rps = s->db_cpu_us_per_req = -1;
     }
-    snprintf(path, sizeof path, "%s/meta.txt", dir);
-    FILE *meta = fopen(path, "w");
-    assert_non_null(meta);
-    fputs("workload: queries\nworkload_detail: queries: GET /queries?q=1 (q = 1, 20), "
-          "--db-conns 8 per process, --db-delay-ms 1, --db-api async\n", meta);
-    assert_int_equal(fclose(meta), 0);
+    write_meta(META_D1);
     snprintf(path, sizeof path, "%s/results.csv", dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -104,6 +116,7 @@ static void first_q_only(void **state)
     (void)state;
     struct report r;
     char err[256], s[32];
+    snprintf(dir, sizeof dir, DIR_TEMPLATE);
     assert_non_null(mkdtemp(dir));
     write_run();
     assert_int_equal(report_load(&r, dir, err, sizeof err), 0);
@@ -124,9 +137,8 @@ static void first_q_only(void **state)
         assert_null(strstr(r.verdict[i], s));
         assert_null(strstr(r.verdict[i], "inconsistent"));
     }
-    int qs[8];
-    assert_int_equal(report_db_qs(&r, qs, 8), 3);
-    assert_true(qs[0] == 1 && qs[1] == 5 && qs[2] == 20);
+    assert_int_equal(r.n_db_qs, 3);
+    assert_true(r.db_qs[0] == 1 && r.db_qs[1] == 5 && r.db_qs[2] == 20);
     struct report_db_line d;
     report_db_line(&r, "epoll", 20, &d);
     assert_true(d.msr == 200 && d.conns == 8 && d.limit == 400 && d.fraction == 0.5);
@@ -138,7 +150,8 @@ static void first_q_only(void **state)
     assert_true(d.msr == 40000 && d.conns == 0 && d.limit < 0 && d.fraction < 0);
     report_db_line(&r, "nginx", 20, &d);
     assert_false(d.applicable);
-    assert_int_equal(report_db_delay_ms(&r), 1);
+    assert_int_equal(r.run.db_delay_ms, 1);
+    assert_string_equal(r.run.slo_ms, "10 + 1 q");
 
     char *text = NULL;
     size_t len = 0;
@@ -162,8 +175,50 @@ static void first_q_only(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* D from meta.txt's slo_db_wait_ms_per_query; without it (written only
+ * with D > 0, and not by runs from before it, e.g. results/reference/
+ * db-d2) from workload_detail; -1 in a run of neither. With D = 0 the
+ * calibration server's limit cell says so. */
+#define DETAIL "workload_detail: "
+static void delay_from_meta(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *meta;
+        int delay;
+    } cases[] = {
+        {META_DATE DETAIL "queries: GET /queries?q=1\nslo_db_wait_ms_per_query: 2\n", 2},
+        {META_DATE DETAIL "db: GET /db, --db-conns 8 per process, --db-delay-ms 2\n", 2},
+        {META_DATE DETAIL "db: GET /db, --db-conns 8 per process, --db-delay-ms 0\n", 0},
+        {META_DATE DETAIL "file: GET /bench/16k.html (16384 bytes)\n", -1},
+    };
+    struct report r;
+    char err[256];
+    snprintf(dir, sizeof dir, DIR_TEMPLATE);
+    assert_non_null(mkdtemp(dir));
+    write_run();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_meta(cases[i].meta);
+        assert_int_equal(report_load(&r, dir, err, sizeof err), 0);
+        assert_int_equal(r.run.db_delay_ms, cases[i].delay);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        markdown_db(f, &r);
+        assert_int_equal(fclose(f), 0);
+        assert_true(!strstr(text, "| calibration | q = 1 | 40.0k | 0 | none (D = 0) |") ==
+                    (cases[i].delay != 0));
+        free(text);
+        report_free(&r);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(first_q_only)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(first_q_only),
+                                       cmocka_unit_test(delay_from_meta)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,12 +112,47 @@ static void after_a_crash_the_rest(void **state)
     assert_string_equal(c->rows[2].workload, "slow-clients");
 }
 
+/* queries with q = 1,5,20, its server skipped: a kind=msr row for each
+ * further q's search (its own q) and the open loop's at the first q, each
+ * saying why; the workload back at the first q after. No cluster is
+ * started: the workload is set up by hand at its first q. */
+static void queries_msr_row_per_q(void **state)
+{
+    (void)state;
+    struct opts o;
+    static struct run_ctx c;
+    const struct model *m = models_find("epoll");
+    assert_int_equal(PARSE(&o, "run", "--quick", "--workload", "queries", "--db-queries",
+                           "1,5,20"), 0);
+    memset(&c, 0, sizeof c);
+    c.o = &o;
+    plan_build(&c.plan, &o, &m, 1);
+    progress_start(&c.progress, &c.plan);
+    c.wl.ops = o.workload;
+    c.wl.name = o.workload->name;
+    c.wl.db_queries = 1;
+    run_rows_not_measured(&c, m, 0, 0, ROW_STATUS_SKIPPED, "PostgreSQL cannot run here");
+    double want[] = {5, 20, 1};
+    int k = 0;
+    for (int i = 0; i < c.n_rows; i++) {
+        assert_int_equal(c.rows[i].status, ROW_STATUS_SKIPPED);
+        assert_string_equal(c.rows[i].note, "PostgreSQL cannot run here");
+        if (c.rows[i].kind != ROW_KIND_MSR)
+            continue;
+        assert_true(k < 3 && c.rows[i].db_queries == want[k++]);
+        assert_true(c.rows[i].mode == ROW_MODE_OPEN && c.rows[i].conns == o.rate_conns);
+    }
+    assert_int_equal(k, 3);
+    assert_int_equal(c.wl.db_queries, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calibration_first),
         cmocka_unit_test(a_skipped_model_has_its_rows),
         cmocka_unit_test(after_a_crash_the_rest),
+        cmocka_unit_test(queries_msr_row_per_q),
     };
     workloads_register(workloads_table);
     return cmocka_run_group_tests(tests, NULL, NULL);
