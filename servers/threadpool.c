@@ -13,9 +13,19 @@
  * The hand-off is paid per batch, not per request: what one loop turn
  * completes goes to the pool under one lock and at most one wake-up; a
  * worker takes its share of the queue with one lock and works through it
- * before it sleeps; it returns the share's connections together, ringing
- * the reactor's eventfd at most once. Each request pays a list link; a
- * batch pays the lock, the condition variable and the eventfd.
+ * before it sleeps; it returns the share's connections together under one
+ * lock. Each request pays a list link; a batch pays the lock and the
+ * condition variable.
+ *
+ * Returning needs no wake-up of the reactor when the response went out
+ * whole and the client has sent nothing since (CONN_WANT_READ, nothing
+ * missed): the reactor has nothing to do for that connection until the
+ * client sends again, and that send wakes it anyway. So the worker rings
+ * the reactor's eventfd only for a connection that needs it now (to close,
+ * to wait for room to write, a pipelined request, or news its socket
+ * reported while away), and the reactor collects the rest at the end of
+ * every turn in which something is away. Those wait at most
+ * POOL_COLLECT_MS to be back on the timeouts, however quiet the reactor.
  *
  * Who owns a connection, and so may touch its struct conn:
  *
@@ -26,7 +36,8 @@
  *   turn end: batch  ------------->  work queue  --------------->  take a share
  *                                                                 conn_work() each
  *                                                                 verdict = its result
- *   take all  <-- eventfd rung <---  done queue  <---------------  the share back
+ *   take all  <-- turn end, or  <---  done queue  <---------------  the share back
+ *                 eventfd if rung                                 (ring if needed)
  *   conn_step() if it wants to read (twice if its socket reported while
  *   away), then reactor_act(): back on the timeouts, or the pool again, or
  *   the close
@@ -65,11 +76,16 @@ static const struct server_model MODEL = {
  * the last to be answered before the share goes back. */
 #define POOL_SHARE_MAX 64
 
+/* The longest a connection the reactor was not rung for waits in the done
+ * queue: how late its idle timeout may start (the timeouts are seconds). */
+#define POOL_COLLECT_MS 100
+
 /* A slot of the reactor's table. */
 struct client {
     struct conn c;            /* first: the reactor's table holds clients */
     enum conn_want verdict;   /* worker's: what conn_work() returned */
-    bool missed;              /* reactor's: the socket reported while away */
+    atomic_bool missed;       /* set by the reactor while away: the socket
+                               * reported; read by the worker returning it */
     struct client *next;      /* link in a batch, share or queue */
 };
 
@@ -85,10 +101,13 @@ struct pool {
     pthread_cond_t work_ready;
     struct queue work;        /* requests waiting for a worker */
     struct queue done;        /* connections waiting for the reactor */
+    bool rung;                /* the eventfd is rung and not read yet */
     int idle;                 /* workers asleep on work_ready */
     atomic_bool quit;         /* workers exit instead of taking more work */
     int done_fd;              /* eventfd the reactor waits on */
     struct queue batch;       /* the reactor's own: this turn's requests */
+    int away;                 /* the reactor's own: connections it gave the
+                               * pool and has not taken back */
     pthread_t *threads;
     int size;                 /* workers asked for: what a share divides by */
     int nthreads;             /* started */
@@ -144,17 +163,30 @@ static void ring_reactor(struct pool *p)
         perror("threadpool: write eventfd");
 }
 
+/* Whether the reactor must have cl back now rather than at its next turn:
+ * anything but a response sent whole to a client that has sent nothing
+ * since. The reactor sets missed before it takes the lock to collect, and
+ * this reads it after taking the lock to give back, so either this sees it
+ * or that collection finds cl. */
+static bool needs_reactor(struct client *cl)
+{
+    return cl->verdict != CONN_WANT_READ || atomic_load(&cl->missed);
+}
+
 /* Puts a worker's answered share on the done queue, under the lock. True
- * when the reactor must be rung: only when the queue turns non-empty, for
- * the reactor reads the eventfd before it takes the whole queue, so that
- * what joins a non-empty queue is collected by a wake-up already on its
- * way. */
+ * when the reactor must be rung: some connection needs it now and no ring
+ * is on its way (the reactor reads the eventfd before it takes the whole
+ * queue, so what joins the queue meanwhile is collected by that wake-up). */
 static bool give_back(struct pool *p, struct queue *answered)
 {
-    bool was_empty = p->done.head == NULL;
-    bool any = answered->head != NULL;
+    bool ring = false;
+    for (struct client *cl = answered->head; cl && !ring; cl = cl->next)
+        ring = needs_reactor(cl);
     queue_splice(&p->done, answered);
-    return any && was_empty;
+    if (!ring || p->rung)
+        return false;
+    p->rung = true;
+    return true;
 }
 
 /* Under the lock: gives back what was answered, then sleeps until there is
@@ -256,11 +288,12 @@ static void submit(struct reactor *r, struct conn *c)
 {
     struct pool *p = r->user;
     queue_push(&p->batch, (struct client *)c);
+    p->away++;
 }
 
-/* The turn's end: the batch goes to the pool under one lock, with one
- * wake-up if a worker sleeps (that worker passes it on if there is more
- * than its share). Busy workers take it without one. */
+/* The batch goes to the pool under one lock, with one wake-up if a worker
+ * sleeps (that worker passes it on if there is more than its share). Busy
+ * workers take it without one. */
 static void hand_over(struct reactor *r)
 {
     struct pool *p = r->user;
@@ -274,13 +307,14 @@ static void hand_over(struct reactor *r)
         pthread_cond_signal(&p->work_ready);
 }
 
-/* The socket has news not read yet (an edge while cl was with a worker, or
- * the client's FIN that came with its request): read once cl is back. Only
- * the reactor touches missed, the worker owning the rest of cl meanwhile. */
+/* The socket has news not read yet (an edge while cl was away, or the
+ * client's FIN that came with its request): read once cl is back. Only the
+ * reactor writes missed; the worker returning cl reads it (needs_reactor),
+ * to ring for it. */
 static void note_missed(struct reactor *r, struct conn *c)
 {
     (void)r;
-    ((struct client *)c)->missed = true;
+    atomic_store(&((struct client *)c)->missed, true);
 }
 
 /* Takes back every connection the workers are done with. The verdict says
@@ -291,29 +325,52 @@ static void note_missed(struct reactor *r, struct conn *c)
  * which gives the buffer back to this thread, and once more if the socket
  * reported while away, to read what that edge announced. A connection that
  * waits for room to write is re-registered, which reports what is ready. */
-static void take_back(struct reactor *r, void *arg)
+static void take_back(struct reactor *r, struct pool *p, bool rung)
+{
+    pthread_mutex_lock(&p->lock);
+    struct client *list = p->done.head;
+    p->done = (struct queue){0};
+    if (rung)
+        p->rung = false;
+    pthread_mutex_unlock(&p->lock);
+    while (list) {
+        struct client *cl = list;
+        list = cl->next; /* before reactor_act, which may queue cl again */
+        p->away--;
+        enum conn_want w = cl->verdict;
+        bool missed = atomic_load(&cl->missed);
+        if (w == CONN_WANT_READ) {
+            w = conn_step(&cl->c);
+            if (w == CONN_WANT_READ && missed)
+                w = conn_step(&cl->c);
+        }
+        if (w != CONN_WANT_WORK) /* else still to read when it is back */
+            atomic_store(&cl->missed, false);
+        reactor_act(r, &cl->c, w);
+    }
+}
+
+/* The eventfd: a worker gave back a connection that needs the reactor. */
+static void on_rung(struct reactor *r, void *arg)
 {
     struct pool *p = arg;
     uint64_t rings;
     if (read(p->done_fd, &rings, sizeof rings) < 0 && errno != EAGAIN)
         perror("threadpool: read eventfd");
-    pthread_mutex_lock(&p->lock);
-    struct client *list = p->done.head;
-    p->done = (struct queue){0};
-    pthread_mutex_unlock(&p->lock);
-    while (list) {
-        struct client *cl = list;
-        list = cl->next; /* before reactor_act, which may queue cl again */
-        enum conn_want w = cl->verdict;
-        if (w == CONN_WANT_READ) {
-            w = conn_step(&cl->c);
-            if (w == CONN_WANT_READ && cl->missed)
-                w = conn_step(&cl->c);
-        }
-        if (w != CONN_WANT_WORK) /* else still to read when it is back */
-            cl->missed = false;
-        reactor_act(r, &cl->c, w);
-    }
+    take_back(r, p, true);
+}
+
+/* The turn's end: what came back without a ring first (a pipelined request
+ * among it joins this turn's batch), then the batch goes to the pool. While
+ * anything is away the next wait is bounded, so that what comes back
+ * without a ring is collected however quiet the reactor. */
+static void turn_end(struct reactor *r)
+{
+    struct pool *p = r->user;
+    if (p->away > 0)
+        take_back(r, p, false);
+    hand_over(r);
+    r->max_wait_ms = p->away > 0 ? POOL_COLLECT_MS : 0;
 }
 
 /* Workers are created after server_start(), so they inherit its blocked
@@ -330,9 +387,9 @@ static int serve(struct server *s, struct pool *p)
         r.edge = true; /* see the top of the file */
         r.on_away = note_missed;
         r.on_work = submit;
-        r.on_turn_end = hand_over;
+        r.on_turn_end = turn_end;
         r.user = p;
-        rc = reactor_watch(&r, p->done_fd, take_back, p);
+        rc = reactor_watch(&r, p->done_fd, on_rung, p);
     }
     if (rc == 0)
         rc = reactor_run(&r);

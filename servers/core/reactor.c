@@ -256,7 +256,10 @@ int reactor_run(struct reactor *r)
                                 .flag_only = !r->signals};
     conn_backend_drive(!r->on_work); /* a pool's workers use the sync face */
     while (!r->failed && reactor_stop_going(&stop, r->nconns)) {
-        int n = r->be->wait(r, reactor_stop_wait_ms(&stop, &r->tq));
+        int ms = reactor_stop_wait_ms(&stop, &r->tq);
+        if (r->max_wait_ms > 0 && (ms < 0 || ms > r->max_wait_ms))
+            ms = r->max_wait_ms;
+        int n = r->be->wait(r, ms);
         if (n < 0) {
             fail(r, "%s", r->be->wait_call);
             break;

@@ -114,6 +114,9 @@ struct reactor {
      * was handled, so that the requests one turn completed (on_work) are
      * handed over together. NULL: nothing to do. */
     void (*on_turn_end)(struct reactor *r);
+    int max_wait_ms;         /* > 0: no wait is longer (a model that has
+                              * work to collect without being woken for
+                              * it sets it from on_turn_end); 0: none */
     void *user;              /* the model's own */
     char error[160];         /* "epoll_pwait: Bad file descriptor" */
 };
@@ -121,7 +124,7 @@ struct reactor {
 /* Sets up the table and the backend for listen_fd, which the reactor owns
  * from now on (reactor_run watches it). Returns 0, or -1 with r->error. The
  * model may then set signals (default true), shared_listener, edge,
- * on_work, on_away and on_turn_end. */
+ * on_work, on_away, on_turn_end and max_wait_ms. */
 int reactor_init(struct reactor *r, const struct reactor_backend *be, int listen_fd,
                  size_t slot);
 /* Also watches fd (readable: on_ready runs). Returns 0 or -1 with r->error. */
