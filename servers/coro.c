@@ -223,8 +223,8 @@ static bool coro_wait_backend(struct coro *co)
     c->waiting = 0;
     for (;;) {
         int events, fd = conn_backend_wait(c, &events);
-        struct epoll_event ev = {.events = (events & 1 ? EPOLLIN : 0) |
-                                           (events & 2 ? EPOLLOUT : 0), .data.ptr = co};
+        struct epoll_event ev = {.events = (events & DB_READ ? EPOLLIN : 0) |
+                                           (events & DB_WRITE ? EPOLLOUT : 0), .data.ptr = co};
         if (fd >= 0 && epoll_ctl(sched.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
             sched_fail("add database", fd);
             return false;

@@ -25,7 +25,7 @@ static void on_db_ready(uv_poll_t *h, int status, int events);
 bool db_watch(struct lconn *lc)
 {
     int events, fd = conn_backend_wait(&lc->c, &events);
-    int uv_events = (events & 1 ? UV_READABLE : 0) | (events & 2 ? UV_WRITABLE : 0);
+    int uv_events = (events & DB_READ ? UV_READABLE : 0) | (events & DB_WRITE ? UV_WRITABLE : 0);
     if (lc->db && (lc->db->fd != fd || (events & DB_NEW))) /* a new socket */
         db_unwatch(lc);
     if (fd < 0)

@@ -161,8 +161,8 @@ enum conn_want conn_work(struct conn *c);
  * thread with conn_backend_drive(true); a request then leaves conn_step
  * (or conn_received) with CONN_WANT_BACKEND, and the loop:
  *
- *   fd = conn_backend_wait(c, &events);  // wait for events (REACTOR_READ=1,
- *        // REACTOR_WRITE=2) on fd, not on c->fd; fd -1: queued for a
+ *   fd = conn_backend_wait(c, &events);  // wait for events (DB_READ, DB_WRITE
+ *        // of db.h) on fd, not on c->fd; fd -1: queued for a
  *        // database connection, conn_backend_granted() will return c
  *   when fd is ready:  w = conn_backend_ready(c);  // BACKEND again, or
  *        // CONN_WANT_WRITE with the answer (200, or 503 if the database failed)
