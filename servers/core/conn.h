@@ -88,8 +88,6 @@ struct conn {
     bool parse_pending;     /* new input may complete a line */
     bool answer_held;       /* the answer waits for the chunked body's end */
     bool head_only;         /* that request is a HEAD */
-    bool db_sync;           /* this connection's model blocks in the database
-                               client (blocking models): db.h's sync face */
     uint16_t held_status;   /* the held answer's status, counted when sent */
     char *buf;              /* pool buffer, NULL while idle */
     uint32_t in_off;        /* start of unparsed input in buf */
@@ -157,7 +155,8 @@ enum conn_want conn_work(struct conn *c);
  * /db and /queries are answered from the database. Blocking models (and
  * threadpool's workers, and every model under --db-api sync) block in the
  * client's synchronous face inside conn_step/conn_work and never see the
- * wait. An event loop that drives the completion face says so once per
+ * wait: the synchronous face is what a thread gets unless it said
+ * otherwise. An event loop that drives the completion face says so once per
  * thread with conn_backend_drive(true); a request then leaves conn_step
  * (or conn_received) with CONN_WANT_BACKEND, and the loop:
  *

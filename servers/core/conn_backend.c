@@ -9,7 +9,10 @@
 #include "response.h"
 #include "server.h"
 
-static _Thread_local bool driven; /* this thread's loop drives db.h's completion face */
+/* This thread's loop drives db.h's completion face. A thread that never said
+ * so (a blocking model's process or thread, threadpool's workers) blocks in
+ * the synchronous face, as it may. */
+static _Thread_local bool driven;
 
 void conn_backend_drive(bool on)
 {
@@ -70,7 +73,7 @@ int conn_backend_begin(struct conn *c, const struct http_request *req, bool keep
         return answer(c, false, head_only, 500, NULL);
     c->head_only = head_only;
     c->keep_alive = keep_alive; /* for the answer */
-    if (c->handoff || c->db_sync || db_options.sync_api) {
+    if (c->handoff || !driven || db_options.sync_api) {
         if (db_run_sync(c->db) != 200)
             return failed_answer(c, head_only);
         return answer(c, keep_alive, head_only, 200, NULL);
