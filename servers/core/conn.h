@@ -170,8 +170,7 @@ enum conn_want conn_work(struct conn *c);
  * The fd may change between calls (a reconnect), and a new socket may even
  * have the number of the old one, which libpq closed inside
  * conn_backend_ready: events then has DB_NEW (4) set, and the loop must
- * register fd again (the old registration went with the old socket). In a thread that did not say it drives
- * the face, an event model's /db answers 501 and says why on stderr. */
+ * register fd again (the old registration went with the old socket). */
 void conn_backend_drive(bool on);
 int conn_backend_wait(struct conn *c, int *events);
 enum conn_want conn_backend_ready(struct conn *c);
