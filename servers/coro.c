@@ -16,9 +16,11 @@
  * scheduler's epoll_pwait, so handlers never run on a coroutine stack. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -66,6 +68,21 @@ struct coro {
     void *fake_stack;      /* ASan's, while suspended */
 };
 
+/* A database socket (libpq's, of a pooled connection) joins epoll at its
+ * first wait and stays there while its connection lives, so that the round
+ * trips of a request, and the requests after it, cost no epoll_ctl unless
+ * the events change: its epoll event names its entry here, which names the
+ * coroutine that waits on it now, if any (a pooled connection serves many
+ * coroutines in turn). It leaves epoll when libpq closes it (the kernel
+ * drops a closed socket's registration, and a new socket, even one with the
+ * same number, comes with DB_NEW), or when it is reported while no request
+ * uses it (the database closed it or sent a notice: level-triggered, it
+ * would be reported again at every wait). */
+struct db_sock {
+    struct coro *waiter;   /* NULL between requests */
+    uint32_t events;       /* registered for (EPOLLIN, EPOLLOUT); 0: not in epoll */
+};
+
 static struct {
     int ep;
     struct coro_ctx main;  /* the scheduler's context */
@@ -74,6 +91,8 @@ static struct {
     struct coro *free;     /* stacks kept for reuse */
     int nfree;
     struct timeouts tq;
+    struct db_sock *db;    /* by descriptor, from the first wait on the database */
+    int ndb;
     char error[160];       /* a failed wait or epoll_ctl: the loop ends */
     void *main_fake;       /* ASan: the scheduler's stack while away */
     const void *main_bottom;
@@ -209,6 +228,55 @@ static bool coro_wait(struct coro *co, uint32_t events)
     return !co->timed_out;
 }
 
+/* fd's entry, registered for events (DB_READ, DB_WRITE, DB_NEW: see
+ * conn.h); NULL after a failure. The table has a slot per descriptor the
+ * process may open, as the reactor's (at most REACTOR_MAX_FDS). */
+static struct db_sock *db_sock_arm(int fd, int events)
+{
+    if (!sched.db) {
+        struct rlimit rl;
+        int n = REACTOR_MAX_FDS;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n)
+            n = (int)rl.rlim_cur;
+        if ((sched.db = calloc((size_t)n, sizeof *sched.db)))
+            sched.ndb = n;
+    }
+    if (fd >= sched.ndb) {
+        errno = sched.db ? EMFILE : ENOMEM;
+        sched_fail("add database", fd);
+        return NULL;
+    }
+    struct db_sock *d = &sched.db[fd];
+    uint32_t want = (events & DB_READ ? EPOLLIN : 0) | (events & DB_WRITE ? EPOLLOUT : 0);
+    if (events & DB_NEW)
+        d->events = 0; /* the old socket's registration went with it */
+    if (want != d->events) {
+        struct epoll_event ev = {.events = want, .data.ptr = d};
+        if (epoll_ctl(sched.ep, d->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0) {
+            sched_fail(d->events ? "modify database" : "add database", fd);
+            return NULL;
+        }
+        d->events = want;
+    }
+    return d;
+}
+
+/* The entry an epoll event names, or NULL: a coroutine's or the listener's. */
+static struct db_sock *db_sock_of(void *p)
+{
+    uintptr_t at = (uintptr_t)p - (uintptr_t)sched.db;
+    return sched.db && at < (uintptr_t)sched.ndb * sizeof *sched.db ? p : NULL;
+}
+
+/* A database socket reported between requests leaves epoll until its next
+ * wait. Errors are ignored: one closed has left already. */
+static void db_sock_drop(struct db_sock *d)
+{
+    if (d->events)
+        epoll_ctl(sched.ep, EPOLL_CTL_DEL, (int)(d - sched.db), NULL);
+    d->events = 0;
+}
+
 /* A request that waits on the database, in blocking style: the coroutine
  * parks on the database socket (its client socket out of epoll meanwhile)
  * until libpq has the answer; the scheduler also resumes it when a queued
@@ -223,16 +291,15 @@ static bool coro_wait_backend(struct coro *co)
     c->waiting = 0;
     for (;;) {
         int events, fd = conn_backend_wait(c, &events);
-        struct epoll_event ev = {.events = (events & 1 ? EPOLLIN : 0) |
-                                           (events & 2 ? EPOLLOUT : 0), .data.ptr = co};
-        if (fd >= 0 && epoll_ctl(sched.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            sched_fail("add database", fd);
+        struct db_sock *d = NULL;
+        if (fd >= 0 && !(d = db_sock_arm(fd, events)))
             return false;
-        }
+        if (d)
+            d->waiter = co;
         conn_timeout_touch(&sched.tq, c);
         coro_yield(co, CORO_WAITING);
-        if (fd >= 0) /* before libpq may close it; a closed one has left already */
-            epoll_ctl(sched.ep, EPOLL_CTL_DEL, fd, NULL);
+        if (d)
+            d->waiter = NULL;
         if (co->timed_out)
             return false;
         if (conn_backend_ready(c) != CONN_WANT_BACKEND)
@@ -300,6 +367,8 @@ static void spawn(int fd)
         server_refuse(fd);
         return;
     }
+    if (fd < sched.ndb) /* a database socket that had the number is closed */
+        sched.db[fd].events = 0;
     conn_init(&co->conn, fd);
     co->fake_stack = NULL;
     coro_ctx_init(&co->ctx, co, coro_main, co);
@@ -350,12 +419,16 @@ static bool run(struct server *s)
         if (reactor_stop_poll(&stop))
             continue; /* events may name coroutines just ended */
         for (int i = 0; i < n; i++) {
-            struct coro *co = events[i].data.ptr;
+            void *p = events[i].data.ptr;
+            struct db_sock *d = db_sock_of(p);
+            struct coro *co = d ? d->waiter : p;
             int fd;
-            if (!co) {
+            if (!p) {
                 for (int k = 0; k < SERVER_ACCEPT_BATCH &&
                                 (fd = server_accept(s->listen_fd)) >= 0; k++)
                     spawn(fd);
+            } else if (d && !co) {
+                db_sock_drop(d);
             } else if (co->state == CORO_WAITING) {
                 resume(co, false);
             }
@@ -389,6 +462,7 @@ int main(int argc, char **argv)
         munmap(stack_bottom(co) - CORO_GUARD, CORO_GUARD + CORO_STACK);
     }
     close(sched.ep);
+    free(sched.db);
 #ifdef CORO_STACK_REPORT
     fprintf(stderr, "coro: deepest stack %zu of %zu bytes\n", stack_deepest,
             stack_size());

@@ -45,7 +45,7 @@ static int et_wait(struct reactor *r, int timeout_ms)
     for (int i = 0; i < n; i++) {
         int fd = ev[i].data.fd;
         /* A database socket's events all go to libpq, which asks again. */
-        bool database = r->backend_of && fd < r->max_fd && r->backend_of[fd];
+        bool database = reactor_backend_conn(r, fd) != NULL;
         if (fd != r->listen_fd && fd < r->max_fd && !database) {
             unsigned w = reactor_conn(r, fd)->waiting;
             uint32_t wanted = (w & REACTOR_READ ? EPOLLIN : 0) |

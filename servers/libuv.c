@@ -400,6 +400,7 @@ static void finish_if_done(void)
     uv_close((uv_handle_t *)&L.tick, NULL);
     uv_close((uv_handle_t *)&L.prepare, NULL);
     uv_close((uv_handle_t *)&L.stop_timer, NULL);
+    db_close_all();
 }
 
 static void on_stop_timer(uv_timer_t *t)

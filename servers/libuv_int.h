@@ -15,24 +15,17 @@ struct lsend {
     int dup_fd;         /* a dup of the socket, -1 until the first wait */
 };
 
-struct ldb;
-
 struct lconn {
     uv_tcp_t tcp;       /* the socket: libuv closes it */
     struct conn c;
-    struct ldb *db;     /* while a request waits on the database */
+    uv_poll_t *db;      /* while a request waits on the database: the
+                           handle of its socket (libuv_db.c) */
+    int db_events;      /* what db was started for (UV_READABLE, ...) */
     struct lsend *send; /* while a response needs more than uv_try_write */
     uint8_t handles;    /* handles still to close before freeing */
     bool reading;       /* uv_read_start is in effect */
     bool writing;       /* a uv_write is in flight */
     bool closing;       /* dropped: handles are closing */
-};
-
-/* A request's wait on the database: a poll handle on libpq's socket. */
-struct ldb {
-    uv_poll_t poll;
-    struct lconn *lc;   /* NULL once the handle is closing */
-    int fd;
 };
 
 uv_loop_t *libuv_loop(void);
@@ -43,5 +36,6 @@ bool lconn_set_reading(struct lconn *lc, bool on);
 void db_unwatch(struct lconn *lc);
 bool db_watch(struct lconn *lc);
 void db_step(struct lconn *lc);
+void db_close_all(void);
 
 #endif

@@ -88,8 +88,6 @@ struct conn {
     bool parse_pending;     /* new input may complete a line */
     bool answer_held;       /* the answer waits for the chunked body's end */
     bool head_only;         /* that request is a HEAD */
-    bool db_sync;           /* this connection's model blocks in the database
-                               client (blocking models): db.h's sync face */
     uint16_t held_status;   /* the held answer's status, counted when sent */
     char *buf;              /* pool buffer, NULL while idle */
     uint32_t in_off;        /* start of unparsed input in buf */
@@ -157,12 +155,13 @@ enum conn_want conn_work(struct conn *c);
  * /db and /queries are answered from the database. Blocking models (and
  * threadpool's workers, and every model under --db-api sync) block in the
  * client's synchronous face inside conn_step/conn_work and never see the
- * wait. An event loop that drives the completion face says so once per
+ * wait: the synchronous face is what a thread gets unless it said
+ * otherwise. An event loop that drives the completion face says so once per
  * thread with conn_backend_drive(true); a request then leaves conn_step
  * (or conn_received) with CONN_WANT_BACKEND, and the loop:
  *
- *   fd = conn_backend_wait(c, &events);  // wait for events (REACTOR_READ=1,
- *        // REACTOR_WRITE=2) on fd, not on c->fd; fd -1: queued for a
+ *   fd = conn_backend_wait(c, &events);  // wait for events (DB_READ, DB_WRITE
+ *        // of db.h) on fd, not on c->fd; fd -1: queued for a
  *        // database connection, conn_backend_granted() will return c
  *   when fd is ready:  w = conn_backend_ready(c);  // BACKEND again, or
  *        // CONN_WANT_WRITE with the answer (200, or 503 if the database failed)
@@ -171,8 +170,7 @@ enum conn_want conn_work(struct conn *c);
  * The fd may change between calls (a reconnect), and a new socket may even
  * have the number of the old one, which libpq closed inside
  * conn_backend_ready: events then has DB_NEW (4) set, and the loop must
- * register fd again (the old registration went with the old socket). In a thread that did not say it drives
- * the face, an event model's /db answers 501 and says why on stderr. */
+ * register fd again (the old registration went with the old socket). */
 void conn_backend_drive(bool on);
 int conn_backend_wait(struct conn *c, int *events);
 enum conn_want conn_backend_ready(struct conn *c);

@@ -1,15 +1,16 @@
 /* Requests that wait on the database: the connection's side of db.h (see
  * conn.h, "requests that wait on the database"). */
-#include <stdio.h>
 #include <string.h>
 
 #include "bufpool.h"
 #include "conn_int.h"
 #include "db_answer.h"
 #include "response.h"
-#include "server.h"
 
-static _Thread_local bool driven; /* this thread's loop drives db.h's completion face */
+/* This thread's loop drives db.h's completion face. A thread that never said
+ * so (a blocking model's process or thread, threadpool's workers) blocks in
+ * the synchronous face, as it may. */
+static _Thread_local bool driven;
 
 void conn_backend_drive(bool on)
 {
@@ -47,18 +48,6 @@ static int failed_answer(struct conn *c, bool head_only)
     return answer(c, false, head_only, 503, "Retry-After: 1\r\n");
 }
 
-/* An event model that has not been taught to wait on the database: says so
- * (once) rather than blocking its loop behind the operator's back. */
-static int not_driven(struct conn *c, bool head_only)
-{
-    static _Atomic bool said;
-    if (!atomic_exchange(&said, true))
-        fprintf(stderr, "%s: /db and /queries: this model does not drive the database's "
-                "completion face yet; answering 501 (run with --db-api sync to block in "
-                "the driver instead)\n", server_name());
-    return answer(c, false, head_only, 501, NULL);
-}
-
 int conn_backend_begin(struct conn *c, const struct http_request *req, bool keep_alive)
 {
     int n;
@@ -70,13 +59,11 @@ int conn_backend_begin(struct conn *c, const struct http_request *req, bool keep
         return answer(c, false, head_only, 500, NULL);
     c->head_only = head_only;
     c->keep_alive = keep_alive; /* for the answer */
-    if (c->handoff || c->db_sync || db_options.sync_api) {
+    if (c->handoff || !driven || db_options.sync_api) {
         if (db_run_sync(c->db) != 200)
             return failed_answer(c, head_only);
         return answer(c, keep_alive, head_only, 200, NULL);
     }
-    if (!driven)
-        return not_driven(c, head_only);
     c->state = CONN_BACKEND;
     if (db_start(c->db) != DB_DONE)
         return -1;

@@ -17,7 +17,6 @@ int conn_serve_blocking(int fd)
     int rc = 0;
     struct conn c;
     conn_init(&c, fd);
-    c.db_sync = true; /* a /db request blocks this process or thread, as it may */
     enum conn_want w = CONN_WANT_READ;
     int64_t deadline = clock_now_ms() + conn_timeout_ms(&c);
     while (w != CONN_CLOSE) {

@@ -191,8 +191,9 @@ static void on_fired(struct reactor *r, int fd, bool hup)
         accept_batch(r);
         return;
     }
-    if (r->backend_of && fd < r->max_fd && r->backend_of[fd]) {
-        reactor_backend_fired(r, r->backend_of[fd]);
+    struct conn *db_waiter = reactor_backend_conn(r, fd);
+    if (db_waiter) {
+        reactor_backend_fired(r, db_waiter);
         return;
     }
     for (int i = 0; i < r->nwatch; i++) {

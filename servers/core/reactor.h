@@ -146,6 +146,13 @@ static inline struct conn *reactor_conn(const struct reactor *r, int fd)
     return (struct conn *)(void *)(r->table + (size_t)fd * r->slot);
 }
 
+/* The conn whose request waits on fd as its database socket, or NULL: fd is
+ * a client's, the listener or a watched descriptor (reactor_backend.c). */
+static inline struct conn *reactor_backend_conn(const struct reactor *r, int fd)
+{
+    return r->backend_of && fd < r->max_fd ? r->backend_of[fd] : NULL;
+}
+
 /* Acts on what c wants next: re-arm and touch its timeout, hand it off
  * (CONN_WANT_WORK), or drop it (CONN_CLOSE). */
 void reactor_act(struct reactor *r, struct conn *c, enum conn_want w);
