@@ -315,7 +315,8 @@ static bool db_poll(struct uconn *u)
     struct io_uring_sqe *sqe = uring_sqe(1);
     if (!sqe)
         return false;
-    io_uring_prep_poll_add(sqe, fd, (events & 1 ? POLLIN : 0) | (events & 2 ? POLLOUT : 0));
+    io_uring_prep_poll_add(sqe, fd, (events & DB_READ ? POLLIN : 0) |
+                                        (events & DB_WRITE ? POLLOUT : 0));
     uring_set_op(sqe, u, OP_DB_POLL);
     u->db_polling = true;
     return true;
