@@ -33,7 +33,6 @@
  * READ: a queue for the registered ones would let 32 clients that read
  * nothing hold up every other large body until their idle timeout. */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -152,8 +151,7 @@ bool uring_body_done(struct uconn *u, enum conn_op op, const struct io_uring_cqe
         u->next = conn_sent(&u->c, u->body_sent);
     else if (u->body_sent > 0) /* the chain broke after these went out (a reset
                                 * mid-body, a drop): the client has them */
-        atomic_fetch_add_explicit(&server_counters->bytes, u->body_sent,
-                                  memory_order_relaxed);
+        conn_count_bytes(u->body_sent);
     *want = (enum conn_want)u->next;
     return true;
 }

@@ -161,7 +161,7 @@ static void count_response(int status)
                               memory_order_relaxed);
 }
 
-static void count_bytes(size_t n)
+void conn_count_bytes(size_t n)
 {
     atomic_fetch_add_explicit(&server_counters->bytes, (uint64_t)n,
                               memory_order_relaxed);
@@ -489,7 +489,7 @@ enum conn_want conn_sent(struct conn *c, size_t n)
 {
     if (c->state != CONN_WRITE || n == 0)
         return CONN_CLOSE; /* nothing went out: a file that shrank, say */
-    count_bytes(n);
+    conn_count_bytes(n);
     size_t h = c->out_len - c->out_off;
     if (n < h) {
         c->out_off += (uint32_t)n;

@@ -196,5 +196,9 @@ struct iovec;
 int conn_send_iov(struct conn *c, struct iovec *iov); /* iov[2] */
 bool conn_send_file(struct conn *c, int *fd, off_t *off, size_t *len);
 enum conn_want conn_sent(struct conn *c, size_t n); /* bytes that went out */
+/* Adds n bytes to the counters' bytes (server.h), which conn_sent does for
+ * what it is told: for bytes that went out when the response cannot go on
+ * (a chain of sends that broke after them), so conn_sent is not called. */
+void conn_count_bytes(size_t n);
 
 #endif
