@@ -1,6 +1,7 @@
 /* The readiness driver over the completion-style machine: see conn.h
  * (conn_step). Only the public conn_* calls are used. */
 #include "conn.h"
+#include "server.h"
 
 #include <errno.h>
 #include <sys/sendfile.h>
@@ -74,6 +75,13 @@ enum conn_want conn_drive_send(struct conn *c)
     }
 }
 
+/* Nothing more to read now: wait for it, unless the server is stopping and
+ * the connection idle, which closes now (as advance() closes one). */
+static enum conn_want wait_read(const struct conn *c)
+{
+    return server_stopping() && conn_is_idle(c) ? CONN_CLOSE : CONN_WANT_READ;
+}
+
 static enum conn_want drive(struct conn *c, enum conn_want w)
 {
     for (;;) {
@@ -82,12 +90,12 @@ static enum conn_want drive(struct conn *c, enum conn_want w)
                 /* Level-triggered waiting will report anything that arrives. */
                 c->drained = false;
                 conn_recv_unused(c);
-                return CONN_WANT_READ;
+                return wait_read(c);
             }
             bool blocked = false;
             w = recv_some(c, &blocked);
             if (blocked)
-                return CONN_WANT_READ;
+                return wait_read(c);
         } else if (w == CONN_WANT_WRITE) {
             if ((w = conn_drive_send(c)) == CONN_WANT_WRITE)
                 return w;
