@@ -18,9 +18,10 @@
  * condition variable.
  *
  * Returning needs no wake-up of the reactor when the response went out
- * whole and the client has sent nothing since (CONN_WANT_READ, nothing
- * missed): the reactor has nothing to do for that connection until the
- * client sends again, and that send wakes it anyway. So the worker rings
+ * whole and nothing is left to read (CONN_WANT_READ, the socket read to a
+ * short read, nothing reported while away): the reactor has nothing to do
+ * for that connection until the client sends again, and that send wakes
+ * it anyway. So the worker rings
  * the reactor's eventfd only for a connection that needs it now (to close,
  * to wait for room to write, a pipelined request, or news its socket
  * reported while away), and the reactor collects the rest at the end of
@@ -164,13 +165,16 @@ static void ring_reactor(struct pool *p)
 }
 
 /* Whether the reactor must have cl back now rather than at its next turn:
- * anything but a response sent whole to a client that has sent nothing
- * since. The reactor sets missed before it takes the lock to collect, and
- * this reads it after taking the lock to give back, so either this sees it
- * or that collection finds cl. */
+ * anything but a response sent whole with nothing left to read: the
+ * socket reported nothing while cl was away (missed), and the read that
+ * brought the request in was short (drained), for a read that filled the
+ * buffer may have left bytes in the socket that no edge reports again (a
+ * pipelined stream). The reactor sets missed before it takes the lock to
+ * collect, and this reads it after taking the lock to give back, so either
+ * this sees it or that collection finds cl. */
 static bool needs_reactor(struct client *cl)
 {
-    return cl->verdict != CONN_WANT_READ || atomic_load(&cl->missed);
+    return cl->verdict != CONN_WANT_READ || !cl->c.drained || atomic_load(&cl->missed);
 }
 
 /* Puts a worker's answered share on the done queue, under the lock. True
