@@ -70,6 +70,7 @@ STALLED_UNREAD = 32768   # bytes queued to a client that does not read
 TIMEOUT_CLOSE_S = 6.0    # a close due after 500 ms (default timeouts 10 s, 30 s)
 SIGNAL_S = 10.0          # the counters line after SIGUSR1
 STOP_S = 15.0            # exit after SIGTERM (the grace is 5 s)
+STOP_IDLE_S = 2.5        # ... with idle connections only: at once, well within the grace
 
 
 class Suite:
@@ -621,6 +622,28 @@ class Suite:
         finally:
             srv.kill()
 
+    def check_sigterm_after_answer(self):
+        """SIGTERM just after an answer: the keep-alive connection is idle,
+        so the server closes it and exits at once, not after the 5 s grace
+        that busy connections get (threadpool, whose worker gives such a
+        connection back without waking the reactor, once waited the grace)."""
+        srv = self.new_server()
+        try:
+            with Conn(srv, timeout=10) as c:
+                c.send(request("/p/12.txt"))
+                self.expect_file(c.read_response(), "/p/12.txt")
+                t = time.monotonic()
+                srv.signal(signal.SIGTERM)
+                c.expect_closed(STOP_S, "the close of an idle connection at SIGTERM")
+                rc = srv.wait_exit(STOP_S)
+                took = time.monotonic() - t
+            expect(rc is not None, f"still running {STOP_S} s after SIGTERM with an idle client")
+            expect_eq(rc, 0, "exit status")
+            expect(took < STOP_IDLE_S, f"took {took:.1f} s to close an idle connection and exit"
+                   f" (the grace, 5 s, is for busy ones)")
+        finally:
+            srv.kill()
+
     def check_timeouts(self):
         srv = self.new_server(args=["--idle-timeout", "500", "--header-timeout", "500"])
         try:
@@ -970,6 +993,8 @@ def plan(s):
     # Own instances.
     check("counters after SIGTERM match the traffic exactly", s.check_counters_exact)
     check("SIGTERM during an 8 MiB response: body complete, exit 0", s.check_sigterm_in_flight)
+    check("SIGTERM just after an answer: the idle connection closed, exit at once",
+          s.check_sigterm_after_answer)
     check("idle and header timeouts close connections", s.check_timeouts)
     check("--bind ::1 serves over IPv6", s.check_ipv6)
 
