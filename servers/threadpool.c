@@ -102,6 +102,9 @@ struct pool {
     pthread_cond_t work_ready;
     struct queue work;        /* requests waiting for a worker */
     struct queue done;        /* connections waiting for the reactor */
+    atomic_bool any_done;     /* done is not empty: the reactor looks at it
+                               * without the lock, to take the lock only
+                               * when there is something to collect */
     bool rung;                /* the eventfd is rung and not read yet */
     int idle;                 /* workers asleep on work_ready */
     atomic_bool quit;         /* workers exit instead of taking more work */
@@ -169,9 +172,10 @@ static void ring_reactor(struct pool *p)
  * socket reported nothing while cl was away (missed), and the read that
  * brought the request in was short (drained), for a read that filled the
  * buffer may have left bytes in the socket that no edge reports again (a
- * pipelined stream). The reactor sets missed before it takes the lock to
- * collect, and this reads it after taking the lock to give back, so either
- * this sees it or that collection finds cl. */
+ * pipelined stream). The reactor sets missed before it reads any_done to
+ * collect, and the worker reads missed after it set any_done to give back
+ * (all sequentially consistent), so either this sees missed or that
+ * collection finds cl. */
 static bool needs_reactor(struct client *cl)
 {
     return cl->verdict != CONN_WANT_READ || !cl->c.drained || atomic_load(&cl->missed);
@@ -183,10 +187,14 @@ static bool needs_reactor(struct client *cl)
  * queue, so what joins the queue meanwhile is collected by that wake-up). */
 static bool give_back(struct pool *p, struct queue *answered)
 {
-    bool ring = false;
-    for (struct client *cl = answered->head; cl && !ring; cl = cl->next)
-        ring = needs_reactor(cl);
+    if (!answered->head)
+        return false;
+    struct client *first = answered->head;
     queue_splice(&p->done, answered);
+    atomic_store(&p->any_done, true); /* before reading missed */
+    bool ring = false;
+    for (struct client *cl = first; cl && !ring; cl = cl->next)
+        ring = needs_reactor(cl);
     if (!ring || p->rung)
         return false;
     p->rung = true;
@@ -334,6 +342,7 @@ static void take_back(struct reactor *r, struct pool *p, bool rung)
     pthread_mutex_lock(&p->lock);
     struct client *list = p->done.head;
     p->done = (struct queue){0};
+    atomic_store(&p->any_done, false);
     if (rung)
         p->rung = false;
     pthread_mutex_unlock(&p->lock);
@@ -371,7 +380,7 @@ static void on_rung(struct reactor *r, void *arg)
 static void turn_end(struct reactor *r)
 {
     struct pool *p = r->user;
-    if (p->away > 0)
+    if (atomic_load(&p->any_done))
         take_back(r, p, false);
     hand_over(r);
     r->max_wait_ms = p->away > 0 ? POOL_COLLECT_MS : 0;
