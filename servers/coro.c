@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -234,10 +233,7 @@ static bool coro_wait(struct coro *co, uint32_t events)
 static struct db_sock *db_sock_arm(int fd, int events)
 {
     if (!sched.db) {
-        struct rlimit rl;
-        int n = REACTOR_MAX_FDS;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n)
-            n = (int)rl.rlim_cur;
+        int n = reactor_table_size(0);
         if ((sched.db = calloc((size_t)n, sizeof *sched.db)))
             sched.ndb = n;
     }

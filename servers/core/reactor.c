@@ -54,14 +54,18 @@ int reactor_stop_wait_ms(const struct reactor_stop *st, const struct timeouts *t
     return reactor_wait_ms(st->stopped, t);
 }
 
-void *reactor_table_new(size_t slot, int max, int *n)
+int reactor_table_size(int max)
 {
     struct rlimit rl;
     int size = REACTOR_MAX_FDS;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)size)
         size = (int)rl.rlim_cur;
-    if (max > 0 && max < size)
-        size = max;
+    return max > 0 && max < size ? max : size;
+}
+
+void *reactor_table_new(size_t slot, int max, int *n)
+{
+    int size = reactor_table_size(max);
     char *table = calloc((size_t)size, slot);
     if (!table)
         return NULL;

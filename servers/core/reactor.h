@@ -200,9 +200,11 @@ int reactor_stop_wait_ms(const struct reactor_stop *st, const struct timeouts *t
 /* The same two for a loop that keeps its own stopped flag (uring). */
 bool reactor_going(bool stopped, int nconns);
 int reactor_wait_ms(bool stopped, const struct timeouts *t);
-/* A table of *n slots of slot bytes (a struct conn first, fd -1), indexed
- * by descriptor: *n is RLIMIT_NOFILE's soft limit, at most max (0: at most
- * REACTOR_MAX_FDS). NULL when out of memory. */
+/* The slots a table indexed by descriptor needs: RLIMIT_NOFILE's soft
+ * limit, at most max (0: at most REACTOR_MAX_FDS). */
+int reactor_table_size(int max);
+/* A table of *n = reactor_table_size(max) slots of slot bytes (a struct
+ * conn first, fd -1), indexed by descriptor. NULL when out of memory. */
 void *reactor_table_new(size_t slot, int max, int *n);
 
 #endif
