@@ -61,12 +61,17 @@ void db_unwatch(struct lconn *lc)
     }
 }
 
+static void on_poll_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
 /* The loop ends: every handle closes (the loop must have none left). */
 void db_close_all(void)
 {
     for (int fd = 0; fd < npolls; fd++)
         if (polls[fd])
-            uv_close((uv_handle_t *)polls[fd], (uv_close_cb)free);
+            uv_close((uv_handle_t *)polls[fd], on_poll_closed);
     free(polls);
     polls = NULL;
     npolls = 0;
