@@ -234,10 +234,12 @@ static void on_recv(struct uring_state *st, struct uconn *u, const struct io_uri
         u->eof = true; /* for the core once it has taken everything before */
     else if (cqe->res == -EINVAL && uring_has.recv_multishot)
         uring_has.recv_multishot = false; /* refused after all: single-shot */
-    else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED && waiting_db(u))
-        u->eof = true; /* reset: the answer's send fails, after the database's (next_read) */
-    else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED)
-        w = CONN_CLOSE; /* reset: nothing more will go out either */
+    else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED) {
+        if (waiting_db(u))
+            u->eof = true; /* reset: the answer's send fails, after the database's (next_read) */
+        else
+            w = CONN_CLOSE; /* reset: nothing more will go out either */
+    }
     u->poll_first = !(cqe->flags & IORING_CQE_F_SOCK_NONEMPTY);
     if (spilled(u) > 0)
         stop_recv(u);
