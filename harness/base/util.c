@@ -236,3 +236,9 @@ void util_format_rate(double v, char *out, size_t outlen)
     else
         snprintf(out, outlen, "%.0f", v);
 }
+
+int util_cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}

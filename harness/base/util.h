@@ -37,5 +37,7 @@ int util_kv_double(const char *line, const char *key, double *out);
 
 void util_format_duration(double s, char *out, size_t outlen); /* 1m05s */
 void util_format_rate(double v, char *out, size_t outlen);     /* 12.3k */
+/* qsort's comparison of two ints, ascending. */
+int util_cmp_int(const void *a, const void *b);
 
 #endif

@@ -353,12 +353,8 @@ static void find_db_qs(struct report *r)
         if (!seen && n < REPORT_DB_QS)
             qs[n++] = q;
     }
-    for (int i = 2; i < n; i++) /* the further q ascending, as --db-queries lists them */
-        for (int k = i; k > 1 && qs[k - 1] > qs[k]; k--) {
-            int t = qs[k];
-            qs[k] = qs[k - 1];
-            qs[k - 1] = t;
-        }
+    if (n > 2) /* the further q ascending, as --db-queries lists them */
+        qsort(qs + 1, (size_t)(n - 1), sizeof *qs, util_cmp_int);
     r->n_db_qs = n;
 }
 

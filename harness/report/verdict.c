@@ -24,11 +24,6 @@
 #include "base/util.h"
 #include "report/verdict_int.h"
 
-static int cmp_int(const void *a, const void *b)
-{
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
 /* Every closed-loop level measured (no idle connections), ascending. */
 static int closed_levels(const struct report *r, int *levels, int max)
 {
@@ -42,7 +37,7 @@ static int closed_levels(const struct report *r, int *levels, int max)
         if (!dup)
             levels[n++] = (int)m->conns;
     }
-    qsort(levels, (size_t)n, sizeof *levels, cmp_int);
+    qsort(levels, (size_t)n, sizeof *levels, util_cmp_int);
     return n;
 }
 

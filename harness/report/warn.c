@@ -237,11 +237,6 @@ static void touched_models(const struct report *r, enum warn_kind k, char *out,
     }
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
 /* Where a kind occurs: the closed-loop levels and the open-loop steps. */
 static void touched_points(const struct report *r, enum warn_kind k, char *out,
                            size_t outlen)
@@ -263,7 +258,7 @@ static void touched_points(const struct report *r, enum warn_kind k, char *out,
         if (!dup)
             conns[n++] = (int)m->conns;
     }
-    qsort(conns, (size_t)n, sizeof *conns, cmp_int);
+    qsort(conns, (size_t)n, sizeof *conns, util_cmp_int);
     for (int c = 0; c < n; c++) {
         snprintf(text, sizeof text, "%s%d", c ? "" : "c=", conns[c]);
         append(levels, sizeof levels, ", ", text);
